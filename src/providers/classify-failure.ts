@@ -1,0 +1,138 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  DetourError,
+  type DetourErrorCode,
+  type FailureClass,
+  type ProtocolName,
+  type UpstreamErrorInfo,
+} from '../core/index.js';
+import type { UpstreamErrorDetails } from '../protocols/codec.js';
+import { readRetryAfterMs, readUpstreamRequestId } from './read-retry-after.js';
+
+/** What a failure class is called when it came from an upstream. */
+const CODE_BY_CLASS: Readonly<Record<FailureClass, DetourErrorCode>> = {
+  client_error: 'upstream_invalid_request',
+  content_policy: 'upstream_content_policy',
+  rate_limited: 'upstream_rate_limited',
+  quota: 'upstream_quota_exceeded',
+  auth: 'upstream_auth_failed',
+  not_found: 'upstream_model_not_found',
+  overloaded: 'upstream_overloaded',
+  server_error: 'upstream_server_error',
+  timeout: 'upstream_timeout',
+  transport: 'upstream_transport_error',
+  bad_response: 'upstream_bad_response',
+};
+
+/**
+ * Vendor error types and codes that decide the class before the status does. Data, not branches:
+ * a new vendor quirk is a new row.
+ */
+const CLASS_BY_VENDOR_ERROR: Readonly<Record<ProtocolName, Readonly<Record<string, FailureClass>>>> = {
+  'openai-chat': {
+    // OpenAI sends a 429 for an exhausted balance; it is our account's problem, not a rate limit.
+    insufficient_quota: 'quota',
+    billing_hard_limit_reached: 'quota',
+    context_length_exceeded: 'client_error',
+    content_policy_violation: 'content_policy',
+    content_filter: 'content_policy',
+    model_not_found: 'not_found',
+    invalid_api_key: 'auth',
+    // Some OpenAI-compatible hosts (vLLM, Together) say "overloaded" with a 503.
+    overloaded: 'overloaded',
+    engine_overloaded: 'overloaded',
+  },
+  'anthropic-messages': {
+    overloaded_error: 'overloaded',
+    rate_limit_error: 'rate_limited',
+    authentication_error: 'auth',
+    permission_error: 'auth',
+    not_found_error: 'not_found',
+    billing_error: 'quota',
+    request_too_large: 'client_error',
+    invalid_request_error: 'client_error',
+  },
+};
+
+/** Message fragments by which vendors signal quota or policy failures without a distinct type. */
+const CLASS_BY_MESSAGE_FRAGMENT: ReadonlyArray<readonly [RegExp, FailureClass]> = [
+  [/credit balance is too low|spend limit|exceeded your current quota/i, 'quota'],
+  [/content (management )?policy|flagged as potentially violating/i, 'content_policy'],
+];
+
+function classByStatus(status: number): FailureClass {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 408) return 'timeout';
+  if (status === 429) return 'rate_limited';
+  if (status === 529) return 'overloaded';
+  if (status >= 500) return 'server_error';
+  return 'client_error';
+}
+
+/** Inputs for {@link classifyHttpFailure}. */
+export interface HttpFailure {
+  /** Wire format of the upstream. */
+  protocol: ProtocolName;
+  /** HTTP status it answered with. */
+  status: number;
+  /** Its response headers. */
+  headers: IncomingHttpHeaders;
+  /** Its error body, read leniently. */
+  details: UpstreamErrorDetails;
+  /** Which provider and deployment, for the error's upstream info. */
+  provider: string;
+  /** Deployment id. */
+  deployment: string;
+  /** Current time (ms), for HTTP-date `retry-after`. */
+  now: number;
+}
+
+/**
+ * Classifies an upstream's HTTP error answer (DESIGN.md section 6): vendor type/code first, then
+ * message fragments for quota and policy, then the status. The resulting message never contains
+ * the request's credentials; it carries the vendor's message, which vendors keep free of them.
+ */
+export function classifyHttpFailure(failure: HttpFailure): DetourError {
+  const { details, status } = failure;
+  const vendorTable = CLASS_BY_VENDOR_ERROR[failure.protocol];
+  let failureClass: FailureClass | undefined =
+    (details.code !== undefined ? vendorTable[details.code] : undefined) ??
+    (details.type !== undefined ? vendorTable[details.type] : undefined);
+  if (failureClass === 'client_error' || failureClass === undefined) {
+    const message = details.message ?? '';
+    const fromMessage = CLASS_BY_MESSAGE_FRAGMENT.find(([pattern]) => pattern.test(message))?.[1];
+    failureClass = fromMessage ?? failureClass;
+  }
+  // A vendor type alone must not turn a 5xx into a client error (e.g. an "invalid_request_error" with 500).
+  if (failureClass === undefined || (failureClass === 'client_error' && status >= 500)) {
+    failureClass = classByStatus(status);
+  }
+  const upstream: UpstreamErrorInfo = {
+    provider: failure.provider,
+    deployment: failure.deployment,
+    status,
+  };
+  if (details.type !== undefined) upstream.vendorType = details.type;
+  if (details.code !== undefined) upstream.vendorCode = details.code;
+  const requestId = readUpstreamRequestId(failure.headers);
+  if (requestId !== undefined) upstream.requestId = requestId;
+  // Vendors echo part of a rejected key in auth messages ("Incorrect API key provided: sk-ab***yz"):
+  // never pass those on.
+  const vendorMessage =
+    failureClass === 'auth'
+      ? `upstream credentials rejected by provider "${failure.provider}" (HTTP ${status})`
+      : (details.message ?? `upstream answered HTTP ${status}`);
+  return new DetourError(CODE_BY_CLASS[failureClass], failureClass, vendorMessage, {
+    // Client errors keep the upstream's own status (400, 413, 422) so the client sees what the host said.
+    status: failureClass === 'client_error' || failureClass === 'content_policy' ? status : undefined,
+    param: details.param,
+    retryAfterMs: readRetryAfterMs(failure.headers, failure.now),
+    upstream,
+  });
+}
+
+/** The code an upstream failure of this class carries. */
+export function upstreamCodeFor(failureClass: FailureClass): DetourErrorCode {
+  return CODE_BY_CLASS[failureClass];
+}

@@ -1,0 +1,13 @@
+export type { AttemptTimeouts } from './attempt-watchdog.js';
+export { classifyHttpFailure, upstreamCodeFor } from './classify-failure.js';
+export { Provider, type ProviderSettings } from './provider.js';
+export { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
+export {
+  type AttemptInput,
+  type AttemptTarget,
+  type NonStreamResult,
+  openStream,
+  type StreamChunk,
+  sendNonStream,
+} from './send-attempt.js';
+export { classifyTransportError, type TransportOptions, UpstreamTransport } from './upstream-transport.js';

@@ -1,0 +1,301 @@
+import { createParser } from 'eventsource-parser';
+import {
+  type ChatRequest,
+  type Clock,
+  DetourError,
+  isContentEvent,
+  type ProtocolName,
+  type StreamEvent,
+  type UpstreamErrorInfo,
+  type Usage,
+} from '../core/index.js';
+import { codecFor, formatSseEvent, type ProtocolCodec, type SseMessage } from '../protocols/index.js';
+import { type AttemptTimeouts, AttemptWatchdog } from './attempt-watchdog.js';
+import { classifyHttpFailure } from './classify-failure.js';
+import type { Provider } from './provider.js';
+import { classifyTransportError, type UpstreamHttpResponse, type UpstreamTransport } from './upstream-transport.js';
+
+/** One deployment as an attempt needs it. */
+export interface AttemptTarget {
+  /** The provider to reach. */
+  provider: Provider;
+  /** Deployment id (`provider/upstream-model`). */
+  deploymentId: string;
+  /** The model id the host knows. */
+  upstreamModel: string;
+  /** Timeouts for this model. */
+  timeouts: AttemptTimeouts;
+}
+
+/** Everything one attempt needs besides its target. */
+export interface AttemptInput {
+  /** The decoded request. */
+  request: ChatRequest;
+  /** The client's wire format. */
+  clientProtocol: ProtocolName;
+  /** The client's body as received, forwarded with only `model` changed when protocols match. */
+  rawBody: Readonly<Record<string, unknown>>;
+  /** The client's headers (a provider passes a few through, e.g. `anthropic-beta`). */
+  clientHeaders: Readonly<Record<string, string | string[] | undefined>>;
+  /** Aborts when the client leaves or the request's deadline passes. */
+  signal: AbortSignal;
+  /** HTTP transport. */
+  transport: UpstreamTransport;
+  /** Time source. */
+  clock: Clock;
+}
+
+/** A complete non-streamed answer, already in the client's wire format. */
+export interface NonStreamResult {
+  /** JSON text to send to the client. */
+  bodyText: string;
+  /** Token counts, when the upstream reported them. */
+  usage: Usage | undefined;
+}
+
+/** One piece of a stream, already in the client's wire format. */
+export interface StreamChunk {
+  /** SSE text to write to the client. */
+  text: string;
+  /** True when this chunk carries answer content (after it, nothing can be retried). */
+  content: boolean;
+  /** Usage, when this chunk reported some. */
+  usage?: Usage;
+}
+
+function upstreamInfo(target: AttemptTarget): UpstreamErrorInfo {
+  return { provider: target.provider.name, deployment: target.deploymentId };
+}
+
+function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean): string {
+  if (target.provider.protocol === input.clientProtocol) {
+    // Fast path: the client's own body, every unknown field intact, with only the model id swapped.
+    return JSON.stringify({ ...input.rawBody, model: target.upstreamModel });
+  }
+  // Across protocols we always ask for usage so cost can be recorded; the client's encoder decides
+  // whether the client sees it.
+  const request = stream ? { ...input.request, streamUsage: true } : input.request;
+  return JSON.stringify(codecFor(target.provider.protocol).encodeRequest(request, target.upstreamModel));
+}
+
+async function sendRequest(
+  target: AttemptTarget,
+  input: AttemptInput,
+  watchdog: AttemptWatchdog,
+  stream: boolean,
+): Promise<UpstreamHttpResponse> {
+  let response: UpstreamHttpResponse;
+  try {
+    response = await input.transport.request({
+      origin: target.provider.origin,
+      path: target.provider.path,
+      headers: target.provider.requestHeaders(input.clientHeaders, stream),
+      body: buildBody(target, input, stream),
+      signal: watchdog.signal,
+    });
+  } catch (error) {
+    throw classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+  }
+  if (response.status >= 400) {
+    throw await readHttpFailure(target, response, watchdog, input.clock);
+  }
+  return response;
+}
+
+async function readHttpFailure(
+  target: AttemptTarget,
+  response: UpstreamHttpResponse,
+  watchdog: AttemptWatchdog,
+  clock: Clock,
+): Promise<DetourError> {
+  watchdog.progressed();
+  let text = '';
+  try {
+    text = await response.body.text();
+  } catch {
+    // The status already says it failed; a broken error body must not hide that.
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const codec = codecFor(target.provider.protocol);
+  return classifyHttpFailure({
+    protocol: target.provider.protocol,
+    status: response.status,
+    headers: response.headers,
+    details: parsed === undefined ? { message: text.slice(0, 200) || undefined } : codec.decodeError(parsed),
+    provider: target.provider.name,
+    deployment: target.deploymentId,
+    now: clock.now(),
+  });
+}
+
+function badResponse(target: AttemptTarget, message: string, cause?: unknown): DetourError {
+  return new DetourError('upstream_bad_response', 'bad_response', message, { upstream: upstreamInfo(target), cause });
+}
+
+/** Sends a non-streaming request to one deployment and returns the answer in the client's format. */
+export async function sendNonStream(target: AttemptTarget, input: AttemptInput): Promise<NonStreamResult> {
+  const watchdog = new AttemptWatchdog(input.signal, target.timeouts, upstreamInfo(target));
+  try {
+    const response = await sendRequest(target, input, watchdog, false);
+    watchdog.progressed();
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw badResponse(target, 'upstream answered with a body that is not JSON', error);
+    }
+    const upstreamCodec = codecFor(target.provider.protocol);
+    if (target.provider.protocol === input.clientProtocol) {
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw badResponse(target, 'upstream answered with JSON that is not an object');
+      }
+      return { bodyText: text, usage: upstreamCodec.readUsage(parsed) };
+    }
+    const canonical = upstreamCodec.decodeResponse(parsed);
+    const clientCodec = codecFor(input.clientProtocol);
+    return { bodyText: JSON.stringify(clientCodec.encodeResponse(canonical)), usage: canonical.usage };
+  } catch (error) {
+    throw error instanceof DetourError ? error : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+  } finally {
+    watchdog.dispose();
+  }
+}
+
+/** Splits an upstream byte stream into SSE messages. */
+async function* readSseMessages(body: AsyncIterable<Buffer | string>): AsyncGenerator<SseMessage> {
+  const queue: SseMessage[] = [];
+  const parser = createParser({
+    onEvent: (event) => {
+      queue.push(event.event === undefined ? { data: event.data } : { event: event.event, data: event.data });
+    },
+  });
+  const decoder = new TextDecoder();
+  for await (const chunk of body) {
+    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    while (queue.length > 0) yield queue.shift()!;
+  }
+}
+
+/** Turns one upstream SSE message into client text, by forwarding it or by re-encoding its events. */
+class StreamRelay {
+  private readonly decoder;
+  private readonly encoder;
+  private finished = false;
+
+  constructor(
+    private readonly upstreamCodec: ProtocolCodec,
+    clientCodec: ProtocolCodec,
+    private readonly passthrough: boolean,
+    includeUsage: boolean,
+  ) {
+    this.decoder = upstreamCodec.createStreamDecoder();
+    this.encoder = passthrough ? undefined : clientCodec.createStreamEncoder({ includeUsage });
+  }
+
+  get done(): boolean {
+    return this.decoder.done;
+  }
+
+  get sawFinish(): boolean {
+    return this.finished;
+  }
+
+  relay(message: SseMessage): StreamChunk & { error?: DetourError } {
+    const events: StreamEvent[] = this.decoder.decode(message);
+    let content = false;
+    let usage: Usage | undefined;
+    let text = '';
+    for (const event of events) {
+      if (event.type === 'error') return { text: '', content: false, error: DetourError.fromShape(event.error) };
+      if (event.type === 'finish') this.finished = true;
+      if (event.type === 'usage') usage = event.usage;
+      if (isContentEvent(event) && !isEmptyDelta(event)) content = true;
+      if (this.encoder !== undefined) text += this.encoder.encode(event);
+    }
+    if (this.passthrough) text = formatSseEvent(message);
+    const chunk: StreamChunk = { text, content };
+    if (usage !== undefined) chunk.usage = usage;
+    return chunk;
+  }
+
+  end(): string {
+    return this.encoder === undefined ? '' : this.encoder.end();
+  }
+
+  get protocol(): ProtocolName {
+    return this.upstreamCodec.name;
+  }
+}
+
+function isEmptyDelta(event: StreamEvent): boolean {
+  return (
+    (event.type === 'text_delta' && event.text === '') ||
+    (event.type === 'tool_call_delta' && event.argumentsDelta === '') ||
+    (event.type === 'reasoning_delta' && event.text === '' && event.signature === undefined && event.redactedData === undefined)
+  );
+}
+
+/**
+ * Opens a stream to one deployment. The generator yields client-format chunks; it throws a
+ * classified DetourError for an HTTP error, a timeout, a broken connection, an in-stream error
+ * event, or a stream that ends without finishing. The caller decides what the client may still be
+ * spared (nothing, once a content chunk was sent).
+ */
+export async function* openStream(target: AttemptTarget, input: AttemptInput): AsyncGenerator<StreamChunk> {
+  const watchdog = new AttemptWatchdog(input.signal, target.timeouts, upstreamInfo(target));
+  const relay = new StreamRelay(
+    codecFor(target.provider.protocol),
+    codecFor(input.clientProtocol),
+    target.provider.protocol === input.clientProtocol,
+    input.request.streamUsage ?? false,
+  );
+  let response: UpstreamHttpResponse | undefined;
+  let contentSeen = false;
+  try {
+    response = await sendRequest(target, input, watchdog, true);
+    for await (const message of readSseMessages(response.body)) {
+      if (contentSeen) watchdog.progressed();
+      const chunk = relay.relay(message);
+      if (chunk.error !== undefined) {
+        throw withUpstream(chunk.error, target);
+      }
+      if (chunk.content && !contentSeen) {
+        contentSeen = true;
+        watchdog.progressed();
+      }
+      if (chunk.text !== '' || chunk.usage !== undefined) yield chunk;
+      if (relay.done) break;
+    }
+    if (!relay.done && !relay.sawFinish) {
+      throw badResponse(target, 'upstream stream ended before it finished');
+    }
+    const tail = relay.end();
+    if (tail !== '') yield { text: tail, content: false };
+  } catch (error) {
+    throw error instanceof DetourError ? error : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+  } finally {
+    watchdog.dispose();
+    // Leaving early (client gone, error) must release the upstream socket now, not at GC.
+    if (response !== undefined && !response.body.destroyed) response.body.destroy();
+  }
+}
+
+function withUpstream(error: DetourError, target: AttemptTarget): DetourError {
+  if (error.upstream !== undefined) return error;
+  return new DetourError(error.code, error.failureClass, error.message, {
+    status: error.status,
+    retryAfterMs: error.retryAfterMs,
+    upstream: upstreamInfo(target),
+  });
+}

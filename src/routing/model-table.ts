@@ -1,0 +1,40 @@
+import type { AttemptTarget } from '../providers/index.js';
+
+/** One way to serve a model: (provider, upstream model id). The unit of health and routing. */
+export interface Deployment extends AttemptTarget {
+  /** The Detour model name this deployment serves. */
+  modelName: string;
+}
+
+/** A model as clients see it: its deployments in priority order and its fallback models. */
+export interface ModelRoute {
+  /** The name clients ask for. */
+  name: string;
+  /** Deployments, first = preferred. */
+  deployments: Deployment[];
+  /** Other models to try after every deployment of this one, in order. */
+  fallbacks: string[];
+  /** The whole request's deadline, in milliseconds. */
+  totalTimeoutMs: number;
+  /** Optional description for `/v1/models`. */
+  description?: string;
+}
+
+/** The configured models, looked up by name. */
+export class ModelTable {
+  private readonly routes: Map<string, ModelRoute>;
+
+  constructor(routes: Iterable<ModelRoute>) {
+    this.routes = new Map([...routes].map((route) => [route.name, route]));
+  }
+
+  /** The route of a model, or undefined when no such model is configured. */
+  get(name: string): ModelRoute | undefined {
+    return this.routes.get(name);
+  }
+
+  /** Every configured model, in config order. */
+  list(): ModelRoute[] {
+    return [...this.routes.values()];
+  }
+}

@@ -1,0 +1,65 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { DetourError } from '../core/index.js';
+import { codecFor } from '../protocols/index.js';
+import { handleError } from './error-handler.js';
+import type { Gateway } from './gateway.js';
+import { registerChatRoute } from './routes/chat.js';
+import { registerModelsRoute } from './routes/models.js';
+import { registerProbeRoutes } from './routes/probes.js';
+import { surfaceOf } from './surface.js';
+
+/** Options for {@link buildApp}. */
+export interface AppOptions {
+  /** Largest accepted request body, in bytes (DESIGN default 20 MiB). */
+  bodyLimit: number;
+  /** Fastify/pino logger option; `false` for silence. */
+  logger?: FastifyServerOptions['logger'];
+  /** The current gateway; a function so a config reload can swap it without restarting. */
+  gateway: () => Gateway;
+}
+
+/**
+ * Parses every request body as JSON, whatever its content type: `curl -d` sends
+ * `application/x-www-form-urlencoded` by default and a gateway should still understand it.
+ */
+function parseJsonBody(_request: unknown, body: string, done: (error: Error | null, value?: unknown) => void): void {
+  if (body.trim() === '') {
+    done(new DetourError('invalid_json', 'client_error', 'request body is empty; expected a JSON object', { status: 400 }));
+    return;
+  }
+  try {
+    done(null, JSON.parse(body));
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    done(new DetourError('invalid_json', 'client_error', `request body is not valid JSON: ${detail}`, { status: 400 }));
+  }
+}
+
+/** Builds the Fastify app with every route. Does not listen. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit,
+    disableRequestLogging: true,
+    // Clients that open connections and send nothing must not hold sockets forever: Node closes a
+    // connection whose request (headers and body, not our response) takes longer than this.
+    requestTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimit }, parseJsonBody);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    const error = new DetourError('invalid_request', 'client_error', `Unknown route ${request.method} ${request.url}`, {
+      status: 404,
+    });
+    const encoded = codecFor(surfaceOf(request.url)).encodeError(error);
+    reply.status(encoded.status).headers(encoded.headers).send(encoded.body);
+  });
+  registerChatRoute(app, '/v1/chat/completions', 'openai-chat', options.gateway);
+  registerChatRoute(app, '/v1/messages', 'anthropic-messages', options.gateway);
+  registerModelsRoute(app, options.gateway);
+  registerProbeRoutes(app, options.gateway);
+  return app;
+}

@@ -1,0 +1,17 @@
+import type { Clock } from '../core/index.js';
+import type { UpstreamTransport } from '../providers/index.js';
+import type { AttemptObserver, ModelTable } from '../routing/index.js';
+
+/** What the request path needs, shared by every route. Swapped whole on a config reload. */
+export interface Gateway {
+  /** Configured models. */
+  table: ModelTable;
+  /** Upstream HTTP pools. */
+  transport: UpstreamTransport;
+  /** Time source. */
+  clock: Clock;
+  /** At most this many attempts per request. */
+  maxAttempts: number;
+  /** Called after each upstream attempt. */
+  onAttempt?: AttemptObserver;
+}

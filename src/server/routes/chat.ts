@@ -1,0 +1,132 @@
+import { once } from 'node:events';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DetourError, invalidRequest, newRequestId, type ProtocolName } from '../../core/index.js';
+import { codecFor } from '../../protocols/index.js';
+import type { AttemptInput, StreamChunk } from '../../providers/index.js';
+import { executeNonStream, executeStream, planCandidates, type Served } from '../../routing/index.js';
+import type { Gateway } from '../gateway.js';
+
+function servedHeaders(served: Served<unknown>, requestId: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-request-id': requestId,
+    'x-detour-deployment': served.deployment.deploymentId,
+    'x-detour-model': served.deployment.modelName,
+  };
+  if (served.attempts.length > 1) headers['x-detour-attempts'] = String(served.attempts.length);
+  return headers;
+}
+
+/** Aborts the request's upstream work when the client goes away or the deadline passes. */
+function watchRequest(reply: FastifyReply, totalMs: number): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) {
+      controller.abort(new DetourError('internal_error', 'transport', 'client closed the connection', { status: 499 }));
+    }
+  };
+  reply.raw.on('close', onClose);
+  const deadline = setTimeout(() => {
+    controller.abort(
+      new DetourError('upstream_timeout', 'timeout', `request deadline of ${totalMs} ms passed`, { timeout: 'total' }),
+    );
+  }, totalMs);
+  deadline.unref();
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(deadline);
+      reply.raw.off('close', onClose);
+    },
+  };
+}
+
+async function writeStream(
+  reply: FastifyReply,
+  surface: ProtocolName,
+  head: StreamChunk[],
+  rest: AsyncGenerator<StreamChunk>,
+  signal: AbortSignal,
+): Promise<void> {
+  const raw = reply.raw;
+  const write = async (text: string) => {
+    if (text === '' || raw.destroyed) return;
+    if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
+  };
+  try {
+    for (const chunk of head) await write(chunk.text);
+    for await (const chunk of rest) {
+      if (signal.aborted) break;
+      await write(chunk.text);
+    }
+  } catch (error) {
+    // Content already reached the client: nothing is retried or spliced; the stream ends with the
+    // surface's own error event (DESIGN.md section 6).
+    if (!raw.destroyed && error instanceof DetourError) await write(codecFor(surface).encodeStreamError(error));
+  } finally {
+    if (!raw.destroyed) raw.end();
+  }
+}
+
+/** Handles one chat request on a surface: decode, plan, attempt in order, answer in the client's format. */
+async function handleChat(
+  gateway: Gateway,
+  surface: ProtocolName,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
+  const requestId = newRequestId();
+  reply.header('x-request-id', requestId);
+  const body = request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw invalidRequest('request body must be a JSON object');
+  }
+  const codec = codecFor(surface);
+  const chatRequest = codec.decodeRequest(body);
+  const route = gateway.table.get(chatRequest.model);
+  if (route === undefined) {
+    throw new DetourError('model_not_found', 'client_error', `The model '${chatRequest.model}' does not exist`, {
+      status: 404,
+      param: 'model',
+    });
+  }
+  const watch = watchRequest(reply, route.totalTimeoutMs);
+  const input: AttemptInput = {
+    request: chatRequest,
+    clientProtocol: surface,
+    rawBody: body as Record<string, unknown>,
+    clientHeaders: request.headers,
+    signal: watch.signal,
+    transport: gateway.transport,
+    clock: gateway.clock,
+  };
+  const candidates = planCandidates(gateway.table, chatRequest.model);
+  const options = { maxAttempts: gateway.maxAttempts, onAttempt: gateway.onAttempt };
+  try {
+    if (!chatRequest.stream) {
+      const served = await executeNonStream(candidates, input, options);
+      reply.status(200).headers(servedHeaders(served, requestId)).type('application/json').send(served.result.bodyText);
+      return;
+    }
+    const served = await executeStream(candidates, input, options);
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...servedHeaders(served, requestId),
+    });
+    await writeStream(reply, surface, served.result.head, served.result.rest, watch.signal);
+  } finally {
+    watch.dispose();
+  }
+}
+
+/** Registers a chat surface's POST route. */
+export function registerChatRoute(
+  app: FastifyInstance,
+  path: string,
+  surface: ProtocolName,
+  gateway: () => Gateway,
+): void {
+  app.post(path, (request, reply) => handleChat(gateway(), surface, request, reply));
+}
