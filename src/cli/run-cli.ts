@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, checkConfigFile, type DetourConfig, loadConfigFile, parseConfig, watchConfigFile } from '../config/index.js';
+import { startGateway } from '../server/index.js';
+import { runSimulatorCli, startSimulator } from '../sim/index.js';
+import { simulatorConfigYaml, vendorConfigYaml } from './zero-config.js';
+
+const USAGE = `Usage: detour <command> [options]
+
+Commands:
+  start [--config FILE] [--port N] [--host ADDR]   start the gateway (default config: ./detour.yaml;
+                                                   without one: vendors from OPENAI_API_KEY /
+                                                   ANTHROPIC_API_KEY, else built-in simulated providers)
+  config check FILE                                validate a config file and summarise it
+  sim [--port N] [--scenario FILE] [--seed N]      run the upstream simulator on its own
+  help                                             show this text
+`;
+
+/** Runs the `detour` command line; resolves to an exit code, or undefined while a server runs. */
+export async function runCli(argv: string[]): Promise<number | undefined> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start(rest);
+    case 'sim':
+      await runSimulatorCli(rest);
+      return undefined;
+    case 'config':
+      return configCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`detour: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function configCommand(argv: string[]): Promise<number> {
+  const [subcommand, file] = argv;
+  if (subcommand !== 'check' || file === undefined) {
+    process.stderr.write(`Usage: detour config check FILE\n`);
+    return 2;
+  }
+  try {
+    process.stdout.write(`${await checkConfigFile(file)}\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.toString() : String(error)}\n`);
+    return 1;
+  }
+}
+
+function parsePort(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be 0..65535, got "${text}"`);
+  return port;
+}
+
+async function start(argv: string[]): Promise<number | undefined> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
+  });
+  const port = parsePort(values.port);
+  const defaultPath = resolve('detour.yaml');
+  const configPath = values.config ?? (existsSync(defaultPath) ? defaultPath : undefined);
+  const closers: Array<() => Promise<void>> = [];
+  let config: DetourConfig;
+  let origin: string;
+  try {
+    if (configPath !== undefined) {
+      config = await loadConfigFile(configPath);
+      origin = `config ${configPath}`;
+    } else {
+      const vendors = vendorConfigYaml(process.env);
+      if (vendors !== undefined) {
+        config = parseConfig(vendors, '<built-in vendor config>', process.env);
+        origin = 'vendors from OPENAI_API_KEY / ANTHROPIC_API_KEY (no config file)';
+      } else {
+        const simulator = await startSimulator({ port: 0, timeToFirstTokenMs: 150, tokenIntervalMs: 15 });
+        closers.push(() => simulator.close());
+        config = parseConfig(simulatorConfigYaml(simulator.url), '<built-in simulator config>', process.env);
+        origin = `built-in simulated providers at ${simulator.url} (no config file, no vendor keys)`;
+      }
+    }
+  } catch (error) {
+    await Promise.all(closers.map((close) => close()));
+    process.stderr.write(`${error instanceof ConfigError ? error.toString() : String(error)}\n`);
+    return 1;
+  }
+  const options = port === undefined ? {} : { port };
+  const gateway = await startGateway(config, {
+    ...options,
+    ...(values.host === undefined ? {} : { host: values.host }),
+    logger: { level: process.env.DETOUR_LOG_LEVEL ?? 'warn' },
+  });
+  closers.unshift(() => gateway.close());
+  const firstModel = Object.keys(config.models)[0] ?? 'MODEL';
+  process.stdout.write(
+    [
+      `Detour is listening on ${gateway.url}`,
+      `  serving: ${origin}`,
+      `  models:  ${Object.keys(config.models).join(', ')}`,
+      '',
+      'Try it:',
+      `  curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json' \\`,
+      `    -d '{"model":"${firstModel}","messages":[{"role":"user","content":"Hello!"}]}'`,
+      '',
+      configPath === undefined
+        ? `To configure your own providers and models, write ${defaultPath} (see README.md, "Configuration").`
+        : `Watching ${configPath} for changes; a bad edit is reported and the last good config stays live.`,
+      '',
+    ].join('\n'),
+  );
+  if (configPath !== undefined) {
+    const watcher = watchConfigFile(configPath, {
+      onReload: (next) => {
+        gateway.reload(next);
+        process.stdout.write(`Reloaded ${configPath}\n`);
+      },
+      onError: (error) => process.stderr.write(`${error.toString()}\n(keeping the last good config)\n`),
+    });
+    closers.push(async () => watcher.close());
+  }
+  const shutdown = () => {
+    void Promise.all(closers.map((close) => close())).then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+  return undefined;
+}

@@ -1,0 +1,36 @@
+import type { DetourConfig } from '../config/index.js';
+import { type Clock, systemClock } from '../core/index.js';
+import { Provider, type UpstreamTransport } from '../providers/index.js';
+import { type Deployment, type ModelRoute, ModelTable } from '../routing/index.js';
+import type { Gateway } from './gateway.js';
+
+/** Builds the request path's runtime view of a config: providers, models and their deployments. */
+export function buildGateway(config: DetourConfig, transport: UpstreamTransport, clock: Clock = systemClock): Gateway {
+  const providers = new Map(
+    Object.entries(config.providers).map(([name, settings]) => [name, new Provider({ name, ...settings })]),
+  );
+  const routes: ModelRoute[] = Object.entries(config.models).map(([modelName, model]) => {
+    const timeouts = { ...config.timeouts, ...model.timeouts };
+    const deployments: Deployment[] = model.deployments.map((deployment) => {
+      const provider = providers.get(deployment.provider);
+      // The config loader already checked every reference; this guards against a hand-built config.
+      if (provider === undefined) throw new Error(`model ${modelName}: unknown provider ${deployment.provider}`);
+      return {
+        modelName,
+        provider,
+        deploymentId: `${deployment.provider}/${deployment.model}`,
+        upstreamModel: deployment.model,
+        timeouts: { firstTokenMs: timeouts.firstToken, idleMs: timeouts.idle },
+      };
+    });
+    const route: ModelRoute = {
+      name: modelName,
+      deployments,
+      fallbacks: model.fallbacks ?? [],
+      totalTimeoutMs: timeouts.total,
+    };
+    if (model.description !== undefined) route.description = model.description;
+    return route;
+  });
+  return { table: new ModelTable(routes), transport, clock, maxAttempts: config.retry.maxAttempts };
+}

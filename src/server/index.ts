@@ -1,0 +1,4 @@
+export { type AppOptions, buildApp } from './build-app.js';
+export { buildGateway } from './build-gateway.js';
+export type { Gateway } from './gateway.js';
+export { type RunningGateway, type StartOptions, startGateway } from './start-gateway.js';

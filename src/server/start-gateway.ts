@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { DetourConfig } from '../config/index.js';
+import { UpstreamTransport } from '../providers/index.js';
+import { buildApp } from './build-app.js';
+import { buildGateway } from './build-gateway.js';
+import type { Gateway } from './gateway.js';
+
+/** A listening Detour server. */
+export interface RunningGateway {
+  /** Base URL, e.g. `http://127.0.0.1:4000`. */
+  url: string;
+  /** The port it listens on. */
+  port: number;
+  /** The Fastify app (for tests and embedding). */
+  app: FastifyInstance;
+  /** Replaces the config without dropping requests in flight; they finish on the old one. */
+  reload(config: DetourConfig): void;
+  /** Stops listening, finishes requests in flight, closes upstream pools. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link startGateway}. */
+export interface StartOptions {
+  /** Overrides `server.port` (0 = a free port). */
+  port?: number;
+  /** Overrides `server.host`. */
+  host?: string;
+  /** Fastify/pino logger option. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Starts Detour on a config. */
+export async function startGateway(config: DetourConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
+  let gateway: Gateway = buildGateway(config, transport);
+  const app = buildApp({ bodyLimit: config.server.bodyLimit, logger: options.logger, gateway: () => gateway });
+  const host = options.host ?? config.server.host;
+  await app.listen({ port: options.port ?? config.server.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    app,
+    reload(next) {
+      const previous = transport;
+      transport = new UpstreamTransport({ connectTimeoutMs: next.timeouts.connect });
+      gateway = buildGateway(next, transport);
+      // Requests in flight hold the old transport; let them finish before its pools close.
+      void previous.close().catch(() => undefined);
+    },
+    async close() {
+      await app.close();
+      await transport.close();
+    },
+  };
+}
