@@ -1,0 +1,65 @@
+import { parseConfig } from '../../src/config/index.js';
+import { type RunningGateway, startGateway } from '../../src/server/index.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
+
+/** A simulator and a Detour in front of it, both on free loopback ports. */
+export interface Stack {
+  sim: Simulator;
+  detour: RunningGateway;
+  /** Base URL for the OpenAI SDK (`.../v1`). */
+  openaiBaseUrl: string;
+  /** Base URL for the Anthropic SDK. */
+  anthropicBaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Options for {@link startStack}. */
+export interface StackOptions {
+  /** YAML of the config, given the simulator's URL. Defaults to {@link twoHostConfig}. */
+  config?: (simUrl: string) => string;
+  /** Simulator options. */
+  sim?: SimulatorOptions;
+}
+
+/**
+ * The usual test topology: model `m` on host `a` (first) and host `b`, both OpenAI-protocol, with
+ * short timeouts so timeout paths run fast; model `solo` on host `a` only.
+ */
+export function twoHostConfig(simUrl: string): string {
+  return `
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a-secret }
+  b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1, apiKey: key-b-secret }
+models:
+  m:
+    deployments:
+      - { provider: a, model: up-m }
+      - { provider: b, model: up-m }
+  solo:
+    deployments:
+      - { provider: a, model: up-solo }
+timeouts: { connect: 1s, firstToken: 400ms, idle: 400ms, total: 10s }
+`;
+}
+
+/** Starts the simulator and Detour; close both with `stack.close()`. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const sim = await startSimulator({ port: 0, seed: 7, ...options.sim });
+  try {
+    const config = parseConfig((options.config ?? twoHostConfig)(sim.url), 'test.yaml', {});
+    const detour = await startGateway(config, { port: 0, host: '127.0.0.1' });
+    return {
+      sim,
+      detour,
+      openaiBaseUrl: `${detour.url}/v1`,
+      anthropicBaseUrl: detour.url,
+      async close() {
+        await detour.close();
+        await sim.close();
+      },
+    };
+  } catch (error) {
+    await sim.close();
+    throw error;
+  }
+}
