@@ -1,0 +1,154 @@
+/** Wire formats an upstream provider may speak today. */
+export type ProviderProtocol = 'openai-chat' | 'anthropic-messages';
+
+/** How a model's deployments are ordered (DESIGN.md section 7). */
+export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency' | 'cost';
+
+/** The HTTP listener. */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  /** Interface to bind. */
+  host: string;
+  /** Bearer key for the admin API; a secret. */
+  adminKey?: string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimit: number;
+  /** Server-side cap on a whole request, in milliseconds. */
+  requestTimeout?: number;
+}
+
+/** An upstream account. */
+export interface ProviderConfig {
+  /** Wire format the host speaks. */
+  protocol: ProviderProtocol;
+  /** Base URL as the vendor's official SDK writes it, without a trailing slash. */
+  baseUrl: string;
+  /** Credential; a secret. */
+  apiKey?: string;
+  /** Extra request headers; values are treated as secrets. */
+  headers?: Record<string, string>;
+  /** `anthropic-version` header for `anthropic-messages` hosts. */
+  anthropicVersion?: string;
+}
+
+/** One way to serve a model. */
+export interface DeploymentConfig {
+  /** Provider name, a key of {@link DetourConfig.providers}. */
+  provider: string;
+  /** The model id at that provider. */
+  model: string;
+  /** Relative share for the `weighted` strategy. */
+  weight?: number;
+}
+
+/** Timeouts, in milliseconds (DESIGN.md section 6). */
+export interface TimeoutsConfig {
+  /** Establishing the connection. */
+  connect: number;
+  /** From sending the request to the first content. */
+  firstToken: number;
+  /** Between two stream chunks. */
+  idle: number;
+  /** The whole request. */
+  total: number;
+}
+
+/** A model as clients name it. */
+export interface ModelConfig {
+  /** Deployments in priority order; never empty. */
+  deployments: DeploymentConfig[];
+  /** Other models, tried only after every deployment of this one. */
+  fallbacks: string[];
+  /** Per-model overrides of the global timeouts. */
+  timeouts?: Partial<TimeoutsConfig>;
+  /** Shown by `/v1/models`. */
+  description?: string;
+}
+
+/** Deployment routing. */
+export interface RoutingConfig {
+  /** Ordering strategy. */
+  strategy: RoutingStrategy;
+}
+
+/** Attempts and the retry budget. */
+export interface RetryConfig {
+  /** Attempts per request, 1..10. */
+  maxAttempts: number;
+  /** Share of requests per model that may be retries or fallbacks, 0..1. */
+  budgetRatio: number;
+}
+
+/** When a deployment is tried after its healthy peers. */
+export interface DemotionConfig {
+  /** Failure rate, 0..1, at or above which it is demoted. */
+  failureRate: number;
+  /** Calls in the window before the rate counts. */
+  minRequests: number;
+  /** Window length, in milliseconds. */
+  window: number;
+}
+
+/** When a deployment's breaker opens. */
+export interface EjectionConfig {
+  /** Consecutive failures that eject at once. */
+  consecutiveFailures: number;
+  /** Failure rate, 0..1, at or above which it is ejected. */
+  failureRate: number;
+  /** Calls in the window before the rate counts. */
+  minRequests: number;
+  /** Window length, in milliseconds. */
+  window: number;
+  /** First ejection time, in milliseconds; multiplied by consecutive ejections. */
+  baseTime: number;
+  /** Longest ejection, in milliseconds. */
+  maxTime: number;
+}
+
+/** Health and breaker knobs (DESIGN.md section 7). */
+export interface HealthConfig {
+  /** Demotion. */
+  demotion: DemotionConfig;
+  /** Ejection. */
+  ejection: EjectionConfig;
+  /** Half-open trials. */
+  halfOpen: { trials: number };
+}
+
+/** Where durable records go. */
+export type StoreConfig =
+  | {
+      type: 'sqlite';
+      /** Absolute database path (resolved against the config file's folder), or `:memory:`. */
+      path: string;
+    }
+  | {
+      type: 'postgres';
+      /** Connection URL; may hold a password, so it is redacted in logs. */
+      url: string;
+    };
+
+/** A loaded, validated, fully defaulted configuration; every duration is in milliseconds. */
+export interface DetourConfig {
+  /** HTTP listener. */
+  server: ServerConfig;
+  /** Upstream accounts by name. */
+  providers: Record<string, ProviderConfig>;
+  /** Models by the name clients ask for, in file order. */
+  models: Record<string, ModelConfig>;
+  /** Routing strategy. */
+  routing: RoutingConfig;
+  /** Global timeouts. */
+  timeouts: TimeoutsConfig;
+  /** Attempts and retry budget. */
+  retry: RetryConfig;
+  /** Health and breakers. */
+  health: HealthConfig;
+  /** Durable store. */
+  store: StoreConfig;
+  /** Absolute folder that relative paths were resolved against. */
+  configDir: string;
+  /** Absolute path of the file it was read from, when it came from a file. */
+  sourcePath?: string;
+}

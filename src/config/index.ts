@@ -1,0 +1,17 @@
+export { checkConfigFile } from './check-config-file.js';
+export type { ConfigIssue } from './config-error.js';
+export { ConfigError, formatConfigIssue } from './config-error.js';
+export type { PartialConfigInput } from './default-config.js';
+export { defaultConfig } from './default-config.js';
+export type * from './detour-config.js';
+export { interpolateEnv } from './interpolate-env.js';
+export { loadConfigFile } from './load-config-file.js';
+export { parseConfig } from './parse-config.js';
+export { parseDuration } from './parse-duration.js';
+export { parseSize } from './parse-size.js';
+export { redactConfig } from './redact-config.js';
+export { resolveModelTimeouts } from './resolve-model-timeouts.js';
+export type { DetourConfigInput } from './schema.js';
+export { ROUTING_STRATEGIES, SUPPORTED_PROTOCOLS } from './schema.js';
+export type { ConfigWatcher, WatchConfigOptions } from './watch-config-file.js';
+export { watchConfigFile } from './watch-config-file.js';

@@ -1,0 +1,91 @@
+import { dirname, resolve } from 'node:path';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { type ConfigPath, formatKeyPath, type PathIssue } from './config-path.js';
+import type { DetourConfig } from './detour-config.js';
+import { interpolateDocument } from './interpolate-env.js';
+import { findPathAtOffset, locateYamlPath } from './locate-yaml-path.js';
+import { maskEnvReferences, unmaskDocument } from './mask-env-references.js';
+import { collectSecretValues, scrubSecrets } from './secret-fields.js';
+import { validateConfig } from './validate-config.js';
+
+/**
+ * Parses and validates a Detour YAML config (DESIGN.md section 9): interpolates `${ENV}`
+ * references, fills defaults, converts durations to milliseconds and sizes to bytes.
+ * `fileName` names the file in errors and anchors relative paths (the SQLite file).
+ * @throws ConfigError listing every problem with its file, line, column and key.
+ */
+export function parseConfig(
+  text: string,
+  fileName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): DetourConfig {
+  const lineCounter = new LineCounter();
+  const { masked, unmask } = maskEnvReferences(text);
+  // prettyErrors would quote the offending source line, which may hold a secret.
+  const document = parseDocument(masked, { lineCounter, prettyErrors: false });
+  const [syntaxError] = document.errors;
+  if (syntaxError !== undefined) {
+    // Only the first: the parser's later errors are mostly echoes of it.
+    const { line, col } = lineCounter.linePos(syntaxError.pos[0]);
+    throw new ConfigError([
+      {
+        file: fileName,
+        line,
+        column: col,
+        key: formatKeyPath(findPathAtOffset(document, syntaxError.pos[0])),
+        // The parser quotes the offending token, which may be a secret.
+        message: `YAML syntax error: ${unmask(syntaxError.message).replace(/: ".*"$/s, '')}`,
+      },
+    ]);
+  }
+  unmaskDocument(document, unmask);
+  if (document.contents === null) {
+    throw new ConfigError([
+      {
+        file: fileName,
+        line: 1,
+        column: 1,
+        key: '',
+        message: 'the file is empty: it needs `providers` and `models`',
+      },
+    ]);
+  }
+  const interpolationIssues = interpolateDocument(document, env);
+  let value: unknown;
+  try {
+    value = document.toJS();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError([
+      { file: fileName, line: 1, column: 1, key: '', message: `cannot read YAML: ${message}` },
+    ]);
+  }
+  const sourcePath = resolve(fileName);
+  const result = validateConfig(value, { configDir: dirname(sourcePath), sourcePath });
+  if (result.ok && interpolationIssues.length === 0) return result.config;
+
+  // A field whose variable is missing would also fail its type check; report the cause only.
+  const interpolated = new Set(interpolationIssues.map((issue) => formatKeyPath(issue.path)));
+  const validationIssues = result.ok
+    ? []
+    : result.issues.filter((issue) => !interpolated.has(formatKeyPath(issue.path)));
+  const secrets = collectSecretValues(value);
+  throw new ConfigError(
+    [...interpolationIssues, ...validationIssues].map((issue) =>
+      toConfigIssue(issue, fileName, document, lineCounter, secrets),
+    ),
+  );
+}
+
+function toConfigIssue(
+  issue: PathIssue,
+  file: string,
+  document: Document,
+  lineCounter: LineCounter,
+  secrets: readonly string[],
+): ConfigIssue {
+  const path: ConfigPath = issue.path;
+  const { line, column } = locateYamlPath(document, lineCounter, path);
+  return { file, line, column, key: formatKeyPath(path), message: scrubSecrets(issue.message, secrets) };
+}

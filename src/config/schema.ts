@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import type { DetourConfig, ProviderProtocol, RoutingStrategy, StoreConfig } from './detour-config.js';
+import { parseDuration } from './parse-duration.js';
+import { parseSize } from './parse-size.js';
+
+/** Protocols an upstream provider may speak in this version. */
+export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = ['openai-chat', 'anthropic-messages'];
+
+/** Routing strategies. */
+export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = [
+  'priority',
+  'weighted',
+  'least-latency',
+  'cost',
+];
+
+const DURATION_HINT = 'write e.g. 250ms, 30s, 5m or 1h, or a number of milliseconds';
+const SIZE_HINT = 'write e.g. 512kb or 20mb, or a number of bytes';
+
+function duration() {
+  return z
+    .union([z.string(), z.number()], { error: `expected a duration (${DURATION_HINT})` })
+    .transform((value, context) => {
+      const milliseconds = parseDuration(value);
+      if (milliseconds === undefined || milliseconds <= 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `invalid duration ${JSON.stringify(value)} (${DURATION_HINT})`,
+        });
+        return z.NEVER;
+      }
+      return milliseconds;
+    });
+}
+
+function size() {
+  return z
+    .union([z.string(), z.number()], { error: `expected a size (${SIZE_HINT})` })
+    .transform((value, context) => {
+      const bytes = parseSize(value);
+      if (bytes === undefined || bytes <= 0) {
+        context.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(value)} (${SIZE_HINT})` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+}
+
+// Interpolated values stay strings (`port: ${PORT}`), so numeric fields also accept a numeric string.
+function numeric<Schema extends z.ZodNumber>(schema: Schema) {
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value),
+    schema,
+  );
+}
+
+const ratio = () => numeric(z.number().min(0).max(1));
+const count = () => numeric(z.number().int().min(1));
+
+const serverSchema = z
+  .strictObject({
+    port: numeric(z.number().int().min(0).max(65_535)).default(4000),
+    host: z.string().min(1).default('127.0.0.1'),
+    adminKey: z.string().min(1).optional(),
+    bodyLimit: size().default(20 * 1024 * 1024),
+    requestTimeout: duration().optional(),
+  })
+  .prefault({});
+
+const protocolSchema = z.enum(SUPPORTED_PROTOCOLS as [ProviderProtocol, ...ProviderProtocol[]], {
+  error: (issue) =>
+    issue.input === undefined
+      ? `protocol is required (supported now: ${SUPPORTED_PROTOCOLS.join(', ')})`
+      : `unsupported protocol ${JSON.stringify(issue.input)} (supported now: ${SUPPORTED_PROTOCOLS.join(', ')})`,
+});
+
+const baseUrlSchema = z.string().transform((value, context) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    // The value is not echoed: a URL may carry credentials.
+    context.addIssue({ code: 'custom', message: 'must be an http:// or https:// URL' });
+    return z.NEVER;
+  }
+  return value.replace(/\/+$/, '');
+});
+
+// The protocol is checked on its own first: for a protocol Detour does not speak yet, the
+// other fields (Bedrock's `region`, a missing `baseUrl`) would only bury the real problem.
+const providerSchema = z.looseObject({ protocol: protocolSchema }).pipe(
+  z.strictObject({
+    protocol: protocolSchema,
+    baseUrl: baseUrlSchema,
+    apiKey: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    anthropicVersion: z.string().min(1).optional(),
+  }),
+);
+
+const timeoutsShape = {
+  connect: duration().default(5_000),
+  firstToken: duration().default(20_000),
+  idle: duration().default(30_000),
+  total: duration().default(600_000),
+};
+
+const partialTimeoutsSchema = z.strictObject({
+  connect: duration().optional(),
+  firstToken: duration().optional(),
+  idle: duration().optional(),
+  total: duration().optional(),
+});
+
+const deploymentSchema = z.strictObject({
+  provider: z.string().min(1),
+  model: z.string().min(1),
+  weight: numeric(z.number().positive()).optional(),
+});
+
+const modelSchema = z.strictObject({
+  deployments: z.array(deploymentSchema).min(1, 'must list at least one deployment'),
+  fallbacks: z.array(z.string().min(1)).default([]),
+  timeouts: partialTimeoutsSchema.optional(),
+  description: z.string().optional(),
+});
+
+const storeSchema = z
+  .strictObject({ sqlite: z.string().min(1).optional(), postgres: z.string().min(1).optional() })
+  .check((context) => {
+    const { sqlite, postgres } = context.value;
+    if ((sqlite === undefined) === (postgres === undefined)) {
+      context.issues.push({
+        code: 'custom',
+        input: context.value,
+        message: 'set exactly one of `sqlite` (a file path) or `postgres` (a connection URL)',
+      });
+    }
+  })
+  .transform(
+    (value): StoreConfig =>
+      value.postgres !== undefined
+        ? { type: 'postgres', url: value.postgres }
+        : { type: 'sqlite', path: value.sqlite ?? '' },
+  )
+  .prefault({ sqlite: './detour.db' });
+
+/** The YAML document's schema (DESIGN.md section 9); built once, at module load. */
+export const configSchema = z.strictObject({
+  server: serverSchema,
+  providers: z.record(z.string(), providerSchema),
+  models: z.record(z.string(), modelSchema),
+  routing: z
+    .strictObject({ strategy: z.enum(ROUTING_STRATEGIES as [RoutingStrategy]).default('priority') })
+    .prefault({}),
+  timeouts: z.strictObject(timeoutsShape).prefault({}),
+  retry: z
+    .strictObject({
+      maxAttempts: numeric(z.number().int().min(1).max(10)).default(3),
+      budgetRatio: ratio().default(0.1),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      demotion: z
+        .strictObject({
+          failureRate: ratio().default(0.2),
+          minRequests: count().default(20),
+          window: duration().default(60_000),
+        })
+        .prefault({}),
+      ejection: z
+        .strictObject({
+          consecutiveFailures: count().default(5),
+          failureRate: ratio().default(0.5),
+          minRequests: count().default(20),
+          window: duration().default(60_000),
+          baseTime: duration().default(30_000),
+          maxTime: duration().default(300_000),
+        })
+        .prefault({}),
+      halfOpen: z.strictObject({ trials: count().default(3) }).prefault({}),
+    })
+    .prefault({}),
+  store: storeSchema,
+});
+
+/** What a config document may hold before defaults (durations and sizes still as written). */
+export type DetourConfigInput = z.input<typeof configSchema>;
+
+/** The validated document, before paths are resolved against the config's folder. */
+export type ConfigBody = Omit<DetourConfig, 'configDir' | 'sourcePath'>;

@@ -1,0 +1,42 @@
+import type { ConfigPath } from './config-path.js';
+
+/**
+ * Whether a path holds a secret: the admin key, a provider's API key or header values, or the
+ * Postgres URL (which may carry a password). Such values are never echoed or logged.
+ */
+export function isSecretPath(path: ConfigPath): boolean {
+  const [section, , field] = path;
+  if (section === 'server') return path[1] === 'adminKey';
+  if (section === 'providers') return field === 'apiKey' || field === 'headers';
+  if (section === 'store') return path[1] === 'postgres';
+  return false;
+}
+
+/** Every secret string in a raw (or validated) config document, for scrubbing messages. */
+export function collectSecretValues(document: unknown): string[] {
+  const secrets: string[] = [];
+  collect(document, [], secrets);
+  return secrets.filter((secret) => secret.length > 0);
+}
+
+function collect(value: unknown, path: ConfigPath, secrets: string[]): void {
+  if (typeof value === 'string') {
+    if (isSecretPath(path)) secrets.push(value);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => {
+      collect(item, [...path, index], secrets);
+    });
+    return;
+  }
+  for (const [key, item] of Object.entries(value)) collect(item, [...path, key], secrets);
+}
+
+/** Replaces every occurrence of a secret in a message with `***`. */
+export function scrubSecrets(message: string, secrets: readonly string[]): string {
+  let scrubbed = message;
+  for (const secret of secrets) scrubbed = scrubbed.split(secret).join('***');
+  return scrubbed;
+}
