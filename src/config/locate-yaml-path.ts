@@ -57,11 +57,11 @@ export function findPathAtOffset(document: Document, offset: number): (string | 
       const pair = node.items.find((item) => {
         const start = isNodeWithRange(item.key) ? item.key.range?.[0] : undefined;
         const end = isNodeWithRange(item.value)
-          ? item.value.range?.[2]
+          ? item.value.range?.[1]
           : isNodeWithRange(item.key)
-            ? item.key.range?.[2]
+            ? item.key.range?.[1]
             : undefined;
-        return start !== undefined && end !== undefined && start <= offset && offset <= end;
+        return start !== undefined && end !== undefined && start <= offset && offset < end;
       });
       if (pair === undefined || !isScalar(pair.key)) return path;
       path.push(String(pair.key.value));
@@ -69,7 +69,7 @@ export function findPathAtOffset(document: Document, offset: number): (string | 
     } else if (isSeq(node)) {
       const index = node.items.findIndex((item) => {
         const range = isNodeWithRange(item) ? item.range : undefined;
-        return range !== undefined && range !== null && range[0] <= offset && offset <= range[2];
+        return range !== undefined && range !== null && range[0] <= offset && offset < range[1];
       });
       if (index === -1) return path;
       path.push(index);

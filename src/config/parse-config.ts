@@ -6,7 +6,7 @@ import type { DetourConfig } from './detour-config.js';
 import { interpolateDocument } from './interpolate-env.js';
 import { findPathAtOffset, locateYamlPath } from './locate-yaml-path.js';
 import { maskEnvReferences, unmaskDocument } from './mask-env-references.js';
-import { collectSecretValues, scrubSecrets } from './secret-fields.js';
+import { collectSecretValues, cutAtSecret, scrubSecrets } from './secret-fields.js';
 import { validateConfig } from './validate-config.js';
 
 /**
@@ -33,7 +33,10 @@ export function parseConfig(
         file: fileName,
         line,
         column: col,
-        key: formatKeyPath(findPathAtOffset(document, syntaxError.pos[0])),
+        // A broken line inside a secret can parse as a nested key, so the guess stops at the secret field.
+        key: formatKeyPath(
+          cutAtSecret(findPathAtOffset(document, Math.min(syntaxError.pos[0], text.length - 1))),
+        ),
         // The parser quotes the offending token, which may be a secret.
         message: `YAML syntax error: ${unmask(syntaxError.message).replace(/: ".*"$/s, '')}`,
       },

@@ -12,11 +12,22 @@ export function isSecretPath(path: ConfigPath): boolean {
   return false;
 }
 
+const MIN_SCRUBBED_LENGTH = 4;
+
+/** The path cut just after its first secret field, so nothing written inside a secret is shown. */
+export function cutAtSecret(path: ConfigPath): ConfigPath {
+  for (let length = 1; length <= path.length; length += 1) {
+    if (isSecretPath(path.slice(0, length))) return path.slice(0, length);
+  }
+  return path;
+}
+
 /** Every secret string in a raw (or validated) config document, for scrubbing messages. */
 export function collectSecretValues(document: unknown): string[] {
   const secrets: string[] = [];
   collect(document, [], secrets);
-  return secrets.filter((secret) => secret.length > 0);
+  // Scrubbing a one- or two-letter value would mangle every message and hide nothing.
+  return secrets.filter((secret) => secret.length >= MIN_SCRUBBED_LENGTH);
 }
 
 function collect(value: unknown, path: ConfigPath, secrets: string[]): void {

@@ -1,0 +1,313 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are config text, where ${NAME} is literal
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type DetourConfig, parseConfig } from './index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const designExample = readFileSync(join(here, '__fixtures__', 'design-example.yaml'), 'utf8');
+const designEnv = {
+  DETOUR_ADMIN_KEY: 'admin-key-1',
+  ANTHROPIC_API_KEY: 'sk-ant-1',
+  OPENAI_API_KEY: 'sk-oai-1',
+};
+
+const minimal = `providers:
+  openai: { protocol: openai-chat, baseUrl: https://api.openai.com/v1 }
+models:
+  gpt-5:
+    deployments: [ { provider: openai, model: gpt-5 } ]
+`;
+
+/** Runs `parse` and returns the ConfigError it throws; fails the test when it does not throw one. */
+function catchConfigError(parse: () => unknown): ConfigError {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config parsed');
+}
+
+describe('parseConfig', () => {
+  it('fills every default for a minimal config', () => {
+    const config = parseConfig(minimal, '/etc/detour/detour.yaml', {});
+    const expected: DetourConfig = {
+      server: { port: 4000, host: '127.0.0.1', bodyLimit: 20 * 1024 * 1024 },
+      providers: { openai: { protocol: 'openai-chat', baseUrl: 'https://api.openai.com/v1' } },
+      models: { 'gpt-5': { deployments: [{ provider: 'openai', model: 'gpt-5' }], fallbacks: [] } },
+      routing: { strategy: 'priority' },
+      timeouts: { connect: 5_000, firstToken: 20_000, idle: 30_000, total: 600_000 },
+      retry: { maxAttempts: 3, budgetRatio: 0.1 },
+      health: {
+        demotion: { failureRate: 0.2, minRequests: 20, window: 60_000 },
+        ejection: {
+          consecutiveFailures: 5,
+          failureRate: 0.5,
+          minRequests: 20,
+          window: 60_000,
+          baseTime: 30_000,
+          maxTime: 300_000,
+        },
+        halfOpen: { trials: 3 },
+      },
+      store: { type: 'sqlite', path: '/etc/detour/detour.db' },
+      configDir: '/etc/detour',
+      sourcePath: '/etc/detour/detour.yaml',
+    };
+    expect(config).toEqual(expected);
+  });
+
+  it('parses the DESIGN.md example once the bedrock provider is removed', () => {
+    const withoutBedrock = designExample
+      .split('\n')
+      .filter((line) => !line.includes('bedrock'))
+      .join('\n');
+    const config = parseConfig(withoutBedrock, 'conf/detour.yaml', designEnv);
+    expect(config.server).toEqual({
+      port: 4000,
+      host: '127.0.0.1',
+      adminKey: 'admin-key-1',
+      bodyLimit: 20971520,
+    });
+    expect(config.providers).toEqual({
+      anthropic: { protocol: 'anthropic-messages', baseUrl: 'https://api.anthropic.com', apiKey: 'sk-ant-1' },
+      openai: { protocol: 'openai-chat', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-oai-1' },
+      local: { protocol: 'openai-chat', baseUrl: 'http://127.0.0.1:8000/v1' },
+    });
+    expect(config.models['claude-opus-4.7']).toEqual({
+      deployments: [{ provider: 'anthropic', model: 'claude-opus-4-7' }],
+      fallbacks: ['gpt-5'],
+      timeouts: { firstToken: 60_000 },
+    });
+    expect(Object.keys(config.models)).toEqual(['claude-opus-4.7', 'gpt-5']);
+    expect(config.health.ejection.maxTime).toBe(300_000);
+    expect(config.store).toEqual({ type: 'sqlite', path: resolve('conf', 'detour.db') });
+    expect(config.configDir).toBe(resolve('conf'));
+  });
+
+  it('rejects the DESIGN.md example with bedrock, naming the supported protocols at its line', () => {
+    const error = catchConfigError(() => parseConfig(designExample, 'detour.yaml', designEnv));
+    expect(error.issues).toHaveLength(1);
+    expect(error.toString()).toBe(
+      'detour.yaml:6:16: providers.bedrock.protocol: unsupported protocol "bedrock-converse" ' +
+        '(supported now: openai-chat, anthropic-messages)',
+    );
+    expect(error).toMatchObject({
+      file: 'detour.yaml',
+      line: 6,
+      column: 16,
+      key: 'providers.bedrock.protocol',
+    });
+  });
+
+  it('reports a YAML syntax error with its line, column and the key around it', () => {
+    const text = 'providers:\n  openai:\n    protocol: openai-chat\n    baseUrl: "http://x\nmodels: {}\n';
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.toString()).toBe(
+      'detour.yaml:6:1: providers.openai.baseUrl: YAML syntax error: Missing closing "quote',
+    );
+  });
+
+  it('reports duplicate keys as a YAML error at the second key', () => {
+    const text = `${minimal}models:\n  other: {}\n`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.toString()).toBe('detour.yaml:6:1: models: YAML syntax error: Map keys must be unique');
+  });
+
+  it('reports a wrong type at the key', () => {
+    const error = catchConfigError(() => parseConfig(`server:\n  port: high\n${minimal}`, 'detour.yaml', {}));
+    expect(error.toString()).toBe('detour.yaml:2:3: server.port: expected a number, got a string');
+  });
+
+  it('reports an unknown key by name, even deep in a flow map', () => {
+    const text = minimal.replace('model: gpt-5 }', 'model: gpt-5, wieght: 2 }');
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.toString()).toBe(
+      'detour.yaml:5:54: models.gpt-5.deployments[0].wieght: unknown key "wieght"',
+    );
+  });
+
+  it('reports a missing required key at its parent', () => {
+    const text = 'providers:\n  openai: { protocol: openai-chat }\nmodels: {}\n';
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.toString()).toBe('detour.yaml:2:3: providers.openai.baseUrl: is required');
+  });
+
+  it('reports a deployment naming an unknown provider, listing the known ones', () => {
+    const text = `providers:
+  openai: { protocol: openai-chat, baseUrl: https://api.openai.com/v1 }
+  anthropic: { protocol: anthropic-messages, baseUrl: https://api.anthropic.com }
+models:
+  gpt-5:
+    deployments:
+    - provider: opnai
+      model: gpt-5
+`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.toString()).toBe(
+      'detour.yaml:7:7: models.gpt-5.deployments[0].provider: unknown provider "opnai" (known: openai, anthropic)',
+    );
+  });
+
+  it('reports a fallback naming an unknown model and a model falling back to itself', () => {
+    const text = `${minimal}    fallbacks: [gpt-6, gpt-5]\n`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(
+      error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.key}: ${issue.message}`),
+    ).toEqual([
+      '6:17 models.gpt-5.fallbacks[0]: unknown model "gpt-6" (known: gpt-5)',
+      '6:24 models.gpt-5.fallbacks[1]: model "gpt-5" cannot fall back to itself',
+    ]);
+  });
+
+  it('reports a bad duration with the accepted forms', () => {
+    const text = `${minimal}timeouts:\n  idle: 30 seconds\n`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.toString()).toBe(
+      'detour.yaml:7:3: timeouts.idle: invalid duration "30 seconds" (write e.g. 250ms, 30s, 5m or 1h, or a number of milliseconds)',
+    );
+  });
+
+  it('quotes model names that hold a dot in the key path', () => {
+    const text = `providers:\n  p: { protocol: openai-chat, baseUrl: http://h }\nmodels:\n  claude-opus-4.7:\n    deployments: [ { provider: p, model: m } ]\n    timeouts: { firstToken: soon }\n`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.key).toBe('models["claude-opus-4.7"].timeouts.firstToken');
+    expect(error.line).toBe(6);
+  });
+
+  it('converts durations and sizes', () => {
+    const text = `server: { bodyLimit: 512kb, requestTimeout: 2m }\n${minimal}timeouts: { connect: 250ms, firstToken: 1h, idle: 1500, total: 1.5s }\n`;
+    const config = parseConfig(text, 'detour.yaml', {});
+    expect(config.server.bodyLimit).toBe(512 * 1024);
+    expect(config.server.requestTimeout).toBe(120_000);
+    expect(config.timeouts).toEqual({ connect: 250, firstToken: 3_600_000, idle: 1500, total: 1500 });
+  });
+
+  it('reports several problems together, in file order, each with its place', () => {
+    const text = `server:
+  port: 70000
+  prot: 1
+${minimal}    fallbacks: [nope]
+routing: { strategy: fastest }
+`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    const lines = [
+      'detour.yaml:2:3: server.port: must be at most 65535',
+      'detour.yaml:3:3: server.prot: unknown key "prot"',
+      'detour.yaml:9:17: models.gpt-5.fallbacks[0]: unknown model "nope" (known: gpt-5)',
+      'detour.yaml:10:12: routing.strategy: must be one of: priority, weighted, least-latency, cost (got "fastest")',
+    ];
+    expect(error.issues).toHaveLength(4);
+    expect(error.message).toBe(lines.join('\n'));
+    expect(error.toString()).toBe(lines.join('\n'));
+    expect(error).toMatchObject({ line: 2, column: 3, key: 'server.port' });
+  });
+
+  it('normalises a trailing slash on baseUrl and rejects non-http URLs', () => {
+    const config = parseConfig(minimal.replace('/v1 }', '/v1/ }'), 'detour.yaml', {});
+    expect(config.providers.openai?.baseUrl).toBe('https://api.openai.com/v1');
+    const error = catchConfigError(() =>
+      parseConfig(minimal.replace('https://', 'ftp://'), 'detour.yaml', {}),
+    );
+    expect(error.toString()).toBe(
+      'detour.yaml:2:36: providers.openai.baseUrl: must be an http:// or https:// URL',
+    );
+  });
+
+  it('reads a postgres store and rejects a store naming both engines', () => {
+    const config = parseConfig(`${minimal}store: { postgres: postgres://db/detour }\n`, 'detour.yaml', {});
+    expect(config.store).toEqual({ type: 'postgres', url: 'postgres://db/detour' });
+    const error = catchConfigError(() =>
+      parseConfig(`${minimal}store: { sqlite: a.db, postgres: postgres://db/detour }\n`, 'detour.yaml', {}),
+    );
+    expect(error.key).toBe('store');
+    expect(error.line).toBe(6);
+  });
+
+  it('reports an empty file and a document that is not a map', () => {
+    expect(catchConfigError(() => parseConfig('', 'detour.yaml', {})).toString()).toBe(
+      'detour.yaml:1:1: the file is empty: it needs `providers` and `models`',
+    );
+    expect(catchConfigError(() => parseConfig('- a\n', 'detour.yaml', {})).toString()).toBe(
+      'detour.yaml:1:1: expected a map, got a list',
+    );
+  });
+});
+
+describe('parseConfig environment interpolation', () => {
+  const withKey = (value: string) => minimal.replace('/v1 }', `/v1, apiKey: ${value} }`);
+
+  it('reads ${NAME} from the environment, also inside a flow map', () => {
+    const config = parseConfig(withKey('${OPENAI_API_KEY}'), 'detour.yaml', {
+      OPENAI_API_KEY: 'sk-from-env',
+    });
+    expect(config.providers.openai?.apiKey).toBe('sk-from-env');
+  });
+
+  it('reports a missing variable, naming it and the key that uses it', () => {
+    const error = catchConfigError(() => parseConfig(withKey('${OPENAI_API_KEY}'), 'detour.yaml', {}));
+    expect(error.issues).toHaveLength(1);
+    expect(error.toString()).toBe(
+      'detour.yaml:2:72: providers.openai.apiKey: environment variable OPENAI_API_KEY is not set ' +
+        '(write ${OPENAI_API_KEY:-default} to give a default)',
+    );
+  });
+
+  it('uses the default of ${NAME:-default} when the variable is unset, and the variable when set', () => {
+    const text = `server:\n  host: \${HOST:-0.0.0.0}\n  port: \${PORT:-4100}\n${minimal}`;
+    const unset = parseConfig(text, 'detour.yaml', {});
+    expect(unset.server).toMatchObject({ host: '0.0.0.0', port: 4100 });
+    const set = parseConfig(text, 'detour.yaml', { HOST: '10.0.0.1', PORT: '8080' });
+    expect(set.server).toMatchObject({ host: '10.0.0.1', port: 8080 });
+  });
+
+  it('treats an unquoted value that interpolates to nothing as absent', () => {
+    const config = parseConfig(withKey('${OPENAI_API_KEY:-}'), 'detour.yaml', {});
+    expect(config.providers.openai).not.toHaveProperty('apiKey');
+  });
+
+  it('keeps $${ as a literal ${', () => {
+    const text = `${minimal}    description: "costs $\${PRICE} and \${UNIT:-cents}"\n`;
+    const config = parseConfig(text, 'detour.yaml', {});
+    expect(config.models['gpt-5']?.description).toBe('costs ${PRICE} and cents');
+  });
+
+  it('keeps a variable of digits a string for a string field', () => {
+    const config = parseConfig(withKey('${OPENAI_API_KEY}'), 'detour.yaml', { OPENAI_API_KEY: '12345' });
+    expect(config.providers.openai?.apiKey).toBe('12345');
+  });
+});
+
+describe('parseConfig secrets', () => {
+  const secret = 'sk-live-TOPSECRET-123';
+
+  it('never echoes an API key or admin key in error text', () => {
+    const texts = [
+      // A syntax error on the secret's own line.
+      `providers:\n  openai:\n    protocol: openai-chat\n    apiKey: ${secret}: x\nmodels: {}\n`,
+      `providers:\n  openai: { protocol: openai-chat, apiKey: ${secret}: x }\nmodels: {}\n`,
+      // Unknown protocol, unknown key and a bad URL next to the secret.
+      `providers:\n  openai: { protocol: gemini, apiKey: ${secret} }\nmodels: {}\n`,
+      `providers:\n  openai: { protocol: openai-chat, baseUrl: "${secret}", apikey: ${secret} }\nmodels: {}\n`,
+      // Wrong types of secret fields.
+      `server: { adminKey: [${secret}] }\n${minimal}`,
+      `server: { adminKey: "" }\nstore: { postgres: 7 }\n${minimal}`,
+      `providers:\n  openai: { protocol: openai-chat, baseUrl: http://h, headers: { x-key: [${secret}] } }\nmodels: {}\n`,
+    ];
+    for (const text of texts) {
+      const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+      expect(error.toString()).not.toContain('TOPSECRET');
+      expect(JSON.stringify(error.issues)).not.toContain('TOPSECRET');
+    }
+  });
+
+  it('never echoes a secret that came from the environment', () => {
+    const text = `providers:\n  openai: { protocol: openai-chat, baseUrl: \${OPENAI_API_KEY}, apiKey: \${OPENAI_API_KEY} }\nmodels: {}\n`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', { OPENAI_API_KEY: secret }));
+    expect(error.key).toBe('providers.openai.baseUrl');
+    expect(error.toString()).not.toContain('TOPSECRET');
+  });
+});
