@@ -227,6 +227,12 @@ routing: { strategy: fastest }
     expect(error.line).toBe(6);
   });
 
+  it('treats a name in angle brackets as a label, not a file', () => {
+    const config = parseConfig(minimal, '<built-in config>', {});
+    expect(config.configDir).toBe(process.cwd());
+    expect(config).not.toHaveProperty('sourcePath');
+  });
+
   it('reports an empty file and a document that is not a map', () => {
     expect(catchConfigError(() => parseConfig('', 'detour.yaml', {})).toString()).toBe(
       'detour.yaml:1:1: the file is empty: it needs `providers` and `models`',

@@ -12,7 +12,8 @@ import { validateConfig } from './validate-config.js';
 /**
  * Parses and validates a Detour YAML config (DESIGN.md section 9): interpolates `${ENV}`
  * references, fills defaults, converts durations to milliseconds and sizes to bytes.
- * `fileName` names the file in errors and anchors relative paths (the SQLite file).
+ * `fileName` names the file in errors and anchors relative paths (the SQLite file); a name in
+ * angle brackets (`<built-in config>`) is a label, not a file, and paths resolve against the working directory.
  * @throws ConfigError listing every problem with its file, line, column and key.
  */
 export function parseConfig(
@@ -64,8 +65,11 @@ export function parseConfig(
       { file: fileName, line: 1, column: 1, key: '', message: `cannot read YAML: ${message}` },
     ]);
   }
-  const sourcePath = resolve(fileName);
-  const result = validateConfig(value, { configDir: dirname(sourcePath), sourcePath });
+  // A name in angle brackets (`<built-in simulator config>`) labels text that is not a file.
+  const origin = /^<.*>$/.test(fileName)
+    ? { configDir: process.cwd() }
+    : { configDir: dirname(resolve(fileName)), sourcePath: resolve(fileName) };
+  const result = validateConfig(value, origin);
   if (result.ok && interpolationIssues.length === 0) return result.config;
 
   // A field whose variable is missing would also fail its type check; report the cause only.
