@@ -36,6 +36,8 @@ export class Provider {
   readonly origin: string;
   /** Path of the chat endpoint. */
   readonly path: string;
+  /** Path of the token-counting endpoint, for hosts that have one (Anthropic). */
+  readonly countTokensPath: string | undefined;
   private readonly baseHeaders: Record<string, string>;
 
   constructor(settings: ProviderSettings) {
@@ -44,7 +46,9 @@ export class Provider {
     const base = new URL(settings.baseUrl.replace(/\/+$/, ''));
     const endpoint = settings.protocol === 'openai-chat' ? '/chat/completions' : '/v1/messages';
     this.origin = base.origin;
-    this.path = `${base.pathname.replace(/\/+$/, '')}${endpoint}`;
+    const basePath = base.pathname.replace(/\/+$/, '');
+    this.path = `${basePath}${endpoint}`;
+    this.countTokensPath = settings.protocol === 'anthropic-messages' ? `${basePath}/v1/messages/count_tokens` : undefined;
     this.baseHeaders = { 'content-type': 'application/json', ...settings.headers };
     if (settings.protocol === 'openai-chat') {
       if (settings.apiKey) this.baseHeaders.authorization = `Bearer ${settings.apiKey}`;

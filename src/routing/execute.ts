@@ -17,6 +17,12 @@ export interface AttemptRecord {
   outcome: 'success' | FailureClass;
   /** The error, for failures. */
   error?: DetourError;
+  /** When the attempt started (ms since epoch, from the gateway's clock). */
+  startedAt: number;
+  /** How long it took: to the whole answer, or for a stream to its end or failure. */
+  latencyMs: number;
+  /** For streams: time from the attempt's start to its first content. */
+  timeToFirstTokenMs?: number;
 }
 
 /** Notified of every attempt's outcome (health, metrics, logs hook in here). */
@@ -26,7 +32,7 @@ export type AttemptObserver = (deployment: Deployment, record: AttemptRecord) =>
 export interface ExecuteOptions {
   /** At most this many attempts per request (DESIGN.md: 3). */
   maxAttempts: number;
-  /** Called after each attempt. */
+  /** Called after each attempt; for a stream that succeeded, when the stream ends. */
   onAttempt?: AttemptObserver;
 }
 
@@ -69,28 +75,51 @@ function stopsFailover(failureClass: FailureClass): boolean {
   return failureClass === 'client_error' || failureClass === 'content_policy';
 }
 
+/** One attempt's own result, plus what the caller must record once the attempt is really over. */
+interface AttemptOutcome<T> {
+  result: T;
+  /** For streams: recording waits for the end of the stream, which the wrapper does itself. */
+  deferRecord?: boolean;
+  timeToFirstTokenMs?: number;
+}
+
 async function runAttempts<T>(
   candidates: readonly Deployment[],
   input: AttemptInput,
   options: ExecuteOptions,
-  attempt: (deployment: Deployment) => Promise<T>,
+  attempt: (deployment: Deployment, startedAt: number) => Promise<AttemptOutcome<T>>,
 ): Promise<Served<T>> {
   const attempts: AttemptRecord[] = [];
   const errors: DetourError[] = [];
+  const clock = input.clock;
   for (const deployment of candidates.slice(0, options.maxAttempts)) {
     if (input.signal.aborted) break;
+    const startedAt = clock.now();
     try {
-      const result = await attempt(deployment);
-      const record: AttemptRecord = { deploymentId: deployment.deploymentId, outcome: 'success' };
+      const outcome = await attempt(deployment, startedAt);
+      const record: AttemptRecord = {
+        deploymentId: deployment.deploymentId,
+        outcome: 'success',
+        startedAt,
+        latencyMs: clock.now() - startedAt,
+      };
+      if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
       attempts.push(record);
-      options.onAttempt?.(deployment, record);
-      return { deployment, attempts, result };
+      if (!outcome.deferRecord) options.onAttempt?.(deployment, record);
+      return { deployment, attempts, result: outcome.result };
     } catch (thrown) {
       const error = toDetourError(thrown);
-      const record: AttemptRecord = { deploymentId: deployment.deploymentId, outcome: error.failureClass, error };
+      const record: AttemptRecord = {
+        deploymentId: deployment.deploymentId,
+        outcome: error.failureClass,
+        error,
+        startedAt,
+        latencyMs: clock.now() - startedAt,
+      };
       attempts.push(record);
       errors.push(error);
-      options.onAttempt?.(deployment, record);
+      // A request the client abandoned says nothing about the host.
+      if (!input.signal.aborted || error.timeout === 'total') options.onAttempt?.(deployment, record);
       if (stopsFailover(error.failureClass)) break;
     }
   }
@@ -104,7 +133,9 @@ export function executeNonStream(
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<NonStreamResult>> {
-  return runAttempts(candidates, input, options, (deployment) => sendNonStream(deployment, input));
+  return runAttempts(candidates, input, options, async (deployment) => ({
+    result: await sendNonStream(deployment, input),
+  }));
 }
 
 /**
@@ -116,7 +147,8 @@ export function executeStream(
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<OpenedStream>> {
-  return runAttempts(candidates, input, options, async (deployment) => {
+  let served: Served<OpenedStream> | undefined;
+  const promise = runAttempts(candidates, input, options, async (deployment, startedAt) => {
     const stream = openStream(deployment, input);
     const head: StreamChunk[] = [];
     try {
@@ -130,6 +162,45 @@ export function executeStream(
       await stream.return(undefined);
       throw error;
     }
-    return { head, rest: stream };
+    const timeToFirstTokenMs = input.clock.now() - startedAt;
+    const rest = recordWhenDone(stream, input, (outcome, error) => {
+      const record = served?.attempts.at(-1);
+      if (served === undefined || record === undefined) return;
+      record.latencyMs = input.clock.now() - startedAt;
+      if (outcome !== 'success') {
+        record.outcome = outcome;
+        if (error !== undefined) record.error = error;
+      }
+      options.onAttempt?.(deployment, record);
+    });
+    return { result: { head, rest }, deferRecord: true, timeToFirstTokenMs };
   });
+  return promise.then((result) => {
+    served = result;
+    return result;
+  });
+}
+
+/**
+ * Passes a stream through and reports how it ended: success when it finished, the failure class
+ * when it broke after content (that counts against the host), nothing when the client left.
+ */
+async function* recordWhenDone(
+  stream: AsyncGenerator<StreamChunk>,
+  input: AttemptInput,
+  report: (outcome: AttemptRecord['outcome'], error?: DetourError) => void,
+): AsyncGenerator<StreamChunk> {
+  let finished = false;
+  try {
+    for await (const chunk of stream) yield chunk;
+    finished = true;
+    report('success');
+  } catch (thrown) {
+    finished = true;
+    const error = toDetourError(thrown);
+    if (!input.signal.aborted || error.timeout === 'total') report(error.failureClass, error);
+    throw error;
+  } finally {
+    if (!finished) await stream.return(undefined);
+  }
 }

@@ -3,7 +3,9 @@ import { DetourError } from '../core/index.js';
 import { codecFor } from '../protocols/index.js';
 import { handleError } from './error-handler.js';
 import type { Gateway } from './gateway.js';
+import type { GatewayMetrics } from './metrics.js';
 import { registerChatRoute } from './routes/chat.js';
+import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerModelsRoute } from './routes/models.js';
 import { registerProbeRoutes } from './routes/probes.js';
 import { surfaceOf } from './surface.js';
@@ -16,6 +18,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** The current gateway; a function so a config reload can swap it without restarting. */
   gateway: () => Gateway;
+  /** Prometheus metrics served at `GET /metrics`. */
+  metrics?: GatewayMetrics;
 }
 
 /**
@@ -59,7 +63,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
   registerChatRoute(app, '/v1/chat/completions', 'openai-chat', options.gateway);
   registerChatRoute(app, '/v1/messages', 'anthropic-messages', options.gateway);
+  registerCountTokensRoute(app, options.gateway);
   registerModelsRoute(app, options.gateway);
   registerProbeRoutes(app, options.gateway);
+  const metrics = options.metrics;
+  if (metrics !== undefined) {
+    app.get('/metrics', async (_request, reply) => {
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
 import type { AttemptObserver, ModelTable } from '../routing/index.js';
+import type { GatewayMetrics } from './metrics.js';
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
 export interface Gateway {
@@ -14,4 +15,6 @@ export interface Gateway {
   maxAttempts: number;
   /** Called after each upstream attempt. */
   onAttempt?: AttemptObserver;
+  /** Prometheus metrics; the same object across config reloads. */
+  metrics?: GatewayMetrics;
 }

@@ -4,6 +4,7 @@ import { UpstreamTransport } from '../providers/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway } from './build-gateway.js';
 import type { Gateway } from './gateway.js';
+import { GatewayMetrics } from './metrics.js';
 
 /** A listening Detour server. */
 export interface RunningGateway {
@@ -31,9 +32,20 @@ export interface StartOptions {
 
 /** Starts Detour on a config. */
 export async function startGateway(config: DetourConfig, options: StartOptions = {}): Promise<RunningGateway> {
+  const metrics = new GatewayMetrics();
+  const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => ({
+    ...buildGateway(next, nextTransport),
+    metrics,
+    onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
+  });
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
-  let gateway: Gateway = buildGateway(config, transport);
-  const app = buildApp({ bodyLimit: config.server.bodyLimit, logger: options.logger, gateway: () => gateway });
+  let gateway: Gateway = assemble(config, transport);
+  const app = buildApp({
+    bodyLimit: config.server.bodyLimit,
+    logger: options.logger,
+    gateway: () => gateway,
+    metrics,
+  });
   const host = options.host ?? config.server.host;
   await app.listen({ port: options.port ?? config.server.port, host });
   const address = app.server.address();
@@ -45,7 +57,7 @@ export async function startGateway(config: DetourConfig, options: StartOptions =
     reload(next) {
       const previous = transport;
       transport = new UpstreamTransport({ connectTimeoutMs: next.timeouts.connect });
-      gateway = buildGateway(next, transport);
+      gateway = assemble(next, transport);
       // Requests in flight hold the old transport; let them finish before its pools close.
       void previous.close().catch(() => undefined);
     },

@@ -3,7 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DetourError, invalidRequest, newRequestId, type ProtocolName } from '../../core/index.js';
 import { codecFor } from '../../protocols/index.js';
 import type { AttemptInput, StreamChunk } from '../../providers/index.js';
-import { executeNonStream, executeStream, planCandidates, type Served } from '../../routing/index.js';
+import {
+  AllAttemptsFailed,
+  executeNonStream,
+  executeStream,
+  planCandidates,
+  type Served,
+} from '../../routing/index.js';
 import type { Gateway } from '../gateway.js';
 
 function servedHeaders(served: Served<unknown>, requestId: string): Record<string, string> {
@@ -101,13 +107,18 @@ async function handleChat(
   };
   const candidates = planCandidates(gateway.table, chatRequest.model);
   const options = { maxAttempts: gateway.maxAttempts, onAttempt: gateway.onAttempt };
+  const startedAt = gateway.clock.now();
+  const finish = (outcome: string, attempts: number) =>
+    gateway.metrics?.recordRequest(chatRequest.model, outcome, attempts, gateway.clock.now() - startedAt);
   try {
     if (!chatRequest.stream) {
       const served = await executeNonStream(candidates, input, options);
+      finish('success', served.attempts.length);
       reply.status(200).headers(servedHeaders(served, requestId)).type('application/json').send(served.result.bodyText);
       return;
     }
     const served = await executeStream(candidates, input, options);
+    finish('success', served.attempts.length);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -116,6 +127,9 @@ async function handleChat(
       ...servedHeaders(served, requestId),
     });
     await writeStream(reply, surface, served.result.head, served.result.rest, watch.signal);
+  } catch (error) {
+    if (error instanceof AllAttemptsFailed) finish(error.failureClass, error.attempts.length);
+    throw error;
   } finally {
     watch.dispose();
   }

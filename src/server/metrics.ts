@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { AttemptRecord, Deployment } from '../routing/index.js';
+
+// Seconds; spans fast local hosts to slow reasoning models.
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
+
+/** Prometheus metrics of one gateway, in a registry of its own (several gateways may share a process). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'detour_requests_total',
+    help: 'Client requests by model and final outcome (success or failure class)',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly attempts = new Counter({
+    name: 'detour_attempts_total',
+    help: 'Upstream attempts by deployment and outcome (success or failure class)',
+    labelNames: ['deployment', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly requestDuration = new Histogram({
+    name: 'detour_request_duration_seconds',
+    help: 'Time from receiving a request to its answer (for streams: to the first byte sent)',
+    labelNames: ['model'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly attemptDuration = new Histogram({
+    name: 'detour_attempt_duration_seconds',
+    help: 'Upstream attempt duration by deployment',
+    labelNames: ['deployment'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly timeToFirstToken = new Histogram({
+    name: 'detour_time_to_first_token_seconds',
+    help: 'Streaming time to first content by deployment',
+    labelNames: ['deployment'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly breakerState = new Gauge({
+    name: 'detour_breaker_state',
+    help: 'Breaker state per deployment: 1 for the current state, 0 otherwise',
+    labelNames: ['deployment', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly retryBudgetExhausted = new Counter({
+    name: 'detour_retry_budget_exhausted_total',
+    help: 'Retries or failovers refused because the model retry budget was spent',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly retries = new Counter({
+    name: 'detour_retries_total',
+    help: 'Attempts beyond the first, by model',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  /** Records one upstream attempt. */
+  recordAttempt(deployment: Deployment, record: AttemptRecord): void {
+    this.attempts.inc({ deployment: deployment.deploymentId, outcome: record.outcome });
+    this.attemptDuration.observe({ deployment: deployment.deploymentId }, record.latencyMs / 1000);
+    if (record.timeToFirstTokenMs !== undefined) {
+      this.timeToFirstToken.observe({ deployment: deployment.deploymentId }, record.timeToFirstTokenMs / 1000);
+    }
+  }
+
+  /** Records one finished client request. */
+  recordRequest(model: string, outcome: string, attempts: number, durationMs: number): void {
+    this.requests.inc({ model, outcome });
+    this.requestDuration.observe({ model }, durationMs / 1000);
+    if (attempts > 1) this.retries.inc({ model }, attempts - 1);
+  }
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import { DetourError, invalidRequest } from '../../core/index.js';
+import { classifyHttpFailure, classifyTransportError } from '../../providers/index.js';
+import { codecFor } from '../../protocols/index.js';
+import type { Gateway } from '../gateway.js';
+
+/**
+ * `POST /v1/messages/count_tokens`: answered by the first Anthropic deployment of the model, since
+ * only Anthropic can count its own tokens exactly; any other model gets a clear 501.
+ */
+export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Gateway): void {
+  app.post('/v1/messages/count_tokens', async (request, reply) => {
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw invalidRequest('request body must be a JSON object');
+    }
+    const model = (body as { model?: unknown }).model;
+    if (typeof model !== 'string' || model === '') throw invalidRequest('model: a model name is required', 'model');
+    const current = gateway();
+    const route = current.table.get(model);
+    if (route === undefined) {
+      throw new DetourError('model_not_found', 'client_error', `The model '${model}' does not exist`, {
+        status: 404,
+        param: 'model',
+      });
+    }
+    const deployment = route.deployments.find((candidate) => candidate.provider.countTokensPath !== undefined);
+    if (deployment === undefined || deployment.provider.countTokensPath === undefined) {
+      throw new DetourError(
+        'not_implemented',
+        'client_error',
+        `count_tokens needs an Anthropic deployment; model '${model}' has none`,
+        { status: 501 },
+      );
+    }
+    const provider = deployment.provider;
+    const upstream = { provider: provider.name, deployment: deployment.deploymentId };
+    const signal = AbortSignal.timeout(deployment.timeouts.firstTokenMs);
+    let response: Awaited<ReturnType<typeof current.transport.request>>;
+    try {
+      response = await current.transport.request({
+        origin: provider.origin,
+        path: provider.countTokensPath,
+        headers: provider.requestHeaders(request.headers, false),
+        body: JSON.stringify({ ...body, model: deployment.upstreamModel }),
+        signal,
+      });
+    } catch (error) {
+      throw classifyTransportError(error, upstream);
+    }
+    const text = await response.body.text();
+    if (response.status >= 400) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      throw classifyHttpFailure({
+        protocol: provider.protocol,
+        status: response.status,
+        headers: response.headers,
+        details: parsed === undefined ? {} : codecFor(provider.protocol).decodeError(parsed),
+        provider: provider.name,
+        deployment: deployment.deploymentId,
+        now: current.clock.now(),
+      });
+    }
+    reply.header('x-detour-deployment', deployment.deploymentId).type('application/json').send(text);
+  });
+}
