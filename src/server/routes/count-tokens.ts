@@ -25,7 +25,8 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
       });
     }
     const deployment = route.deployments.find((candidate) => candidate.provider.countTokensPath !== undefined);
-    if (deployment === undefined || deployment.provider.countTokensPath === undefined) {
+    const path = deployment?.provider.countTokensPath;
+    if (deployment === undefined || path === undefined) {
       throw new DetourError(
         'not_implemented',
         'client_error',
@@ -40,7 +41,7 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
     try {
       response = await current.transport.request({
         origin: provider.origin,
-        path: provider.countTokensPath,
+        path,
         headers: provider.requestHeaders(request.headers, false),
         body: JSON.stringify({ ...body, model: deployment.upstreamModel }),
         signal,
