@@ -4,6 +4,7 @@ import type { ProtocolCodec } from './codec.js';
 import { openaiChatCodec } from './openai-chat/index.js';
 
 export type * from './codec.js';
+export { findUntranslatableField, type UntranslatableField } from './find-untranslatable-field.js';
 export { formatSseEvent } from './sse.js';
 export { anthropicMessagesCodec, openaiChatCodec };
 

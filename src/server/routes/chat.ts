@@ -105,7 +105,7 @@ async function handleChat(
     transport: gateway.transport,
     clock: gateway.clock,
   };
-  const candidates = planCandidates(gateway.table, chatRequest.model);
+  const candidates = planCandidates(gateway.table, chatRequest, surface);
   const options = { maxAttempts: gateway.maxAttempts, onAttempt: gateway.onAttempt };
   const startedAt = gateway.clock.now();
   const finish = (outcome: string, attempts: number) =>
