@@ -1,0 +1,64 @@
+import type { BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
+import type { DeploymentStatus } from './deployment-status.js';
+import type { SlownessState } from './detect-slowness.js';
+import type { Outcome } from './outcome.js';
+import type { WindowReader, WindowStats } from './outcome-window.js';
+
+/** A deployment's outcome window as the store exposes it. */
+export interface HealthWindow extends WindowReader {
+  /** Host failures in a row. */
+  readonly consecutiveFailures: number;
+}
+
+/** One deployment's health for the status page, admin API and metrics. */
+export interface DeploymentHealth {
+  /** Deployment id. */
+  id: string;
+  /** Breaker and admission status now. */
+  status: DeploymentStatus;
+  /** Outcome stats over the last 10 s, 60 s and 5 min. */
+  windows: { tenSeconds: WindowStats; oneMinute: WindowStats; fiveMinutes: WindowStats };
+  /** Host failures in a row. */
+  consecutiveFailures: number;
+  /** Ejection multiplier now. */
+  ejectionCount: number;
+  /** When the current ejection ends (open only). */
+  openUntil?: number;
+  /** When the prober should next send a trial if no real traffic does (open and half-open only). */
+  nextProbeAt?: number;
+  /** Baseline p95 time to first token in ms (`null` while still learning). */
+  baselineTtftMs: number | null;
+}
+
+/** Everything a store holds that must survive or be shared, as plain JSON (windows excluded). */
+export interface HealthStoreState {
+  version: 1;
+  deployments: Record<string, { breaker: BreakerJSON; slowness: SlownessState }>;
+}
+
+/**
+ * Where deployment health lives. The memory implementation serves one process; a Redis one will
+ * keep the same synchronous local view (DESIGN.md §8: a replica keeps serving on it when Redis is
+ * unreachable) and sync it through {@link exportState} / {@link importState} style JSON.
+ */
+export interface HealthStore {
+  /** Records one attempt's outcome: window, breaker, slowness. */
+  record(outcome: Outcome): void;
+  /** The deployment's breaker (created on first use), for trials and admin switches. */
+  breaker(deploymentId: string): CircuitBreaker;
+  /** The deployment's outcome window (created on first use). */
+  window(deploymentId: string): HealthWindow;
+  /** The deployment's status now, with demotion re-derived from its window. */
+  status(deploymentId: string): DeploymentStatus;
+  /** Every known deployment's health now. */
+  snapshot(): DeploymentHealth[];
+  /**
+   * Deployments that are half-open with a free trial slot and have had no trial traffic for
+   * `probeAfterMs`: the prober should send each a real tiny request and record its outcome.
+   */
+  dueForProbe(now: number): string[];
+  /** The shareable state as JSON. */
+  exportState(): HealthStoreState;
+  /** Replaces breakers and slowness state from JSON (windows are left as they are). */
+  importState(state: HealthStoreState): void;
+}

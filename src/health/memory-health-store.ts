@@ -1,0 +1,165 @@
+import type { Clock } from '../core/index.js';
+import type { BreakerOptionsInput } from './breaker-options.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import type { DeploymentStatus } from './deployment-status.js';
+import {
+  DEFAULT_SLOWNESS_OPTIONS,
+  detectSlowness,
+  initialSlownessState,
+  type SlownessOptions,
+  type SlownessState,
+} from './detect-slowness.js';
+import type { DeploymentHealth, HealthStore, HealthStoreState } from './health-store.js';
+import type { Outcome } from './outcome.js';
+import { OutcomeWindow } from './outcome-window.js';
+
+/** Options of a {@link MemoryHealthStore}. */
+export interface MemoryHealthStoreOptions {
+  /** Where "now" comes from. */
+  clock: Clock;
+  /** Breaker knobs, shared by every deployment. */
+  breaker?: BreakerOptionsInput;
+  /** 1 s buckets per window; default 300 (5 min). */
+  windowBuckets?: number;
+  /** Slowness knobs. */
+  slowness?: Partial<SlownessOptions>;
+  /** Half-open with no trial traffic for this long → due for an active probe; default 5 s. */
+  probeAfterMs?: number;
+}
+
+interface Entry {
+  window: OutcomeWindow;
+  breaker: CircuitBreaker;
+  slowness: SlownessState;
+  /** Last second in which slowness was evaluated: at most once a second, as its windows are long. */
+  slownessSecond: number;
+}
+
+/** A {@link HealthStore} in process memory: one process, no sharing. */
+export class MemoryHealthStore implements HealthStore {
+  private readonly clock: Clock;
+  private readonly breakerOptions: BreakerOptionsInput;
+  private readonly windowBuckets: number;
+  private readonly slownessOptions: SlownessOptions;
+  private readonly probeAfterMs: number;
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(options: MemoryHealthStoreOptions) {
+    this.clock = options.clock;
+    this.breakerOptions = options.breaker ?? {};
+    this.windowBuckets = options.windowBuckets ?? 300;
+    this.slownessOptions = { ...DEFAULT_SLOWNESS_OPTIONS, ...options.slowness };
+    this.probeAfterMs = options.probeAfterMs ?? 5000;
+  }
+
+  record(outcome: Outcome): void {
+    const entry = this.entry(outcome.deploymentId);
+    entry.window.record(outcome);
+    entry.breaker.onOutcome(outcome, entry.window);
+    const second = Math.floor(outcome.at / 1000);
+    if (outcome.timeToFirstTokenMs !== undefined && second !== entry.slownessSecond) {
+      entry.slownessSecond = second;
+      entry.slowness = detectSlowness(
+        entry.slowness,
+        {
+          now: outcome.at,
+          recent: entry.window.read(this.slownessOptions.recentWindowMs),
+          lastPeriod: entry.window.read(this.slownessOptions.sampleMs),
+        },
+        this.slownessOptions,
+      );
+      entry.breaker.setDegraded(entry.slowness.degraded);
+    }
+  }
+
+  breaker(deploymentId: string): CircuitBreaker {
+    return this.entry(deploymentId).breaker;
+  }
+
+  window(deploymentId: string): OutcomeWindow {
+    return this.entry(deploymentId).window;
+  }
+
+  status(deploymentId: string): DeploymentStatus {
+    const entry = this.entry(deploymentId);
+    const now = this.clock.now();
+    entry.breaker.refresh(now, entry.window);
+    return entry.breaker.status(now);
+  }
+
+  snapshot(): DeploymentHealth[] {
+    const now = this.clock.now();
+    const result: DeploymentHealth[] = [];
+    for (const [id, entry] of this.entries) {
+      entry.breaker.refresh(now, entry.window);
+      const status = entry.breaker.status(now);
+      const health: DeploymentHealth = {
+        id,
+        status,
+        windows: {
+          tenSeconds: entry.window.read(10_000),
+          oneMinute: entry.window.read(60_000),
+          fiveMinutes: entry.window.read(300_000),
+        },
+        consecutiveFailures: entry.window.consecutiveFailures,
+        ejectionCount: status.ejectionCount,
+        baselineTtftMs: entry.slowness.baselineMs,
+      };
+      if (status.openUntil !== undefined) health.openUntil = status.openUntil;
+      const nextProbeAt = this.nextProbeAt(entry.breaker, now);
+      if (nextProbeAt !== undefined) health.nextProbeAt = nextProbeAt;
+      result.push(health);
+    }
+    return result;
+  }
+
+  dueForProbe(now: number): string[] {
+    const due: string[] = [];
+    for (const [id, entry] of this.entries) {
+      const status = entry.breaker.status(now);
+      if (status.drained || status.disabled !== undefined) continue;
+      if (status.state !== 'half_open' || (status.trialsAvailable ?? 0) === 0) continue;
+      const at = this.nextProbeAt(entry.breaker, now);
+      if (at !== undefined && now >= at) due.push(id);
+    }
+    return due;
+  }
+
+  exportState(): HealthStoreState {
+    const deployments: HealthStoreState['deployments'] = {};
+    for (const [id, entry] of this.entries) {
+      deployments[id] = { breaker: entry.breaker.toJSON(), slowness: { ...entry.slowness } };
+    }
+    return { version: 1, deployments };
+  }
+
+  importState(state: HealthStoreState): void {
+    for (const [id, saved] of Object.entries(state.deployments)) {
+      const entry = this.entry(id);
+      entry.breaker = CircuitBreaker.fromJSON(saved.breaker, this.breakerOptions);
+      entry.slowness = { ...saved.slowness };
+    }
+  }
+
+  private nextProbeAt(breaker: CircuitBreaker, now: number): number | undefined {
+    const machine = breaker.state(now);
+    if (machine.state === 'open') return machine.openUntil + this.probeAfterMs;
+    if (machine.state === 'half_open')
+      return Math.max(machine.since, machine.lastTrialAt ?? 0) + this.probeAfterMs;
+    return undefined;
+  }
+
+  private entry(deploymentId: string): Entry {
+    let entry = this.entries.get(deploymentId);
+    if (entry === undefined) {
+      entry = {
+        window: new OutcomeWindow({ clock: this.clock, buckets: this.windowBuckets }),
+        breaker: new CircuitBreaker(this.breakerOptions),
+        slowness: initialSlownessState(),
+        slownessSecond: -1,
+      };
+      this.entries.set(deploymentId, entry);
+    }
+    return entry;
+  }
+}
