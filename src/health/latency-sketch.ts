@@ -85,6 +85,8 @@ export class LatencySketch {
 
   private middleOf(index: number): number {
     if (index === 0) return 0.5;
+    // The last bucket also holds everything beyond it: only the observed maximum bounds it.
+    if (index === this.counts.length - 1) return Number.POSITIVE_INFINITY;
     return this.growth ** (index - 0.5);
   }
 

@@ -1,0 +1,374 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/index.js';
+import type { BreakerOptionsInput } from './breaker-options.js';
+import { type BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
+import type { OutcomeResult } from './outcome.js';
+import { OutcomeWindow } from './outcome-window.js';
+
+const START = 1_700_000_000_000;
+
+function setup(options: BreakerOptionsInput = {}) {
+  const clock = new ManualClock(START);
+  const window = new OutcomeWindow({ clock });
+  const breaker = new CircuitBreaker({ random: () => 0, ...options });
+  const record = (result: OutcomeResult, extra: { retryAfterMs?: number } = {}) => {
+    const outcome = { deploymentId: 'd', at: clock.now(), result, latencyMs: 50, ...extra };
+    window.record(outcome);
+    breaker.onOutcome(outcome, window);
+  };
+  const now = () => clock.now();
+  /** Opens the breaker with five failures in a row. */
+  const eject = () => {
+    for (let index = 0; index < 5; index++) record('server_error');
+  };
+  /** Moves to the end of the current ejection. */
+  const waitOutEjection = () => {
+    const until = breaker.status(now()).openUntil;
+    if (until === undefined) throw new Error('not open');
+    clock.set(until);
+  };
+  /** Half-open → closed with three good trials. */
+  const passTrials = () => {
+    for (let index = 0; index < 3; index++) {
+      expect(breaker.tryAcquireTrial(now())).toBe(true);
+      record('success');
+      breaker.releaseTrial();
+    }
+  };
+  return { clock, window, breaker, record, now, eject, waitOutEjection, passTrials };
+}
+
+describe('CircuitBreaker', () => {
+  it('starts closed, admitting at full weight', () => {
+    const { breaker, now } = setup();
+    expect(breaker.status(now())).toEqual({
+      state: 'closed',
+      admission: 'yes',
+      demoted: false,
+      degraded: false,
+      drained: false,
+      forced: false,
+      ejectionCount: 0,
+      admissionWeight: 1,
+    });
+  });
+
+  it('opens on the fifth consecutive failure, not the fourth', () => {
+    const { breaker, record, now } = setup();
+    for (let index = 0; index < 4; index++) record('timeout');
+    expect(breaker.status(now()).state).toBe('closed');
+    record('transport');
+    const status = breaker.status(now());
+    expect(status.state).toBe('open');
+    expect(status.admission).toBe('no');
+    expect(status.ejectionCount).toBe(1);
+  });
+
+  it('restarts the consecutive count after a success', () => {
+    const { breaker, record, now } = setup();
+    for (let index = 0; index < 4; index++) record('server_error');
+    record('success');
+    for (let index = 0; index < 4; index++) record('server_error');
+    expect(breaker.status(now()).state).toBe('closed');
+  });
+
+  it('opens on a 50 % failure rate over 20 calls but not over 19', () => {
+    const { clock, breaker, record, now } = setup();
+    // F S F S ... F: 10 failures in 19 calls, never two in a row.
+    for (let index = 0; index < 19; index++) {
+      record(index % 2 === 0 ? 'overloaded' : 'success');
+      clock.advance(1000);
+    }
+    expect(breaker.status(now()).state).toBe('closed');
+    record('overloaded');
+    expect(breaker.status(now()).state).toBe('open');
+  });
+
+  it('only counts calls within the ejection window', () => {
+    const { clock, breaker, record, now } = setup();
+    for (let index = 0; index < 19; index++) {
+      record(index % 2 === 0 ? 'overloaded' : 'success');
+      clock.advance(1000);
+    }
+    clock.advance(60_000);
+    record('overloaded');
+    expect(breaker.status(now()).state).toBe('closed');
+  });
+
+  it('demotes at a 20 % failure rate with 20 calls, and not with 19', () => {
+    const { breaker, record, now } = setup();
+    for (let index = 0; index < 19; index++) record(index % 5 === 0 ? 'server_error' : 'success');
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: false });
+    record('success');
+    // 4 failures in 20 calls.
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: true, admission: 'yes' });
+  });
+
+  it('lifts the demotion on refresh once the failures leave the window', () => {
+    const { clock, window, breaker, record, now } = setup();
+    for (let index = 0; index < 20; index++) record(index % 5 === 0 ? 'server_error' : 'success');
+    expect(breaker.status(now()).demoted).toBe(true);
+    clock.advance(61_000);
+    breaker.refresh(now(), window);
+    expect(breaker.status(now()).demoted).toBe(false);
+  });
+
+  it('never counts rate limits, quota, auth or not_found as failures', () => {
+    const { breaker, record, now, window } = setup();
+    for (const result of ['rate_limited', 'quota', 'auth', 'not_found', 'client_error'] as const) {
+      for (let index = 0; index < 30; index++) record(result);
+    }
+    const status = breaker.status(now());
+    expect(status.state).toBe('closed');
+    expect(status.ejectionCount).toBe(0);
+    expect(status.demoted).toBe(false);
+    expect(window.read(60_000).failures).toBe(0);
+  });
+
+  it('ejects for 30 s × consecutive ejections, capped at 300 s', () => {
+    const { breaker, record, now, eject, waitOutEjection } = setup();
+    eject();
+    const durations: number[] = [];
+    for (let round = 0; round < 12; round++) {
+      const status = breaker.status(now());
+      durations.push(status.openUntil! - status.openedAt!);
+      waitOutEjection();
+      expect(breaker.tryAcquireTrial(now())).toBe(true);
+      record('server_error');
+    }
+    expect(durations).toEqual([
+      30_000, 60_000, 90_000, 120_000, 150_000, 180_000, 210_000, 240_000, 270_000, 300_000, 300_000, 300_000,
+    ]);
+  });
+
+  it('adds at most 10 % jitter to the ejection time', () => {
+    const { breaker, now, eject } = setup({ random: () => 0.999 });
+    eject();
+    const status = breaker.status(now());
+    const duration = status.openUntil! - status.openedAt!;
+    expect(duration).toBeGreaterThan(30_000);
+    expect(duration).toBeLessThanOrEqual(33_000);
+  });
+
+  it('becomes half-open when the ejection time has passed, and admits exactly 3 trials at once', () => {
+    const { clock, breaker, now, eject, waitOutEjection } = setup();
+    eject();
+    clock.set(breaker.status(now()).openUntil! - 1);
+    expect(breaker.canAdmit(now())).toBe('no');
+    expect(breaker.tryAcquireTrial(now())).toBe(false);
+    waitOutEjection();
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', admission: 'trial', trialsAvailable: 3 });
+    expect([1, 2, 3, 4].map(() => breaker.tryAcquireTrial(now()))).toEqual([true, true, true, false]);
+    expect(breaker.canAdmit(now())).toBe('no');
+    breaker.releaseTrial();
+    expect(breaker.canAdmit(now())).toBe('trial');
+  });
+
+  it('closes after 3 of 3 good trials and ramps traffic 10 % → 50 % → 100 % over 60 s', () => {
+    const { clock, breaker, now, eject, waitOutEjection, passTrials } = setup();
+    eject();
+    waitOutEjection();
+    passTrials();
+    const closedAt = now();
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', admission: 'yes', admissionWeight: 0.1 });
+    const weightAt = (elapsed: number) => {
+      clock.set(closedAt + elapsed);
+      return breaker.admissionWeight(now());
+    };
+    expect([0, 19_999, 20_000, 59_999, 60_000, 600_000].map(weightAt)).toEqual([0.1, 0.1, 0.5, 0.5, 1, 1]);
+  });
+
+  it('does not close until the third trial succeeds', () => {
+    const { breaker, record, now, eject, waitOutEjection } = setup();
+    eject();
+    waitOutEjection();
+    for (let index = 0; index < 2; index++) {
+      breaker.tryAcquireTrial(now());
+      record('success');
+      breaker.releaseTrial();
+    }
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+  });
+
+  it('reopens for a longer time when a trial fails', () => {
+    const { breaker, record, now, eject, waitOutEjection } = setup();
+    eject();
+    waitOutEjection();
+    breaker.tryAcquireTrial(now());
+    record('success');
+    breaker.releaseTrial();
+    breaker.tryAcquireTrial(now());
+    record('timeout');
+    const status = breaker.status(now());
+    expect(status.state).toBe('open');
+    expect(status.ejectionCount).toBe(2);
+    expect(status.openUntil! - now()).toBe(60_000);
+  });
+
+  it('does not count the failures that caused an ejection again after the restore', () => {
+    const { clock, breaker, record, now } = setup();
+    // 20 calls at 50 %: ejected by rate, not by a streak.
+    for (let index = 0; index < 20; index++) record(index % 2 === 1 ? 'server_error' : 'success');
+    expect(breaker.status(now()).state).toBe('open');
+    clock.set(breaker.status(now()).openUntil!);
+    for (let index = 0; index < 3; index++) {
+      breaker.tryAcquireTrial(now());
+      record('success');
+      breaker.releaseTrial();
+    }
+    clock.advance(1000);
+    record('server_error');
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: false });
+  });
+
+  it('decays the ejection multiplier by one per healthy 10 s', () => {
+    const { clock, breaker, record, now, eject, waitOutEjection, passTrials } = setup();
+    eject();
+    waitOutEjection();
+    breaker.tryAcquireTrial(now());
+    record('server_error'); // second ejection: multiplier 2
+    waitOutEjection();
+    passTrials();
+    const closedAt = now();
+    expect(breaker.status(now()).ejectionCount).toBe(2);
+    clock.set(closedAt + 9_999);
+    expect(breaker.status(now()).ejectionCount).toBe(2);
+    clock.set(closedAt + 10_000);
+    expect(breaker.status(now()).ejectionCount).toBe(1);
+    clock.set(closedAt + 20_000);
+    expect(breaker.status(now()).ejectionCount).toBe(0);
+    clock.set(closedAt + 120_000);
+    expect(breaker.status(now()).ejectionCount).toBe(0);
+    eject();
+    const status = breaker.status(now());
+    expect(status.openUntil! - status.openedAt!).toBe(30_000);
+  });
+
+  it('restarts the decay at each failure, so a quick relapse ejects for longer', () => {
+    const { clock, breaker, record, now, eject, waitOutEjection, passTrials } = setup();
+    eject();
+    waitOutEjection();
+    passTrials();
+    clock.advance(5_000);
+    record('server_error');
+    clock.advance(9_000); // 14 s after the close, but only 9 s since the last failure
+    expect(breaker.status(now()).ejectionCount).toBe(1);
+    for (let index = 0; index < 4; index++) record('server_error');
+    const status = breaker.status(now());
+    expect(status.ejectionCount).toBe(2);
+    expect(status.openUntil! - status.openedAt!).toBe(60_000);
+  });
+
+  it('cools down on a rate limit, admits nothing until then, and leaves counts untouched', () => {
+    const { clock, window, breaker, record, now } = setup();
+    record('success');
+    record('rate_limited', { retryAfterMs: 10_000 });
+    const coolingEnd = now() + 10_000;
+    expect(breaker.status(now())).toMatchObject({
+      state: 'closed',
+      admission: 'no',
+      coolingUntil: coolingEnd,
+      ejectionCount: 0,
+    });
+    clock.set(coolingEnd - 1);
+    expect(breaker.canAdmit(now())).toBe('no');
+    clock.set(coolingEnd);
+    expect(breaker.canAdmit(now())).toBe('yes');
+    expect(breaker.status(now()).coolingUntil).toBeUndefined();
+    expect(window.read(60_000)).toMatchObject({ failures: 0, successes: 1, total: 2 });
+    expect(window.consecutiveFailures).toBe(0);
+  });
+
+  it('caps a cool-down at 60 s from now and uses the default without an advertised wait', () => {
+    const { breaker, record, now } = setup();
+    breaker.coolDown(now() + 3_600_000, now());
+    expect(breaker.status(now()).coolingUntil).toBe(now() + 60_000);
+    const other = setup();
+    other.record('rate_limited');
+    expect(other.breaker.status(other.now()).coolingUntil).toBe(other.now() + 1000);
+    record('success');
+  });
+
+  it('disables on a config fault until enabled', () => {
+    const { breaker, record, now } = setup();
+    record('auth');
+    expect(breaker.status(now())).toMatchObject({ disabled: 'auth', admission: 'no', state: 'closed' });
+    breaker.enable();
+    expect(breaker.canAdmit(now())).toBe('yes');
+    breaker.disable('quota');
+    expect(breaker.status(now()).disabled).toBe('quota');
+  });
+
+  it('drains and undrains', () => {
+    const { breaker, now } = setup();
+    breaker.drain();
+    expect(breaker.status(now())).toMatchObject({ drained: true, admission: 'no' });
+    breaker.undrain();
+    expect(breaker.canAdmit(now())).toBe('yes');
+  });
+
+  it('admits a forced deployment whatever its state, until the force is cleared', () => {
+    const { breaker, now, eject } = setup();
+    eject();
+    breaker.drain();
+    breaker.forceEnable();
+    expect(breaker.status(now())).toMatchObject({ state: 'open', forced: true, admission: 'yes', admissionWeight: 1 });
+    breaker.clearForce();
+    expect(breaker.canAdmit(now())).toBe('no');
+  });
+
+  it('resets to a clean closed state', () => {
+    const { breaker, now, eject } = setup();
+    eject();
+    breaker.drain();
+    breaker.coolDown(now() + 5000, now());
+    breaker.reset(now());
+    expect(breaker.status(now())).toMatchObject({
+      state: 'closed',
+      admission: 'yes',
+      ejectionCount: 0,
+      drained: false,
+      admissionWeight: 1,
+    });
+  });
+
+  it('round-trips through JSON mid-ejection and carries on from the same instant', () => {
+    const { clock, breaker, record, now, eject, waitOutEjection } = setup();
+    eject();
+    waitOutEjection();
+    breaker.tryAcquireTrial(now());
+    record('server_error'); // open again, multiplier 2
+    clock.advance(15_000);
+    const json = JSON.parse(JSON.stringify(breaker.toJSON())) as BreakerJSON;
+    const restored = CircuitBreaker.fromJSON(json, { random: () => 0 });
+    expect(restored.status(now())).toEqual(breaker.status(now()));
+    expect(restored.status(now())).toMatchObject({ state: 'open', ejectionCount: 2 });
+    clock.set(breaker.status(now()).openUntil!);
+    expect(restored.canAdmit(now())).toBe('trial');
+    expect(breaker.canAdmit(now())).toBe('trial');
+    expect(restored.toJSON()).toEqual(breaker.toJSON());
+  });
+
+  it('refuses JSON of an unknown version', () => {
+    const json = { ...new CircuitBreaker().toJSON(), version: 2 } as unknown as BreakerJSON;
+    expect(() => CircuitBreaker.fromJSON(json)).toThrow(/unknown version/);
+  });
+
+  it('ignores late outcomes while open', () => {
+    const { breaker, record, now, eject } = setup();
+    eject();
+    const before = breaker.status(now());
+    record('success');
+    record('server_error');
+    expect(breaker.status(now())).toEqual(before);
+  });
+
+  it('takes its thresholds from the options', () => {
+    const { breaker, record, now } = setup({ ejection: { consecutiveFailures: 2, baseTime: 200 } });
+    record('server_error');
+    record('server_error');
+    const status = breaker.status(now());
+    expect(status.state).toBe('open');
+    expect(status.openUntil! - now()).toBe(200);
+  });
+});
