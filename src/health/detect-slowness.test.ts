@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/index.js';
+import {
+  DEFAULT_SLOWNESS_OPTIONS,
+  detectSlowness,
+  initialSlownessState,
+  type SlownessState,
+} from './detect-slowness.js';
+import { MemoryHealthStore } from './memory-health-store.js';
+import { OutcomeWindow } from './outcome-window.js';
+
+const START = 1_700_000_000_000;
+
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Two calls a second to one deployment, TTFT drawn around `ttft()`; returns the store and a driver. */
+function traffic(seed = 1) {
+  const clock = new ManualClock(START);
+  const store = new MemoryHealthStore({ clock });
+  const random = seeded(seed);
+  const run = (seconds: number, scale: number, onSecond?: (degraded: boolean) => void) => {
+    for (let second = 0; second < seconds; second++) {
+      for (let call = 0; call < 2; call++) {
+        // 400..600 ms, with one call in fifty a 1.5 s outlier.
+        const base = random() < 0.02 ? 1500 : 400 + random() * 200;
+        store.record({
+          deploymentId: 'd',
+          at: clock.now(),
+          result: 'success',
+          latencyMs: base * scale + 500,
+          timeToFirstTokenMs: base * scale,
+        });
+        clock.advance(100);
+      }
+      clock.advance(800);
+      onSecond?.(store.status('d').degraded);
+    }
+  };
+  return { clock, store, run };
+}
+
+describe('detectSlowness', () => {
+  it('never flags a steady deployment over two hours', () => {
+    const { store, run } = traffic(3);
+    let flips = 0;
+    run(7200, 1, (degraded) => {
+      if (degraded) flips += 1;
+    });
+    expect(flips).toBe(0);
+    const baseline = store.snapshot()[0]!.baselineTtftMs!;
+    expect(baseline).toBeGreaterThan(500);
+    expect(baseline).toBeLessThan(800);
+  });
+
+  it('flags a ×4 shift in time to first token within a minute, without moving the baseline', () => {
+    const { store, run } = traffic(5);
+    run(1800, 1);
+    expect(store.status('d').degraded).toBe(false);
+    const baseline = store.snapshot()[0]!.baselineTtftMs;
+    let secondsToFlag = -1;
+    let second = 0;
+    run(600, 4, (degraded) => {
+      second += 1;
+      if (degraded && secondsToFlag < 0) secondsToFlag = second;
+    });
+    expect(secondsToFlag).toBeGreaterThan(0);
+    expect(secondsToFlag).toBeLessThanOrEqual(60);
+    expect(store.status('d')).toMatchObject({ degraded: true, state: 'closed', admission: 'yes' });
+    expect(store.snapshot()[0]!.baselineTtftMs).toBe(baseline);
+  });
+
+  it('clears the flag once the latency is back to normal', () => {
+    const { store, run } = traffic(9);
+    run(1800, 1);
+    run(300, 4);
+    expect(store.status('d').degraded).toBe(true);
+    run(600, 1);
+    expect(store.status('d').degraded).toBe(false);
+  });
+
+  it('takes a shift that lasts an hour as the new normal', () => {
+    const { store, run } = traffic(13);
+    run(1800, 1);
+    run(3700, 4);
+    expect(store.status('d').degraded).toBe(false);
+    expect(store.snapshot()[0]!.baselineTtftMs!).toBeGreaterThan(1600);
+  });
+
+  it('flags nothing before the baseline has warmed up or with fewer than 50 samples', () => {
+    const clock = new ManualClock(START);
+    const window = new OutcomeWindow({ clock });
+    let state: SlownessState = initialSlownessState();
+    const step = (ttft: number, calls: number) => {
+      for (let index = 0; index < calls; index++) {
+        window.record({ deploymentId: 'd', at: clock.now(), result: 'success', latencyMs: ttft, timeToFirstTokenMs: ttft });
+      }
+      state = detectSlowness(state, { now: clock.now(), recent: window.read(300_000), lastPeriod: window.read(60_000) });
+      clock.advance(60_000);
+    };
+    step(500, 10);
+    step(5000, 100); // 10× slower, but the baseline has one period only
+    expect(state.degraded).toBe(false);
+    const warm = initialSlownessState();
+    const ready: SlownessState = { ...warm, baselineMs: 500, baselinePeriods: DEFAULT_SLOWNESS_OPTIONS.warmupPeriods };
+    const fewCalls = new OutcomeWindow({ clock });
+    for (let index = 0; index < 49; index++) {
+      fewCalls.record({ deploymentId: 'd', at: clock.now(), result: 'success', latencyMs: 1, timeToFirstTokenMs: 5000 });
+    }
+    const input = { now: clock.now(), recent: fewCalls.read(300_000), lastPeriod: fewCalls.read(60_000) };
+    expect(detectSlowness(ready, input).degraded).toBe(false);
+    fewCalls.record({ deploymentId: 'd', at: clock.now(), result: 'success', latencyMs: 1, timeToFirstTokenMs: 5000 });
+    const enough = { now: clock.now(), recent: fewCalls.read(300_000), lastPeriod: fewCalls.read(60_000) };
+    expect(detectSlowness(ready, enough).degraded).toBe(true);
+  });
+});
