@@ -157,7 +157,11 @@ describe('CircuitBreaker', () => {
     expect(breaker.canAdmit(now())).toBe('no');
     expect(breaker.tryAcquireTrial(now())).toBe(false);
     waitOutEjection();
-    expect(breaker.status(now())).toMatchObject({ state: 'half_open', admission: 'trial', trialsAvailable: 3 });
+    expect(breaker.status(now())).toMatchObject({
+      state: 'half_open',
+      admission: 'trial',
+      trialsAvailable: 3,
+    });
     expect([1, 2, 3, 4].map(() => breaker.tryAcquireTrial(now()))).toEqual([true, true, true, false]);
     expect(breaker.canAdmit(now())).toBe('no');
     breaker.releaseTrial();
@@ -312,7 +316,12 @@ describe('CircuitBreaker', () => {
     eject();
     breaker.drain();
     breaker.forceEnable();
-    expect(breaker.status(now())).toMatchObject({ state: 'open', forced: true, admission: 'yes', admissionWeight: 1 });
+    expect(breaker.status(now())).toMatchObject({
+      state: 'open',
+      forced: true,
+      admission: 'yes',
+      admissionWeight: 1,
+    });
     breaker.clearForce();
     expect(breaker.canAdmit(now())).toBe('no');
   });

@@ -101,23 +101,49 @@ describe('detectSlowness', () => {
     let state: SlownessState = initialSlownessState();
     const step = (ttft: number, calls: number) => {
       for (let index = 0; index < calls; index++) {
-        window.record({ deploymentId: 'd', at: clock.now(), result: 'success', latencyMs: ttft, timeToFirstTokenMs: ttft });
+        window.record({
+          deploymentId: 'd',
+          at: clock.now(),
+          result: 'success',
+          latencyMs: ttft,
+          timeToFirstTokenMs: ttft,
+        });
       }
-      state = detectSlowness(state, { now: clock.now(), recent: window.read(300_000), lastPeriod: window.read(60_000) });
+      state = detectSlowness(state, {
+        now: clock.now(),
+        recent: window.read(300_000),
+        lastPeriod: window.read(60_000),
+      });
       clock.advance(60_000);
     };
     step(500, 10);
     step(5000, 100); // 10× slower, but the baseline has one period only
     expect(state.degraded).toBe(false);
     const warm = initialSlownessState();
-    const ready: SlownessState = { ...warm, baselineMs: 500, baselinePeriods: DEFAULT_SLOWNESS_OPTIONS.warmupPeriods };
+    const ready: SlownessState = {
+      ...warm,
+      baselineMs: 500,
+      baselinePeriods: DEFAULT_SLOWNESS_OPTIONS.warmupPeriods,
+    };
     const fewCalls = new OutcomeWindow({ clock });
     for (let index = 0; index < 49; index++) {
-      fewCalls.record({ deploymentId: 'd', at: clock.now(), result: 'success', latencyMs: 1, timeToFirstTokenMs: 5000 });
+      fewCalls.record({
+        deploymentId: 'd',
+        at: clock.now(),
+        result: 'success',
+        latencyMs: 1,
+        timeToFirstTokenMs: 5000,
+      });
     }
     const input = { now: clock.now(), recent: fewCalls.read(300_000), lastPeriod: fewCalls.read(60_000) };
     expect(detectSlowness(ready, input).degraded).toBe(false);
-    fewCalls.record({ deploymentId: 'd', at: clock.now(), result: 'success', latencyMs: 1, timeToFirstTokenMs: 5000 });
+    fewCalls.record({
+      deploymentId: 'd',
+      at: clock.now(),
+      result: 'success',
+      latencyMs: 1,
+      timeToFirstTokenMs: 5000,
+    });
     const enough = { now: clock.now(), recent: fewCalls.read(300_000), lastPeriod: fewCalls.read(60_000) };
     expect(detectSlowness(ready, enough).degraded).toBe(true);
   });

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/index.js';
+import { MemoryHealthStore } from './memory-health-store.js';
+import type { OutcomeResult } from './outcome.js';
+
+const START = 1_700_000_000_000;
+
+function setup() {
+  const clock = new ManualClock(START);
+  const store = new MemoryHealthStore({ clock, breaker: { random: () => 0 } });
+  const record = (deploymentId: string, result: OutcomeResult, count = 1) => {
+    for (let index = 0; index < count; index++) {
+      store.record({ deploymentId, at: clock.now(), result, latencyMs: 100, timeToFirstTokenMs: 40 });
+    }
+  };
+  return { clock, store, record };
+}
+
+describe('MemoryHealthStore', () => {
+  it('feeds outcomes to the window and the breaker of their deployment', () => {
+    const { store, record } = setup();
+    record('a', 'server_error', 5);
+    record('b', 'success', 2);
+    expect(store.status('a')).toMatchObject({ state: 'open', ejectionCount: 1 });
+    expect(store.status('b')).toMatchObject({ state: 'closed', admission: 'yes' });
+    expect(store.window('a').consecutiveFailures).toBe(5);
+    expect(store.window('b').read(10_000).successes).toBe(2);
+  });
+
+  it('snapshots every deployment with its windows, streak, multiplier and next probe', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    clock.advance(20_000);
+    record('b', 'success');
+    const byId = new Map(store.snapshot().map((health) => [health.id, health]));
+    const a = byId.get('a')!;
+    expect(a.status.state).toBe('open');
+    expect(a.windows.tenSeconds.total).toBe(0);
+    expect(a.windows.oneMinute).toMatchObject({ total: 5, failures: 5 });
+    expect(a.windows.fiveMinutes.total).toBe(5);
+    expect(a.consecutiveFailures).toBe(5);
+    expect(a.ejectionCount).toBe(1);
+    expect(a.openUntil).toBe(START + 30_000);
+    expect(a.nextProbeAt).toBe(START + 35_000);
+    const b = byId.get('b')!;
+    expect(b.windows.tenSeconds.total).toBe(1);
+    expect(b.nextProbeAt).toBeUndefined();
+    expect(b.openUntil).toBeUndefined();
+  });
+
+  it('marks half-open deployments due for a probe after 5 s without trial traffic', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    clock.set(START + 30_000);
+    expect(store.status('a').state).toBe('half_open');
+    expect(store.dueForProbe(clock.now())).toEqual([]);
+    clock.set(START + 35_000);
+    expect(store.dueForProbe(clock.now())).toEqual(['a']);
+    expect(store.breaker('a').tryAcquireTrial(clock.now())).toBe(true);
+    expect(store.dueForProbe(clock.now())).toEqual([]);
+    record('a', 'success');
+    store.breaker('a').releaseTrial();
+    clock.advance(4_999);
+    expect(store.dueForProbe(clock.now())).toEqual([]);
+    clock.advance(1);
+    expect(store.dueForProbe(clock.now())).toEqual(['a']);
+  });
+
+  it('does not probe drained or disabled deployments, nor those out of trial slots', () => {
+    const { clock, store, record } = setup();
+    for (const id of ['drained', 'disabled', 'busy']) record(id, 'server_error', 5);
+    store.breaker('drained').drain();
+    store.breaker('disabled').disable('auth');
+    clock.set(START + 30_000);
+    for (let index = 0; index < 3; index++) store.breaker('busy').tryAcquireTrial(clock.now());
+    clock.set(START + 60_000);
+    expect(store.dueForProbe(clock.now())).toEqual([]);
+  });
+
+  it('exports and imports breaker and slowness state as JSON', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    record('b', 'rate_limited');
+    const json = JSON.parse(JSON.stringify(store.exportState())) as ReturnType<typeof store.exportState>;
+    const other = new MemoryHealthStore({ clock, breaker: { random: () => 0 } });
+    other.importState(json);
+    expect(other.status('a')).toEqual(store.status('a'));
+    expect(other.status('b')).toEqual(store.status('b'));
+    expect(other.exportState()).toEqual(store.exportState());
+  });
+
+  it('demotes from the window when asked for a status, as time passes', () => {
+    const { clock, store, record } = setup();
+    record('a', 'success', 12);
+    for (let index = 0; index < 4; index++) {
+      record('a', 'server_error');
+      record('a', 'success');
+    }
+    expect(store.status('a').demoted).toBe(true);
+    clock.advance(61_000);
+    expect(store.status('a').demoted).toBe(false);
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { DeploymentStatus } from './deployment-status.js';
+import { orderCandidates } from './order-candidates.js';
+
+function status(overrides: Partial<DeploymentStatus> = {}): DeploymentStatus {
+  return {
+    state: 'closed',
+    admission: 'yes',
+    demoted: false,
+    degraded: false,
+    drained: false,
+    forced: false,
+    ejectionCount: 0,
+    admissionWeight: 1,
+    ...overrides,
+  };
+}
+
+const open = (openedAt: number): DeploymentStatus =>
+  status({
+    state: 'open',
+    admission: 'no',
+    openedAt,
+    openUntil: openedAt + 30_000,
+    ejectionCount: 1,
+    admissionWeight: 0,
+  });
+
+function ids(result: ReturnType<typeof orderCandidates>): string[] {
+  return result.map((candidate) => candidate.id);
+}
+
+describe('orderCandidates', () => {
+  it('keeps the priority order of healthy deployments', () => {
+    const statuses = new Map([
+      ['a', status()],
+      ['b', status()],
+    ]);
+    expect(ids(orderCandidates(['b', 'a', 'c'], statuses))).toEqual(['b', 'a', 'c']);
+  });
+
+  it('orders healthy, ramping, degraded, demoted, then trial, and leaves out the rest', () => {
+    const statuses = new Map([
+      ['trial', status({ state: 'half_open', admission: 'trial', admissionWeight: 0, openedAt: 1 })],
+      ['demoted', status({ demoted: true })],
+      ['degraded', status({ degraded: true })],
+      ['ramping', status({ admissionWeight: 0.1 })],
+      ['open', open(5)],
+      ['drained', status({ drained: true, admission: 'no' })],
+      ['healthy', status()],
+    ]);
+    const result = orderCandidates([...statuses.keys()], statuses, () => 0.5);
+    expect(result.map((candidate) => [candidate.id, candidate.tier, candidate.trial])).toEqual([
+      ['healthy', 'healthy', false],
+      ['ramping', 'ramping', false],
+      ['degraded', 'degraded', false],
+      ['demoted', 'demoted', false],
+      ['trial', 'trial', true],
+    ]);
+    expect(result.some((candidate) => candidate.panic)).toBe(false);
+  });
+
+  it('keeps a ramping deployment in place with probability equal to its weight', () => {
+    const statuses = new Map([
+      ['ramping', status({ admissionWeight: 0.5 })],
+      ['peer', status()],
+    ]);
+    expect(ids(orderCandidates(['ramping', 'peer'], statuses, () => 0.49))).toEqual(['ramping', 'peer']);
+    expect(ids(orderCandidates(['ramping', 'peer'], statuses, () => 0.5))).toEqual(['peer', 'ramping']);
+    let first = 0;
+    let draw = 0;
+    const draws = () => ((draw++ * 7919) % 1000) / 1000; // evenly spread over [0, 1)
+    for (let index = 0; index < 1000; index++) {
+      if (orderCandidates(['ramping', 'peer'], statuses, draws)[0]!.id === 'ramping') first += 1;
+    }
+    expect(first).toBe(500);
+  });
+
+  it('puts a forced deployment with the healthy ones, whatever its health', () => {
+    const statuses = new Map([
+      ['peer', status({ demoted: true })],
+      ['forced', { ...open(1), forced: true, admission: 'yes' as const, admissionWeight: 1 }],
+    ]);
+    expect(orderCandidates(['peer', 'forced'], statuses).map((candidate) => candidate.tier)).toEqual([
+      'healthy',
+      'demoted',
+    ]);
+    expect(ids(orderCandidates(['peer', 'forced'], statuses))).toEqual(['forced', 'peer']);
+  });
+
+  it('in panic returns only the deployment ejected longest ago, flagged', () => {
+    const statuses = new Map([
+      ['recent', open(2000)],
+      ['oldest', open(1000)],
+      ['cooling', status({ admission: 'no', coolingUntil: 500 })],
+      ['drained', { ...open(10), drained: true }],
+    ]);
+    expect(orderCandidates(['recent', 'oldest', 'cooling', 'drained'], statuses)).toEqual([
+      { id: 'oldest', tier: 'panic', trial: false, panic: true },
+    ]);
+  });
+
+  it('in panic with nothing ejected picks the deployment that cools down first', () => {
+    const statuses = new Map([
+      ['late', status({ admission: 'no', coolingUntil: 9000 })],
+      ['soon', status({ admission: 'no', coolingUntil: 3000 })],
+    ]);
+    expect(ids(orderCandidates(['late', 'soon'], statuses))).toEqual(['soon']);
+  });
+
+  it('returns nothing when every deployment is drained or disabled', () => {
+    const statuses = new Map([
+      ['drained', status({ drained: true, admission: 'no' })],
+      ['disabled', status({ disabled: 'auth', admission: 'no' })],
+    ]);
+    expect(orderCandidates(['drained', 'disabled'], statuses)).toEqual([]);
+  });
+});
