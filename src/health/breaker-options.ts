@@ -40,7 +40,9 @@ export interface RampStep {
 
 /** Every knob of a {@link CircuitBreaker}, resolved. */
 export interface BreakerOptions {
+  /** When a deployment is tried after its healthy peers. */
   demotion: DemotionOptions;
+  /** When the breaker opens and for how long. */
   ejection: EjectionOptions;
   /** Trial requests allowed at once while half-open; all must succeed to close; default 3. */
   halfOpen: { trials: number };
@@ -58,13 +60,21 @@ export interface BreakerOptions {
 
 /** Options as given: every field optional, nested ones too. */
 export interface BreakerOptionsInput {
+  /** Partial demotion thresholds. */
   demotion?: Partial<DemotionOptions>;
+  /** Partial ejection thresholds and times. */
   ejection?: Partial<EjectionOptions>;
+  /** Half-open trials. */
   halfOpen?: Partial<BreakerOptions['halfOpen']>;
+  /** Ramp steps (replace the default ramp as a whole). */
   ramp?: readonly RampStep[];
+  /** Cool-down cap and default. */
   coolDown?: Partial<BreakerOptions['coolDown']>;
+  /** See {@link BreakerOptions.disableOnConfigFault}. */
   disableOnConfigFault?: boolean;
+  /** Uniform random in [0, 1), for jitter. */
   random?: () => number;
+  /** Replaces the threshold strategy. */
   strategy?: BreakerStrategy;
 }
 

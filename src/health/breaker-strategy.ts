@@ -25,7 +25,9 @@ export interface BreakerStrategy {
 
 /** Thresholds of {@link thresholdStrategy}; the shape of `health.demotion` / `health.ejection` in the config. */
 export interface ThresholdStrategyOptions {
+  /** Demote at this failure rate with at least `minRequests` calls over `window` ms. */
   demotion: { failureRate: number; minRequests: number; window: number };
+  /** Open on `consecutiveFailures` in a row, or at this failure rate with `minRequests` calls over `window` ms. */
   ejection: { consecutiveFailures: number; failureRate: number; minRequests: number; window: number };
 }
 

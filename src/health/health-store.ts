@@ -53,8 +53,8 @@ export interface HealthStore {
   /** Every known deployment's health now. */
   snapshot(): DeploymentHealth[];
   /**
-   * Deployments that are half-open with a free trial slot and have had no trial traffic for
-   * `probeAfterMs`: the prober should send each a real tiny request and record its outcome.
+   * Deployments that are half-open with a free trial slot, not drained, disabled or cooling, and
+   * have had no trial traffic for `probeAfterMs`: the prober should send each a real tiny request and record its outcome.
    */
   dueForProbe(now: number): string[];
   /** The shareable state as JSON. */

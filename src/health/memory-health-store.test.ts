@@ -66,10 +66,11 @@ describe('MemoryHealthStore', () => {
     expect(store.dueForProbe(clock.now())).toEqual(['a']);
   });
 
-  it('does not probe drained or disabled deployments, nor those out of trial slots', () => {
+  it('does not probe drained, disabled or cooling deployments, nor those out of trial slots', () => {
     const { clock, store, record } = setup();
-    for (const id of ['drained', 'disabled', 'busy']) record(id, 'server_error', 5);
+    for (const id of ['drained', 'disabled', 'busy', 'cooling']) record(id, 'server_error', 5);
     store.breaker('drained').drain();
+    store.breaker('cooling').coolDown(START + 90_000, START + 59_000);
     store.breaker('disabled').disable('auth');
     clock.set(START + 30_000);
     for (let index = 0; index < 3; index++) store.breaker('busy').tryAcquireTrial(clock.now());

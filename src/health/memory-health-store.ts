@@ -117,7 +117,7 @@ export class MemoryHealthStore implements HealthStore {
     const due: string[] = [];
     for (const [id, entry] of this.entries) {
       const status = entry.breaker.status(now);
-      if (status.drained || status.disabled !== undefined) continue;
+      if (status.drained || status.disabled !== undefined || status.coolingUntil !== undefined) continue;
       if (status.state !== 'half_open' || (status.trialsAvailable ?? 0) === 0) continue;
       const at = this.nextProbeAt(entry.breaker, now);
       if (at !== undefined && now >= at) due.push(id);
