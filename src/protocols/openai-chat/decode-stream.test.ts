@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { createParser } from 'eventsource-parser';
+import { describe, expect, it } from 'vitest';
+import { DetourError, type StreamEvent } from '../../core/index.js';
+import type { SseMessage } from '../codec.js';
+import { createOpenaiStreamDecoder } from './decode-stream.js';
+
+function parseSse(text: string): SseMessage[] {
+  const messages: SseMessage[] = [];
+  const parser = createParser({ onEvent: (event) => messages.push({ data: event.data }) });
+  parser.feed(text);
+  return messages;
+}
+
+function fixture(name: string): SseMessage[] {
+  return parseSse(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url), 'utf8'));
+}
+
+function decodeAll(messages: SseMessage[]) {
+  const decoder = createOpenaiStreamDecoder();
+  const events: StreamEvent[] = [];
+  for (const message of messages) events.push(...decoder.decode(message));
+  return { events, done: decoder.done };
+}
+
+function chunk(fields: Record<string, unknown>): SseMessage {
+  return {
+    data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', ...fields }),
+  };
+}
+
+describe('createOpenaiStreamDecoder', () => {
+  it('decodes a text stream with a usage chunk into the exact event sequence', () => {
+    const { events, done } = decodeAll(fixture('text-stream-with-usage.sse'));
+    expect(events).toEqual([
+      {
+        type: 'start',
+        id: 'chatcmpl-BHdQJ1yb6JmLvTqTn8Dx0aZkVR6cE',
+        model: 'gpt-4.1-mini-2025-04-14',
+        created: 1743856951,
+      },
+      { type: 'text_delta', text: 'Hello' },
+      { type: 'text_delta', text: '!' },
+      { type: 'text_delta', text: ' How' },
+      { type: 'text_delta', text: ' can' },
+      { type: 'text_delta', text: ' I' },
+      { type: 'text_delta', text: ' help' },
+      { type: 'text_delta', text: '?' },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' } },
+      { type: 'usage', usage: { inputTokens: 19, outputTokens: 8, cacheReadTokens: 0, reasoningTokens: 0 } },
+    ]);
+    expect(done).toBe(true);
+  });
+
+  it('decodes parallel tool calls by index, with argument deltas and ends before the finish', () => {
+    const { events, done } = decodeAll(fixture('parallel-tool-calls.sse'));
+    const call0 = ['{"lo', 'cation', '": "Pa', 'ris, F', 'rance"}'];
+    const call1 = ['{"lo', 'cation', '": "Bog', 'otá, C', 'olombia"}'];
+    expect(events).toEqual([
+      {
+        type: 'start',
+        id: 'chatcmpl-BHdRa2Ck7XWb9pN4vQeLz3mFtUs8Y',
+        model: 'gpt-4.1-2025-04-14',
+        created: 1743857030,
+      },
+      { type: 'tool_call_start', index: 0, id: 'call_Qx4Fm8oZ2pLk3VcJ9rT1sEaB', name: 'get_weather' },
+      ...call0.map((argumentsDelta) => ({ type: 'tool_call_delta', index: 0, argumentsDelta })),
+      { type: 'tool_call_start', index: 1, id: 'call_Wd7Hn2yK5sMb8QxP4gLc6VtR', name: 'get_weather' },
+      ...call1.map((argumentsDelta) => ({ type: 'tool_call_delta', index: 1, argumentsDelta })),
+      { type: 'tool_call_end', index: 0 },
+      { type: 'tool_call_end', index: 1 },
+      { type: 'finish', finishReason: { unified: 'tool_calls', raw: 'tool_calls' } },
+    ]);
+    expect(done).toBe(true);
+  });
+
+  it('turns an error chunk into a server_error event and is not done', () => {
+    const { events, done } = decodeAll(fixture('error-chunk.sse'));
+    expect(events.map((event) => event.type)).toEqual(['start', 'text_delta', 'error']);
+    expect(events[2]).toEqual({
+      type: 'error',
+      error: {
+        code: 'upstream_server_error',
+        failureClass: 'server_error',
+        status: 502,
+        message: 'The server had an error while processing your request. Sorry about that!',
+      },
+    });
+    expect(done).toBe(false);
+  });
+
+  it.each([
+    [
+      { type: 'requests', code: 'rate_limit_exceeded', message: 'Rate limit reached' },
+      'rate_limited',
+      'upstream_rate_limited',
+    ],
+    [
+      { type: 'insufficient_quota', code: 'insufficient_quota', message: 'quota' },
+      'quota',
+      'upstream_quota_exceeded',
+    ],
+    [{ type: 'invalid_request_error', code: null, message: 'odd' }, 'server_error', 'upstream_server_error'],
+  ])('classifies error chunk %o', (error, failureClass, code) => {
+    const events = createOpenaiStreamDecoder().decode({ data: JSON.stringify({ error }) });
+    expect(events).toEqual([{ type: 'error', error: expect.objectContaining({ failureClass, code }) }]);
+  });
+
+  it('emits start then delta when arguments arrive with the call start', () => {
+    const decoder = createOpenaiStreamDecoder();
+    const events = decoder.decode(
+      chunk({
+        choices: [
+          {
+            index: 0,
+            delta: {
+              tool_calls: [
+                { index: 0, id: 'call_x', type: 'function', function: { name: 'f', arguments: '{}' } },
+              ],
+            },
+            finish_reason: null,
+          },
+        ],
+      }),
+    );
+    expect(events).toEqual([
+      { type: 'start', id: 'c', model: 'm', created: 1 },
+      { type: 'tool_call_start', index: 0, id: 'call_x', name: 'f' },
+      { type: 'tool_call_delta', index: 0, argumentsDelta: '{}' },
+    ]);
+  });
+
+  it('reads reasoning_content as reasoning deltas and puts usage before finish when they share a chunk', () => {
+    const decoder = createOpenaiStreamDecoder();
+    const events = [
+      ...decoder.decode(
+        chunk({ choices: [{ index: 0, delta: { reasoning_content: 'hmm' }, finish_reason: null }] }),
+      ),
+      ...decoder.decode(
+        chunk({
+          choices: [{ index: 0, delta: { content: 'ok' }, finish_reason: 'length' }],
+          usage: { prompt_tokens: 2, completion_tokens: 3, total_tokens: 5 },
+        }),
+      ),
+    ];
+    expect(events.map((event) => event.type)).toEqual([
+      'start',
+      'reasoning_delta',
+      'text_delta',
+      'usage',
+      'finish',
+    ]);
+    expect(events[1]).toEqual({ type: 'reasoning_delta', text: 'hmm' });
+    expect(events[4]).toEqual({ type: 'finish', finishReason: { unified: 'length', raw: 'length' } });
+  });
+
+  it('waits for a chunk with choices before starting (Azure prompt-filter chunk)', () => {
+    const decoder = createOpenaiStreamDecoder();
+    expect(
+      decoder.decode({
+        data: '{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":[]}',
+      }),
+    ).toEqual([]);
+    expect(
+      decoder.decode(chunk({ choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] })),
+    ).toEqual([
+      { type: 'start', id: 'c', model: 'm', created: 1 },
+      { type: 'text_delta', text: 'a' },
+    ]);
+  });
+
+  it.each([['not json'], ['[1,2]'], ['"text"']])('throws bad_response for the chunk %s', (data) => {
+    let caught: unknown;
+    try {
+      createOpenaiStreamDecoder().decode({ data });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DetourError);
+    expect((caught as DetourError).code).toBe('upstream_bad_response');
+  });
+});
