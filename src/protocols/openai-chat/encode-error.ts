@@ -7,14 +7,14 @@ import type { OpenaiErrorObject } from './types.js';
 const OPENAI_CODE_BY_DETOUR_CODE: Partial<Readonly<Record<DetourErrorCode, string>>> = {
   model_not_found: 'model_not_found',
   upstream_model_not_found: 'model_not_found',
-  unauthorized: 'invalid_api_key',
 };
 
 function typeAndCode(error: DetourError): { type: string; code: string } {
   const code = OPENAI_CODE_BY_DETOUR_CODE[error.code] ?? error.code;
   switch (error.status) {
     case 401:
-      return { type: 'authentication_error', code };
+      // OpenAI's answer to a key it does not accept.
+      return { type: 'authentication_error', code: error.code === 'unauthorized' ? 'invalid_api_key' : code };
     case 403:
       return { type: 'permission_error', code };
     case 429:

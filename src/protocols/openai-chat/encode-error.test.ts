@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { DetourError, invalidRequest } from '../../core/index.js';
+import { encodeOpenaiError, encodeOpenaiStreamError } from './encode-error.js';
+
+describe('encodeOpenaiError', () => {
+  it.each([
+    [
+      invalidRequest("Missing required parameter: 'model'", 'model'),
+      400,
+      'invalid_request_error',
+      'model',
+      'invalid_request',
+    ],
+    [
+      new DetourError('unauthorized', 'auth', 'Invalid API key', { status: 401 }),
+      401,
+      'authentication_error',
+      null,
+      'invalid_api_key',
+    ],
+    [
+      new DetourError('unauthorized', 'auth', 'Key may not use this model', { status: 403 }),
+      403,
+      'permission_error',
+      null,
+      'unauthorized',
+    ],
+    [
+      new DetourError('model_not_found', 'not_found', "The model 'x' does not exist"),
+      404,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    ],
+    [
+      new DetourError('upstream_model_not_found', 'not_found', 'no host knows it'),
+      404,
+      'invalid_request_error',
+      null,
+      'model_not_found',
+    ],
+    [
+      new DetourError('payload_too_large', 'client_error', 'too large', { status: 413 }),
+      413,
+      'invalid_request_error',
+      null,
+      'payload_too_large',
+    ],
+    [
+      new DetourError('upstream_rate_limited', 'rate_limited', 'slow down'),
+      429,
+      'rate_limit_error',
+      null,
+      'rate_limit_exceeded',
+    ],
+    [
+      new DetourError('upstream_quota_exceeded', 'quota', 'no credit'),
+      429,
+      'insufficient_quota',
+      null,
+      'insufficient_quota',
+    ],
+    [
+      new DetourError('upstream_server_error', 'server_error', 'bad gateway'),
+      502,
+      'server_error',
+      null,
+      'upstream_server_error',
+    ],
+    [
+      new DetourError('upstream_overloaded', 'overloaded', 'overloaded'),
+      503,
+      'server_error',
+      null,
+      'upstream_overloaded',
+    ],
+    [
+      new DetourError('upstream_timeout', 'timeout', 'timed out'),
+      504,
+      'server_error',
+      null,
+      'upstream_timeout',
+    ],
+  ])('renders %s as status %i, type %s', (error, status, type, param, code) => {
+    const encoded = encodeOpenaiError(error);
+    expect(encoded.status).toBe(status);
+    expect(encoded.body).toEqual({ error: { message: error.message, type, param, code } });
+    expect(encoded.headers).toEqual({});
+  });
+
+  it('sets retry-after in whole seconds, rounded up', () => {
+    const error = new DetourError('upstream_rate_limited', 'rate_limited', 'slow down', {
+      retryAfterMs: 1200,
+    });
+    expect(encodeOpenaiError(error).headers).toEqual({ 'retry-after': '2' });
+  });
+
+  it('carries only the message, never upstream details', () => {
+    const error = new DetourError('upstream_auth_failed', 'auth', 'upstream credentials rejected', {
+      upstream: {
+        provider: 'openai',
+        deployment: 'openai/gpt-5',
+        status: 401,
+        vendorCode: 'invalid_api_key',
+        requestId: 'req_1',
+      },
+      cause: new Error('Incorrect API key provided: sk-secret'),
+    });
+    const text = JSON.stringify(encodeOpenaiError(error).body);
+    expect(text).not.toContain('sk-secret');
+    expect(text).not.toContain('openai/gpt-5');
+    expect(JSON.parse(text)).toEqual({
+      error: {
+        message: 'upstream credentials rejected',
+        type: 'server_error',
+        param: null,
+        code: 'upstream_auth_failed',
+      },
+    });
+  });
+});
+
+describe('encodeOpenaiStreamError', () => {
+  it('writes the same error object as a data event', () => {
+    const error = invalidRequest('bad', 'messages[0].role');
+    expect(encodeOpenaiStreamError(error)).toBe(
+      `data: ${JSON.stringify({ error: { message: 'bad', type: 'invalid_request_error', param: 'messages[0].role', code: 'invalid_request' } })}\n\n`,
+    );
+  });
+});
