@@ -106,7 +106,8 @@ describe('openaiChatCodec with the official OpenAI SDK', () => {
       text += choice.delta.content ?? '';
       finishReason = choice.finish_reason ?? finishReason;
       for (const call of choice.delta.tool_calls ?? []) {
-        const slot = (calls[call.index] ??= { id: '', name: '', arguments: '' });
+        calls[call.index] ??= { id: '', name: '', arguments: '' };
+        const slot = calls[call.index]!;
         slot.id += call.id ?? '';
         slot.name += call.function?.name ?? '';
         slot.arguments += call.function?.arguments ?? '';
