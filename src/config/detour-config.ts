@@ -78,6 +78,14 @@ export interface RetryConfig {
   maxAttempts: number;
   /** Share of requests per model that may be retries or fallbacks, 0..1. */
   budgetRatio: number;
+  /** Retries always allowed in flight at once per model, however few requests there were. */
+  budgetMinConcurrent: number;
+  /** Full-jitter back-off base for a same-host retry, in milliseconds. */
+  backoffBase: number;
+  /** Back-off cap, in milliseconds. */
+  backoffMax: number;
+  /** Longest advertised `retry-after` Detour waits out inside a request, in milliseconds. */
+  maxRetryAfter: number;
 }
 
 /** When a deployment is tried after its healthy peers. */
@@ -104,6 +112,10 @@ export interface EjectionConfig {
   baseTime: number;
   /** Longest ejection, in milliseconds. */
   maxTime: number;
+  /** Up to this share is added to each ejection time at random, 0..1. */
+  jitter: number;
+  /** The ejection multiplier drops by one per this much healthy time, in milliseconds. */
+  decayInterval: number;
 }
 
 /** Health and breaker knobs (DESIGN.md section 7). */
@@ -112,8 +124,26 @@ export interface HealthConfig {
   demotion: DemotionConfig;
   /** Ejection. */
   ejection: EjectionConfig;
-  /** Half-open trials. */
-  halfOpen: { trials: number };
+  /** Half-open trials; with no trial traffic for `probeAfter` ms the prober sends one. */
+  halfOpen: { trials: number; probeAfter: number };
+  /** Traffic ramp after a restore: from `after` ms on, the deployment takes `weight` of its traffic. */
+  ramp: { after: number; weight: number }[];
+  /** Rate-limit cool-downs, in milliseconds: cap of an advertised wait, and the wait without one. */
+  coolDown: { max: number; default: number };
+  /** Active probes of ejected deployments. */
+  probes: { enabled: boolean; interval: number };
+  /** Slow-not-broken detection (durations in milliseconds). */
+  slowness: {
+    ratio: number;
+    exitRatio: number;
+    minCalls: number;
+    window: number;
+    period: number;
+    minSamplesPerPeriod: number;
+    warmupPeriods: number;
+  };
+  /** Panic-mode adaptive throttle (SRE book): multiplier K and history window in milliseconds. */
+  panic: { k: number; window: number };
 }
 
 /** Where durable records go. */

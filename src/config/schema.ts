@@ -33,6 +33,23 @@ function duration() {
     });
 }
 
+// A duration that may be zero (e.g. the first step of the traffic ramp starts at once).
+function offset() {
+  return z
+    .union([z.string(), z.number()], { error: `expected a duration (${DURATION_HINT})` })
+    .transform((value, context) => {
+      const milliseconds = parseDuration(value);
+      if (milliseconds === undefined || milliseconds < 0) {
+        context.addIssue({
+          code: 'custom',
+          message: `invalid duration ${JSON.stringify(value)} (${DURATION_HINT})`,
+        });
+        return z.NEVER;
+      }
+      return milliseconds;
+    });
+}
+
 function size() {
   return z
     .union([z.string(), z.number()], { error: `expected a size (${SIZE_HINT})` })
@@ -161,6 +178,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       maxAttempts: numeric(z.number().int().min(1).max(10)).default(3),
       budgetRatio: ratio().default(0.1),
+      budgetMinConcurrent: count().default(3),
+      backoffBase: duration().default(500),
+      backoffMax: duration().default(8_000),
+      maxRetryAfter: duration().default(3_000),
     })
     .prefault({}),
   health: z
@@ -180,9 +201,41 @@ export const configSchema = z.strictObject({
           window: duration().default(60_000),
           baseTime: duration().default(30_000),
           maxTime: duration().default(300_000),
+          jitter: ratio().default(0.1),
+          decayInterval: duration().default(10_000),
         })
         .prefault({}),
-      halfOpen: z.strictObject({ trials: count().default(3) }).prefault({}),
+      halfOpen: z
+        .strictObject({ trials: count().default(3), probeAfter: duration().default(5_000) })
+        .prefault({}),
+      ramp: z
+        .array(z.strictObject({ after: offset(), weight: ratio() }))
+        .min(1, 'must list at least one step')
+        .default([
+          { after: 0, weight: 0.1 },
+          { after: 20_000, weight: 0.5 },
+          { after: 60_000, weight: 1 },
+        ]),
+      coolDown: z
+        .strictObject({ max: duration().default(60_000), default: duration().default(1_000) })
+        .prefault({}),
+      probes: z
+        .strictObject({ enabled: z.boolean().default(true), interval: duration().default(1_000) })
+        .prefault({}),
+      slowness: z
+        .strictObject({
+          ratio: numeric(z.number().min(1)).default(2),
+          exitRatio: numeric(z.number().min(1)).default(1.5),
+          minCalls: count().default(50),
+          window: duration().default(300_000),
+          period: duration().default(60_000),
+          minSamplesPerPeriod: count().default(5),
+          warmupPeriods: count().default(5),
+        })
+        .prefault({}),
+      panic: z
+        .strictObject({ k: numeric(z.number().min(1)).default(2), window: duration().default(120_000) })
+        .prefault({}),
     })
     .prefault({}),
   store: storeSchema,

@@ -77,7 +77,7 @@ export interface DetourErrorShape {
   status: number;
   /** The failure class. */
   failureClass: FailureClass;
-  /** The request field at fault, as a dotted path (`messages.0.role`). */
+  /** The request field at fault, as a dotted path (`messages[0].role`). */
   param?: string;
   /** How long the client should wait before retrying, in milliseconds. */
   retryAfterMs?: number;
@@ -97,6 +97,8 @@ export interface DetourErrorOptions {
   upstream?: UpstreamErrorInfo;
   /** Which timeout fired. */
   timeout?: TimeoutKind;
+  /** The host's own retry verdict (`x-should-retry`), when it gave one. */
+  shouldRetry?: boolean;
   /** The underlying error. */
   cause?: unknown;
 }
@@ -132,8 +134,15 @@ export class DetourError extends Error {
   readonly upstream: UpstreamErrorInfo | undefined;
   /** Which timeout fired, for timeouts. */
   readonly timeout: TimeoutKind | undefined;
+  /** The host's own retry verdict (`x-should-retry`), when it gave one. */
+  readonly shouldRetry: boolean | undefined;
 
-  constructor(code: DetourErrorCode, failureClass: FailureClass, message: string, options: DetourErrorOptions = {}) {
+  constructor(
+    code: DetourErrorCode,
+    failureClass: FailureClass,
+    message: string,
+    options: DetourErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DetourError';
     this.code = code;
@@ -143,6 +152,7 @@ export class DetourError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.upstream = options.upstream;
     this.timeout = options.timeout;
+    this.shouldRetry = options.shouldRetry;
   }
 
   /** A plain object view, safe to log and serialise. */

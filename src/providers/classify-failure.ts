@@ -7,7 +7,7 @@ import {
   type UpstreamErrorInfo,
 } from '../core/index.js';
 import type { UpstreamErrorDetails } from '../protocols/codec.js';
-import { readRetryAfterMs, readUpstreamRequestId } from './read-retry-after.js';
+import { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
 
 /** What a failure class is called when it came from an upstream. */
 const CODE_BY_CLASS: Readonly<Record<FailureClass, DetourErrorCode>> = {
@@ -128,6 +128,7 @@ export function classifyHttpFailure(failure: HttpFailure): DetourError {
     status: failureClass === 'client_error' || failureClass === 'content_policy' ? status : undefined,
     param: details.param,
     retryAfterMs: readRetryAfterMs(failure.headers, failure.now),
+    shouldRetry: readShouldRetry(failure.headers),
     upstream,
   });
 }

@@ -48,7 +48,8 @@ export class Provider {
     this.origin = base.origin;
     const basePath = base.pathname.replace(/\/+$/, '');
     this.path = `${basePath}${endpoint}`;
-    this.countTokensPath = settings.protocol === 'anthropic-messages' ? `${basePath}/v1/messages/count_tokens` : undefined;
+    this.countTokensPath =
+      settings.protocol === 'anthropic-messages' ? `${basePath}/v1/messages/count_tokens` : undefined;
     this.baseHeaders = { 'content-type': 'application/json', ...settings.headers };
     if (settings.protocol === 'openai-chat') {
       if (settings.apiKey) this.baseHeaders.authorization = `Bearer ${settings.apiKey}`;
@@ -60,7 +61,10 @@ export class Provider {
 
   /** Headers for one request: ours, plus the client headers this protocol allows through. */
   requestHeaders(clientHeaders: Readonly<Record<string, string | string[] | undefined>>, stream: boolean) {
-    const headers: Record<string, string> = { ...this.baseHeaders, accept: stream ? 'text/event-stream' : 'application/json' };
+    const headers: Record<string, string> = {
+      ...this.baseHeaders,
+      accept: stream ? 'text/event-stream' : 'application/json',
+    };
     for (const name of PASS_THROUGH_HEADERS[this.protocol]) {
       const value = clientHeaders[name];
       if (typeof value === 'string') headers[name] = value;

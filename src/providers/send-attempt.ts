@@ -13,7 +13,11 @@ import { codecFor, formatSseEvent, type ProtocolCodec, type SseMessage } from '.
 import { type AttemptTimeouts, AttemptWatchdog } from './attempt-watchdog.js';
 import { classifyHttpFailure } from './classify-failure.js';
 import type { Provider } from './provider.js';
-import { classifyTransportError, type UpstreamHttpResponse, type UpstreamTransport } from './upstream-transport.js';
+import {
+  classifyTransportError,
+  type UpstreamHttpResponse,
+  type UpstreamTransport,
+} from './upstream-transport.js';
 
 /** One deployment as an attempt needs it. */
 export interface AttemptTarget {
@@ -134,7 +138,10 @@ async function readHttpFailure(
 }
 
 function badResponse(target: AttemptTarget, message: string, cause?: unknown): DetourError {
-  return new DetourError('upstream_bad_response', 'bad_response', message, { upstream: upstreamInfo(target), cause });
+  return new DetourError('upstream_bad_response', 'bad_response', message, {
+    upstream: upstreamInfo(target),
+    cause,
+  });
 }
 
 /** Sends a non-streaming request to one deployment and returns the answer in the client's format. */
@@ -166,7 +173,9 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
     const clientCodec = codecFor(input.clientProtocol);
     return { bodyText: JSON.stringify(clientCodec.encodeResponse(canonical)), usage: canonical.usage };
   } catch (error) {
-    throw error instanceof DetourError ? error : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+    throw error instanceof DetourError
+      ? error
+      : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
   } finally {
     watchdog.dispose();
   }
@@ -217,7 +226,8 @@ class StreamRelay {
     let usage: Usage | undefined;
     let text = '';
     for (const event of events) {
-      if (event.type === 'error') return { text: '', content: false, error: DetourError.fromShape(event.error) };
+      if (event.type === 'error')
+        return { text: '', content: false, error: DetourError.fromShape(event.error) };
       if (event.type === 'finish') this.finished = true;
       if (event.type === 'usage') usage = event.usage;
       if (isContentEvent(event) && !isEmptyDelta(event)) content = true;
@@ -242,7 +252,10 @@ function isEmptyDelta(event: StreamEvent): boolean {
   return (
     (event.type === 'text_delta' && event.text === '') ||
     (event.type === 'tool_call_delta' && event.argumentsDelta === '') ||
-    (event.type === 'reasoning_delta' && event.text === '' && event.signature === undefined && event.redactedData === undefined)
+    (event.type === 'reasoning_delta' &&
+      event.text === '' &&
+      event.signature === undefined &&
+      event.redactedData === undefined)
   );
 }
 
@@ -283,7 +296,9 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
     const tail = relay.end();
     if (tail !== '') yield { text: tail, content: false };
   } catch (error) {
-    throw error instanceof DetourError ? error : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+    throw error instanceof DetourError
+      ? error
+      : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
   } finally {
     watchdog.dispose();
     // Leaving early (client gone, error) must release the upstream socket now, not at GC.

@@ -68,9 +68,15 @@ export function classifyTransportError(error: unknown, upstream: UpstreamErrorIn
     });
   }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new DetourError('upstream_timeout', 'timeout', `upstream timed out (${code})`, { upstream, cause: error });
+    return new DetourError('upstream_timeout', 'timeout', `upstream timed out (${code})`, {
+      upstream,
+      cause: error,
+    });
   }
-  if (code !== undefined && (TRANSPORT_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('CERT_'))) {
+  if (
+    code !== undefined &&
+    (TRANSPORT_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('CERT_'))
+  ) {
     return new DetourError('upstream_transport_error', 'transport', `upstream connection failed: ${code}`, {
       upstream,
       cause: error,

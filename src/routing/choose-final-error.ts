@@ -11,12 +11,19 @@ const SOFT_CLASSES: ReadonlySet<FailureClass> = new Set(['not_found', 'auth', 'r
 export function chooseFinalError(errors: readonly DetourError[]): DetourError {
   const last = errors.at(-1);
   if (last === undefined) {
-    return new DetourError('no_deployment_available', 'server_error', 'no deployment is available for this model', {
-      status: 503,
-    });
+    return new DetourError(
+      'no_deployment_available',
+      'server_error',
+      'no deployment is available for this model',
+      {
+        status: 503,
+      },
+    );
   }
   if (errors.every((error) => error.failureClass === 'rate_limited' || error.failureClass === 'quota')) {
-    const waits = errors.map((error) => error.retryAfterMs).filter((wait): wait is number => wait !== undefined);
+    const waits = errors
+      .map((error) => error.retryAfterMs)
+      .filter((wait): wait is number => wait !== undefined);
     const limited = errors.find((error) => error.failureClass === 'rate_limited') ?? last;
     return new DetourError(limited.code, limited.failureClass, limited.message, {
       status: 429,

@@ -1,4 +1,5 @@
-import { DetourError, type FailureClass, toDetourError } from '../core/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type Clock, DetourError, type FailureClass, toDetourError } from '../core/index.js';
 import {
   type AttemptInput,
   type NonStreamResult,
@@ -6,8 +7,12 @@ import {
   type StreamChunk,
   sendNonStream,
 } from '../providers/index.js';
+import { AttemptSequence, type FailedAttempt, type RetryPolicy } from './attempt-sequence.js';
 import { chooseFinalError } from './choose-final-error.js';
 import type { Deployment } from './model-table.js';
+import { outcomeOf } from './outcome-of.js';
+import type { PlannedModel } from './plan.js';
+import type { RoutingState } from './routing-state.js';
 
 /** What became of one attempt. */
 export interface AttemptRecord {
@@ -23,17 +28,27 @@ export interface AttemptRecord {
   latencyMs: number;
   /** For streams: time from the attempt's start to its first content. */
   timeToFirstTokenMs?: number;
+  /** Sent as a half-open trial. */
+  trial?: boolean;
+  /** Sent in panic mode (every deployment ejected or cooling). */
+  panic?: boolean;
+  /** The client left or the deadline passed: says nothing about the host, so health ignores it. */
+  abandoned?: boolean;
 }
 
-/** Notified of every attempt's outcome (health, metrics, logs hook in here). */
+/** Notified of every attempt's outcome (metrics and logs hook in here; health is fed directly). */
 export type AttemptObserver = (deployment: Deployment, record: AttemptRecord) => void;
 
-/** Limits of the attempt loop. */
+/** What the attempt loop needs besides the request. */
 export interface ExecuteOptions {
-  /** At most this many attempts per request (DESIGN.md: 3). */
-  maxAttempts: number;
+  /** Health, retry budgets and panic throttles. */
+  state: RoutingState;
+  /** Attempt limit and back-off. */
+  policy: RetryPolicy;
   /** Called after each attempt; for a stream that succeeded, when the stream ends. */
   onAttempt?: AttemptObserver;
+  /** Called when the retry budget stopped a failover or retry. */
+  onBudgetExhausted?: (model: string) => void;
 }
 
 /** A request that succeeded: who served it and what each attempt did. */
@@ -75,65 +90,109 @@ function stopsFailover(failureClass: FailureClass): boolean {
   return failureClass === 'client_error' || failureClass === 'content_policy';
 }
 
-/** One attempt's own result, plus what the caller must record once the attempt is really over. */
+/** One attempt's own result. */
 interface AttemptOutcome<T> {
   result: T;
-  /** For streams: recording waits for the end of the stream, which the wrapper does itself. */
-  deferRecord?: boolean;
+  /** For streams: the outcome is settled when the stream ends, by the stream wrapper. */
+  deferSettle?: boolean;
   timeToFirstTokenMs?: number;
 }
 
+/** Settles an attempt once it is really over: health first, then observers, then the trial slot. */
+type Settle = (deployment: Deployment, record: AttemptRecord) => void;
+
+function settleWith(options: ExecuteOptions, clock: Clock): Settle {
+  const health = options.state.health;
+  return (deployment, record) => {
+    if (!record.abandoned) health.record(outcomeOf(record, clock.now()));
+    if (record.trial) health.breaker(deployment.deploymentId).releaseTrial();
+    options.onAttempt?.(deployment, record);
+  };
+}
+
 async function runAttempts<T>(
-  candidates: readonly Deployment[],
+  planned: readonly PlannedModel[],
   input: AttemptInput,
   options: ExecuteOptions,
-  attempt: (deployment: Deployment, startedAt: number) => Promise<AttemptOutcome<T>>,
+  attempt: (deployment: Deployment, startedAt: number, settle: Settle) => Promise<AttemptOutcome<T>>,
 ): Promise<Served<T>> {
   const attempts: AttemptRecord[] = [];
   const errors: DetourError[] = [];
   const clock = input.clock;
-  for (const deployment of candidates.slice(0, options.maxAttempts)) {
-    if (input.signal.aborted) break;
-    const startedAt = clock.now();
-    try {
-      const outcome = await attempt(deployment, startedAt);
+  const settle = settleWith(options, clock);
+  const sequence = new AttemptSequence(planned, options.state, options.policy, clock.now());
+  let served = false;
+  let failed: FailedAttempt | undefined;
+  try {
+    while (!input.signal.aborted) {
+      const step = sequence.nextStep(clock.now(), failed);
+      if (step.type === 'shed') {
+        errors.push(step.error);
+        break;
+      }
+      if (step.type === 'done') {
+        if (step.reason === 'budget') options.onBudgetExhausted?.(planned[0]?.model ?? '');
+        break;
+      }
+      const { deployment } = step;
+      if (step.delayMs > 0 && !(await sleepUnlessAborted(step.delayMs, input.signal))) {
+        if (step.trial) options.state.health.breaker(deployment.deploymentId).releaseTrial();
+        break;
+      }
+      const startedAt = clock.now();
       const record: AttemptRecord = {
         deploymentId: deployment.deploymentId,
         outcome: 'success',
         startedAt,
-        latencyMs: clock.now() - startedAt,
+        latencyMs: 0,
       };
-      if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
+      if (step.trial) record.trial = true;
+      if (step.panic) record.panic = true;
       attempts.push(record);
-      if (!outcome.deferRecord) options.onAttempt?.(deployment, record);
-      return { deployment, attempts, result: outcome.result };
-    } catch (thrown) {
-      const error = toDetourError(thrown);
-      const record: AttemptRecord = {
-        deploymentId: deployment.deploymentId,
-        outcome: error.failureClass,
-        error,
-        startedAt,
-        latencyMs: clock.now() - startedAt,
-      };
-      attempts.push(record);
-      errors.push(error);
-      // A request the client abandoned says nothing about the host.
-      if (!input.signal.aborted || error.timeout === 'total') options.onAttempt?.(deployment, record);
-      if (stopsFailover(error.failureClass)) break;
+      try {
+        const outcome = await attempt(deployment, startedAt, settle);
+        record.latencyMs = clock.now() - startedAt;
+        if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
+        if (!outcome.deferSettle) settle(deployment, record);
+        served = true;
+        return { deployment, attempts, result: outcome.result };
+      } catch (thrown) {
+        const error = toDetourError(thrown);
+        record.outcome = error.failureClass;
+        record.error = error;
+        record.latencyMs = clock.now() - startedAt;
+        // A request the client abandoned says nothing about the host; its own deadline does.
+        if (input.signal.aborted && error.timeout !== 'total') record.abandoned = true;
+        settle(deployment, record);
+        errors.push(error);
+        if (stopsFailover(error.failureClass)) break;
+        failed = { deployment, error };
+      }
     }
+    if (input.signal.aborted && input.signal.reason instanceof DetourError) errors.push(input.signal.reason);
+    throw new AllAttemptsFailed(chooseFinalError(errors), attempts);
+  } finally {
+    sequence.finish(clock.now(), served);
   }
-  if (input.signal.aborted && input.signal.reason instanceof DetourError) errors.push(input.signal.reason);
-  throw new AllAttemptsFailed(chooseFinalError(errors), attempts);
+}
+
+/** Waits, unless the request is aborted first; says whether the wait completed. */
+async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Tries the candidates in order until one answers a non-streaming request. */
 export function executeNonStream(
-  candidates: readonly Deployment[],
+  planned: readonly PlannedModel[],
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<NonStreamResult>> {
-  return runAttempts(candidates, input, options, async (deployment) => ({
+  return runAttempts(planned, input, options, async (deployment) => ({
     result: await sendNonStream(deployment, input),
   }));
 }
@@ -143,12 +202,12 @@ export function executeNonStream(
  * received nothing, so any failure moves on to the next candidate invisibly (DESIGN.md section 3).
  */
 export function executeStream(
-  candidates: readonly Deployment[],
+  planned: readonly PlannedModel[],
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<OpenedStream>> {
   let served: Served<OpenedStream> | undefined;
-  const promise = runAttempts(candidates, input, options, async (deployment, startedAt) => {
+  const promise = runAttempts(planned, input, options, async (deployment, startedAt, settle) => {
     const stream = openStream(deployment, input);
     const head: StreamChunk[] = [];
     try {
@@ -167,13 +226,15 @@ export function executeStream(
       const record = served?.attempts.at(-1);
       if (served === undefined || record === undefined) return;
       record.latencyMs = input.clock.now() - startedAt;
-      if (outcome !== 'success') {
+      if (outcome === 'abandoned') {
+        record.abandoned = true;
+      } else if (outcome !== 'success') {
         record.outcome = outcome;
         if (error !== undefined) record.error = error;
       }
-      options.onAttempt?.(deployment, record);
+      settle(deployment, record);
     });
-    return { result: { head, rest }, deferRecord: true, timeToFirstTokenMs };
+    return { result: { head, rest }, deferSettle: true, timeToFirstTokenMs };
   });
   return promise.then((result) => {
     served = result;
@@ -183,12 +244,12 @@ export function executeStream(
 
 /**
  * Passes a stream through and reports how it ended: success when it finished, the failure class
- * when it broke after content (that counts against the host), nothing when the client left.
+ * when it broke after content (that counts against the host), `abandoned` when the client left.
  */
 async function* recordWhenDone(
   stream: AsyncGenerator<StreamChunk>,
   input: AttemptInput,
-  report: (outcome: AttemptRecord['outcome'], error?: DetourError) => void,
+  report: (outcome: AttemptRecord['outcome'] | 'abandoned', error?: DetourError) => void,
 ): AsyncGenerator<StreamChunk> {
   let finished = false;
   try {
@@ -199,8 +260,12 @@ async function* recordWhenDone(
     finished = true;
     const error = toDetourError(thrown);
     if (!input.signal.aborted || error.timeout === 'total') report(error.failureClass, error);
+    else report('abandoned', error);
     throw error;
   } finally {
-    if (!finished) await stream.return(undefined);
+    if (!finished) {
+      report('abandoned');
+      await stream.return(undefined);
+    }
   }
 }

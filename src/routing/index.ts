@@ -1,3 +1,4 @@
+export { AttemptSequence, type FailedAttempt, type NextStep, type RetryPolicy } from './attempt-sequence.js';
 export { chooseFinalError } from './choose-final-error.js';
 export {
   AllAttemptsFailed,
@@ -9,5 +10,7 @@ export {
   type OpenedStream,
   type Served,
 } from './execute.js';
-export { type Deployment, ModelTable, type ModelRoute } from './model-table.js';
-export { planCandidates } from './plan.js';
+export { type Deployment, type ModelRoute, ModelTable } from './model-table.js';
+export { type PlannedModel, planCandidates } from './plan.js';
+export { Prober, type ProberOptions, type ProbeTarget } from './prober.js';
+export { RoutingState, type RoutingStateOptions } from './routing-state.js';

@@ -2,35 +2,47 @@ import { type ChatRequest, invalidRequest, type ProtocolName } from '../core/ind
 import { findUntranslatableField, type UntranslatableField } from '../protocols/index.js';
 import type { Deployment, ModelTable } from './model-table.js';
 
+/** One model's deployments that can serve a request, in priority order. */
+export interface PlannedModel {
+  /** The Detour model name. */
+  model: string;
+  /** Its servable deployments, first = preferred. */
+  deployments: Deployment[];
+}
+
 /**
- * The ordered candidates for a request: every deployment of the requested model, then those of its
- * fallback models (DESIGN.md section 6, "order of moves": change host first, change model last).
+ * The models a request may be served by: the requested one first, then its fallback models
+ * (DESIGN.md section 6, "order of moves": change host first, change model last), each with the
+ * deployments able to serve it. Health decides the order within each model later (attempt-sequence).
  * Each fallback's own fallbacks are not followed, so a cycle in the config cannot loop.
  * Deployments whose protocol cannot express a field of the request are left out; when that leaves
  * none, the client gets a 400 naming the field rather than an answer that silently ignored it.
  */
-export function planCandidates(table: ModelTable, request: ChatRequest, clientProtocol: ProtocolName): Deployment[] {
+export function planCandidates(
+  table: ModelTable,
+  request: ChatRequest,
+  clientProtocol: ProtocolName,
+): PlannedModel[] {
   const route = table.get(request.model);
   if (route === undefined) return [];
-  const all = [...route.deployments];
-  const seen = new Set([request.model]);
-  for (const fallback of route.fallbacks) {
-    if (seen.has(fallback)) continue;
-    seen.add(fallback);
-    all.push(...(table.get(fallback)?.deployments ?? []));
-  }
+  const names = [request.model];
+  for (const fallback of route.fallbacks) if (!names.includes(fallback)) names.push(fallback);
   let blocker: UntranslatableField | undefined;
-  const servable = all.filter((deployment) => {
-    if (deployment.provider.protocol === clientProtocol) return true;
-    const field = findUntranslatableField(request, deployment.provider.protocol);
-    blocker ??= field;
-    return field === undefined;
-  });
-  if (servable.length === 0 && blocker !== undefined) {
+  const planned: PlannedModel[] = [];
+  for (const name of names) {
+    const deployments = (table.get(name)?.deployments ?? []).filter((deployment) => {
+      if (deployment.provider.protocol === clientProtocol) return true;
+      const field = findUntranslatableField(request, deployment.provider.protocol);
+      blocker ??= field;
+      return field === undefined;
+    });
+    if (deployments.length > 0) planned.push({ model: name, deployments });
+  }
+  if (planned.length === 0 && blocker !== undefined) {
     throw invalidRequest(
       `'${blocker.field}' cannot be honoured by any deployment of '${request.model}': ${blocker.reason}`,
       blocker.field,
     );
   }
-  return servable;
+  return planned;
 }

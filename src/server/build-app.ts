@@ -26,16 +26,28 @@ export interface AppOptions {
  * Parses every request body as JSON, whatever its content type: `curl -d` sends
  * `application/x-www-form-urlencoded` by default and a gateway should still understand it.
  */
-function parseJsonBody(_request: unknown, body: string, done: (error: Error | null, value?: unknown) => void): void {
+function parseJsonBody(
+  _request: unknown,
+  body: string,
+  done: (error: Error | null, value?: unknown) => void,
+): void {
   if (body.trim() === '') {
-    done(new DetourError('invalid_json', 'client_error', 'request body is empty; expected a JSON object', { status: 400 }));
+    done(
+      new DetourError('invalid_json', 'client_error', 'request body is empty; expected a JSON object', {
+        status: 400,
+      }),
+    );
     return;
   }
   try {
     done(null, JSON.parse(body));
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    done(new DetourError('invalid_json', 'client_error', `request body is not valid JSON: ${detail}`, { status: 400 }));
+    done(
+      new DetourError('invalid_json', 'client_error', `request body is not valid JSON: ${detail}`, {
+        status: 400,
+      }),
+    );
   }
 }
 
@@ -55,9 +67,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimit }, parseJsonBody);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    const error = new DetourError('invalid_request', 'client_error', `Unknown route ${request.method} ${request.url}`, {
-      status: 404,
-    });
+    const error = new DetourError(
+      'invalid_request',
+      'client_error',
+      `Unknown route ${request.method} ${request.url}`,
+      {
+        status: 404,
+      },
+    );
     const encoded = codecFor(surfaceOf(request.url)).encodeError(error);
     reply.status(encoded.status).headers(encoded.headers).send(encoded.body);
   });

@@ -1,11 +1,17 @@
 import type { DetourConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { Provider, type UpstreamTransport } from '../providers/index.js';
-import { type Deployment, type ModelRoute, ModelTable } from '../routing/index.js';
+import { type Deployment, type ModelRoute, ModelTable, type RoutingState } from '../routing/index.js';
+import { retryPolicyOf } from './build-routing-state.js';
 import type { Gateway } from './gateway.js';
 
-/** Builds the request path's runtime view of a config: providers, models and their deployments. */
-export function buildGateway(config: DetourConfig, transport: UpstreamTransport, clock: Clock = systemClock): Gateway {
+/** Builds the request path's runtime view of a config: providers, models and their deployments; `state` is kept across reloads. */
+export function buildGateway(
+  config: DetourConfig,
+  transport: UpstreamTransport,
+  state: RoutingState,
+  clock: Clock = systemClock,
+): Gateway {
   const providers = new Map(
     Object.entries(config.providers).map(([name, settings]) => [name, new Provider({ name, ...settings })]),
   );
@@ -14,7 +20,8 @@ export function buildGateway(config: DetourConfig, transport: UpstreamTransport,
     const deployments: Deployment[] = model.deployments.map((deployment) => {
       const provider = providers.get(deployment.provider);
       // The config loader already checked every reference; this guards against a hand-built config.
-      if (provider === undefined) throw new Error(`model ${modelName}: unknown provider ${deployment.provider}`);
+      if (provider === undefined)
+        throw new Error(`model ${modelName}: unknown provider ${deployment.provider}`);
       return {
         modelName,
         provider,
@@ -32,5 +39,5 @@ export function buildGateway(config: DetourConfig, transport: UpstreamTransport,
     if (model.description !== undefined) route.description = model.description;
     return route;
   });
-  return { table: new ModelTable(routes), transport, clock, maxAttempts: config.retry.maxAttempts };
+  return { table: new ModelTable(routes), transport, clock, policy: retryPolicyOf(config), state };
 }

@@ -8,13 +8,23 @@ import { surfaceOf } from './surface.js';
 function fromFastifyError(error: FastifyError): DetourError | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new DetourError('payload_too_large', 'client_error', 'request body is larger than the server allows', {
-        status: 413,
-      });
+      return new DetourError(
+        'payload_too_large',
+        'client_error',
+        'request body is larger than the server allows',
+        {
+          status: 413,
+        },
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new DetourError('invalid_json', 'client_error', 'request body is empty; expected a JSON object', {
-        status: 400,
-      });
+      return new DetourError(
+        'invalid_json',
+        'client_error',
+        'request body is empty; expected a JSON object',
+        {
+          status: 400,
+        },
+      );
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new DetourError('invalid_request', 'client_error', 'content-length does not match the body', {
         status: 400,

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
-import type { AttemptObserver, ModelTable } from '../routing/index.js';
+import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
@@ -11,8 +11,10 @@ export interface Gateway {
   transport: UpstreamTransport;
   /** Time source. */
   clock: Clock;
-  /** At most this many attempts per request. */
-  maxAttempts: number;
+  /** Attempt limits and back-off. */
+  policy: RetryPolicy;
+  /** Health, retry budgets, panic throttles; the same object across config reloads. */
+  state: RoutingState;
   /** Called after each upstream attempt. */
   onAttempt?: AttemptObserver;
   /** Prometheus metrics; the same object across config reloads. */

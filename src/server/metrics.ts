@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { AttemptRecord, Deployment } from '../routing/index.js';
+import type { Clock } from '../core/index.js';
+import type { AttemptRecord, Deployment, RoutingState } from '../routing/index.js';
+
+const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
 
 // Seconds; spans fast local hosts to slow reasoning models.
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
@@ -40,12 +43,6 @@ export class GatewayMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly breakerState = new Gauge({
-    name: 'detour_breaker_state',
-    help: 'Breaker state per deployment: 1 for the current state, 0 otherwise',
-    labelNames: ['deployment', 'state'] as const,
-    registers: [this.registry],
-  });
   readonly retryBudgetExhausted = new Counter({
     name: 'detour_retry_budget_exhausted_total',
     help: 'Retries or failovers refused because the model retry budget was spent',
@@ -59,12 +56,59 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  /** Records one upstream attempt. */
+  /**
+   * Reads breaker states and retry-budget use from the routing state at each scrape, so the
+   * request path pays nothing for them.
+   */
+  trackRouting(state: RoutingState, clock: Clock): void {
+    new Gauge({
+      name: 'detour_breaker_state',
+      help: 'Breaker state per deployment: 1 for the current state, 0 otherwise',
+      labelNames: ['deployment', 'state'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const deployment of state.health.snapshot()) {
+          for (const name of BREAKER_STATES) {
+            this.set({ deployment: deployment.id, state: name }, deployment.status.state === name ? 1 : 0);
+          }
+        }
+      },
+    });
+    new Gauge({
+      name: 'detour_retry_budget_active',
+      help: 'Retries and failovers in flight per model (the retry budget in use)',
+      labelNames: ['model'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [model, budget] of state.budgetsByModel())
+          this.set({ model }, budget.stats(clock.now()).activeRetries);
+      },
+    });
+    new Gauge({
+      name: 'detour_retry_budget_limit',
+      help: 'Retries and failovers that may be in flight at once per model now',
+      labelNames: ['model'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [model, budget] of state.budgetsByModel())
+          this.set({ model }, budget.stats(clock.now()).limit);
+      },
+    });
+  }
+
+  /** Records one upstream attempt (abandoned ones say nothing about the host and are left out). */
   recordAttempt(deployment: Deployment, record: AttemptRecord): void {
+    if (record.abandoned) return;
     this.attempts.inc({ deployment: deployment.deploymentId, outcome: record.outcome });
     this.attemptDuration.observe({ deployment: deployment.deploymentId }, record.latencyMs / 1000);
     if (record.timeToFirstTokenMs !== undefined) {
-      this.timeToFirstToken.observe({ deployment: deployment.deploymentId }, record.timeToFirstTokenMs / 1000);
+      this.timeToFirstToken.observe(
+        { deployment: deployment.deploymentId },
+        record.timeToFirstTokenMs / 1000,
+      );
     }
   }
 

@@ -1,8 +1,11 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { DetourConfig } from '../config/index.js';
+import { type Clock, systemClock } from '../core/index.js';
 import { UpstreamTransport } from '../providers/index.js';
+import { Prober, type RoutingState } from '../routing/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway } from './build-gateway.js';
+import { buildRoutingState } from './build-routing-state.js';
 import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 
@@ -14,6 +17,10 @@ export interface RunningGateway {
   port: number;
   /** The Fastify app (for tests and embedding). */
   app: FastifyInstance;
+  /** Health, retry budgets and panic throttles (for the admin API and tests). */
+  state: RoutingState;
+  /** Active probes of ejected deployments. */
+  prober: Prober;
   /** Replaces the config without dropping requests in flight; they finish on the old one. */
   reload(config: DetourConfig): void;
   /** Stops listening, finishes requests in flight, closes upstream pools. */
@@ -28,13 +35,24 @@ export interface StartOptions {
   host?: string;
   /** Fastify/pino logger option. */
   logger?: FastifyServerOptions['logger'];
+  /** Time source (tests inject a manual clock). */
+  clock?: Clock;
+  /** Uniform random in [0, 1) for jitter, ramps and throttling (tests inject a seeded one). */
+  random?: () => number;
 }
 
 /** Starts Detour on a config. */
-export async function startGateway(config: DetourConfig, options: StartOptions = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: DetourConfig,
+  options: StartOptions = {},
+): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
+  const clock = options.clock ?? systemClock;
+  // Health outlives config reloads: a reload must not forget that a host is down.
+  const state = buildRoutingState(config, clock, options.random);
+  metrics.trackRouting(state, clock);
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => ({
-    ...buildGateway(next, nextTransport),
+    ...buildGateway(next, nextTransport, state, clock),
     metrics,
     onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
   });
@@ -46,6 +64,14 @@ export async function startGateway(config: DetourConfig, options: StartOptions =
     gateway: () => gateway,
     metrics,
   });
+  const prober = new Prober({
+    state,
+    target: () => gateway,
+    clock,
+    intervalMs: config.health.probes.interval,
+    onProbe: (deployment, record) => metrics.recordAttempt(deployment, record),
+  });
+  if (config.health.probes.enabled) prober.start();
   const host = options.host ?? config.server.host;
   await app.listen({ port: options.port ?? config.server.port, host });
   const address = app.server.address();
@@ -54,6 +80,8 @@ export async function startGateway(config: DetourConfig, options: StartOptions =
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     app,
+    state,
+    prober,
     reload(next) {
       const previous = transport;
       transport = new UpstreamTransport({ connectTimeoutMs: next.timeouts.connect });
@@ -62,6 +90,7 @@ export async function startGateway(config: DetourConfig, options: StartOptions =
       void previous.close().catch(() => undefined);
     },
     async close() {
+      await prober.stop();
       await app.close();
       await transport.close();
     },

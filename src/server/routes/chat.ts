@@ -5,6 +5,7 @@ import { codecFor } from '../../protocols/index.js';
 import type { AttemptInput, StreamChunk } from '../../providers/index.js';
 import {
   AllAttemptsFailed,
+  type ExecuteOptions,
   executeNonStream,
   executeStream,
   planCandidates,
@@ -27,13 +28,17 @@ function watchRequest(reply: FastifyReply, totalMs: number): { signal: AbortSign
   const controller = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) {
-      controller.abort(new DetourError('internal_error', 'transport', 'client closed the connection', { status: 499 }));
+      controller.abort(
+        new DetourError('internal_error', 'transport', 'client closed the connection', { status: 499 }),
+      );
     }
   };
   reply.raw.on('close', onClose);
   const deadline = setTimeout(() => {
     controller.abort(
-      new DetourError('upstream_timeout', 'timeout', `request deadline of ${totalMs} ms passed`, { timeout: 'total' }),
+      new DetourError('upstream_timeout', 'timeout', `request deadline of ${totalMs} ms passed`, {
+        timeout: 'total',
+      }),
     );
   }, totalMs);
   deadline.unref();
@@ -67,7 +72,8 @@ async function writeStream(
   } catch (error) {
     // Content already reached the client: nothing is retried or spliced; the stream ends with the
     // surface's own error event (DESIGN.md section 6).
-    if (!raw.destroyed && error instanceof DetourError) await write(codecFor(surface).encodeStreamError(error));
+    if (!raw.destroyed && error instanceof DetourError)
+      await write(codecFor(surface).encodeStreamError(error));
   } finally {
     if (!raw.destroyed) raw.end();
   }
@@ -90,10 +96,15 @@ async function handleChat(
   const chatRequest = codec.decodeRequest(body);
   const route = gateway.table.get(chatRequest.model);
   if (route === undefined) {
-    throw new DetourError('model_not_found', 'client_error', `The model '${chatRequest.model}' does not exist`, {
-      status: 404,
-      param: 'model',
-    });
+    throw new DetourError(
+      'model_not_found',
+      'client_error',
+      `The model '${chatRequest.model}' does not exist`,
+      {
+        status: 404,
+        param: 'model',
+      },
+    );
   }
   const watch = watchRequest(reply, route.totalTimeoutMs);
   const input: AttemptInput = {
@@ -106,7 +117,12 @@ async function handleChat(
     clock: gateway.clock,
   };
   const candidates = planCandidates(gateway.table, chatRequest, surface);
-  const options = { maxAttempts: gateway.maxAttempts, onAttempt: gateway.onAttempt };
+  const options: ExecuteOptions = {
+    state: gateway.state,
+    policy: gateway.policy,
+    onAttempt: gateway.onAttempt,
+    onBudgetExhausted: (model) => gateway.metrics?.retryBudgetExhausted.inc({ model }),
+  };
   const startedAt = gateway.clock.now();
   const finish = (outcome: string, attempts: number) =>
     gateway.metrics?.recordRequest(chatRequest.model, outcome, attempts, gateway.clock.now() - startedAt);
@@ -114,7 +130,11 @@ async function handleChat(
     if (!chatRequest.stream) {
       const served = await executeNonStream(candidates, input, options);
       finish('success', served.attempts.length);
-      reply.status(200).headers(servedHeaders(served, requestId)).type('application/json').send(served.result.bodyText);
+      reply
+        .status(200)
+        .headers(servedHeaders(served, requestId))
+        .type('application/json')
+        .send(served.result.bodyText);
       return;
     }
     const served = await executeStream(candidates, input, options);

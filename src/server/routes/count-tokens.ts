@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DetourError, invalidRequest } from '../../core/index.js';
-import { classifyHttpFailure, classifyTransportError } from '../../providers/index.js';
 import { codecFor } from '../../protocols/index.js';
+import { classifyHttpFailure, classifyTransportError } from '../../providers/index.js';
 import type { Gateway } from '../gateway.js';
 
 /**
@@ -15,7 +15,8 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
       throw invalidRequest('request body must be a JSON object');
     }
     const model = (body as { model?: unknown }).model;
-    if (typeof model !== 'string' || model === '') throw invalidRequest('model: a model name is required', 'model');
+    if (typeof model !== 'string' || model === '')
+      throw invalidRequest('model: a model name is required', 'model');
     const current = gateway();
     const route = current.table.get(model);
     if (route === undefined) {
@@ -24,7 +25,9 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
         param: 'model',
       });
     }
-    const deployment = route.deployments.find((candidate) => candidate.provider.countTokensPath !== undefined);
+    const deployment = route.deployments.find(
+      (candidate) => candidate.provider.countTokensPath !== undefined,
+    );
     const path = deployment?.provider.countTokensPath;
     if (deployment === undefined || path === undefined) {
       throw new DetourError(

@@ -22,7 +22,12 @@ export function registerModelsRoute(app: FastifyInstance, gateway: () => Gateway
     }
     return {
       object: 'list',
-      data: routes.map((route) => ({ id: route.name, object: 'model', created: CREATED_AT_SECONDS, owned_by: 'detour' })),
+      data: routes.map((route) => ({
+        id: route.name,
+        object: 'model',
+        created: CREATED_AT_SECONDS,
+        owned_by: 'detour',
+      })),
     };
   });
 }

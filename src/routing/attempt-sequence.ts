@@ -1,0 +1,201 @@
+import { DetourError } from '../core/index.js';
+import { type DeploymentStatus, orderCandidates } from '../health/index.js';
+import type { Deployment } from './model-table.js';
+import type { PlannedModel } from './plan.js';
+import type { RoutingState } from './routing-state.js';
+
+/** Attempt limits and same-host retry timing (config `retry:`). */
+export interface RetryPolicy {
+  /** At most this many attempts per request. */
+  maxAttempts: number;
+  /** Full-jitter back-off base for a same-host retry, in ms (DESIGN.md §7: 500 ms). */
+  backoffBaseMs: number;
+  /** Back-off cap, in ms (8 s). */
+  backoffMaxMs: number;
+  /** Longest advertised `retry-after` waited out inside a request, in ms (3 s). */
+  maxRetryAfterMs: number;
+}
+
+/** The attempt that just failed, as the sequence needs it to choose the next move. */
+export interface FailedAttempt {
+  deployment: Deployment;
+  error: DetourError;
+}
+
+/** What to do next. */
+export type NextStep =
+  | {
+      type: 'attempt';
+      deployment: Deployment;
+      /** Sent as a half-open trial: the trial slot is released once the outcome is recorded. */
+      trial: boolean;
+      /** Every deployment is ejected or cooling: this is the panic choice. */
+      panic: boolean;
+      /** Wait this long first (same-host retry back-off or an advertised retry-after). */
+      delayMs: number;
+    }
+  | { type: 'shed'; error: DetourError }
+  | { type: 'done'; reason: 'exhausted' | 'max_attempts' | 'budget' };
+
+interface Entry {
+  deployment: Deployment;
+  group: number;
+  panic: boolean;
+}
+
+// Failures after which the same host may be tried again once. A timeout is not among them: a
+// silent host is never retried (DESIGN.md §6); neither is a broken body, nor anything on our side.
+const SAME_HOST_RETRYABLE = new Set(['rate_limited', 'overloaded', 'server_error', 'transport']);
+
+/**
+ * The order of moves for one request (DESIGN.md §6–7): the requested model's deployments ordered
+ * by health, at once and without waiting; a same-host retry only when no other deployment of that
+ * model remains; then the fallback models. Every attempt after the first needs a slot of the
+ * model's retry budget. When nothing is admissible anywhere, the deployment ejected longest ago is
+ * tried alone, behind the model's adaptive throttle (panic).
+ */
+export class AttemptSequence {
+  private readonly entries: Entry[];
+  private readonly state: RoutingState;
+  private readonly policy: RetryPolicy;
+  private readonly model: string;
+  private readonly retriedSameHost = new Set<string>();
+  private next = 0;
+  private attempts = 0;
+  private budgetHeld = 0;
+
+  constructor(planned: readonly PlannedModel[], state: RoutingState, policy: RetryPolicy, now: number) {
+    this.state = state;
+    this.policy = policy;
+    this.model = planned[0]?.model ?? '';
+    this.entries = orderEntries(planned, state);
+    state.budget(this.model).recordRequest(now);
+  }
+
+  /** Attempts handed out so far. */
+  get attemptCount(): number {
+    return this.attempts;
+  }
+
+  /** The next move, given the attempt that just failed (none before the first attempt). */
+  nextStep(now: number, failed?: FailedAttempt): NextStep {
+    if (this.attempts >= this.policy.maxAttempts) return { type: 'done', reason: 'max_attempts' };
+    const step = this.pick(now, failed);
+    if (step.type !== 'attempt') return step;
+    if (this.attempts > 0) {
+      if (!this.state.budget(this.model).tryAcquire(now)) {
+        if (step.trial) this.state.health.breaker(step.deployment.deploymentId).releaseTrial();
+        return { type: 'done', reason: 'budget' };
+      }
+      this.budgetHeld += 1;
+    }
+    this.attempts += 1;
+    return step;
+  }
+
+  /** Ends the request: gives back retry-budget slots and feeds the panic throttle. */
+  finish(now: number, served: boolean): void {
+    const budget = this.state.budget(this.model);
+    for (; this.budgetHeld > 0; this.budgetHeld -= 1) budget.release();
+    this.state.throttle(this.model).record(now, served);
+  }
+
+  private pick(now: number, failed: FailedAttempt | undefined): NextStep {
+    const failedGroup = failed === undefined ? -1 : this.groupOf(failed.deployment);
+    while (this.next < this.entries.length) {
+      const entry = this.entries[this.next] as Entry;
+      if (failed !== undefined && entry.group !== failedGroup) {
+        const retry = this.sameHostRetry(failed);
+        if (retry !== undefined) return retry;
+      }
+      this.next += 1;
+      const step = this.admit(now, entry);
+      if (step !== undefined) return step;
+    }
+    if (failed !== undefined) {
+      const retry = this.sameHostRetry(failed);
+      if (retry !== undefined) return retry;
+    }
+    return { type: 'done', reason: 'exhausted' };
+  }
+
+  private admit(now: number, entry: Entry): NextStep | undefined {
+    const { deployment } = entry;
+    if (entry.panic) {
+      if (this.state.throttle(this.model).shouldReject(now, this.state.random)) {
+        return {
+          type: 'shed',
+          error: shedError(this.model, this.state.health.status(deployment.deploymentId), now),
+        };
+      }
+      return { type: 'attempt', deployment, trial: false, panic: true, delayMs: 0 };
+    }
+    // Health may have moved since the order was made (other requests finish meanwhile): ask again.
+    const admission = this.state.health.status(deployment.deploymentId).admission;
+    if (admission === 'yes') return { type: 'attempt', deployment, trial: false, panic: false, delayMs: 0 };
+    if (admission === 'trial' && this.state.health.breaker(deployment.deploymentId).tryAcquireTrial(now)) {
+      return { type: 'attempt', deployment, trial: true, panic: false, delayMs: 0 };
+    }
+    return undefined;
+  }
+
+  private sameHostRetry(failed: FailedAttempt): NextStep | undefined {
+    const { deployment, error } = failed;
+    const id = deployment.deploymentId;
+    if (this.retriedSameHost.has(id) || error.shouldRetry === false) return undefined;
+    if (!SAME_HOST_RETRYABLE.has(error.failureClass)) return undefined;
+    if (this.entries.some((entry) => entry.panic && entry.deployment === deployment)) return undefined;
+    const advertised = error.retryAfterMs;
+    if (advertised !== undefined && advertised > this.policy.maxRetryAfterMs) return undefined;
+    // A rate-limited host is cooling down for exactly the wait we are about to honour; any other
+    // host must still be admitted (its breaker may have opened on this very failure).
+    if (error.failureClass !== 'rate_limited' && this.state.health.status(id).admission !== 'yes')
+      return undefined;
+    this.retriedSameHost.add(id);
+    const cap = Math.min(
+      this.policy.backoffMaxMs,
+      this.policy.backoffBaseMs * 2 ** (this.retriedSameHost.size - 1),
+    );
+    const delayMs = advertised ?? Math.floor(this.state.random() * cap);
+    return { type: 'attempt', deployment, trial: false, panic: false, delayMs };
+  }
+
+  private groupOf(deployment: Deployment): number {
+    return this.entries.find((entry) => entry.deployment === deployment)?.group ?? -1;
+  }
+}
+
+/** Health-ordered entries of every planned model; a panic entry only when nothing is admissible anywhere. */
+function orderEntries(planned: readonly PlannedModel[], state: RoutingState): Entry[] {
+  const entries: Entry[] = [];
+  const seen = new Set<string>();
+  let panic: Entry | undefined;
+  planned.forEach((model, group) => {
+    const byId = new Map<string, Deployment>();
+    const statuses = new Map<string, DeploymentStatus>();
+    for (const deployment of model.deployments) {
+      // A deployment shared by two models is one host: trying it again under another name is no failover.
+      if (seen.has(deployment.deploymentId)) continue;
+      seen.add(deployment.deploymentId);
+      byId.set(deployment.deploymentId, deployment);
+      statuses.set(deployment.deploymentId, state.health.status(deployment.deploymentId));
+    }
+    for (const candidate of orderCandidates([...byId.keys()], statuses, state.random)) {
+      const deployment = byId.get(candidate.id) as Deployment;
+      if (candidate.panic) panic ??= { deployment, group, panic: true };
+      else entries.push({ deployment, group, panic: false });
+    }
+  });
+  return entries.length > 0 || panic === undefined ? entries : [panic];
+}
+
+function shedError(model: string, status: DeploymentStatus, now: number): DetourError {
+  const until = status.openUntil ?? status.coolingUntil;
+  const retryAfterMs = Math.max(1000, until === undefined ? 1000 : until - now);
+  return new DetourError(
+    'no_deployment_available',
+    'overloaded',
+    `every deployment of '${model}' is failing; this request was shed to let the hosts recover`,
+    { status: 503, retryAfterMs },
+  );
+}

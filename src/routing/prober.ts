@@ -1,0 +1,135 @@
+import { type ChatRequest, type Clock, toDetourError } from '../core/index.js';
+import { codecFor } from '../protocols/index.js';
+import { openStream, type UpstreamTransport } from '../providers/index.js';
+import type { AttemptRecord } from './execute.js';
+import type { Deployment, ModelTable } from './model-table.js';
+import { outcomeOf } from './outcome-of.js';
+import type { RoutingState } from './routing-state.js';
+
+/** What a probe reaches hosts through; read at each tick, so a config reload applies at once. */
+export interface ProbeTarget {
+  table: ModelTable;
+  transport: UpstreamTransport;
+}
+
+/** Options of a {@link Prober}. */
+export interface ProberOptions {
+  /** Health to read and feed. */
+  state: RoutingState;
+  /** The current models and transport. */
+  target: () => ProbeTarget;
+  /** Time source. */
+  clock: Clock;
+  /** How often to look for deployments due for a probe, in ms. */
+  intervalMs: number;
+  /** Told about every probe, like a real attempt (metrics, logs). */
+  onProbe?: (deployment: Deployment, record: AttemptRecord) => void;
+}
+
+// DESIGN.md §7: a real tiny streaming request to the same model, so it exercises the data path.
+const PROBE_MAX_TOKENS = 8;
+
+/**
+ * Active probes: a half-open deployment that real traffic does not reach (its healthy peers take
+ * it all) gets a real, tiny, streaming request as its trial, so it can be restored without
+ * waiting for every other deployment to fail first.
+ */
+export class Prober {
+  private readonly options: ProberOptions;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(options: ProberOptions) {
+    this.options = options;
+  }
+
+  /** Starts probing every `intervalMs`. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops probing and waits for probes in flight (they are aborted). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.controller.abort();
+    await Promise.allSettled(this.inFlight.values());
+  }
+
+  /** Sends a probe to every deployment due for one; resolves when those probes have ended. */
+  tick(): Promise<void> {
+    const { state, clock } = this.options;
+    const now = clock.now();
+    const started: Promise<void>[] = [];
+    for (const id of state.health.dueForProbe(now)) {
+      if (this.inFlight.has(id)) continue;
+      const deployment = this.find(id);
+      if (deployment === undefined || !state.health.breaker(id).tryAcquireTrial(now)) continue;
+      const probe = this.probe(deployment).finally(() => this.inFlight.delete(id));
+      this.inFlight.set(id, probe);
+      started.push(probe);
+    }
+    return Promise.all(started).then(() => undefined);
+  }
+
+  private find(id: string): Deployment | undefined {
+    for (const route of this.options.target().table.list()) {
+      const deployment = route.deployments.find((candidate) => candidate.deploymentId === id);
+      if (deployment !== undefined) return deployment;
+    }
+    return undefined;
+  }
+
+  private async probe(deployment: Deployment): Promise<void> {
+    const { state, clock } = this.options;
+    const protocol = deployment.provider.protocol;
+    const request: ChatRequest = {
+      model: deployment.modelName,
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'Reply with the single word OK.' }] }],
+      maxTokens: PROBE_MAX_TOKENS,
+      stream: true,
+      metadata: {},
+      vendorOptions: {},
+    };
+    const signal = AbortSignal.any([
+      this.controller.signal,
+      AbortSignal.timeout(deployment.timeouts.firstTokenMs + deployment.timeouts.idleMs),
+    ]);
+    const startedAt = clock.now();
+    const record: AttemptRecord = {
+      deploymentId: deployment.deploymentId,
+      outcome: 'success',
+      startedAt,
+      latencyMs: 0,
+      trial: true,
+    };
+    try {
+      const stream = openStream(deployment, {
+        request,
+        clientProtocol: protocol,
+        rawBody: codecFor(protocol).encodeRequest(request, deployment.upstreamModel),
+        clientHeaders: {},
+        signal,
+        transport: this.options.target().transport,
+        clock,
+      });
+      for await (const chunk of stream) {
+        if (chunk.content && record.timeToFirstTokenMs === undefined) {
+          record.timeToFirstTokenMs = clock.now() - startedAt;
+        }
+      }
+    } catch (thrown) {
+      const error = toDetourError(thrown);
+      record.outcome = error.failureClass;
+      record.error = error;
+      if (this.controller.signal.aborted) record.abandoned = true;
+    }
+    record.latencyMs = clock.now() - startedAt;
+    if (!record.abandoned) state.health.record(outcomeOf(record, clock.now()));
+    state.health.breaker(deployment.deploymentId).releaseTrial();
+    this.options.onProbe?.(deployment, record);
+  }
+}

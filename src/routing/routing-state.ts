@@ -1,0 +1,64 @@
+import {
+  AdaptiveThrottle,
+  type AdaptiveThrottleOptions,
+  type HealthStore,
+  RetryBudget,
+  type RetryBudgetOptions,
+} from '../health/index.js';
+
+/** Options of a {@link RoutingState}. */
+export interface RoutingStateOptions {
+  /** Where deployment health lives. */
+  health: HealthStore;
+  /** Per-model retry budget knobs. */
+  budget?: RetryBudgetOptions;
+  /** Per-model panic throttle knobs. */
+  throttle?: AdaptiveThrottleOptions;
+  /** Uniform random in [0, 1) for ramps, jitter and throttling; default `Math.random`. */
+  random?: () => number;
+}
+
+/**
+ * What routing learns across requests: deployment health, and per model a retry budget and the
+ * panic-mode throttle. It outlives config reloads, so a reload never forgets that a host is down.
+ */
+export class RoutingState {
+  readonly health: HealthStore;
+  readonly random: () => number;
+  private readonly budgetOptions: RetryBudgetOptions;
+  private readonly throttleOptions: AdaptiveThrottleOptions;
+  private readonly budgets = new Map<string, RetryBudget>();
+  private readonly throttles = new Map<string, AdaptiveThrottle>();
+
+  constructor(options: RoutingStateOptions) {
+    this.health = options.health;
+    this.random = options.random ?? Math.random;
+    this.budgetOptions = options.budget ?? {};
+    this.throttleOptions = options.throttle ?? {};
+  }
+
+  /** The model's retry budget (created on first use). */
+  budget(model: string): RetryBudget {
+    let budget = this.budgets.get(model);
+    if (budget === undefined) {
+      budget = new RetryBudget(this.budgetOptions);
+      this.budgets.set(model, budget);
+    }
+    return budget;
+  }
+
+  /** The model's panic throttle (created on first use). */
+  throttle(model: string): AdaptiveThrottle {
+    let throttle = this.throttles.get(model);
+    if (throttle === undefined) {
+      throttle = new AdaptiveThrottle(this.throttleOptions);
+      this.throttles.set(model, throttle);
+    }
+    return throttle;
+  }
+
+  /** Every model's retry budget, for metrics. */
+  budgetsByModel(): ReadonlyMap<string, RetryBudget> {
+    return this.budgets;
+  }
+}
