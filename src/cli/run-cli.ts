@@ -1,9 +1,17 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, checkConfigFile, type DetourConfig, loadConfigFile, parseConfig, watchConfigFile } from '../config/index.js';
+import {
+  ConfigError,
+  checkConfigFile,
+  type DetourConfig,
+  loadConfigFile,
+  parseConfig,
+  watchConfigFile,
+} from '../config/index.js';
 import { startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
+import { runStatus } from './run-status.js';
 import { simulatorConfigYaml, vendorConfigYaml } from './zero-config.js';
 
 const USAGE = `Usage: detour <command> [options]
@@ -13,6 +21,9 @@ Commands:
                                                    without one: vendors from OPENAI_API_KEY /
                                                    ANTHROPIC_API_KEY, else built-in simulated providers)
   config check FILE                                validate a config file and summarise it
+  status [--url URL] [--admin-key KEY] [--json]    live health of every deployment of a running
+                                                   Detour (default URL http://127.0.0.1:4000;
+                                                   key from DETOUR_ADMIN_KEY)
   sim [--port N] [--scenario FILE] [--seed N]      run the upstream simulator on its own
   help                                             show this text
 `;
@@ -23,6 +34,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
   switch (command) {
     case 'start':
       return start(rest);
+    case 'status':
+      return runStatus(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;
@@ -58,14 +71,19 @@ async function configCommand(argv: string[]): Promise<number> {
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be 0..65535, got "${text}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`--port must be 0..65535, got "${text}"`);
   return port;
 }
 
 async function start(argv: string[]): Promise<number | undefined> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c' }, port: { type: 'string', short: 'p' }, host: { type: 'string' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+    },
   });
   const port = parsePort(values.port);
   const defaultPath = resolve('detour.yaml');

@@ -4,7 +4,15 @@
  */
 
 /** Models configured when `OPENAI_API_KEY` is set (OpenAI's current lineup; edit freely in a config). */
-const OPENAI_MODELS = ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4o', 'gpt-4o-mini'];
+const OPENAI_MODELS = [
+  'gpt-5',
+  'gpt-5-mini',
+  'gpt-5-nano',
+  'gpt-4.1',
+  'gpt-4.1-mini',
+  'gpt-4o',
+  'gpt-4o-mini',
+];
 
 /** Models configured when `ANTHROPIC_API_KEY` is set. */
 const ANTHROPIC_MODELS: ReadonlyArray<readonly [string, string]> = [
@@ -22,13 +30,19 @@ export function vendorConfigYaml(env: NodeJS.ProcessEnv): string | undefined {
   const hasAnthropic = Boolean(env.ANTHROPIC_API_KEY);
   if (!hasOpenai && !hasAnthropic) return undefined;
   const lines = ['providers:'];
-  if (hasOpenai) lines.push('  openai: { protocol: openai-chat, baseUrl: https://api.openai.com/v1, apiKey: ${OPENAI_API_KEY} }');
+  if (hasOpenai)
+    lines.push(
+      '  openai: { protocol: openai-chat, baseUrl: https://api.openai.com/v1, apiKey: ${OPENAI_API_KEY} }',
+    );
   if (hasAnthropic) {
-    lines.push('  anthropic: { protocol: anthropic-messages, baseUrl: https://api.anthropic.com, apiKey: ${ANTHROPIC_API_KEY} }');
+    lines.push(
+      '  anthropic: { protocol: anthropic-messages, baseUrl: https://api.anthropic.com, apiKey: ${ANTHROPIC_API_KEY} }',
+    );
   }
   lines.push('models:');
   if (hasOpenai) {
-    for (const model of OPENAI_MODELS) lines.push(`  ${model}: { deployments: [ { provider: openai, model: ${model} } ] }`);
+    for (const model of OPENAI_MODELS)
+      lines.push(`  ${model}: { deployments: [ { provider: openai, model: ${model} } ] }`);
   }
   if (hasAnthropic) {
     for (const [name, id] of ANTHROPIC_MODELS) {

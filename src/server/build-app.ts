@@ -4,6 +4,7 @@ import { codecFor } from '../protocols/index.js';
 import { handleError } from './error-handler.js';
 import type { Gateway } from './gateway.js';
 import type { GatewayMetrics } from './metrics.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerChatRoute } from './routes/chat.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerModelsRoute } from './routes/models.js';
@@ -83,6 +84,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerCountTokensRoute(app, options.gateway);
   registerModelsRoute(app, options.gateway);
   registerProbeRoutes(app, options.gateway);
+  registerAdminRoutes(app, options.gateway);
   const metrics = options.metrics;
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => {

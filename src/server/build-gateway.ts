@@ -39,5 +39,13 @@ export function buildGateway(
     if (model.description !== undefined) route.description = model.description;
     return route;
   });
-  return { table: new ModelTable(routes), transport, clock, policy: retryPolicyOf(config), state };
+  const gateway: Gateway = {
+    table: new ModelTable(routes),
+    transport,
+    clock,
+    policy: retryPolicyOf(config),
+    state,
+  };
+  if (config.server.adminKey !== undefined) gateway.adminKey = config.server.adminKey;
+  return gateway;
 }

@@ -17,6 +17,8 @@ export interface Gateway {
   state: RoutingState;
   /** Called after each upstream attempt. */
   onAttempt?: AttemptObserver;
+  /** Bearer key of the admin API; the admin API is off without one. */
+  adminKey?: string;
   /** Prometheus metrics; the same object across config reloads. */
   metrics?: GatewayMetrics;
 }

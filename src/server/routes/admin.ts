@@ -1,0 +1,169 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { DetourError, invalidRequest } from '../../core/index.js';
+import type { DeploymentHealth } from '../../health/index.js';
+import type { Deployment } from '../../routing/index.js';
+import type { Gateway } from '../gateway.js';
+
+/** Switches an operator can flip on deployments. */
+export const ADMIN_ACTIONS = ['drain', 'enable', 'force-enable', 'reset'] as const;
+
+/** One of {@link ADMIN_ACTIONS}. */
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** One row of `GET /admin/health`. */
+export interface DeploymentHealthRow extends Omit<DeploymentHealth, 'id'> {
+  /** Deployment id (`provider/upstream-model`). */
+  deployment: string;
+  /** Provider name. */
+  provider: string;
+  /** Detour models this deployment serves. */
+  models: string[];
+}
+
+const selectorSchema = z
+  .strictObject({
+    deployment: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    provider: z.string().min(1).optional(),
+  })
+  .refine(
+    (value) =>
+      [value.deployment, value.model, value.provider].filter((field) => field !== undefined).length === 1,
+    { message: 'give exactly one of `deployment`, `model` or `provider`' },
+  );
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Admin routes need `Authorization: Bearer <server.adminKey>`; with no key configured they do not exist. */
+function authorize(gateway: Gateway, request: FastifyRequest): void {
+  if (gateway.adminKey === undefined) {
+    throw new DetourError(
+      'invalid_request',
+      'client_error',
+      'the admin API is off: set server.adminKey to enable it',
+      {
+        status: 404,
+      },
+    );
+  }
+  const header = request.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  if (!sameSecret(given, gateway.adminKey)) {
+    throw new DetourError('unauthorized', 'auth', 'admin API: missing or wrong admin key', { status: 401 });
+  }
+}
+
+/** Every configured deployment once, with the models it serves. */
+function deploymentsOf(gateway: Gateway): Map<string, { deployment: Deployment; models: string[] }> {
+  const byId = new Map<string, { deployment: Deployment; models: string[] }>();
+  for (const route of gateway.table.list()) {
+    for (const deployment of route.deployments) {
+      const entry = byId.get(deployment.deploymentId);
+      if (entry === undefined) byId.set(deployment.deploymentId, { deployment, models: [route.name] });
+      else entry.models.push(route.name);
+    }
+  }
+  return byId;
+}
+
+/** The live health of every configured deployment, in config order. */
+export function readHealth(gateway: Gateway): DeploymentHealthRow[] {
+  const configured = deploymentsOf(gateway);
+  // Touching each status makes sure a deployment with no traffic yet still has a row.
+  for (const id of configured.keys()) gateway.state.health.status(id);
+  const snapshot = new Map(gateway.state.health.snapshot().map((health) => [health.id, health]));
+  const rows: DeploymentHealthRow[] = [];
+  for (const [id, { deployment, models }] of configured) {
+    const health = snapshot.get(id);
+    if (health === undefined) continue;
+    const { id: _id, ...rest } = health;
+    rows.push({ deployment: id, provider: deployment.provider.name, models, ...rest });
+  }
+  return rows;
+}
+
+function applyAction(gateway: Gateway, action: AdminAction, ids: readonly string[]): void {
+  const now = gateway.clock.now();
+  for (const id of ids) {
+    const breaker = gateway.state.health.breaker(id);
+    switch (action) {
+      case 'drain':
+        breaker.drain();
+        break;
+      case 'enable':
+        // Undo every manual or config-fault switch; the breaker's own state machine stays as it is.
+        breaker.undrain();
+        breaker.clearForce();
+        breaker.enable();
+        break;
+      case 'force-enable':
+        breaker.forceEnable();
+        break;
+      case 'reset':
+        breaker.reset(now);
+        break;
+    }
+  }
+}
+
+/** Registers the admin API: `GET /admin/health` and `POST /admin/deployments/:action`. */
+export function registerAdminRoutes(app: FastifyInstance, gateway: () => Gateway): void {
+  app.get('/admin/health', async (request) => {
+    const current = gateway();
+    authorize(current, request);
+    return { now: current.clock.now(), deployments: readHealth(current) };
+  });
+
+  app.post<{ Params: { action: string } }>('/admin/deployments/:action', async (request) => {
+    const current = gateway();
+    authorize(current, request);
+    const action = ADMIN_ACTIONS.find((name) => name === request.params.action);
+    if (action === undefined) {
+      throw new DetourError(
+        'invalid_request',
+        'client_error',
+        `unknown action '${request.params.action}'; use one of ${ADMIN_ACTIONS.join(', ')}`,
+        { status: 404 },
+      );
+    }
+    const parsed = selectorSchema.safeParse(request.body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw invalidRequest(
+        `admin selector: ${issue?.message ?? 'invalid'}`,
+        issue?.path.join('.') || undefined,
+      );
+    }
+    const { deployment, model, provider } = parsed.data;
+    const configured = deploymentsOf(current);
+    const ids = [...configured.entries()]
+      .filter(
+        ([id, entry]) =>
+          id === deployment ||
+          entry.deployment.provider.name === provider ||
+          (model !== undefined && entry.models.includes(model)),
+      )
+      .map(([id]) => id);
+    if (ids.length === 0) {
+      const [field, value] = Object.entries(parsed.data)[0] ?? ['selector', ''];
+      throw new DetourError(
+        'invalid_request',
+        'client_error',
+        `no configured deployment matches ${field} '${value}'`,
+        {
+          status: 404,
+          param: field,
+        },
+      );
+    }
+    applyAction(current, action, ids);
+    const rows = readHealth(current).filter((row) => ids.includes(row.deployment));
+    return { action, deployments: rows };
+  });
+}
