@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack, twoHostConfig } from './support/start-stack.js';
+import { resetHealth, type Stack, startStack, twoHostConfig } from './support/start-stack.js';
 
 let stack: Stack;
 let client: OpenAI;
@@ -19,6 +19,7 @@ afterAll(async () => {
 beforeEach(() => {
   stack.sim.clearFaults();
   stack.sim.resetStats();
+  resetHealth(stack);
 });
 
 function callsTo(host: string): number {
@@ -149,7 +150,12 @@ describe('ordered failover', () => {
   it('returns a context-length 400 at once and never calls the second deployment', async () => {
     stack.sim.setFault({
       host: 'a',
-      fault: { type: 'status', status: 400, errorType: 'invalid_request_error', errorCode: 'context_length_exceeded' },
+      fault: {
+        type: 'status',
+        status: 400,
+        errorType: 'invalid_request_error',
+        errorCode: 'context_length_exceeded',
+      },
     });
     const error = await client.chat.completions
       .create({ model: 'm', messages: [{ role: 'user', content: 'too long' }] })
@@ -221,7 +227,10 @@ describe('ordered failover', () => {
   });
 
   it('fails over on a rejected key without ever showing the key', async () => {
-    stack.sim.setFault({ host: 'a', fault: { type: 'status', status: 401, message: 'Incorrect API key provided: key-a-secret' } });
+    stack.sim.setFault({
+      host: 'a',
+      fault: { type: 'status', status: 401, message: 'Incorrect API key provided: key-a-secret' },
+    });
     const { data, response } = await client.chat.completions
       .create({ model: 'm', messages: [{ role: 'user', content: 'echo: ok' }] })
       .withResponse();
@@ -230,7 +239,10 @@ describe('ordered failover', () => {
   });
 
   it('names the rejected provider but not its key when every candidate rejects it', async () => {
-    stack.sim.setFault({ host: 'a', fault: { type: 'status', status: 401, message: 'Incorrect API key provided: key-a-secret' } });
+    stack.sim.setFault({
+      host: 'a',
+      fault: { type: 'status', status: 401, message: 'Incorrect API key provided: key-a-secret' },
+    });
     const response = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -269,7 +281,12 @@ describe('bad client input', () => {
     ['an array body', '[1, 2]', 400, null],
     ['a missing model', '{"messages":[{"role":"user","content":"hi"}]}', 400, 'model'],
     ['missing messages', '{"model":"m"}', 400, 'messages'],
-    ['a wrong type', '{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":"hot"}', 400, 'temperature'],
+    [
+      'a wrong type',
+      '{"model":"m","messages":[{"role":"user","content":"hi"}],"temperature":"hot"}',
+      400,
+      'temperature',
+    ],
     ['a bad role', '{"model":"m","messages":[{"role":"wizard","content":"hi"}]}', 400, 'messages[0].role'],
     ['an unknown model', '{"model":"nope","messages":[{"role":"user","content":"hi"}]}', 404, 'model'],
   ];

@@ -49,8 +49,9 @@ const SAME_HOST_RETRYABLE = new Set(['rate_limited', 'overloaded', 'server_error
 
 /**
  * The order of moves for one request (DESIGN.md §6–7): the requested model's deployments ordered
- * by health, at once and without waiting; a same-host retry only when no other deployment of that
- * model remains; then the fallback models. Every attempt after the first needs a slot of the
+ * by health, at once and without waiting; a same-host retry (once, with full jitter or a short
+ * advertised retry-after) only when the model has no other admissible deployment; then the
+ * fallback models. Every attempt after the first needs a slot of the
  * model's retry budget. When nothing is admissible anywhere, the deployment ejected longest ago is
  * tried alone, behind the model's adaptive throttle (panic).
  */
@@ -122,11 +123,13 @@ export class AttemptSequence {
   private admit(now: number, entry: Entry): NextStep | undefined {
     const { deployment } = entry;
     if (entry.panic) {
-      if (this.state.throttle(this.model).shouldReject(now, this.state.random)) {
-        return {
-          type: 'shed',
-          error: shedError(this.model, this.state.health.status(deployment.deploymentId), now),
-        };
+      const status = this.state.health.status(deployment.deploymentId);
+      // A half-open host is already being tested by its trials: more traffic would spoil the test.
+      if (
+        status.state === 'half_open' ||
+        this.state.throttle(this.model).shouldReject(now, this.state.random)
+      ) {
+        return { type: 'shed', error: shedError(this.model, status, now) };
       }
       return { type: 'attempt', deployment, trial: false, panic: true, delayMs: 0 };
     }
@@ -143,6 +146,10 @@ export class AttemptSequence {
     const { deployment, error } = failed;
     const id = deployment.deploymentId;
     if (this.retriedSameHost.has(id) || error.shouldRetry === false) return undefined;
+    // Only a model with no other deployment to move to retries its one host; where a peer already
+    // took (and failed) the request, another try would only add load to struggling hosts.
+    const group = this.groupOf(deployment);
+    if (this.entries.filter((entry) => entry.group === group).length > 1) return undefined;
     if (!SAME_HOST_RETRYABLE.has(error.failureClass)) return undefined;
     if (this.entries.some((entry) => entry.panic && entry.deployment === deployment)) return undefined;
     const advertised = error.retryAfterMs;

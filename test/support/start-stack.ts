@@ -1,5 +1,6 @@
 import { parseConfig } from '../../src/config/index.js';
-import { type RunningGateway, startGateway } from '../../src/server/index.js';
+import { type Clock, systemClock } from '../../src/core/index.js';
+import { type RunningGateway, type StartOptions, startGateway } from '../../src/server/index.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
 
 /** A simulator and a Detour in front of it, both on free loopback ports. */
@@ -19,6 +20,8 @@ export interface StackOptions {
   config?: (simUrl: string) => string;
   /** Simulator options. */
   sim?: SimulatorOptions;
+  /** Detour's options (clock, random, logger). */
+  detour?: Omit<StartOptions, 'port' | 'host'>;
 }
 
 /**
@@ -47,7 +50,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, seed: 7, ...options.sim });
   try {
     const config = parseConfig((options.config ?? twoHostConfig)(sim.url), 'test.yaml', {});
-    const detour = await startGateway(config, { port: 0, host: '127.0.0.1' });
+    const detour = await startGateway(config, { ...options.detour, port: 0, host: '127.0.0.1' });
     return {
       sim,
       detour,
@@ -62,4 +65,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await sim.close();
     throw error;
   }
+}
+
+/** Forgets every deployment's health (breakers closed, switches off), so tests start clean. */
+export function resetHealth(stack: Stack, clock: Clock = systemClock): void {
+  const health = stack.detour.state.health;
+  const now = clock.now();
+  for (const deployment of health.snapshot()) health.breaker(deployment.id).reset(now);
 }

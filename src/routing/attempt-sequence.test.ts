@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { DetourError, type FailureClass, ManualClock } from '../core/index.js';
+import { MemoryHealthStore } from '../health/index.js';
+import { Provider } from '../providers/index.js';
+import { AttemptSequence, type NextStep, type RetryPolicy } from './attempt-sequence.js';
+import type { Deployment } from './model-table.js';
+import type { PlannedModel } from './plan.js';
+import { RoutingState } from './routing-state.js';
+
+const policy: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 8000, maxRetryAfterMs: 3000 };
+
+function deployment(provider: string, model = 'm'): Deployment {
+  return {
+    modelName: model,
+    provider: new Provider({
+      name: provider,
+      protocol: 'openai-chat',
+      baseUrl: `http://${provider}.invalid/v1`,
+    }),
+    deploymentId: `${provider}/up-${model}`,
+    upstreamModel: `up-${model}`,
+    timeouts: { firstTokenMs: 1000, idleMs: 1000 },
+  };
+}
+
+function setup(options: { random?: () => number; minConcurrent?: number } = {}) {
+  const clock = new ManualClock();
+  const random = options.random ?? (() => 0.5);
+  const health = new MemoryHealthStore({
+    clock,
+    breaker: { ejection: { baseTime: 1000, jitter: 0 }, random },
+  });
+  const state = new RoutingState({
+    health,
+    random,
+    budget: { ratio: 0.1, minConcurrent: options.minConcurrent ?? 3 },
+  });
+  return { clock, health, state };
+}
+
+function failure(failureClass: FailureClass, options: { retryAfterMs?: number; shouldRetry?: boolean } = {}) {
+  return new DetourError('upstream_server_error', failureClass, failureClass, options);
+}
+
+function ids(steps: NextStep[]): string[] {
+  return steps.map((step) => (step.type === 'attempt' ? step.deployment.deploymentId : step.type));
+}
+
+/** Runs a sequence where every attempt fails with `error`, collecting the steps. */
+function runFailing(sequence: AttemptSequence, now: number, error: DetourError): NextStep[] {
+  const steps: NextStep[] = [];
+  let step = sequence.nextStep(now);
+  steps.push(step);
+  while (step.type === 'attempt') {
+    step = sequence.nextStep(now, { deployment: step.deployment, error });
+    steps.push(step);
+  }
+  return steps;
+}
+
+const a = deployment('a');
+const b = deployment('b');
+const c = deployment('c');
+const fallback = deployment('f', 'other');
+
+describe('AttemptSequence', () => {
+  it('tries each deployment once at once, then the fallback model, within the attempt limit', () => {
+    const { clock, state } = setup();
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a, b] },
+      { model: 'other', deployments: [fallback] },
+    ];
+    const steps = runFailing(
+      new AttemptSequence(planned, state, policy, clock.now()),
+      clock.now(),
+      failure('server_error'),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'b/up-m', 'f/up-other', 'done']);
+    expect(steps.every((step) => step.type !== 'attempt' || step.delayMs === 0)).toBe(true);
+  });
+
+  it('retries the same host once, with full jitter, only when the model has no other deployment', () => {
+    const { clock, state } = setup({ random: () => 0.5 });
+    const steps = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+      clock.now(),
+      failure('overloaded'),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'a/up-m', 'done']);
+    // Full jitter: random × min(cap, base) = 0.5 × 500.
+    expect(steps[1]?.type === 'attempt' && steps[1].delayMs).toBe(250);
+  });
+
+  it('waits out a short advertised retry-after, and gives up on a long one', () => {
+    const { clock, state } = setup();
+    const short = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+      clock.now(),
+      failure('rate_limited', { retryAfterMs: 2000 }),
+    );
+    expect(short[1]?.type === 'attempt' && short[1].delayMs).toBe(2000);
+    const long = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+      clock.now(),
+      failure('rate_limited', { retryAfterMs: 30_000 }),
+    );
+    expect(ids(long)).toEqual(['a/up-m', 'done']);
+  });
+
+  it('never retries a silent host, nor one that said x-should-retry: false', () => {
+    const { clock, state } = setup();
+    for (const error of [
+      failure('timeout'),
+      failure('server_error', { shouldRetry: false }),
+      failure('bad_response'),
+    ]) {
+      const steps = runFailing(
+        new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+        clock.now(),
+        error,
+      );
+      expect(ids(steps)).toEqual(['a/up-m', 'done']);
+    }
+  });
+
+  it('does not retry the same host after a peer already failed', () => {
+    const { clock, state } = setup();
+    const steps = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now()),
+      clock.now(),
+      failure('server_error'),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'b/up-m', 'done']);
+  });
+
+  it('puts an ejected deployment out of the order and a demoted one behind its peers', () => {
+    const { clock, health, state } = setup();
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'a/up-m', at: clock.now(), result: 'overloaded', latencyMs: 1 });
+    }
+    expect(health.status('a/up-m').state).toBe('open');
+    const steps = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a, b, c] }], state, policy, clock.now()),
+      clock.now(),
+      failure('server_error'),
+    );
+    expect(ids(steps)).toEqual(['b/up-m', 'c/up-m', 'done']);
+  });
+
+  it('stops failing over when the retry budget is spent', () => {
+    const { clock, state } = setup({ minConcurrent: 1 });
+    const first = new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now());
+    const second = new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now());
+    const error = failure('server_error');
+    expect(ids([first.nextStep(clock.now()), first.nextStep(clock.now(), { deployment: a, error })])).toEqual(
+      ['a/up-m', 'b/up-m'],
+    );
+    // The first request still holds the only retry slot.
+    expect(
+      ids([second.nextStep(clock.now()), second.nextStep(clock.now(), { deployment: a, error })]),
+    ).toEqual(['a/up-m', 'done']);
+    first.finish(clock.now(), true);
+    const third = new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now());
+    third.nextStep(clock.now());
+    expect(third.nextStep(clock.now(), { deployment: a, error }).type).toBe('attempt');
+  });
+
+  it('hands out half-open trials, at most the configured number at once', () => {
+    const { clock, health, state } = setup();
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'a/up-m', at: clock.now(), result: 'overloaded', latencyMs: 1 });
+    }
+    clock.advance(1001);
+    const steps = Array.from({ length: 4 }, () =>
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()).nextStep(
+        clock.now(),
+      ),
+    );
+    expect(steps.slice(0, 3).every((step) => step.type === 'attempt' && step.trial)).toBe(true);
+    // The fourth finds no trial slot: the half-open host is not flooded; the request is shed.
+    expect(steps[3]?.type).toBe('shed');
+  });
+
+  it('in panic sends to the deployment ejected longest ago, and sheds as the throttle rises', () => {
+    const { clock, health, state } = setup({ random: () => 0.5 });
+    for (const id of ['a/up-m', 'b/up-m']) {
+      for (let index = 0; index < 5; index += 1)
+        health.record({ deploymentId: id, at: clock.now(), result: 'server_error', latencyMs: 1 });
+      clock.advance(10);
+    }
+    const first = new AttemptSequence([{ model: 'm', deployments: [b, a] }], state, policy, clock.now());
+    const step = first.nextStep(clock.now());
+    expect(step).toMatchObject({ type: 'attempt', panic: true });
+    expect(step.type === 'attempt' && step.deployment.deploymentId).toBe('a/up-m');
+    first.finish(clock.now(), false);
+    // Requests that were not accepted push the reject probability up: (n − 2·0)/(n + 1) > 0.5.
+    const outcomes: string[] = [];
+    for (let index = 0; index < 5; index += 1) {
+      const sequence = new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now());
+      outcomes.push(sequence.nextStep(clock.now()).type);
+      sequence.finish(clock.now(), false);
+    }
+    expect(outcomes.at(-1)).toBe('shed');
+  });
+});
