@@ -1,4 +1,11 @@
-import type { ChatRequest, ChatResponse, DetourError, ProtocolName, StreamEvent, Usage } from '../core/index.js';
+import type {
+  ChatRequest,
+  ChatResponse,
+  DetourError,
+  ProtocolName,
+  StreamEvent,
+  Usage,
+} from '../core/index.js';
 
 /** One Server-Sent Event as it arrived on the wire. */
 export interface SseMessage {

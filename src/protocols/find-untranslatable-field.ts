@@ -27,7 +27,10 @@ const nonEmptyObject = (value: unknown) =>
  */
 const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
   'openai-chat': {
-    n: { matters: (value) => typeof value === 'number' && value > 1, reason: 'Anthropic returns one choice per request' },
+    n: {
+      matters: (value) => typeof value === 'number' && value > 1,
+      reason: 'Anthropic returns one choice per request',
+    },
     logprobs: { matters: truthy, reason: 'Anthropic does not return log probabilities' },
     top_logprobs: { matters: truthy, reason: 'Anthropic does not return log probabilities' },
     logit_bias: { matters: nonEmptyObject, reason: 'Anthropic has no logit bias' },
@@ -38,7 +41,10 @@ const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
       matters: (value) => Array.isArray(value) && value.some((modality) => modality !== 'text'),
       reason: 'Anthropic answers in text only',
     },
-    web_search_options: { matters: truthy, reason: "OpenAI's built-in web search has no Anthropic equivalent here" },
+    web_search_options: {
+      matters: truthy,
+      reason: "OpenAI's built-in web search has no Anthropic equivalent here",
+    },
   },
   'anthropic-messages': {
     mcp_servers: { matters: truthy, reason: 'MCP servers run inside the Anthropic API' },
@@ -47,7 +53,10 @@ const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
 };
 
 /** The first client field that `target` cannot express, or undefined when the request translates. */
-export function findUntranslatableField(request: ChatRequest, target: ProtocolName): UntranslatableField | undefined {
+export function findUntranslatableField(
+  request: ChatRequest,
+  target: ProtocolName,
+): UntranslatableField | undefined {
   for (const [source, fields] of Object.entries(request.vendorOptions) as Array<
     [ProtocolName, Record<string, unknown> | undefined]
   >) {

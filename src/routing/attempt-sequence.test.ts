@@ -32,6 +32,7 @@ function setup(options: { random?: () => number; minConcurrent?: number } = {}) 
   });
   const state = new RoutingState({
     health,
+    clock,
     random,
     budget: { ratio: 0.1, minConcurrent: options.minConcurrent ?? 3 },
   });

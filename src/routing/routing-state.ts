@@ -1,7 +1,10 @@
+import type { Clock } from '../core/index.js';
 import {
   AdaptiveThrottle,
   type AdaptiveThrottleOptions,
   type HealthStore,
+  type OutcomeResult,
+  OutcomeWindow,
   RetryBudget,
   type RetryBudgetOptions,
 } from '../health/index.js';
@@ -10,6 +13,8 @@ import {
 export interface RoutingStateOptions {
   /** Where deployment health lives. */
   health: HealthStore;
+  /** Time source of the per-model request windows. */
+  clock: Clock;
   /** Per-model retry budget knobs. */
   budget?: RetryBudgetOptions;
   /** Per-model panic throttle knobs. */
@@ -29,9 +34,12 @@ export class RoutingState {
   private readonly throttleOptions: AdaptiveThrottleOptions;
   private readonly budgets = new Map<string, RetryBudget>();
   private readonly throttles = new Map<string, AdaptiveThrottle>();
+  private readonly requestWindows = new Map<string, OutcomeWindow>();
+  private readonly clock: Clock;
 
   constructor(options: RoutingStateOptions) {
     this.health = options.health;
+    this.clock = options.clock;
     this.random = options.random ?? Math.random;
     this.budgetOptions = options.budget ?? {};
     this.throttleOptions = options.throttle ?? {};
@@ -55,6 +63,25 @@ export class RoutingState {
       this.throttles.set(model, throttle);
     }
     return throttle;
+  }
+
+  /**
+   * Records what a client finally got for one request to `model`: `success`, or the class of the
+   * error it saw. This is the model's health *after* failover — what the status page shows for the
+   * model, while deployments show raw host health.
+   */
+  recordRequest(model: string, result: OutcomeResult, latencyMs: number): void {
+    let window = this.requestWindows.get(model);
+    if (window === undefined) {
+      window = new OutcomeWindow({ clock: this.clock });
+      this.requestWindows.set(model, window);
+    }
+    window.record({ deploymentId: model, at: this.clock.now(), result, latencyMs });
+  }
+
+  /** The client-visible outcome window of a model, if it served any request. */
+  requestWindow(model: string): OutcomeWindow | undefined {
+    return this.requestWindows.get(model);
   }
 
   /** Every model's retry budget, for metrics. */

@@ -33,6 +33,7 @@ export function buildRoutingState(
   });
   return new RoutingState({
     health: store,
+    clock,
     budget: { ratio: retry.budgetRatio, minConcurrent: retry.budgetMinConcurrent },
     throttle: { k: health.panic.k, windowMs: health.panic.window },
     random,

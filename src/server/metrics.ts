@@ -24,7 +24,7 @@ export class GatewayMetrics {
   });
   readonly requestDuration = new Histogram({
     name: 'detour_request_duration_seconds',
-    help: 'Time from receiving a request to its answer (for streams: to the first byte sent)',
+    help: 'Time from receiving a request to the end of its answer (for streams: the end of the stream)',
     labelNames: ['model'] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],

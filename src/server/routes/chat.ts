@@ -1,6 +1,13 @@
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DetourError, invalidRequest, newRequestId, type ProtocolName } from '../../core/index.js';
+import {
+  DetourError,
+  invalidRequest,
+  newRequestId,
+  type ProtocolName,
+  toDetourError,
+} from '../../core/index.js';
+import type { OutcomeResult } from '../../health/index.js';
 import { codecFor } from '../../protocols/index.js';
 import type { AttemptInput, StreamChunk } from '../../providers/index.js';
 import {
@@ -57,7 +64,7 @@ async function writeStream(
   head: StreamChunk[],
   rest: AsyncGenerator<StreamChunk>,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<OutcomeResult> {
   const raw = reply.raw;
   const write = async (text: string) => {
     if (text === '' || raw.destroyed) return;
@@ -72,11 +79,13 @@ async function writeStream(
   } catch (error) {
     // Content already reached the client: nothing is retried or spliced; the stream ends with the
     // surface's own error event (DESIGN.md section 6).
-    if (!raw.destroyed && error instanceof DetourError)
-      await write(codecFor(surface).encodeStreamError(error));
+    const detourError = toDetourError(error);
+    if (!raw.destroyed) await write(codecFor(surface).encodeStreamError(detourError));
+    return detourError.failureClass;
   } finally {
     if (!raw.destroyed) raw.end();
   }
+  return 'success';
 }
 
 /** Handles one chat request on a surface: decode, plan, attempt in order, answer in the client's format. */
@@ -124,8 +133,11 @@ async function handleChat(
     onBudgetExhausted: (model) => gateway.metrics?.retryBudgetExhausted.inc({ model }),
   };
   const startedAt = gateway.clock.now();
-  const finish = (outcome: string, attempts: number) =>
-    gateway.metrics?.recordRequest(chatRequest.model, outcome, attempts, gateway.clock.now() - startedAt);
+  const finish = (outcome: OutcomeResult, attempts: number) => {
+    const durationMs = gateway.clock.now() - startedAt;
+    gateway.state.recordRequest(chatRequest.model, outcome, durationMs);
+    gateway.metrics?.recordRequest(chatRequest.model, outcome, attempts, durationMs);
+  };
   try {
     if (!chatRequest.stream) {
       const served = await executeNonStream(candidates, input, options);
@@ -138,7 +150,6 @@ async function handleChat(
       return;
     }
     const served = await executeStream(candidates, input, options);
-    finish('success', served.attempts.length);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -146,7 +157,8 @@ async function handleChat(
       connection: 'keep-alive',
       ...servedHeaders(served, requestId),
     });
-    await writeStream(reply, surface, served.result.head, served.result.rest, watch.signal);
+    const outcome = await writeStream(reply, surface, served.result.head, served.result.rest, watch.signal);
+    finish(outcome, served.attempts.length);
   } catch (error) {
     if (error instanceof AllAttemptsFailed) finish(error.failureClass, error.attempts.length);
     throw error;
