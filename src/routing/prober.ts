@@ -36,7 +36,7 @@ const PROBE_MAX_TOKENS = 8;
  */
 export class Prober {
   private readonly options: ProberOptions;
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly controller = new AbortController();
 
@@ -56,21 +56,26 @@ export class Prober {
     clearInterval(this.timer);
     this.timer = undefined;
     this.controller.abort();
-    await Promise.allSettled(this.inFlight.values());
+    await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Sends a probe to every deployment due for one; resolves when those probes have ended. */
+  /**
+   * Sends probes to every deployment due for one — as many at once as it has free trial slots, so
+   * a recovered host is restored in one round trip rather than one probe interval per trial.
+   * Resolves when those probes have ended.
+   */
   tick(): Promise<void> {
     const { state, clock } = this.options;
     const now = clock.now();
     const started: Promise<void>[] = [];
     for (const id of state.health.dueForProbe(now)) {
-      if (this.inFlight.has(id)) continue;
       const deployment = this.find(id);
-      if (deployment === undefined || !state.health.breaker(id).tryAcquireTrial(now)) continue;
-      const probe = this.probe(deployment).finally(() => this.inFlight.delete(id));
-      this.inFlight.set(id, probe);
-      started.push(probe);
+      if (deployment === undefined) continue;
+      while (state.health.breaker(id).tryAcquireTrial(now)) {
+        const probe = this.probe(deployment).finally(() => this.inFlight.delete(probe));
+        this.inFlight.add(probe);
+        started.push(probe);
+      }
     }
     return Promise.all(started).then(() => undefined);
   }
