@@ -159,6 +159,36 @@ export type StoreConfig =
       url: string;
     };
 
+/** The status page and incident detector (DESIGN.md §7), durations in milliseconds. */
+export interface StatusConfig {
+  /** Page title. */
+  title: string;
+  /** Models shown on the public page and feeds; all when absent. */
+  public?: string[];
+  /** How often health is evaluated. */
+  interval: number;
+  /** A worse status is published after holding this long. */
+  enterAfter: number;
+  /** A better status is published after holding this long. */
+  leaveAfter: number;
+  /** An ejection or slowness must last this long to open an incident. */
+  incidentAfter: number;
+  /** An incident resolves after this long without trouble. */
+  resolveAfter: number;
+}
+
+/** A webhook that receives status events. */
+export interface WebhookConfig {
+  /** Where events are POSTed. */
+  url: string;
+  /** HMAC-SHA256 signing key; a secret. */
+  secret?: string;
+  /** `json` (Detour's event) or `slack` (a `{ text }` message). */
+  format: 'json' | 'slack';
+  /** Event families sent. */
+  events: Array<'component' | 'incident' | 'alert'>;
+}
+
 /** A loaded, validated, fully defaulted configuration; every duration is in milliseconds. */
 export interface DetourConfig {
   /** HTTP listener. */
@@ -177,6 +207,10 @@ export interface DetourConfig {
   health: HealthConfig;
   /** Durable store. */
   store: StoreConfig;
+  /** Status page and incident detection. */
+  status: StatusConfig;
+  /** Webhooks for status events. */
+  webhooks: WebhookConfig[];
   /** Absolute folder that relative paths were resolved against. */
   configDir: string;
   /** Absolute path of the file it was read from, when it came from a file. */

@@ -80,6 +80,15 @@ describe('parseConfig', () => {
         panic: { k: 2, window: 120_000 },
       },
       store: { type: 'sqlite', path: '/etc/detour/detour.db' },
+      status: {
+        title: 'Detour status',
+        interval: 5_000,
+        enterAfter: 120_000,
+        leaveAfter: 300_000,
+        incidentAfter: 120_000,
+        resolveAfter: 1_800_000,
+      },
+      webhooks: [],
       configDir: '/etc/detour',
       sourcePath: '/etc/detour/detour.yaml',
     };

@@ -239,6 +239,30 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   store: storeSchema,
+  status: z
+    .strictObject({
+      title: z.string().min(1).default('Detour status'),
+      public: z.array(z.string().min(1)).optional(),
+      interval: duration().default(5_000),
+      enterAfter: duration().default(120_000),
+      leaveAfter: duration().default(300_000),
+      incidentAfter: duration().default(120_000),
+      resolveAfter: duration().default(1_800_000),
+    })
+    .prefault({}),
+  webhooks: z
+    .array(
+      z.strictObject({
+        url: baseUrlSchema,
+        secret: z.string().min(1).optional(),
+        format: z.enum(['json', 'slack']).default('json'),
+        events: z
+          .array(z.enum(['component', 'incident', 'alert']))
+          .min(1)
+          .default(['component', 'incident', 'alert']),
+      }),
+    )
+    .default([]),
 });
 
 /** What a config document may hold before defaults (durations and sizes still as written). */

@@ -1,14 +1,16 @@
 import type { ConfigPath } from './config-path.js';
 
 /**
- * Whether a path holds a secret: the admin key, a provider's API key or header values, or the
- * Postgres URL (which may carry a password). Such values are never echoed or logged.
+ * Whether a path holds a secret: the admin key, a provider's API key or header values, the
+ * Postgres URL (which may carry a password), a webhook's URL and signing secret. Such values are never echoed or logged.
  */
 export function isSecretPath(path: ConfigPath): boolean {
   const [section, , field] = path;
   if (section === 'server') return path[1] === 'adminKey';
   if (section === 'providers') return field === 'apiKey' || field === 'headers';
   if (section === 'store') return path[1] === 'postgres';
+  // A webhook URL may carry a token (Slack's do), and its signing secret is one.
+  if (section === 'webhooks') return field === 'url' || field === 'secret';
   return false;
 }
 

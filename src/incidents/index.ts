@@ -1,0 +1,34 @@
+export {
+  DEFAULT_STATUS_THRESHOLDS,
+  deploymentStatusOf,
+  modelStatusOf,
+  severityOf,
+  type StatusThresholds,
+  statusFromRate,
+  visibleErrorsOf,
+  worseOf,
+} from './component-status.js';
+export {
+  DEFAULT_DETECTOR_OPTIONS,
+  type DeploymentComponent,
+  type DetectorInputs,
+  type DetectorOptions,
+  IncidentDetector,
+  type ModelComponent,
+} from './incident-detector.js';
+export {
+  type DeploymentEvidence,
+  describeIncident,
+  type EvidenceInput,
+  type IncidentEvidence,
+  measureEvidence,
+} from './incident-evidence.js';
+export type { StatusEvent } from './status-event.js';
+export { type HysteresisOptions, StatusHysteresis } from './status-hysteresis.js';
+export {
+  signWebhook,
+  summariseEvent,
+  WebhookNotifier,
+  type WebhookSenderOptions,
+  type WebhookTarget,
+} from './webhook-notifier.js';

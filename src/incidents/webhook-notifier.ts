@@ -1,0 +1,169 @@
+import { createHmac } from 'node:crypto';
+import { request } from 'undici';
+import type { Clock } from '../core/index.js';
+import type { Store, WebhookDelivery } from '../store/index.js';
+import type { StatusEvent } from './status-event.js';
+
+/** One configured webhook (config `webhooks:`). */
+export interface WebhookTarget {
+  url: string;
+  /** HMAC-SHA256 key of the signature header; a secret. */
+  secret?: string;
+  /** `json`: Detour's event; `slack`: a Slack-compatible `{ text }` message. */
+  format: 'json' | 'slack';
+  /** Which event families to send; default all. */
+  events: ReadonlyArray<'component' | 'incident' | 'alert'>;
+}
+
+/** Knobs of the sender. */
+export interface WebhookSenderOptions {
+  /** How often the outbox is read, in ms; default 1 s. */
+  intervalMs: number;
+  /** First retry delay, doubled per attempt, in ms; default 1 s. */
+  backoffBaseMs: number;
+  /** Longest retry delay, in ms; default 1 h. */
+  backoffMaxMs: number;
+  /** Attempts before a delivery is given up as failed; default 12. */
+  maxAttempts: number;
+  /** Per-delivery timeout, in ms; default 10 s. */
+  timeoutMs: number;
+}
+
+const DEFAULTS: WebhookSenderOptions = {
+  intervalMs: 1_000,
+  backoffBaseMs: 1_000,
+  backoffMaxMs: 3_600_000,
+  maxAttempts: 12,
+  timeoutMs: 10_000,
+};
+
+/** The family an event belongs to, for the `events` filter. */
+function familyOf(event: StatusEvent): WebhookTarget['events'][number] {
+  if (event.type.startsWith('component.')) return 'component';
+  if (event.type.startsWith('incident.')) return 'incident';
+  return 'alert';
+}
+
+/** One line a human reads (Slack messages, logs). */
+export function summariseEvent(event: StatusEvent): string {
+  switch (event.type) {
+    case 'component.status_changed':
+      return `${event.component}: ${event.from.replaceAll('_', ' ')} → ${event.to.replaceAll('_', ' ')}`;
+    case 'incident.created':
+    case 'incident.updated':
+    case 'incident.resolved': {
+      const latest = event.incident.updates.at(-1);
+      return `[${event.incident.status}] ${event.incident.title}${latest?.body ? ` — ${latest.body}` : ''}`;
+    }
+    case 'alert.raised':
+      return `Alert (${event.alert.kind}): ${event.alert.message}`;
+    case 'alert.resolved':
+      return `Alert resolved (${event.kind}) on ${event.deployment}`;
+  }
+}
+
+/** The signature header value: `sha256=` HMAC of `<timestamp>.<body>` (the timestamp blocks replays). */
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Delivers status events to webhooks through the store's persisted outbox: an event is written to
+ * the outbox first and sent after, with retries and back-off, so nothing is lost across a restart.
+ */
+export class WebhookNotifier {
+  private readonly options: WebhookSenderOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private sending: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly targets: () => readonly WebhookTarget[],
+    private readonly clock: Clock,
+    options: Partial<WebhookSenderOptions> = {},
+  ) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Writes an event to the outbox of every webhook that wants it. */
+  async enqueue(event: StatusEvent): Promise<void> {
+    const now = this.clock.now();
+    for (const target of this.targets()) {
+      if (!target.events.includes(familyOf(event))) continue;
+      const payload =
+        target.format === 'slack' ? { text: summariseEvent(event) } : ({ ...event } as unknown as Record<string, unknown>);
+      await this.store.enqueueDelivery({ url: target.url, event: payload, now });
+    }
+  }
+
+  /** Reads the outbox every `intervalMs`. */
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.deliverDue().catch(() => undefined), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops reading the outbox; waits for deliveries in progress. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.sending;
+  }
+
+  /** Sends every due delivery once (never two rounds at once). */
+  deliverDue(): Promise<void> {
+    if (this.sending !== undefined) return this.sending;
+    this.sending = this.sendRound().finally(() => {
+      this.sending = undefined;
+    });
+    return this.sending;
+  }
+
+  private async sendRound(): Promise<void> {
+    const due = await this.store.dueDeliveries(this.clock.now(), 50);
+    await Promise.all(due.map((delivery) => this.send(delivery)));
+  }
+
+  private async send(delivery: WebhookDelivery): Promise<void> {
+    const target = this.targets().find((candidate) => candidate.url === delivery.url);
+    if (target === undefined) {
+      await this.store.markAttemptFailed(delivery.id, 'webhook no longer configured', null);
+      return;
+    }
+    const body = JSON.stringify(delivery.event);
+    const timestamp = String(Math.floor(this.clock.now() / 1000));
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': 'detour-webhooks',
+      'x-detour-delivery': delivery.id,
+      'x-detour-timestamp': timestamp,
+    };
+    if (typeof delivery.event.type === 'string') headers['x-detour-event'] = delivery.event.type;
+    if (target.secret !== undefined) headers['x-detour-signature'] = signWebhook(target.secret, timestamp, body);
+    let error: string | undefined;
+    try {
+      const response = await request(delivery.url, {
+        method: 'POST',
+        headers,
+        body,
+        headersTimeout: this.options.timeoutMs,
+        bodyTimeout: this.options.timeoutMs,
+      });
+      await response.body.dump();
+      if (response.statusCode < 200 || response.statusCode >= 300) error = `HTTP ${response.statusCode}`;
+    } catch (thrown) {
+      error = thrown instanceof Error ? thrown.message : String(thrown);
+    }
+    const now = this.clock.now();
+    if (error === undefined) {
+      await this.store.markDelivered(delivery.id, now);
+      return;
+    }
+    const attempts = delivery.attempts + 1;
+    const next =
+      attempts >= this.options.maxAttempts
+        ? null
+        : now + Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (attempts - 1));
+    await this.store.markAttemptFailed(delivery.id, error, next);
+  }
+}
