@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * The faults the simulator can inject, one variant per failure mode of SCENARIOS.md. Validated with
+ * zod because they arrive over the control API and from scenario files.
+ */
+export const faultSchema = z.discriminatedUnion('type', [
+  /** Answer with this status and the vendor's error body (type, code and message default per status). */
+  z.object({
+    type: z.literal('status'),
+    status: z.int().min(400).max(599),
+    errorType: z.string().optional(),
+    errorCode: z.string().optional(),
+    message: z.string().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+  }),
+  /** Wait this long before answering at all (headers included). */
+  z.object({ type: z.literal('latency'), ms: z.number().min(0) }),
+  /** Send headers at once but wait this long before the first token. */
+  z.object({ type: z.literal('time_to_first_token'), ms: z.number().min(0) }),
+  /** Wait this long between tokens of a stream. */
+  z.object({ type: z.literal('slow_tokens'), ms: z.number().min(0) }),
+  /** Accept the request and never answer. */
+  z.object({ type: z.literal('silence') }),
+  /** Close the connection before any response byte. */
+  z.object({ type: z.literal('reset_before_headers') }),
+  /** Send headers and part of the body, then close the connection. */
+  z.object({ type: z.literal('reset_mid_body'), afterChunks: z.int().min(0).optional() }),
+  /** Stream this many content events, then go silent with the connection open. */
+  z.object({ type: z.literal('stall'), afterChunks: z.int().min(0).optional() }),
+  /** Answer 200 with a body that is not JSON. */
+  z.object({ type: z.literal('malformed_json') }),
+  /** Send an SSE event whose data is not JSON after this many content events. */
+  z.object({ type: z.literal('malformed_sse'), afterChunks: z.int().min(0).optional() }),
+  /** The vendor's in-stream error event after this many content events (0 = before any content). */
+  z.object({
+    type: z.literal('stream_error'),
+    afterChunks: z.int().min(0).optional(),
+    errorType: z.string().optional(),
+    message: z.string().optional(),
+  }),
+  /** End the stream after the content, without the finish event and terminator. */
+  z.object({ type: z.literal('truncate_stream') }),
+  /** Answer well-formed but wrong (echoes reversed, other words), for quality canaries. */
+  z.object({ type: z.literal('wrong_answer') }),
+]);
+
+/** One fault. */
+export type SimFault = z.infer<typeof faultSchema>;
+
+/** A fault and where and how often it applies. */
+export const faultRuleSchema = z.object({
+  /** Host name (the `<host>` in `/hosts/<host>/...`), or `*` for every host. */
+  host: z.string().min(1),
+  /** Only requests for this upstream model id; every model when absent. */
+  model: z.string().min(1).optional(),
+  fault: faultSchema,
+  /** Apply to at most this many requests, then remove the rule. */
+  times: z.int().min(1).optional(),
+  /**
+   * Share of matching requests that get the fault. Rules of one request are rolled together with a
+   * single number, so `0.4` then `0.2` on one host means 40 % get the first and 20 % the second.
+   */
+  probability: z.number().min(0).max(1).optional(),
+});
+
+/** A fault rule as given. */
+export type FaultRule = z.infer<typeof faultRuleSchema>;
+
+interface ActiveRule extends FaultRule {
+  id: number;
+  remaining: number;
+}
+
+/** The faults in force, consulted once per upstream request. */
+export class FaultBook {
+  private rules: ActiveRule[] = [];
+  private nextId = 1;
+
+  /** Adds a rule; returns its id. */
+  add(rule: FaultRule): number {
+    const id = this.nextId;
+    this.nextId += 1;
+    this.rules.push({ ...rule, id, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+    return id;
+  }
+
+  /** Removes one rule by id, or every rule of a host (`*` for all). */
+  remove(selector: { id: number } | { host: string }): void {
+    this.rules =
+      'id' in selector
+        ? this.rules.filter((rule) => rule.id !== selector.id)
+        : selector.host === '*'
+          ? []
+          : this.rules.filter((rule) => rule.host !== selector.host);
+  }
+
+  /** The rules in force, for the stats endpoint. */
+  list(): FaultRule[] {
+    return this.rules.map(({ id: _id, remaining: _remaining, ...rule }) => rule);
+  }
+
+  /** The fault for one request, if any, consuming one use of a counted rule. */
+  pick(host: string, model: string, roll: number): SimFault | undefined {
+    let threshold = 0;
+    for (const rule of this.rules) {
+      if (rule.host !== '*' && rule.host !== host) continue;
+      if (rule.model !== undefined && rule.model !== model) continue;
+      threshold += rule.probability ?? 1;
+      if (roll >= threshold) continue;
+      rule.remaining -= 1;
+      if (rule.remaining <= 0) this.rules = this.rules.filter((other) => other !== rule);
+      return rule.fault;
+    }
+    return undefined;
+  }
+}
