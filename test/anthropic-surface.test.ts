@@ -155,7 +155,7 @@ describe('Anthropic specifics', () => {
       { headers: { 'anthropic-beta': 'interleaved-thinking-2025-05-14' } },
     );
     const seen = stack.sim.stats().hosts.ant?.recent.at(-1);
-    const messages = (seen?.body as { messages: Array<{ content: unknown }> }).messages;
+    const messages = (seen?.body as { messages: Array<{ content: unknown }> } | undefined)?.messages ?? [];
     expect(messages[1]?.content).toEqual([thinking, redacted, { type: 'text', text: 'An answer.' }]);
     expect(seen?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
     expect(seen?.headers['x-api-key']).toBe('ant-secret');

@@ -32,10 +32,12 @@ export function vendorConfigYaml(env: NodeJS.ProcessEnv): string | undefined {
   const lines = ['providers:'];
   if (hasOpenai)
     lines.push(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML env reference, resolved when the config loads
       '  openai: { protocol: openai-chat, baseUrl: https://api.openai.com/v1, apiKey: ${OPENAI_API_KEY} }',
     );
   if (hasAnthropic) {
     lines.push(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML env reference, resolved when the config loads
       '  anthropic: { protocol: anthropic-messages, baseUrl: https://api.anthropic.com, apiKey: ${ANTHROPIC_API_KEY} }',
     );
   }

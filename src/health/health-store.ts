@@ -48,6 +48,11 @@ export interface HealthStore {
   breaker(deploymentId: string): CircuitBreaker;
   /** The deployment's outcome window (created on first use). */
   window(deploymentId: string): HealthWindow;
+  /**
+   * Forgets everything about a deployment: a closed breaker with no switches, an empty window and
+   * fresh slowness learning (admin "reset").
+   */
+  reset(deploymentId: string, now: number): void;
   /** The deployment's status now, with demotion re-derived from its window. */
   status(deploymentId: string): DeploymentStatus;
   /** Every known deployment's health now. */

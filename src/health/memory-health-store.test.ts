@@ -17,6 +17,37 @@ function setup() {
 }
 
 describe('MemoryHealthStore', () => {
+  it('learns the slowness baseline from the period that just ended, when traffic arrives in bursts', () => {
+    // Regression: each period's first outcome used to read the period it opened (one sample), so a
+    // baseline never formed when every period's traffic came in one burst.
+    const clock = new ManualClock(START);
+    const store = new MemoryHealthStore({
+      clock,
+      breaker: { random: () => 0 },
+      slowness: {
+        sampleMs: 1_000,
+        minSamplesPerPeriod: 3,
+        warmupPeriods: 3,
+        minCalls: 5,
+        recentWindowMs: 10_000,
+      },
+    });
+    for (let period = 0; period < 5; period += 1) {
+      clock.advance(1_000);
+      for (let index = 0; index < 4; index += 1) {
+        store.record({
+          deploymentId: 'a',
+          at: clock.now(),
+          result: 'success',
+          latencyMs: 30,
+          timeToFirstTokenMs: 20,
+        });
+      }
+    }
+    const health = store.snapshot().find((entry) => entry.id === 'a');
+    expect(health?.baselineTtftMs).toBeCloseTo(20, 0);
+  });
+
   it('feeds outcomes to the window and the breaker of their deployment', () => {
     const { store, record } = setup();
     record('a', 'server_error', 5);

@@ -64,7 +64,11 @@ export class MemoryHealthStore implements HealthStore {
         {
           now: outcome.at,
           recent: entry.window.read(this.slownessOptions.recentWindowMs),
-          lastPeriod: entry.window.read(this.slownessOptions.sampleMs),
+          // The period that just ended, not the one this outcome opened.
+          lastPeriod: entry.window.read(
+            this.slownessOptions.sampleMs,
+            Math.floor(outcome.at / this.slownessOptions.sampleMs) * this.slownessOptions.sampleMs,
+          ),
         },
         this.slownessOptions,
       );
@@ -147,6 +151,14 @@ export class MemoryHealthStore implements HealthStore {
     if (machine.state === 'half_open')
       return Math.max(machine.since, machine.lastTrialAt ?? 0) + this.probeAfterMs;
     return undefined;
+  }
+
+  reset(deploymentId: string, now: number): void {
+    const entry = this.entry(deploymentId);
+    entry.breaker.reset(now);
+    entry.window = new OutcomeWindow({ clock: this.clock, buckets: this.windowBuckets });
+    entry.slowness = initialSlownessState();
+    entry.slownessSecond = -1;
   }
 
   private entry(deploymentId: string): Entry {

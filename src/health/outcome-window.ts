@@ -35,7 +35,7 @@ export interface WindowStats {
 /** Anything a window can be read from (an {@link OutcomeWindow}, or a shared backend's view). */
 export interface WindowReader {
   /** Stats over the last `windowMs` milliseconds (whole seconds, the current one included). */
-  read(windowMs: number): WindowStats;
+  read(windowMs: number, until?: number): WindowStats;
 }
 
 /** Options of an {@link OutcomeWindow}. */
@@ -116,9 +116,13 @@ export class OutcomeWindow implements WindowReader {
     if (outcome.timeToFirstTokenMs !== undefined) bucket.ttft.add(outcome.timeToFirstTokenMs);
   }
 
-  /** Stats over the last `windowMs` (rounded up to whole seconds, capped at the ring's span). */
-  read(windowMs: number): WindowStats {
-    const nowSecond = Math.floor(this.clock.now() / BUCKET_MS);
+  /**
+   * Stats over the last `windowMs` (rounded up to whole seconds, capped at the ring's span), ending
+   * now, or ending just before `until` (whole seconds before it) to read a period that is over.
+   */
+  read(windowMs: number, until?: number): WindowStats {
+    const nowSecond =
+      until === undefined ? Math.floor(this.clock.now() / BUCKET_MS) : Math.ceil(until / BUCKET_MS) - 1;
     const seconds = Math.min(this.ring.length, Math.max(1, Math.ceil(windowMs / BUCKET_MS)));
     const oldest = nowSecond - seconds + 1;
     const counts = new Float64Array(RESULT_COUNT);

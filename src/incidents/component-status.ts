@@ -33,7 +33,12 @@ export interface StatusThresholds {
 }
 
 /** DESIGN.md §7: operational < 1 %, degraded 1–5 %, partial 5–50 %, major ≥ 50 % over a minute. */
-export const DEFAULT_STATUS_THRESHOLDS: StatusThresholds = { degraded: 0.01, partial: 0.05, major: 0.5, minCalls: 5 };
+export const DEFAULT_STATUS_THRESHOLDS: StatusThresholds = {
+  degraded: 0.01,
+  partial: 0.05,
+  major: 0.5,
+  minCalls: 5,
+};
 
 /** The status an error rate over a minute stands for. */
 export function statusFromRate(errors: number, total: number, thresholds: StatusThresholds): ComponentStatus {

@@ -142,7 +142,12 @@ export class IncidentDetector {
       const deployments: DeploymentComponent[] = [];
       for (const deployment of route.deployments) {
         const entry = health.get(deployment.deploymentId) ?? this.freshHealth(deployment.deploymentId);
-        const status = await this.trackDeployment(deployment.deploymentId, deployment.provider.name, entry, now);
+        const status = await this.trackDeployment(
+          deployment.deploymentId,
+          deployment.provider.name,
+          entry,
+          now,
+        );
         const shown = underMaintenance.has(deployment.deploymentId) ? 'under_maintenance' : status;
         deployments.push({ id: deployment.deploymentId, provider: deployment.provider.name, status: shown });
         samples.push({ component: deployment.deploymentId, minute, status: shown });
@@ -153,13 +158,26 @@ export class IncidentDetector {
       const published = model.hysteresis.update(raw, now);
       const shown: ComponentStatus = underMaintenance.has(route.name) ? 'under_maintenance' : published;
       if (published !== before) {
-        this.notify({ type: 'component.status_changed', at: now, component: route.name, from: before, to: published });
+        this.notify({
+          type: 'component.status_changed',
+          at: now,
+          component: route.name,
+          from: before,
+          to: published,
+        });
       }
       samples.push({ component: route.name, minute, status: shown });
       const component: ModelComponent = { name: route.name, status: shown, deployments };
       if (route.description !== undefined) component.description = route.description;
       components.push(component);
-      if (!underMaintenance.has(route.name)) await this.trackIncident(route.name, route.deployments.map((d) => d.deploymentId), health, published, now);
+      if (!underMaintenance.has(route.name))
+        await this.trackIncident(
+          route.name,
+          route.deployments.map((d) => d.deploymentId),
+          health,
+          published,
+          now,
+        );
     }
     this.components = components;
     this.store.recordSamples(samples);
@@ -183,7 +201,12 @@ export class IncidentDetector {
     return track;
   }
 
-  private async trackDeployment(id: string, provider: string, health: DeploymentHealth, now: number): Promise<ComponentStatus> {
+  private async trackDeployment(
+    id: string,
+    provider: string,
+    health: DeploymentHealth,
+    now: number,
+  ): Promise<ComponentStatus> {
     let track = this.deployments.get(id);
     if (track === undefined) {
       track = {
@@ -205,16 +228,25 @@ export class IncidentDetector {
   }
 
   /** Our-side faults (auth, quota, not_found, sustained rate limits) alert operators; never public. */
-  private async trackAlerts(track: DeploymentTrack, id: string, provider: string, health: DeploymentHealth, now: number): Promise<void> {
+  private async trackAlerts(
+    track: DeploymentTrack,
+    id: string,
+    provider: string,
+    health: DeploymentHealth,
+    now: number,
+  ): Promise<void> {
     const disabled = health.status.disabled;
     const minute = health.windows.oneMinute;
     const limited = minute.byResult.rate_limited ?? 0;
-    const rateLimited = health.status.coolingUntil !== undefined || (limited >= 5 && limited / Math.max(1, minute.total) >= 0.2);
+    const rateLimited =
+      health.status.coolingUntil !== undefined ||
+      (limited >= 5 && limited / Math.max(1, minute.total) >= 0.2);
     if (rateLimited) track.rateLimitedSince ??= now;
     else delete track.rateLimitedSince;
     const wanted = new Map<Alert['kind'], string>();
     if (disabled !== undefined) wanted.set(disabled, alertMessage(disabled, provider, id));
-    if (track.rateLimitedSince !== undefined) wanted.set('rate_limited', alertMessage('rate_limited', provider, id));
+    if (track.rateLimitedSince !== undefined)
+      wanted.set('rate_limited', alertMessage('rate_limited', provider, id));
     for (const [kind, message] of wanted) {
       if (track.alertIds.has(kind)) continue;
       const alert = await this.store.recordAlert({ at: now, kind, provider, deployment: id, message });
@@ -224,7 +256,12 @@ export class IncidentDetector {
     for (const [kind, alertId] of track.alertIds) {
       if (wanted.has(kind)) continue;
       // Rate limits come and go: only a quiet spell as long as the status hysteresis ends the alert.
-      if (kind === 'rate_limited' && now - (health.status.coolingUntil ?? 0) < this.options.leaveMs && minute.byResult.rate_limited) continue;
+      if (
+        kind === 'rate_limited' &&
+        now - (health.status.coolingUntil ?? 0) < this.options.leaveMs &&
+        minute.byResult.rate_limited
+      )
+        continue;
       await this.store.resolveAlert(alertId, now);
       track.alertIds.delete(kind);
       this.notify({ type: 'alert.resolved', at: now, alertId, deployment: id, kind });
@@ -246,8 +283,16 @@ export class IncidentDetector {
     const inTrouble = troubled.length > 0 || published === 'major_outage';
     const requests = this.state.requestWindow(model);
     if (track.phase !== 'none' && requests !== undefined) {
-      const recent = requests.read(Math.max(1_000, Math.min(now - (track.quietSince ?? now) + 10_000, 60_000)));
-      if (recent.total - recent.successes - (recent.byResult.client_error ?? 0) - (recent.byResult.content_policy ?? 0) > 0) {
+      const recent = requests.read(
+        Math.max(1_000, Math.min(now - (track.quietSince ?? now) + 10_000, 60_000)),
+      );
+      if (
+        recent.total -
+          recent.successes -
+          (recent.byResult.client_error ?? 0) -
+          (recent.byResult.content_policy ?? 0) >
+        0
+      ) {
         track.usersSawErrors = true;
       }
     }
@@ -255,7 +300,10 @@ export class IncidentDetector {
     const evidence = measureEvidence({
       model,
       deploymentIds,
-      troubled: troubled.length > 0 ? troubled : deploymentIds.filter((id) => health.get(id)?.status.state !== 'closed'),
+      troubled:
+        troubled.length > 0
+          ? troubled
+          : deploymentIds.filter((id) => health.get(id)?.status.state !== 'closed'),
       health,
       requests: requests?.read(300_000),
       published,
@@ -298,13 +346,18 @@ export class IncidentDetector {
       return;
     }
     if (track.phase === 'investigating' || track.phase === 'monitoring') {
-      const body = track.phase === 'monitoring' ? `The problem returned. ${text.identified}` : text.identified;
+      const body =
+        track.phase === 'monitoring' ? `The problem returned. ${text.identified}` : text.identified;
       delete track.quietSince;
       track.phase = 'identified';
       const incident = await this.store.addIncidentUpdate(
         track.incidentId,
         { at: now, status: 'identified', body },
-        { status: 'identified', impact: impactOf(published, evidence), evidence: evidence as unknown as Record<string, unknown> },
+        {
+          status: 'identified',
+          impact: impactOf(published, evidence),
+          evidence: evidence as unknown as Record<string, unknown>,
+        },
       );
       this.notify({ type: 'incident.updated', at: now, incident });
       return;
@@ -312,7 +365,12 @@ export class IncidentDetector {
     // Still identified: nothing new to say; the evidence is brought up to date at the next transition.
   }
 
-  private async whileQuiet(model: string, track: ModelTrack, evidence: IncidentEvidence, now: number): Promise<void> {
+  private async whileQuiet(
+    model: string,
+    track: ModelTrack,
+    evidence: IncidentEvidence,
+    now: number,
+  ): Promise<void> {
     if (track.incidentId === undefined) return;
     const text = describeIncident(model, evidence);
     if (track.phase !== 'monitoring') {

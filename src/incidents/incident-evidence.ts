@@ -53,7 +53,13 @@ export interface EvidenceInput {
   usersSawErrors: boolean;
 }
 
-const HOST_FAILURES: readonly OutcomeResult[] = ['overloaded', 'server_error', 'timeout', 'transport', 'bad_response'];
+const HOST_FAILURES: readonly OutcomeResult[] = [
+  'overloaded',
+  'server_error',
+  'timeout',
+  'transport',
+  'bad_response',
+];
 
 /** Gathers an incident's numbers from the health windows. */
 export function measureEvidence(input: EvidenceInput): IncidentEvidence {
@@ -94,7 +100,12 @@ export function measureEvidence(input: EvidenceInput): IncidentEvidence {
     attribution: kind === 'latency' ? 'latency' : kind === 'overloaded' ? 'capacity' : 'host_infrastructure',
     window: '5m',
     deployments,
-    users: { requests: total, errors, errorRate: total === 0 ? 0 : round(errors / total), sawErrors: input.usersSawErrors || errors > 0 },
+    users: {
+      requests: total,
+      errors,
+      errorRate: total === 0 ? 0 : round(errors / total),
+      sawErrors: input.usersSawErrors || errors > 0,
+    },
     servedBy: deployments
       .filter((deployment) => deployment.successes > 0)
       .map((deployment) => ({ deployment: deployment.id, successes: deployment.successes }))
@@ -135,13 +146,17 @@ export function describeIncident(model: string, evidence: IncidentEvidence) {
 }
 
 function servedByText(evidence: IncidentEvidence): string {
-  const healthy = evidence.servedBy.filter((entry) => !evidence.deployments.find((d) => d.id === entry.deployment)?.troubled);
+  const healthy = evidence.servedBy.filter(
+    (entry) => !evidence.deployments.find((d) => d.id === entry.deployment)?.troubled,
+  );
   if (healthy.length === 0) return '';
   return `, by ${healthy.map((entry) => `${entry.deployment} (${entry.successes})`).join(', ')}`;
 }
 
 function summariseClasses(deployments: readonly DeploymentEvidence[]): string {
-  const parts = HOST_FAILURES.map((name) => [name, sum(deployments.map((d) => d.byClass[name] ?? 0))] as const)
+  const parts = HOST_FAILURES.map(
+    (name) => [name, sum(deployments.map((d) => d.byClass[name] ?? 0))] as const,
+  )
     .filter(([, count]) => count > 0)
     .map(([name, count]) => `${count} ${name}`);
   return parts.length === 0 ? '' : `: ${parts.join(', ')}`;

@@ -91,7 +91,9 @@ export class WebhookNotifier {
     for (const target of this.targets()) {
       if (!target.events.includes(familyOf(event))) continue;
       const payload =
-        target.format === 'slack' ? { text: summariseEvent(event) } : ({ ...event } as unknown as Record<string, unknown>);
+        target.format === 'slack'
+          ? { text: summariseEvent(event) }
+          : ({ ...event } as unknown as Record<string, unknown>);
       await this.store.enqueueDelivery({ url: target.url, event: payload, now });
     }
   }
@@ -139,7 +141,8 @@ export class WebhookNotifier {
       'x-detour-timestamp': timestamp,
     };
     if (typeof delivery.event.type === 'string') headers['x-detour-event'] = delivery.event.type;
-    if (target.secret !== undefined) headers['x-detour-signature'] = signWebhook(target.secret, timestamp, body);
+    if (target.secret !== undefined)
+      headers['x-detour-signature'] = signWebhook(target.secret, timestamp, body);
     let error: string | undefined;
     try {
       const response = await request(delivery.url, {

@@ -52,16 +52,42 @@ const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
   },
 };
 
+/** Key under which the Anthropic decoder lists content it cannot translate (documents, server tools). */
+const UNTRANSLATABLE_PARTS = 'untranslatable_parts';
+
+/** Canonical features a target protocol cannot combine. */
+function findUnsupportedCombination(
+  request: ChatRequest,
+  target: ProtocolName,
+): UntranslatableField | undefined {
+  const jsonMode = request.responseFormat !== undefined && request.responseFormat.type !== 'text';
+  if (target === 'anthropic-messages' && jsonMode && (request.tools?.length ?? 0) > 0) {
+    return {
+      field: 'response_format',
+      reason:
+        "Anthropic hosts get JSON mode as a forced tool call, which cannot be combined with the request's own tools",
+    };
+  }
+  return undefined;
+}
+
 /** The first client field that `target` cannot express, or undefined when the request translates. */
 export function findUntranslatableField(
   request: ChatRequest,
   target: ProtocolName,
 ): UntranslatableField | undefined {
+  const combination = findUnsupportedCombination(request, target);
+  if (combination !== undefined) return combination;
+  const parts = request.vendorOptions['anthropic-messages']?.[UNTRANSLATABLE_PARTS];
+  if (target !== 'anthropic-messages' && Array.isArray(parts) && parts.length > 0) {
+    return { field: String(parts[0]), reason: 'this content exists only in the Anthropic API' };
+  }
   for (const [source, fields] of Object.entries(request.vendorOptions) as Array<
     [ProtocolName, Record<string, unknown> | undefined]
   >) {
     if (source === target || fields === undefined) continue;
     for (const [field, value] of Object.entries(fields)) {
+      if (field === UNTRANSLATABLE_PARTS) continue;
       const rule = RULES[source][field];
       if (rule?.matters(value)) return { field, reason: rule.reason };
     }

@@ -71,5 +71,5 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 export function resetHealth(stack: Stack, clock: Clock = systemClock): void {
   const health = stack.detour.state.health;
   const now = clock.now();
-  for (const deployment of health.snapshot()) health.breaker(deployment.id).reset(now);
+  for (const deployment of health.snapshot()) health.reset(deployment.id, now);
 }

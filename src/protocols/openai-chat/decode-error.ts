@@ -1,5 +1,5 @@
 import type { UpstreamErrorDetails } from '../codec.js';
-import { asRecord, asString } from './narrow-json.js';
+import { asRecord, asString } from '../narrow-json.js';
 
 function asText(value: unknown): string | undefined {
   return typeof value === 'number' ? String(value) : asString(value);

@@ -8,7 +8,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '../../core/index.js';
-import { toInvalidRequest } from './format-validation-error.js';
+import { toInvalidRequest } from '../format-validation-error.js';
 import { decodeImageUrl } from './map-image-url.js';
 import {
   MAPPED_REQUEST_FIELDS,

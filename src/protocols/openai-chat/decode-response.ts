@@ -1,7 +1,7 @@
 import { type AssistantPart, type ChatResponse, DetourError } from '../../core/index.js';
+import { asNumber, asRecord, asString } from '../narrow-json.js';
 import { decodeFinishReason } from './map-finish-reason.js';
 import { decodeUsage } from './map-usage.js';
-import { asNumber, asRecord, asString } from './narrow-json.js';
 
 function badResponse(message: string): DetourError {
   return new DetourError('upstream_bad_response', 'bad_response', message);

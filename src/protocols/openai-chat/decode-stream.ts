@@ -1,9 +1,9 @@
 import { DetourError, newId, type StreamEvent } from '../../core/index.js';
 import type { SseMessage, StreamDecoder } from '../codec.js';
+import { asNumber, asRecord, asString } from '../narrow-json.js';
 import { classifyStreamError } from './classify-stream-error.js';
 import { decodeFinishReason } from './map-finish-reason.js';
 import { decodeUsage } from './map-usage.js';
-import { asNumber, asRecord, asString } from './narrow-json.js';
 
 function badResponse(message: string, cause?: unknown): DetourError {
   return new DetourError('upstream_bad_response', 'bad_response', message, { cause });

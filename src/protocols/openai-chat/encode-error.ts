@@ -9,8 +9,14 @@ const OPENAI_CODE_BY_DETOUR_CODE: Partial<Readonly<Record<DetourErrorCode, strin
   upstream_model_not_found: 'model_not_found',
 };
 
+/** Classes where the request itself is at fault: the client fixes it by the vendor's own code. */
+function isRequestProblem(error: DetourError): boolean {
+  return error.failureClass === 'client_error' || error.failureClass === 'content_policy';
+}
+
 function typeAndCode(error: DetourError): { type: string; code: string } {
-  const code = OPENAI_CODE_BY_DETOUR_CODE[error.code] ?? error.code;
+  const vendorCode = isRequestProblem(error) ? error.upstream?.vendorCode : undefined;
+  const code = vendorCode ?? OPENAI_CODE_BY_DETOUR_CODE[error.code] ?? error.code;
   switch (error.status) {
     case 401:
       // OpenAI's answer to a key it does not accept.

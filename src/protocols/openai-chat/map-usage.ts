@@ -1,5 +1,5 @@
 import type { Usage } from '../../core/index.js';
-import { asNumber, asRecord } from './narrow-json.js';
+import { asNumber, asRecord } from '../narrow-json.js';
 import type { OpenaiUsage } from './types.js';
 
 /**

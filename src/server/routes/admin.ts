@@ -106,7 +106,7 @@ function applyAction(gateway: Gateway, action: AdminAction, ids: readonly string
         breaker.forceEnable();
         break;
       case 'reset':
-        breaker.reset(now);
+        gateway.state.health.reset(id, now);
         break;
     }
   }

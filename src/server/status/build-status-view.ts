@@ -68,12 +68,16 @@ function worstOf(day: DailyUptime): ComponentStatus | 'no_data' {
 }
 
 function overallOf(components: readonly ComponentView[], active: readonly Incident[]): StatusView['overall'] {
-  const worst = components.reduce<ComponentStatus>((acc, component) => worseOf(acc, component.status), 'operational');
+  const worst = components.reduce<ComponentStatus>(
+    (acc, component) => worseOf(acc, component.status),
+    'operational',
+  );
   if (components.some((component) => component.status === 'under_maintenance') && severityOf(worst) === 0) {
     return { status: 'under_maintenance', description: 'Scheduled maintenance in progress' };
   }
   const descriptions: Record<ComponentStatus, string> = {
-    operational: active.length > 0 ? 'All models answering; an incident is being tracked' : 'All Systems Operational',
+    operational:
+      active.length > 0 ? 'All models answering; an incident is being tracked' : 'All Systems Operational',
     under_maintenance: 'Scheduled maintenance in progress',
     degraded_performance: 'Degraded performance',
     partial_outage: 'Partial outage',
@@ -117,7 +121,10 @@ export async function buildStatusView(
       };
     });
     const measured = uptime.filter((day) => uptimeOf(day) !== null);
-    const total = measured.reduce((acc, day) => acc + Object.values(day.minutes).reduce((a, b) => a + (b ?? 0), 0), 0);
+    const total = measured.reduce(
+      (acc, day) => acc + Object.values(day.minutes).reduce((a, b) => a + (b ?? 0), 0),
+      0,
+    );
     const up = measured.reduce((acc, day) => {
       const minutes = Object.values(day.minutes).reduce((a, b) => a + (b ?? 0), 0);
       return acc + ((uptimeOf(day) ?? 100) / 100) * minutes;

@@ -5,13 +5,18 @@ import { escapeHtml } from './render-status-page.js';
 /** `GET /status/feed.atom`: one entry per incident, its latest update first in the content. */
 export function renderAtomFeed(view: StatusView, baseUrl: string): string {
   const incidents: Incident[] = [...view.activeIncidents, ...view.pastIncidents];
-  const updated = new Date(Math.max(view.generatedAt, ...incidents.map((incident) => incident.updatedAt))).toISOString();
+  const updated = new Date(
+    Math.max(view.generatedAt, ...incidents.map((incident) => incident.updatedAt)),
+  ).toISOString();
   const entries = incidents
     .map((incident) => {
       const updates = [...incident.updates]
         .filter((update) => update.body !== '')
         .reverse()
-        .map((update) => `<p><strong>${escapeHtml(update.status)}</strong> (${new Date(update.at).toISOString()}): ${escapeHtml(update.body)}</p>`)
+        .map(
+          (update) =>
+            `<p><strong>${escapeHtml(update.status)}</strong> (${new Date(update.at).toISOString()}): ${escapeHtml(update.body)}</p>`,
+        )
         .join('');
       return `<entry>
 <id>urn:detour:incident:${escapeHtml(incident.id)}</id>

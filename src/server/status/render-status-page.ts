@@ -37,7 +37,10 @@ export function escapeHtml(text: string): string {
 }
 
 function time(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
 }
 
 function statusClass(status: ComponentStatus | 'no_data'): string {
@@ -52,7 +55,8 @@ function renderDay(day: DayView): string {
 }
 
 function renderComponent(component: ComponentView): string {
-  const uptime = component.uptimePercent === null ? 'no data yet' : `${component.uptimePercent.toFixed(2)}% uptime`;
+  const uptime =
+    component.uptimePercent === null ? 'no data yet' : `${component.uptimePercent.toFixed(2)}% uptime`;
   const deployments = component.deployments
     .map(
       (deployment) =>

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { type DetourError, invalidRequest } from '../../core/index.js';
+import { type DetourError, invalidRequest } from '../core/index.js';
 
 type Issue = z.core.$ZodIssue;
 type Path = ReadonlyArray<PropertyKey>;
