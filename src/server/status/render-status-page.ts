@@ -20,10 +20,8 @@ const INCIDENT_STATUS: Record<Incident['status'], string> = {
 const KIND: Record<Incident['kind'], string> = {
   outage: 'Host outage',
   overloaded: 'Host overloaded',
-  rate_limited: 'Rate limited',
   latency: 'Slow responses',
   quality: 'Model quality',
-  config: 'Configuration',
 };
 
 /** Escapes text for HTML element content and attribute values. */

@@ -1,0 +1,3 @@
+export { MIGRATIONS } from './migrations.js';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export type * from './types.js';

@@ -1,0 +1,72 @@
+/**
+ * Numbered schema migrations, applied in order at start. A migration is never edited once released;
+ * a change is a new entry. The SQLite store tracks the applied number in `PRAGMA user_version`.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        impact TEXT NOT NULL,
+        title TEXT NOT NULL,
+        components TEXT NOT NULL,
+        deployments TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        evidence TEXT NOT NULL,
+        manual INTEGER NOT NULL
+      );
+      CREATE INDEX incidents_by_start ON incidents (started_at);
+      CREATE TABLE incident_updates (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL REFERENCES incidents (id),
+        at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        body TEXT NOT NULL,
+        seq INTEGER NOT NULL
+      );
+      CREATE INDEX incident_updates_by_incident ON incident_updates (incident_id, seq);
+      CREATE TABLE component_samples (
+        component TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        severity INTEGER NOT NULL,
+        PRIMARY KEY (component, minute)
+      ) WITHOUT ROWID;
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        message TEXT NOT NULL,
+        resolved_at INTEGER
+      );
+      CREATE TABLE maintenance (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        components TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        body TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE webhook_deliveries (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        event TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL,
+        next_attempt_at INTEGER,
+        delivered_at INTEGER,
+        last_error TEXT
+      );
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
+    `,
+  },
+];

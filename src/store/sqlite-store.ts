@@ -1,0 +1,434 @@
+import Database from 'better-sqlite3';
+import { newId } from '../core/index.js';
+import { MIGRATIONS } from './migrations.js';
+import type {
+  Alert,
+  ComponentSample,
+  ComponentStatus,
+  DailyUptime,
+  Incident,
+  IncidentChanges,
+  IncidentUpdate,
+  Maintenance,
+  Store,
+  WebhookDelivery,
+} from './types.js';
+
+/** Options of {@link SqliteStore}. */
+export interface SqliteStoreOptions {
+  /** Database file, or `:memory:`. */
+  path: string;
+  /** How often buffered samples are written, in ms; default 1 s. */
+  flushIntervalMs?: number;
+}
+
+/** Severity of a status, so "worst wins" is one SQL comparison; maintenance ranks with operational. */
+const SEVERITY: Readonly<Record<ComponentStatus, number>> = {
+  operational: 0,
+  under_maintenance: 0,
+  degraded_performance: 1,
+  partial_outage: 2,
+  major_outage: 3,
+};
+
+const DAY_MS = 86_400_000;
+
+type Row = Record<string, unknown>;
+
+function num(value: unknown): number {
+  return Number(value);
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  return value === null || value === undefined ? undefined : Number(value);
+}
+
+function toAlert(row: Row): Alert {
+  const alert: Alert = {
+    id: String(row.id),
+    at: num(row.at),
+    kind: row.kind as Alert['kind'],
+    provider: String(row.provider),
+    deployment: String(row.deployment),
+    message: String(row.message),
+  };
+  const resolvedAt = optionalNumber(row.resolved_at);
+  if (resolvedAt !== undefined) alert.resolvedAt = resolvedAt;
+  return alert;
+}
+
+function toMaintenance(row: Row): Maintenance {
+  const window: Maintenance = {
+    id: String(row.id),
+    title: String(row.title),
+    components: JSON.parse(String(row.components)) as string[],
+    startsAt: num(row.starts_at),
+    endsAt: num(row.ends_at),
+    createdAt: num(row.created_at),
+  };
+  if (typeof row.body === 'string') window.body = row.body;
+  return window;
+}
+
+function toDelivery(row: Row): WebhookDelivery {
+  const delivery: WebhookDelivery = {
+    id: String(row.id),
+    url: String(row.url),
+    event: JSON.parse(String(row.event)) as Record<string, unknown>,
+    createdAt: num(row.created_at),
+    attempts: num(row.attempts),
+    status: row.status as WebhookDelivery['status'],
+    nextAttemptAt: optionalNumber(row.next_attempt_at) ?? null,
+  };
+  const deliveredAt = optionalNumber(row.delivered_at);
+  if (deliveredAt !== undefined) delivery.deliveredAt = deliveredAt;
+  if (typeof row.last_error === 'string') delivery.lastError = row.last_error;
+  return delivery;
+}
+
+function dayOf(time: number): string {
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode (readers never wait for the writer), schema from
+ * numbered migrations at open. better-sqlite3 is synchronous, so writes stay off the request path by
+ * where they happen: the detector's timer, the outbox sender, and a batch of status samples written
+ * once a second in one transaction.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private buffer: ComponentSample[] = [];
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    this.timer = setInterval(() => this.writeSamples(), options.flushIntervalMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  /** The schema version now (the last migration applied). */
+  get schemaVersion(): number {
+    return Number(this.db.pragma('user_version', { simple: true }));
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= current) continue;
+      this.db.transaction(() => {
+        this.db.exec(migration.sql);
+        this.db.pragma(`user_version = ${migration.version}`);
+      })();
+    }
+  }
+
+  async createIncident(
+    incident: Omit<Incident, 'updates'>,
+    first: Omit<IncidentUpdate, 'id'>,
+  ): Promise<Incident> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO incidents (id, kind, status, impact, title, components, deployments, started_at,
+             updated_at, resolved_at, evidence, manual)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          incident.id,
+          incident.kind,
+          incident.status,
+          incident.impact,
+          incident.title,
+          JSON.stringify(incident.components),
+          JSON.stringify(incident.deployments),
+          incident.startedAt,
+          incident.updatedAt,
+          incident.resolvedAt ?? null,
+          JSON.stringify(incident.evidence),
+          incident.manual ? 1 : 0,
+        );
+      this.insertUpdate(incident.id, first);
+    })();
+    return this.mustGet(incident.id);
+  }
+
+  async addIncidentUpdate(
+    id: string,
+    update: Omit<IncidentUpdate, 'id'>,
+    changes: IncidentChanges,
+  ): Promise<Incident> {
+    this.db.transaction(() => {
+      const found = this.db.prepare('SELECT id FROM incidents WHERE id = ?').get(id);
+      if (found === undefined) throw new Error(`no incident "${id}"`);
+      const sets: string[] = ['updated_at = ?'];
+      const values: unknown[] = [update.at];
+      if (changes.status !== undefined) sets.push('status = ?') && values.push(changes.status);
+      if (changes.impact !== undefined) sets.push('impact = ?') && values.push(changes.impact);
+      if (changes.title !== undefined) sets.push('title = ?') && values.push(changes.title);
+      if (changes.evidence !== undefined)
+        sets.push('evidence = ?') && values.push(JSON.stringify(changes.evidence));
+      if (changes.resolvedAt !== undefined) sets.push('resolved_at = ?') && values.push(changes.resolvedAt);
+      this.db.prepare(`UPDATE incidents SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+      this.insertUpdate(id, update);
+    })();
+    return this.mustGet(id);
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined;
+    return row === undefined ? undefined : this.toIncident(row);
+  }
+
+  async listIncidents(query: { open?: boolean; since?: number; limit?: number }): Promise<Incident[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.open === true) where.push('resolved_at IS NULL');
+    if (query.since !== undefined) {
+      where.push('(started_at >= ? OR resolved_at IS NULL OR resolved_at >= ?)');
+      values.push(query.since, query.since);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM incidents ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY started_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(...values, query.limit ?? 100) as Row[];
+    return rows.map((row) => this.toIncident(row));
+  }
+
+  recordSamples(samples: readonly ComponentSample[]): void {
+    if (this.closed) return;
+    this.buffer.push(...samples);
+    if (this.buffer.length >= 1_000) this.writeSamples();
+  }
+
+  async dailyUptime(component: string, days: number, now: number): Promise<DailyUptime[]> {
+    this.writeSamples();
+    const today = Math.floor(now / DAY_MS);
+    const first = today - days + 1;
+    const rows = this.db
+      .prepare(
+        `SELECT minute / ${DAY_MS} AS day, status, COUNT(*) AS minutes FROM component_samples
+         WHERE component = ? AND minute >= ? AND minute < ? GROUP BY day, status`,
+      )
+      .all(component, first * DAY_MS, (today + 1) * DAY_MS) as Row[];
+    const byDay = new Map<number, DailyUptime['minutes']>();
+    for (const row of rows) {
+      const day = num(row.day);
+      const minutes = byDay.get(day) ?? {};
+      minutes[row.status as ComponentStatus] = num(row.minutes);
+      byDay.set(day, minutes);
+    }
+    const result: DailyUptime[] = [];
+    for (let day = first; day <= today; day += 1) {
+      result.push({ day: dayOf(day * DAY_MS), minutes: byDay.get(day) ?? {} });
+    }
+    return result;
+  }
+
+  async recordAlert(alert: Omit<Alert, 'id' | 'resolvedAt'>): Promise<Alert> {
+    const id = newId('alert');
+    this.db
+      .prepare('INSERT INTO alerts (id, at, kind, provider, deployment, message) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(id, alert.at, alert.kind, alert.provider, alert.deployment, alert.message);
+    return { ...alert, id };
+  }
+
+  async resolveAlert(id: string, at: number): Promise<void> {
+    this.db.prepare('UPDATE alerts SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL').run(at, id);
+  }
+
+  async listAlerts(query: { open?: boolean; limit?: number }): Promise<Alert[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM alerts ${query.open === true ? 'WHERE resolved_at IS NULL' : ''}
+         ORDER BY at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(query.limit ?? 100) as Row[];
+    return rows.map(toAlert);
+  }
+
+  async createMaintenance(window: Omit<Maintenance, 'id'>): Promise<Maintenance> {
+    const id = newId('maint');
+    this.db
+      .prepare(
+        'INSERT INTO maintenance (id, title, components, starts_at, ends_at, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        id,
+        window.title,
+        JSON.stringify(window.components),
+        window.startsAt,
+        window.endsAt,
+        window.body ?? null,
+        window.createdAt,
+      );
+    return { ...window, id };
+  }
+
+  async listMaintenance(query: { activeAt?: number; from?: number }): Promise<Maintenance[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (query.activeAt !== undefined) {
+      where.push('starts_at <= ? AND ends_at > ?');
+      values.push(query.activeAt, query.activeAt);
+    }
+    if (query.from !== undefined) {
+      where.push('ends_at > ?');
+      values.push(query.from);
+    }
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM maintenance ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY starts_at`,
+      )
+      .all(...values) as Row[];
+    return rows.map(toMaintenance);
+  }
+
+  async enqueueDelivery(input: {
+    url: string;
+    event: Record<string, unknown>;
+    now: number;
+  }): Promise<WebhookDelivery> {
+    const id = newId('dlv');
+    this.db
+      .prepare(
+        `INSERT INTO webhook_deliveries (id, url, event, created_at, attempts, status, next_attempt_at)
+         VALUES (?, ?, ?, ?, 0, 'pending', ?)`,
+      )
+      .run(id, input.url, JSON.stringify(input.event), input.now, input.now);
+    return {
+      id,
+      url: input.url,
+      event: input.event,
+      createdAt: input.now,
+      attempts: 0,
+      status: 'pending',
+      nextAttemptAt: input.now,
+    };
+  }
+
+  async dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+         ORDER BY created_at, rowid LIMIT ?`,
+      )
+      .all(now, limit) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  async markDelivered(id: string, at: number): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ?, next_attempt_at = NULL WHERE id = ?`,
+      )
+      .run(at, id);
+  }
+
+  async markAttemptFailed(id: string, error: string, next: number | null): Promise<void> {
+    this.db
+      .prepare(
+        `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
+           status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END
+         WHERE id = ?`,
+      )
+      .run(error, next, next, id);
+  }
+
+  async listDeliveries(query: {
+    status?: WebhookDelivery['status'];
+    limit?: number;
+  }): Promise<WebhookDelivery[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM webhook_deliveries ${query.status === undefined ? '' : 'WHERE status = ?'}
+         ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+      )
+      .all(...(query.status === undefined ? [] : [query.status]), query.limit ?? 100) as Row[];
+    return rows.map(toDelivery);
+  }
+
+  async flush(): Promise<void> {
+    this.writeSamples();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    clearInterval(this.timer);
+    this.writeSamples();
+    this.closed = true;
+    this.db.close();
+  }
+
+  /** Writes buffered samples in one transaction; a worse status replaces a better one in a minute. */
+  private writeSamples(): void {
+    if (this.buffer.length === 0 || this.closed) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    const upsert = this.db.prepare(
+      `INSERT INTO component_samples (component, minute, status, severity) VALUES (?, ?, ?, ?)
+       ON CONFLICT (component, minute) DO UPDATE SET status = excluded.status, severity = excluded.severity
+       WHERE excluded.severity >= component_samples.severity`,
+    );
+    this.db.transaction(() => {
+      for (const sample of batch)
+        upsert.run(sample.component, sample.minute, sample.status, SEVERITY[sample.status]);
+    })();
+  }
+
+  private insertUpdate(incidentId: string, update: Omit<IncidentUpdate, 'id'>): void {
+    const row = this.db
+      .prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM incident_updates WHERE incident_id = ?')
+      .get(incidentId) as Row;
+    this.db
+      .prepare(
+        'INSERT INTO incident_updates (id, incident_id, at, status, body, seq) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(newId('upd'), incidentId, update.at, update.status, update.body, num(row.next));
+  }
+
+  private mustGet(id: string): Incident {
+    const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as Row | undefined;
+    if (row === undefined) throw new Error(`no incident "${id}"`);
+    return this.toIncident(row);
+  }
+
+  private toIncident(row: Row): Incident {
+    const updates = (
+      this.db
+        .prepare('SELECT * FROM incident_updates WHERE incident_id = ? ORDER BY seq')
+        .all(row.id) as Row[]
+    ).map(
+      (update): IncidentUpdate => ({
+        id: String(update.id),
+        at: num(update.at),
+        status: update.status as IncidentUpdate['status'],
+        body: String(update.body),
+      }),
+    );
+    const incident: Incident = {
+      id: String(row.id),
+      kind: row.kind as Incident['kind'],
+      status: row.status as Incident['status'],
+      impact: row.impact as Incident['impact'],
+      title: String(row.title),
+      components: JSON.parse(String(row.components)) as string[],
+      deployments: JSON.parse(String(row.deployments)) as string[],
+      startedAt: num(row.started_at),
+      updatedAt: num(row.updated_at),
+      evidence: JSON.parse(String(row.evidence)) as Record<string, unknown>,
+      manual: num(row.manual) === 1,
+      updates,
+    };
+    const resolvedAt = optionalNumber(row.resolved_at);
+    if (resolvedAt !== undefined) incident.resolvedAt = resolvedAt;
+    return incident;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * What the durable store holds: incidents and their timelines, per-minute component status samples
+ * (for uptime), operator alerts, maintenance windows and the webhook outbox. Times are epoch ms.
+ */
+
+/** A component's status, in Atlassian Statuspage's vocabulary. */
+export type ComponentStatus =
+  | 'operational'
+  | 'degraded_performance'
+  | 'partial_outage'
+  | 'major_outage'
+  | 'under_maintenance';
+
+/** What an incident is about (DESIGN.md §7); `quality` comes with the canary evaluations. */
+export type IncidentKind = 'outage' | 'overloaded' | 'latency' | 'quality';
+
+/** Where an incident is in its timeline. */
+export type IncidentStatus = 'investigating' | 'identified' | 'monitoring' | 'resolved';
+
+/** How much of the component's service it affects (Statuspage's `impact`). */
+export type IncidentImpact = 'none' | 'minor' | 'major' | 'critical';
+
+/** One entry of an incident's timeline. */
+export interface IncidentUpdate {
+  id: string;
+  at: number;
+  status: IncidentStatus;
+  /** Plain-language text, written from the evidence (or by an operator). */
+  body: string;
+}
+
+/** An incident with its timeline, oldest update first. */
+export interface Incident {
+  id: string;
+  kind: IncidentKind;
+  status: IncidentStatus;
+  impact: IncidentImpact;
+  title: string;
+  /** Models (public components) it affects. */
+  components: string[];
+  /** Deployments it is about. */
+  deployments: string[];
+  startedAt: number;
+  updatedAt: number;
+  resolvedAt?: number;
+  /** Measured numbers (see `incidents/incident-evidence.ts`). */
+  evidence: Record<string, unknown>;
+  /** Opened by an operator rather than the detector. */
+  manual: boolean;
+  updates: IncidentUpdate[];
+}
+
+/** The fields an update may change. */
+export type IncidentChanges = Partial<
+  Pick<Incident, 'status' | 'impact' | 'evidence' | 'resolvedAt' | 'title'>
+>;
+
+/** A component's status during one minute. */
+export interface ComponentSample {
+  component: string;
+  /** Start of the minute. */
+  minute: number;
+  status: ComponentStatus;
+}
+
+/** Minutes spent in each status during one UTC day. */
+export interface DailyUptime {
+  /** `YYYY-MM-DD`. */
+  day: string;
+  minutes: Partial<Record<ComponentStatus, number>>;
+}
+
+/** Kinds of operator alerts: our side's faults, never public incidents. */
+export type AlertKind = 'auth' | 'quota' | 'not_found' | 'rate_limited';
+
+/** An operator alert. Never carries a credential. */
+export interface Alert {
+  id: string;
+  at: number;
+  kind: AlertKind;
+  provider: string;
+  deployment: string;
+  message: string;
+  resolvedAt?: number;
+}
+
+/** A maintenance window: its components show `under_maintenance` and it is not downtime. */
+export interface Maintenance {
+  id: string;
+  title: string;
+  /** Models or deployment ids. */
+  components: string[];
+  startsAt: number;
+  endsAt: number;
+  body?: string;
+  createdAt: number;
+}
+
+/** One webhook delivery in the outbox. */
+export interface WebhookDelivery {
+  id: string;
+  url: string;
+  /** The JSON payload. */
+  event: Record<string, unknown>;
+  createdAt: number;
+  /** Failed attempts so far. */
+  attempts: number;
+  status: 'pending' | 'delivered' | 'failed';
+  /** When to try next (pending only). */
+  nextAttemptAt: number | null;
+  deliveredAt?: number;
+  lastError?: string;
+}
+
+/**
+ * The durable store. Methods are async so a networked implementation (PostgreSQL) fits the same
+ * contract; `recordSamples` is fire-and-forget and batched, and `flush` writes what is buffered.
+ */
+export interface Store {
+  createIncident(incident: Omit<Incident, 'updates'>, first: Omit<IncidentUpdate, 'id'>): Promise<Incident>;
+  /** Appends an update and applies changes; throws when the incident does not exist. */
+  addIncidentUpdate(
+    id: string,
+    update: Omit<IncidentUpdate, 'id'>,
+    changes: IncidentChanges,
+  ): Promise<Incident>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  /** Newest first. `open`: unresolved only; `since`: started or still open after this time. */
+  listIncidents(query: { open?: boolean; since?: number; limit?: number }): Promise<Incident[]>;
+
+  /** Buffers samples; within one minute the worst status of a component wins. */
+  recordSamples(samples: readonly ComponentSample[]): void;
+  /** The last `days` UTC days up to `now`'s, oldest first, days without samples included (empty). */
+  dailyUptime(component: string, days: number, now: number): Promise<DailyUptime[]>;
+
+  recordAlert(alert: Omit<Alert, 'id' | 'resolvedAt'>): Promise<Alert>;
+  resolveAlert(id: string, at: number): Promise<void>;
+  /** Newest first. */
+  listAlerts(query: { open?: boolean; limit?: number }): Promise<Alert[]>;
+
+  createMaintenance(window: Omit<Maintenance, 'id'>): Promise<Maintenance>;
+  /** `activeAt`: windows in force at that time; `from`: windows not over by then (active or upcoming). */
+  listMaintenance(query: { activeAt?: number; from?: number }): Promise<Maintenance[]>;
+
+  enqueueDelivery(input: {
+    url: string;
+    event: Record<string, unknown>;
+    now: number;
+  }): Promise<WebhookDelivery>;
+  /** Pending deliveries due by `now`, oldest first. */
+  dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
+  markDelivered(id: string, at: number): Promise<void>;
+  /** Counts a failed attempt; `next` null gives the delivery up as failed. */
+  markAttemptFailed(id: string, error: string, next: number | null): Promise<void>;
+  /** Newest first. */
+  listDeliveries(query: { status?: WebhookDelivery['status']; limit?: number }): Promise<WebhookDelivery[]>;
+
+  /** Writes buffered samples now. */
+  flush(): Promise<void>;
+  /** Flushes and closes. */
+  close(): Promise<void>;
+}
