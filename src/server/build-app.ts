@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DetourError } from '../core/index.js';
 import { codecFor } from '../protocols/index.js';
 import { handleError } from './error-handler.js';
@@ -57,7 +57,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit,
-    disableRequestLogging: true,
+    // Detour logs each request once itself, with its outcome; Fastify's own per-request lines are noise.
+    logController: new LogController({ disableRequestLogging: true }),
     // Clients that open connections and send nothing must not hold sockets forever: Node closes a
     // connection whose request (headers and body, not our response) takes longer than this.
     requestTimeout: 60_000,
