@@ -125,6 +125,8 @@ async function start(argv: string[]): Promise<number | undefined> {
       `Detour is listening on ${gateway.url}`,
       `  serving: ${origin}`,
       `  models:  ${Object.keys(config.models).join(', ')}`,
+      `  status:  ${gateway.url}/status (page), ${gateway.url}/api/v2/summary.json (feed)`,
+      `  store:   ${config.store.type === 'sqlite' ? config.store.path : 'postgres'}`,
       '',
       'Try it:',
       `  curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json' \\`,

@@ -118,6 +118,20 @@ export class IncidentDetector {
     return this.components;
   }
 
+  /**
+   * Forgets an incident an operator resolved by hand: the detector stops updating it, and opens a
+   * new one if the trouble goes on.
+   */
+  release(incidentId: string): void {
+    for (const track of this.models.values()) {
+      if (track.incidentId !== incidentId) continue;
+      delete track.incidentId;
+      delete track.quietSince;
+      track.phase = 'none';
+      track.usersSawErrors = false;
+    }
+  }
+
   /** Evaluates health once (evaluations never overlap). */
   evaluate(): Promise<void> {
     const previous = this.running ?? Promise.resolve();

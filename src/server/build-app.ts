@@ -5,10 +5,13 @@ import { handleError } from './error-handler.js';
 import type { Gateway } from './gateway.js';
 import type { GatewayMetrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
 import { registerChatRoute } from './routes/chat.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerModelsRoute } from './routes/models.js';
 import { registerProbeRoutes } from './routes/probes.js';
+import { registerStatusRoutes } from './routes/status.js';
+import type { StatusService } from './status-service.js';
 import { surfaceOf } from './surface.js';
 
 /** Options for {@link buildApp}. */
@@ -21,6 +24,8 @@ export interface AppOptions {
   gateway: () => Gateway;
   /** Prometheus metrics served at `GET /metrics`. */
   metrics?: GatewayMetrics;
+  /** Incidents and status page; without it there is no `/status` and no incident admin. */
+  status?: () => StatusService;
 }
 
 /**
@@ -86,6 +91,11 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerModelsRoute(app, options.gateway);
   registerProbeRoutes(app, options.gateway);
   registerAdminRoutes(app, options.gateway);
+  const status = options.status;
+  if (status !== undefined) {
+    registerStatusRoutes(app, status, () => options.gateway().clock.now());
+    registerAdminIncidentRoutes(app, options.gateway, status);
+  }
   const metrics = options.metrics;
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => {

@@ -3,11 +3,13 @@ import type { DetourConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
+import type { Store } from '../store/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway } from './build-gateway.js';
 import { buildRoutingState } from './build-routing-state.js';
 import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
+import { createStatusService, type StatusService } from './status-service.js';
 
 /** A listening Detour server. */
 export interface RunningGateway {
@@ -21,6 +23,8 @@ export interface RunningGateway {
   state: RoutingState;
   /** Active probes of ejected deployments. */
   prober: Prober;
+  /** Store, incident detector and webhook outbox. */
+  status: StatusService;
   /** Replaces the config without dropping requests in flight; they finish on the old one. */
   reload(config: DetourConfig): void;
   /** Stops listening, finishes requests in flight, closes upstream pools. */
@@ -39,6 +43,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Uniform random in [0, 1) for jitter, ramps and throttling (tests inject a seeded one). */
   random?: () => number;
+  /** A store instead of the config's (tests pass an in-memory one); closed with the gateway. */
+  store?: Store;
 }
 
 /** Starts Detour on a config. */
@@ -58,12 +64,25 @@ export async function startGateway(
   });
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
   let gateway: Gateway = assemble(config, transport);
+  let current = config;
+  const status = createStatusService({
+    config: () => current,
+    table: () => gateway.table,
+    state,
+    clock,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    onEvent: (event) => app.log.info({ statusEvent: event.type }, 'status event'),
+  });
   const app = buildApp({
     bodyLimit: config.server.bodyLimit,
     logger: options.logger,
     gateway: () => gateway,
     metrics,
+    status: () => status,
   });
+  // The page has every component from the first request on; later evaluations run on the timer.
+  await status.detector.evaluate();
+  status.start();
   const prober = new Prober({
     state,
     target: () => gateway,
@@ -82,7 +101,9 @@ export async function startGateway(
     app,
     state,
     prober,
+    status,
     reload(next) {
+      current = next;
       const previous = transport;
       transport = new UpstreamTransport({ connectTimeoutMs: next.timeouts.connect });
       gateway = assemble(next, transport);
@@ -93,6 +114,7 @@ export async function startGateway(
       await prober.stop();
       await app.close();
       await transport.close();
+      await status.close();
     },
   };
 }

@@ -2,6 +2,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { type Clock, systemClock } from '../../src/core/index.js';
 import { type RunningGateway, type StartOptions, startGateway } from '../../src/server/index.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
+import { SqliteStore } from '../../src/store/index.js';
 
 /** A simulator and a Detour in front of it, both on free loopback ports. */
 export interface Stack {
@@ -50,7 +51,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, seed: 7, ...options.sim });
   try {
     const config = parseConfig((options.config ?? twoHostConfig)(sim.url), 'test.yaml', {});
-    const detour = await startGateway(config, { ...options.detour, port: 0, host: '127.0.0.1' });
+    const detour = await startGateway(config, {
+      store: new SqliteStore({ path: ':memory:' }),
+      ...options.detour,
+      port: 0,
+      host: '127.0.0.1',
+    });
     return {
       sim,
       detour,

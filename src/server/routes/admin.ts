@@ -34,6 +34,18 @@ const selectorSchema = z
     { message: 'give exactly one of `deployment`, `model` or `provider`' },
   );
 
+/** Validates an admin request body; a 400 names the first bad field. */
+export function parseAdminBody<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = issue?.path.join('.') || undefined;
+  throw invalidRequest(
+    `${what}: ${param === undefined ? '' : `${param}: `}${issue?.message ?? 'invalid'}`,
+    param,
+  );
+}
+
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
@@ -41,7 +53,7 @@ function sameSecret(given: string, expected: string): boolean {
 }
 
 /** Admin routes need `Authorization: Bearer <server.adminKey>`; with no key configured they do not exist. */
-function authorize(gateway: Gateway, request: FastifyRequest): void {
+export function authorize(gateway: Gateway, request: FastifyRequest): void {
   if (gateway.adminKey === undefined) {
     throw new DetourError(
       'invalid_request',
@@ -132,15 +144,8 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: () => Gateway
         { status: 404 },
       );
     }
-    const parsed = selectorSchema.safeParse(request.body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw invalidRequest(
-        `admin selector: ${issue?.message ?? 'invalid'}`,
-        issue?.path.join('.') || undefined,
-      );
-    }
-    const { deployment, model, provider } = parsed.data;
+    const selector = parseAdminBody(selectorSchema, request.body, 'admin selector');
+    const { deployment, model, provider } = selector;
     const configured = deploymentsOf(current);
     const ids = [...configured.entries()]
       .filter(
@@ -151,7 +156,7 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: () => Gateway
       )
       .map(([id]) => id);
     if (ids.length === 0) {
-      const [field, value] = Object.entries(parsed.data)[0] ?? ['selector', ''];
+      const [field, value] = Object.entries(selector)[0] ?? ['selector', ''];
       throw new DetourError(
         'invalid_request',
         'client_error',
