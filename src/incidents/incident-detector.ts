@@ -66,6 +66,8 @@ interface ModelTrack {
   quietSince?: number;
   usersSawErrors: boolean;
   kind?: IncidentKind;
+  /** Deployments that were in trouble during the open incident: what it is about, even once quiet. */
+  troubledDuring: Set<string>;
 }
 
 interface DeploymentTrack {
@@ -129,6 +131,7 @@ export class IncidentDetector {
       delete track.quietSince;
       track.phase = 'none';
       track.usersSawErrors = false;
+      track.troubledDuring.clear();
     }
   }
 
@@ -209,6 +212,7 @@ export class IncidentDetector {
         hysteresis: new StatusHysteresis({ enterMs: this.options.enterMs, leaveMs: this.options.leaveMs }),
         phase: 'none',
         usersSawErrors: false,
+        troubledDuring: new Set(),
       };
       this.models.set(name, track);
     }
@@ -311,13 +315,12 @@ export class IncidentDetector {
       }
     }
     if (!inTrouble && track.phase === 'none') return;
+    for (const id of troubled) track.troubledDuring.add(id);
+    const notClosed = deploymentIds.filter((id) => health.get(id)?.status.state !== 'closed');
     const evidence = measureEvidence({
       model,
       deploymentIds,
-      troubled:
-        troubled.length > 0
-          ? troubled
-          : deploymentIds.filter((id) => health.get(id)?.status.state !== 'closed'),
+      troubled: troubled.length > 0 ? troubled : notClosed.length > 0 ? notClosed : [...track.troubledDuring],
       health,
       requests: requests?.read(300_000),
       published,
@@ -406,6 +409,7 @@ export class IncidentDetector {
     );
     track.phase = 'none';
     track.usersSawErrors = false;
+    track.troubledDuring.clear();
     delete track.incidentId;
     delete track.quietSince;
     this.notify({ type: 'incident.resolved', at: now, incident });

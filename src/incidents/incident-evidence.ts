@@ -141,7 +141,7 @@ export function describeIncident(model: string, evidence: IncidentEvidence) {
     investigating: `${measured} ${users}`,
     identified: `Cause: ${cause}. Detour routes ${model} around it. ${evidence.canaries.note}. ${users}`,
     monitoring: `${names} is answering normally again and takes traffic back gradually. Watching before resolving.`,
-    resolved: (quietMs: number) => `No further trouble for ${Math.round(quietMs / 60_000)} minutes. ${users}`,
+    resolved: (quietMs: number) => `No further trouble for ${duration(quietMs)}. ${users}`,
   };
 }
 
@@ -172,6 +172,11 @@ function round(value: number): number {
 
 function percent(part: number, whole: number): string {
   return whole === 0 ? '0%' : `${Math.round((part / whole) * 100)}%`;
+}
+
+function duration(milliseconds: number): string {
+  const seconds = Math.round(milliseconds / 1000);
+  return seconds < 120 ? `${seconds} seconds` : `${Math.round(seconds / 60)} minutes`;
 }
 
 function ms(value: number | null | undefined): string {
