@@ -275,13 +275,13 @@ describe('our side: rate limits and credentials', () => {
 describe('slow, not broken', () => {
   it('time to first token ×4 opens a latency incident', async () => {
     await start();
-    stack!.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 20 } });
+    stack!.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 40 } });
     for (let period = 0; period < 5; period += 1) {
       clock.advance(1_000);
       for (let index = 0; index < 4; index += 1) expect(await ask('m', true)).toBe(200);
     }
     stack!.sim.clearFaults();
-    stack!.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 80 } });
+    stack!.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 160 } });
     clock.advance(11_000);
     for (let period = 0; period < 4; period += 1) {
       clock.advance(1_000);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OffsetClock, seededRandom } from './support/offset-clock.js';
 import { resetHealth, type Stack, startStack } from './support/start-stack.js';
 
-// SCENARIOS.md, numbers 1–14 and 16–18, driven through the simulator. "A" is the first deployment
+// SCENARIOS.md, numbers 1–14 and 16–18 (15, quality canaries, belongs to a later issue), driven through the simulator. "A" is the first deployment
 // of a model, "B" the second. Times that would take minutes (ejections, cool-downs, windows) are
 // skipped with an offset clock; every assertion is on counts, orderings and states.
 
@@ -29,9 +29,11 @@ timeouts: { connect: 1s, firstToken: 300ms, idle: 300ms, total: 10s }
 retry: { backoffBase: 20ms, backoffMax: 100ms }
 health:
   ejection: { baseTime: 10s, maxTime: 40s, jitter: 0, decayInterval: 10s }
+  demotion: { minRequests: 8 }
   halfOpen: { probeAfter: 1s }
   probes: { enabled: false }
   slowness: { minCalls: 10, window: 10s, period: 1s, minSamplesPerPeriod: 3, warmupPeriods: 3 }
+status: { interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resolveAfter: 10s }
 `;
 }
 
@@ -386,7 +388,7 @@ describe('12–14: load, flapping, slowness', () => {
   });
 
   it('14: time to first token ×4 with no errors marks A slow, not ejected, and tries B first', async () => {
-    stack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 20 } });
+    stack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 40 } });
     for (let period = 0; period < 5; period += 1) {
       clock.advance(1_000);
       for (let index = 0; index < 4; index += 1) await streamText('m', 'echo: quick');
@@ -394,7 +396,7 @@ describe('12–14: load, flapping, slowness', () => {
     expect(calls('b')).toBe(0);
     expect(status('a/up-m').degraded).toBe(false);
     stack.sim.clearFaults();
-    stack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 80 } });
+    stack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 160 } });
     clock.advance(11_000);
     for (let period = 0; period < 4; period += 1) {
       clock.advance(1_000);
@@ -405,5 +407,78 @@ describe('12–14: load, flapping, slowness', () => {
     expect(slow.state).toBe('closed');
     expect(window('a/up-m').failures).toBe(0);
     expect((await ask('m')).deployment).toBe('b/up-m');
+  });
+});
+
+describe('16: the motivating incident', () => {
+  it('40 % 529 and 20 % 500 on two models of A: no client failure, A demoted then ejected, one incident per model, restored after', async () => {
+    for (const model of ['up-m', 'up-m2']) {
+      stack.sim.setFault({ host: 'a', model, fault: overloaded, probability: 0.4 });
+      stack.sim.setFault({ host: 'a', model, fault: { type: 'status', status: 500 }, probability: 0.2 });
+    }
+    const health = stack.detour.state.health;
+    const answers: Array<{ status: number; error?: unknown }> = [];
+    const demoted = new Set<string>();
+    const ejected = new Set<string>();
+    for (let index = 0; index < 80; index += 1) {
+      const model = index % 2 === 0 ? 'm' : 'm2';
+      if (index % 4 < 2) answers.push(await ask(model));
+      else {
+        const streamed = await streamText(model, 'echo: streamed through the storm');
+        answers.push({ status: streamed.error === undefined ? 200 : 0, error: streamed.error });
+      }
+      for (const id of ['a/up-m', 'a/up-m2']) {
+        if (health.status(id).demoted) demoted.add(id);
+        if (health.status(id).state !== 'closed') ejected.add(id);
+      }
+    }
+    // What the client saw: nothing but answers.
+    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    // What the health state became: demoted within a few requests (A then takes traffic only after
+    // B), ejected only where the consecutive-failure or rate rule was crossed first.
+    expect([...new Set([...demoted, ...ejected])].sort()).toEqual(['a/up-m', 'a/up-m2']);
+    expect(calls('a')).toBeLessThan(40);
+    expect(health.status('b/up-m').state).toBe('closed');
+
+    // What was recorded: one incident per affected model, infrastructure not model quality.
+    const detector = stack.detour.status.detector;
+    await detector.evaluate();
+    clock.advance(2_100);
+    await detector.evaluate();
+    const incidents = await stack.detour.status.store.listIncidents({ open: true });
+    expect(incidents.map((incident) => incident.components[0]).sort()).toEqual(['m', 'm2']);
+    for (const incident of incidents) {
+      expect(['overloaded', 'outage']).toContain(incident.kind);
+      const evidence = incident.evidence as {
+        attribution: string;
+        users: { sawErrors: boolean };
+        canaries: { measured: boolean; note: string };
+      };
+      expect(['capacity', 'host_infrastructure']).toContain(evidence.attribution);
+      expect(evidence.users.sawErrors).toBe(false);
+      expect(evidence.canaries).toEqual({ measured: false, note: 'canaries: not yet measured' });
+    }
+
+    // Automatic restore once the fault clears: trials close an open breaker, and a demotion ends
+    // when its window no longer holds the failures.
+    stack.sim.clearFaults();
+    clock.advance(61_000);
+    for (let trial = 0; trial < 3; trial += 1) {
+      clock.advance(1_001);
+      await stack.detour.prober.tick();
+    }
+    for (const id of ['a/up-m', 'a/up-m2']) {
+      expect(health.status(id)).toMatchObject({ state: 'closed', demoted: false });
+    }
+    await detector.evaluate();
+    clock.advance(11_000);
+    await detector.evaluate();
+    const after = await stack.detour.status.store.listIncidents({});
+    expect(
+      after
+        .filter((incident) => incident.status === 'resolved')
+        .map((incident) => incident.components[0])
+        .sort(),
+    ).toEqual(['m', 'm2']);
   });
 });

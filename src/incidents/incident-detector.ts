@@ -233,7 +233,8 @@ export class IncidentDetector {
       };
       this.deployments.set(id, track);
     }
-    const troubled = health.status.state !== 'closed' || health.status.degraded;
+    // Demoted (too many failures, still closed) is trouble too: its traffic already moved elsewhere.
+    const troubled = health.status.state !== 'closed' || health.status.degraded || health.status.demoted;
     if (troubled) track.troubleSince ??= now;
     else delete track.troubleSince;
     await this.trackAlerts(track, id, provider, health, now);

@@ -84,6 +84,13 @@ export class RoutingState {
     return this.requestWindows.get(model);
   }
 
+  /** Forgets what every model's clients got, its budgets and throttles (a clean slate for tests). */
+  resetModels(): void {
+    this.requestWindows.clear();
+    this.budgets.clear();
+    this.throttles.clear();
+  }
+
   /** Every model's retry budget, for metrics. */
   budgetsByModel(): ReadonlyMap<string, RetryBudget> {
     return this.budgets;

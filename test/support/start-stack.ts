@@ -73,9 +73,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-/** Forgets every deployment's health (breakers closed, switches off), so tests start clean. */
+/** Forgets every deployment's health and every model's client outcomes, so tests start clean. */
 export function resetHealth(stack: Stack, clock: Clock = systemClock): void {
   const health = stack.detour.state.health;
   const now = clock.now();
   for (const deployment of health.snapshot()) health.reset(deployment.id, now);
+  stack.detour.state.resetModels();
 }
