@@ -31,7 +31,7 @@ health:
   ejection: { baseTime: 10s, maxTime: 40s, jitter: 0, decayInterval: 10s }
   demotion: { minRequests: 8 }
   halfOpen: { probeAfter: 1s }
-  probes: { enabled: false }
+  probes: { enabled: false, healthCheck: 3s }
   slowness: { minCalls: 10, window: 10s, period: 1s, minSamplesPerPeriod: 3, warmupPeriods: 3 }
 status: { interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resolveAfter: 10s }
 `;
@@ -183,6 +183,32 @@ describe('1–2: 529 storm at A, then recovery', () => {
     const shed = answers.filter((answer) => answer.status !== 200);
     expect(shed.every((answer) => answer.status === 503 && answer.retryAfter !== null)).toBe(true);
     expect(status('a/up-solo').state).toBe('closed');
+  });
+});
+
+describe('2 (early restore): a host that recovers early in its ejection', () => {
+  it('passes a health check and is restored before the ejection would have ended', async () => {
+    stack.sim.setFault({ host: 'a', fault: overloaded });
+    for (let index = 0; index < 5; index += 1) await ask('m');
+    const openUntil = status('a/up-m').openUntil ?? 0;
+    expect(status('a/up-m').state).toBe('open');
+    // Still failing: the check fails and the ejection stands.
+    clock.advance(3_001);
+    await stack.detour.prober.tick();
+    expect(status('a/up-m').state).toBe('open');
+    expect(calls('a')).toBe(6);
+    // Recovered: the next check passes, trials follow, A is back well before its ejection's end.
+    stack.sim.clearFaults();
+    clock.advance(3_001);
+    await stack.detour.prober.tick();
+    expect(status('a/up-m').state).toBe('half_open');
+    for (let trial = 0; trial < 3 && status('a/up-m').state !== 'closed'; trial += 1) {
+      clock.advance(1_001);
+      await stack.detour.prober.tick();
+    }
+    expect(status('a/up-m').state).toBe('closed');
+    expect(clock.now()).toBeLessThan(openUntil);
+    expect(calls('a')).toBe(10);
   });
 });
 

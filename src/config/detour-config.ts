@@ -130,8 +130,11 @@ export interface HealthConfig {
   ramp: { after: number; weight: number }[];
   /** Rate-limit cool-downs, in milliseconds: cap of an advertised wait, and the wait without one. */
   coolDown: { max: number; default: number };
-  /** Active probes of ejected deployments. */
-  probes: { enabled: boolean; interval: number };
+  /**
+   * Active probes: how often the prober looks for work, and how often an ejected deployment gets a
+   * health check whose pass ends its ejection early (0 = never).
+   */
+  probes: { enabled: boolean; interval: number; healthCheck: number };
   /** Slow-not-broken detection (durations in milliseconds). */
   slowness: {
     ratio: number;

@@ -67,7 +67,7 @@ describe('parseConfig', () => {
           { after: 60_000, weight: 1 },
         ],
         coolDown: { max: 60_000, default: 1_000 },
-        probes: { enabled: true, interval: 1_000 },
+        probes: { enabled: true, interval: 1_000, healthCheck: 10_000 },
         slowness: {
           ratio: 2,
           exitRatio: 1.5,

@@ -220,7 +220,11 @@ export const configSchema = z.strictObject({
         .strictObject({ max: duration().default(60_000), default: duration().default(1_000) })
         .prefault({}),
       probes: z
-        .strictObject({ enabled: z.boolean().default(true), interval: duration().default(1_000) })
+        .strictObject({
+          enabled: z.boolean().default(true),
+          interval: duration().default(1_000),
+          healthCheck: duration().default(10_000),
+        })
         .prefault({}),
       slowness: z
         .strictObject({

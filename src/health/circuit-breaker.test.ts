@@ -39,6 +39,26 @@ function setup(options: BreakerOptionsInput = {}) {
 }
 
 describe('CircuitBreaker', () => {
+  it('ends an ejection early when a health check passes, keeping the multiplier', () => {
+    const { breaker, clock, eject, now } = setup();
+    eject();
+    clock.advance(10_000);
+    breaker.endEjectionEarly(now());
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', ejectionCount: 1 });
+    // A failed trial now ejects for the next, longer time.
+    breaker.onOutcome(
+      { deploymentId: 'd', at: now(), result: 'server_error', latencyMs: 5 },
+      new OutcomeWindow({ clock }),
+    );
+    expect(breaker.status(now())).toMatchObject({ state: 'open', ejectionCount: 2 });
+  });
+
+  it('ignores an early end when it is not open', () => {
+    const { breaker, now } = setup();
+    breaker.endEjectionEarly(now());
+    expect(breaker.status(now()).state).toBe('closed');
+  });
+
   it('starts closed, admitting at full weight', () => {
     const { breaker, now } = setup();
     expect(breaker.status(now())).toEqual({

@@ -22,6 +22,8 @@ export interface OpenState {
   state: 'open';
   openedAt: number;
   openUntil: number;
+  /** When an active health check last went out during this ejection. */
+  checkedAt?: number;
 }
 
 /** Half-open: the ejection time passed; a few trial requests decide. */
@@ -187,6 +189,33 @@ export class CircuitBreaker {
     machine.trialsInFlight += 1;
     machine.lastTrialAt = now;
     return true;
+  }
+
+  /** Notes that an active health check was sent during the current ejection. */
+  markChecked(now: number): void {
+    this.settle(now);
+    if (this.machine.state === 'open') this.machine = { ...this.machine, checkedAt: now };
+  }
+
+  /**
+   * Ends the current ejection early because an active health check passed: the breaker goes
+   * half-open now and the usual trials decide (Envoy: `successful_active_health_check_uneject_host`).
+   * Without it a host that recovers a few seconds into a long ejection waits out the whole ejection,
+   * however healthy it is. The ejection multiplier is kept, so a host that fails its trials again
+   * is ejected for longer.
+   */
+  endEjectionEarly(now: number): void {
+    this.settle(now);
+    const machine = this.machine;
+    if (machine.state !== 'open') return;
+    this.machine = {
+      state: 'half_open',
+      openedAt: machine.openedAt,
+      since: now,
+      trialsInFlight: 0,
+      trialSuccesses: 0,
+      lastTrialAt: null,
+    };
   }
 
   /**

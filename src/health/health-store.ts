@@ -62,6 +62,12 @@ export interface HealthStore {
    * have had no trial traffic for `probeAfterMs`: the prober should send each a real tiny request and record its outcome.
    */
   dueForProbe(now: number): string[];
+  /**
+   * Open (ejected) deployments, not drained, disabled or cooling, whose last health check (or
+   * ejection start) is at least the check interval ago: the prober sends each a real tiny request,
+   * and a pass ends the ejection early. Empty when checks are off.
+   */
+  dueForHealthCheck(now: number): string[];
   /** The shareable state as JSON. */
   exportState(): HealthStoreState;
   /** Replaces breakers and slowness state from JSON (windows are left as they are). */

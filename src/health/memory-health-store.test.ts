@@ -17,6 +17,33 @@ function setup() {
 }
 
 describe('MemoryHealthStore', () => {
+  it('makes an ejected deployment due for a health check every interval, and never a drained one', () => {
+    const clock = new ManualClock(START);
+    const store = new MemoryHealthStore({
+      clock,
+      breaker: { random: () => 0 },
+      healthCheckIntervalMs: 3_000,
+    });
+    for (const id of ['a', 'b']) {
+      for (let index = 0; index < 5; index++) {
+        store.record({ deploymentId: id, at: clock.now(), result: 'server_error', latencyMs: 5 });
+      }
+    }
+    store.breaker('b').drain();
+    expect(store.dueForHealthCheck(clock.now())).toEqual([]);
+    clock.advance(3_000);
+    expect(store.dueForHealthCheck(clock.now())).toEqual(['a']);
+    store.breaker('a').markChecked(clock.now());
+    expect(store.dueForHealthCheck(clock.now())).toEqual([]);
+    clock.advance(3_000);
+    expect(store.dueForHealthCheck(clock.now())).toEqual(['a']);
+    const off = new MemoryHealthStore({ clock, healthCheckIntervalMs: 0 });
+    for (let index = 0; index < 5; index++)
+      off.record({ deploymentId: 'a', at: clock.now(), result: 'server_error', latencyMs: 5 });
+    clock.advance(60_000);
+    expect(off.dueForHealthCheck(clock.now())).toEqual([]);
+  });
+
   it('learns the slowness baseline from the period that just ended, when traffic arrives in bursts', () => {
     // Regression: each period's first outcome used to read the period it opened (one sample), so a
     // baseline never formed when every period's traffic came in one burst.

@@ -25,6 +25,8 @@ export interface MemoryHealthStoreOptions {
   slowness?: Partial<SlownessOptions>;
   /** Half-open with no trial traffic for this long → due for an active probe; default 5 s. */
   probeAfterMs?: number;
+  /** An ejected deployment gets a health check this often (0 = never); default 10 s. */
+  healthCheckIntervalMs?: number;
 }
 
 interface Entry {
@@ -42,6 +44,7 @@ export class MemoryHealthStore implements HealthStore {
   private readonly windowBuckets: number;
   private readonly slownessOptions: SlownessOptions;
   private readonly probeAfterMs: number;
+  private readonly healthCheckIntervalMs: number;
   private readonly entries = new Map<string, Entry>();
 
   constructor(options: MemoryHealthStoreOptions) {
@@ -50,6 +53,7 @@ export class MemoryHealthStore implements HealthStore {
     this.windowBuckets = options.windowBuckets ?? 300;
     this.slownessOptions = { ...DEFAULT_SLOWNESS_OPTIONS, ...options.slowness };
     this.probeAfterMs = options.probeAfterMs ?? 5000;
+    this.healthCheckIntervalMs = options.healthCheckIntervalMs ?? 10_000;
   }
 
   record(outcome: Outcome): void {
@@ -125,6 +129,19 @@ export class MemoryHealthStore implements HealthStore {
       if (status.state !== 'half_open' || (status.trialsAvailable ?? 0) === 0) continue;
       const at = this.nextProbeAt(entry.breaker, now);
       if (at !== undefined && now >= at) due.push(id);
+    }
+    return due;
+  }
+
+  dueForHealthCheck(now: number): string[] {
+    if (this.healthCheckIntervalMs <= 0) return [];
+    const due: string[] = [];
+    for (const [id, entry] of this.entries) {
+      const machine = entry.breaker.state(now);
+      if (machine.state !== 'open') continue;
+      const status = entry.breaker.status(now);
+      if (status.drained || status.disabled !== undefined || status.coolingUntil !== undefined) continue;
+      if (now >= (machine.checkedAt ?? machine.openedAt) + this.healthCheckIntervalMs) due.push(id);
     }
     return due;
   }

@@ -32,7 +32,9 @@ const PROBE_MAX_TOKENS = 8;
 /**
  * Active probes: a half-open deployment that real traffic does not reach (its healthy peers take
  * it all) gets a real, tiny, streaming request as its trial, so it can be restored without
- * waiting for every other deployment to fail first.
+ * waiting for every other deployment to fail first; and an ejected deployment gets the same request
+ * as a health check every `health.probes.healthCheck`, so a host that recovers early in a long
+ * ejection is tried again within seconds rather than at the ejection's end.
  */
 export class Prober {
   private readonly options: ProberOptions;
@@ -68,11 +70,19 @@ export class Prober {
     const { state, clock } = this.options;
     const now = clock.now();
     const started: Promise<void>[] = [];
+    for (const id of state.health.dueForHealthCheck(now)) {
+      const deployment = this.find(id);
+      if (deployment === undefined) continue;
+      state.health.breaker(id).markChecked(now);
+      const check = this.probe(deployment, 'health_check').finally(() => this.inFlight.delete(check));
+      this.inFlight.add(check);
+      started.push(check);
+    }
     for (const id of state.health.dueForProbe(now)) {
       const deployment = this.find(id);
       if (deployment === undefined) continue;
       while (state.health.breaker(id).tryAcquireTrial(now)) {
-        const probe = this.probe(deployment).finally(() => this.inFlight.delete(probe));
+        const probe = this.probe(deployment, 'trial').finally(() => this.inFlight.delete(probe));
         this.inFlight.add(probe);
         started.push(probe);
       }
@@ -88,7 +98,11 @@ export class Prober {
     return undefined;
   }
 
-  private async probe(deployment: Deployment): Promise<void> {
+  /**
+   * One probe. A `trial` fills a half-open trial slot; a `health_check` goes to an ejected
+   * deployment and, when it passes, ends the ejection early.
+   */
+  private async probe(deployment: Deployment, kind: 'trial' | 'health_check'): Promise<void> {
     const { state, clock } = this.options;
     const protocol = deployment.provider.protocol;
     const request: ChatRequest = {
@@ -134,7 +148,9 @@ export class Prober {
     }
     record.latencyMs = clock.now() - startedAt;
     if (!record.abandoned) state.health.record(outcomeOf(record, clock.now()));
-    state.health.breaker(deployment.deploymentId).releaseTrial();
+    const breaker = state.health.breaker(deployment.deploymentId);
+    if (kind === 'trial') breaker.releaseTrial();
+    else if (record.outcome === 'success') breaker.endEjectionEarly(clock.now());
     this.options.onProbe?.(deployment, record);
   }
 }

@@ -21,6 +21,7 @@ export function buildRoutingState(
       random,
     },
     probeAfterMs: health.halfOpen.probeAfter,
+    healthCheckIntervalMs: health.probes.healthCheck,
     slowness: {
       ratio: health.slowness.ratio,
       exitRatio: health.slowness.exitRatio,
