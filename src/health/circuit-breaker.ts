@@ -69,6 +69,10 @@ export class CircuitBreaker {
   private machine: BreakerState = closedFresh();
   private ejectionCount = 0;
   private demoted = false;
+  /** The second of the last demotion check, and whether a failure came since (see {@link refresh}). */
+  private refreshedSecond = -1;
+  private failedSinceRefresh = false;
+  private windowWasClean = false;
   private degraded = false;
   private coolingUntil: number | null = null;
   private disabled: DisableReason | null = null;
@@ -251,6 +255,7 @@ export class CircuitBreaker {
       case 'closed': {
         if (succeeded) machine.consecutiveFailures = 0;
         if (failed) {
+          this.failedSinceRefresh = true;
           this.ejectionCount = this.currentEjectionCount(now);
           machine.healthySince = now;
           machine.consecutiveFailures += 1;
@@ -296,9 +301,16 @@ export class CircuitBreaker {
       this.demoted = false;
       return;
     }
-    this.demoted = this.options.strategy.isDemoted(
-      window.read(this.clip(now, this.options.strategy.demotionWindowMs)),
-    );
+    // Reading a minute of buckets costs more than the rest of routing, and status is asked several
+    // times per request. A window without failures cannot demote, whatever successes come, so in
+    // that (healthy, hot) case the check runs at most once per second and at once after a failure.
+    const second = Math.floor(now / 1000);
+    if (second === this.refreshedSecond && !this.failedSinceRefresh && this.windowWasClean) return;
+    const stats = window.read(this.clip(now, this.options.strategy.demotionWindowMs));
+    this.refreshedSecond = second;
+    this.failedSinceRefresh = false;
+    this.windowWasClean = stats.failures === 0;
+    this.demoted = this.options.strategy.isDemoted(stats);
   }
 
   /** Sets the slow-not-broken flag (from {@link detectSlowness}). */
@@ -358,6 +370,8 @@ export class CircuitBreaker {
     };
     this.ejectionCount = 0;
     this.demoted = false;
+    this.refreshedSecond = -1;
+    this.windowWasClean = false;
     this.degraded = false;
     this.coolingUntil = null;
     this.disabled = null;
