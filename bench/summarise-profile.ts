@@ -19,7 +19,8 @@ function groupOf(node: ProfileNode): string {
   if (url === '') {
     if (functionName === '(idle)') return '(idle)';
     if (functionName === '(garbage collector)') return 'garbage collector';
-    if (functionName === 'writev' || functionName === 'writeUtf8String' || functionName === 'writeBuffer') return 'socket writes (syscalls)';
+    if (functionName === 'writev' || functionName === 'writeUtf8String' || functionName === 'writeBuffer')
+      return 'socket writes (syscalls)';
     return `native: ${functionName}`;
   }
   const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url);
@@ -39,4 +40,5 @@ for (const id of profile.samples) {
 }
 const rows = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 14);
 process.stdout.write('| where | share of busy CPU |\n| --- | --- |\n');
-for (const [group, count] of rows) process.stdout.write(`| ${group} | ${((100 * count) / busy).toFixed(1)} % |\n`);
+for (const [group, count] of rows)
+  process.stdout.write(`| ${group} | ${((100 * count) / busy).toFixed(1)} % |\n`);
