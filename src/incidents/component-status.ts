@@ -1,23 +1,14 @@
 import type { DeploymentHealth, WindowStats } from '../health/index.js';
-import type { ComponentStatus } from '../store/index.js';
-
-/** Statuses from best to worst (maintenance is outside the scale: it is declared, not measured). */
-const SEVERITY: Readonly<Record<ComponentStatus, number>> = {
-  operational: 0,
-  under_maintenance: 0,
-  degraded_performance: 1,
-  partial_outage: 2,
-  major_outage: 3,
-};
+import { type ComponentStatus, STATUS_SEVERITY } from '../store/index.js';
 
 /** How bad a status is: 0 operational … 3 major outage. */
 export function severityOf(status: ComponentStatus): number {
-  return SEVERITY[status];
+  return STATUS_SEVERITY[status];
 }
 
 /** The worse of two statuses. */
 export function worseOf(a: ComponentStatus, b: ComponentStatus): ComponentStatus {
-  return SEVERITY[b] > SEVERITY[a] ? b : a;
+  return STATUS_SEVERITY[b] > STATUS_SEVERITY[a] ? b : a;
 }
 
 /** Thresholds of {@link statusFromRate} (DESIGN.md §7, Atlassian Statuspage vocabulary). */

@@ -5,5 +5,6 @@ export { faultRuleSchema, faultSchema } from './fault.js';
 export { runSimulatorCli } from './run-simulator-cli.js';
 export type { ScenarioStep } from './scenario.js';
 export { loadScenario } from './scenario.js';
+export { seededRandom } from './seeded-random.js';
 export type { SimHostStats, SimRequestRecord, SimStats, Simulator, SimulatorOptions } from './simulator.js';
 export { startSimulator } from './simulator.js';

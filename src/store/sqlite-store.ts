@@ -13,6 +13,7 @@ import type {
   Store,
   WebhookDelivery,
 } from './types.js';
+import { STATUS_SEVERITY } from './types.js';
 
 /** Options of {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -21,15 +22,6 @@ export interface SqliteStoreOptions {
   /** How often buffered samples are written, in ms; default 1 s. */
   flushIntervalMs?: number;
 }
-
-/** Severity of a status, so "worst wins" is one SQL comparison; maintenance ranks with operational. */
-const SEVERITY: Readonly<Record<ComponentStatus, number>> = {
-  operational: 0,
-  under_maintenance: 0,
-  degraded_performance: 1,
-  partial_outage: 2,
-  major_outage: 3,
-};
 
 const DAY_MS = 86_400_000;
 
@@ -379,7 +371,7 @@ export class SqliteStore implements Store {
     );
     this.db.transaction(() => {
       for (const sample of batch)
-        upsert.run(sample.component, sample.minute, sample.status, SEVERITY[sample.status]);
+        upsert.run(sample.component, sample.minute, sample.status, STATUS_SEVERITY[sample.status]);
     })();
   }
 

@@ -11,6 +11,15 @@ export type ComponentStatus =
   | 'major_outage'
   | 'under_maintenance';
 
+/** How bad a status is, 0 (operational) … 3 (major outage); maintenance is declared, not measured, so it ranks 0. */
+export const STATUS_SEVERITY: Readonly<Record<ComponentStatus, number>> = {
+  operational: 0,
+  under_maintenance: 0,
+  degraded_performance: 1,
+  partial_outage: 2,
+  major_outage: 3,
+};
+
 /** What an incident is about (DESIGN.md §7); `quality` comes with the canary evaluations. */
 export type IncidentKind = 'outage' | 'overloaded' | 'latency' | 'quality';
 

@@ -17,14 +17,5 @@ export class OffsetClock implements Clock {
   }
 }
 
-/** A small seeded PRNG (mulberry32), so ramps and jitter repeat from run to run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The simulator's seeded PRNG (mulberry32), so ramps and jitter repeat from run to run. */
+export { seededRandom } from '../../src/sim/index.js';
