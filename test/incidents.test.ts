@@ -49,7 +49,7 @@ async function startHook(failing = { now: false }): Promise<NonNullable<typeof h
   return hook;
 }
 
-function config(webhookUrl?: string) {
+function config(webhookUrl?: string, publicModels?: string[]) {
   return (simUrl: string) => `
 server: { adminKey: admin-secret }
 providers:
@@ -65,15 +65,15 @@ health:
   halfOpen: { probeAfter: 1s }
   probes: { enabled: false }
   slowness: { minCalls: 10, window: 10s, period: 1s, minSamplesPerPeriod: 3, warmupPeriods: 3 }
-status: { title: Test status, interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resolveAfter: 10s }
+status: { title: Test status, interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resolveAfter: 10s${publicModels === undefined ? '' : `, public: [${publicModels.join(', ')}]`} }
 ${webhookUrl === undefined ? '' : `webhooks: [ { url: ${webhookUrl}, secret: hook-secret } ]`}
 `;
 }
 
-async function start(webhookUrl?: string, storePath?: string): Promise<Stack> {
+async function start(webhookUrl?: string, storePath?: string, publicModels?: string[]): Promise<Stack> {
   const store = storePath === undefined ? {} : { store: new SqliteStore({ path: storePath }) };
   stack = await startStack({
-    config: config(webhookUrl),
+    config: config(webhookUrl, publicModels),
     detour: { clock, random: seededRandom(5), ...store },
   });
   return stack;
@@ -406,5 +406,20 @@ describe('webhook outbox', () => {
       stack = undefined;
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what is public', () => {
+  it('shows only the configured public models, with the configured title', async () => {
+    await start(undefined, undefined, ['m']);
+    const page = await fetch(`${stack!.detour.url}/status`).then((response) => response.text());
+    expect(page).toContain('<title>Test status</title>');
+    expect(page).toContain('id="c-m"');
+    expect(page).not.toContain('id="c-solo"');
+    const components = await fetch(`${stack!.detour.url}/api/v2/components.json`).then((response) =>
+      response.text(),
+    );
+    expect(components).toContain('a/up-m');
+    expect(components).not.toContain('up-solo');
   });
 });
