@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 
 /** Whether `taskset` can pin processes to cores here. */
@@ -12,16 +12,17 @@ export function canPin(): boolean {
   }
 }
 
-/** Starts a command pinned to `core` (when `taskset` exists), with its output discarded. */
+/** Starts a command pinned to `core` (when `taskset` exists); stderr goes to `stderrFile` when given. */
 export function spawnPinned(
   core: number | undefined,
   command: string,
   args: string[],
-  env: NodeJS.ProcessEnv = {},
+  options: { env?: NodeJS.ProcessEnv; stderrFile?: string } = {},
 ): ChildProcess {
   const [file, argv] =
     core === undefined ? [command, args] : ['taskset', ['-c', String(core), command, ...args]];
-  return spawn(file, argv, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+  const stderr = options.stderrFile === undefined ? 'inherit' : openSync(options.stderrFile, 'a');
+  return spawn(file, argv, { stdio: ['ignore', 'ignore', stderr], env: { ...process.env, ...options.env } });
 }
 
 /** Resolves once something accepts TCP connections on the port. */
