@@ -1,3 +1,4 @@
+export { parseDuration, parseSize } from '../core/index.js';
 export { checkConfigFile } from './check-config-file.js';
 export type { ConfigIssue } from './config-error.js';
 export { ConfigError, formatConfigIssue } from './config-error.js';
@@ -7,8 +8,6 @@ export type * from './detour-config.js';
 export { interpolateEnv } from './interpolate-env.js';
 export { loadConfigFile } from './load-config-file.js';
 export { parseConfig } from './parse-config.js';
-export { parseDuration } from './parse-duration.js';
-export { parseSize } from './parse-size.js';
 export { redactConfig } from './redact-config.js';
 export { resolveModelTimeouts } from './resolve-model-timeouts.js';
 export type { DetourConfigInput } from './schema.js';

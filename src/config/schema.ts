@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { parseDuration, parseSize } from '../core/index.js';
 import type { DetourConfig, ProviderProtocol, RoutingStrategy, StoreConfig } from './detour-config.js';
-import { parseDuration } from './parse-duration.js';
-import { parseSize } from './parse-size.js';
 
 /** Protocols an upstream provider may speak in this version. */
 export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = ['openai-chat', 'anthropic-messages'];

@@ -5,5 +5,7 @@ export { ManualClock, systemClock } from './clock.js';
 export type * from './errors.js';
 export { DetourError, invalidRequest, STATUS_BY_CLASS, toDetourError } from './errors.js';
 export { newId, newRequestId } from './ids.js';
+export { parseDuration } from './parse-duration.js';
+export { parseSize } from './parse-size.js';
 export type * from './stream-event.js';
 export { assertNever, isContentEvent } from './stream-event.js';

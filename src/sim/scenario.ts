@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { parseDuration } from '../config/index.js';
+import { parseDuration } from '../core/index.js';
 import { faultRuleSchema } from './fault.js';
 import type { Simulator } from './simulator.js';
 
