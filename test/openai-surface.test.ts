@@ -176,6 +176,27 @@ describe('ordered failover', () => {
     expect(response.headers.get('x-detour-attempts')).toBe('2');
   });
 
+  it('names which limit fired when a non-streaming request times out on its only host', async () => {
+    const ask = async () => {
+      const response = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'solo', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+    };
+    // Accepts and never answers: no headers within the first-token limit.
+    stack.sim.setFault({ host: 'a', fault: { type: 'silence' }, times: 1 });
+    expect(await ask()).toMatchObject({
+      status: 504,
+      body: { error: { code: 'upstream_first_token_timeout' } },
+    });
+    // Headers, then nothing: the idle limit between body chunks.
+    resetHealth(stack);
+    stack.sim.setFault({ host: 'a', fault: { type: 'stall' }, times: 1 });
+    expect(await ask()).toMatchObject({ status: 504, body: { error: { code: 'upstream_idle_timeout' } } });
+  });
+
   it('fails over a stream invisibly when the first host errors before any content', async () => {
     stack.sim.setFault({ host: 'a', fault: { type: 'stream_error', afterChunks: 0 } });
     const stream = await client.chat.completions.create({

@@ -8,11 +8,51 @@ export interface AttemptTimeouts {
   idleMs: number;
 }
 
+/** What an attempt is aborted and timed by. */
+export interface AttemptGuard {
+  /** The signal to give the upstream request. */
+  readonly signal: AbortSignal;
+  /** Limits undici enforces itself (headers, gaps between body chunks), when the guard uses them. */
+  readonly transportTimeouts?: { headersTimeoutMs: number; bodyTimeoutMs: number };
+  /** The response (or first content) arrived. */
+  progressed(): void;
+  /** Releases timers and listeners. */
+  dispose(): void;
+  /** If the attempt was aborted, the reason; else the error itself. */
+  explain(error: unknown): unknown;
+}
+
+/**
+ * The guard of a non-streaming attempt: its two limits are exactly undici's own — first token is
+ * "until the response headers" and idle is "between body chunks" — so it needs no controller, timer
+ * or listener of its own, only the request's signal (client gone, total deadline). Cheaper per
+ * request than a {@link AttemptWatchdog}, which streams need: their first token is the first content
+ * event, not the headers.
+ */
+export class TransportTimeoutGuard implements AttemptGuard {
+  readonly transportTimeouts: { headersTimeoutMs: number; bodyTimeoutMs: number };
+
+  constructor(
+    readonly signal: AbortSignal,
+    timeouts: AttemptTimeouts,
+  ) {
+    this.transportTimeouts = { headersTimeoutMs: timeouts.firstTokenMs, bodyTimeoutMs: timeouts.idleMs };
+  }
+
+  progressed(): void {}
+
+  dispose(): void {}
+
+  explain(error: unknown): unknown {
+    return this.signal.aborted ? this.signal.reason : error;
+  }
+}
+
 /**
  * Aborts one upstream attempt when a timeout fires or the request's own signal aborts. The abort
  * reason is always a classified DetourError, so callers never need to guess what happened.
  */
-export class AttemptWatchdog {
+export class AttemptWatchdog implements AttemptGuard {
   readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private readonly onParentAbort: () => void;

@@ -10,7 +10,12 @@ import {
   type Usage,
 } from '../core/index.js';
 import { codecFor, formatSseEvent, type ProtocolCodec, type SseMessage } from '../protocols/index.js';
-import { type AttemptTimeouts, AttemptWatchdog } from './attempt-watchdog.js';
+import {
+  type AttemptGuard,
+  type AttemptTimeouts,
+  AttemptWatchdog,
+  TransportTimeoutGuard,
+} from './attempt-watchdog.js';
 import { classifyHttpFailure } from './classify-failure.js';
 import type { Provider } from './provider.js';
 import {
@@ -85,7 +90,7 @@ function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean):
 async function sendRequest(
   target: AttemptTarget,
   input: AttemptInput,
-  watchdog: AttemptWatchdog,
+  watchdog: AttemptGuard,
   stream: boolean,
 ): Promise<UpstreamHttpResponse> {
   let response: UpstreamHttpResponse;
@@ -96,6 +101,7 @@ async function sendRequest(
       headers: target.provider.requestHeaders(input.clientHeaders, stream),
       body: buildBody(target, input, stream),
       signal: watchdog.signal,
+      ...watchdog.transportTimeouts,
     });
   } catch (error) {
     throw classifyTransportError(watchdog.explain(error), upstreamInfo(target));
@@ -109,7 +115,7 @@ async function sendRequest(
 async function readHttpFailure(
   target: AttemptTarget,
   response: UpstreamHttpResponse,
-  watchdog: AttemptWatchdog,
+  watchdog: AttemptGuard,
   clock: Clock,
 ): Promise<DetourError> {
   watchdog.progressed();
@@ -146,7 +152,7 @@ function badResponse(target: AttemptTarget, message: string, cause?: unknown): D
 
 /** Sends a non-streaming request to one deployment and returns the answer in the client's format. */
 export async function sendNonStream(target: AttemptTarget, input: AttemptInput): Promise<NonStreamResult> {
-  const watchdog = new AttemptWatchdog(input.signal, target.timeouts, upstreamInfo(target));
+  const watchdog = new TransportTimeoutGuard(input.signal, target.timeouts);
   try {
     const response = await sendRequest(target, input, watchdog, false);
     watchdog.progressed();

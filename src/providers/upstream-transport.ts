@@ -14,6 +14,10 @@ export interface UpstreamHttpRequest {
   body: string;
   /** Aborts the request (timeouts, client gone, deadline). */
   signal: AbortSignal;
+  /** Longest wait for the response headers, enforced by undici (0 or absent: none). */
+  headersTimeoutMs?: number;
+  /** Longest gap between body chunks, enforced by undici (0 or absent: none). */
+  bodyTimeoutMs?: number;
 }
 
 /** The upstream's answer: status, headers and a body still to be read. */
@@ -67,11 +71,30 @@ export function classifyTransportError(error: unknown, upstream: UpstreamErrorIn
       cause: error,
     });
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new DetourError('upstream_timeout', 'timeout', `upstream timed out (${code})`, {
-      upstream,
-      cause: error,
-    });
+  // Non-streaming attempts use undici's own limits as their first-token and idle timeouts.
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return new DetourError(
+      'upstream_first_token_timeout',
+      'timeout',
+      'upstream sent no response within the first-token timeout',
+      {
+        timeout: 'first_token',
+        upstream,
+        cause: error,
+      },
+    );
+  }
+  if (code === 'UND_ERR_BODY_TIMEOUT') {
+    return new DetourError(
+      'upstream_idle_timeout',
+      'timeout',
+      'upstream stopped sending its response (idle timeout)',
+      {
+        timeout: 'idle',
+        upstream,
+        cause: error,
+      },
+    );
   }
   if (
     code !== undefined &&
@@ -96,7 +119,7 @@ export class UpstreamTransport {
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs },
       keepAliveTimeout: options.keepAliveMs ?? 30_000,
-      // Our own watchdog enforces first-token and idle limits per model; undici's must not fire first.
+      // Limits are per model: streams use Detour's watchdog, non-streaming requests set undici's per request.
       headersTimeout: 0,
       bodyTimeout: 0,
       connections: 256,
@@ -113,6 +136,8 @@ export class UpstreamTransport {
       headers: request.headers,
       body: request.body,
       signal: request.signal,
+      headersTimeout: request.headersTimeoutMs ?? 0,
+      bodyTimeout: request.bodyTimeoutMs ?? 0,
     });
     return { status: response.statusCode, headers: response.headers, body: response.body };
   }
