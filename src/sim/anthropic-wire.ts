@@ -3,7 +3,7 @@ import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   countChars,
-  SimRequestError,
+  rejectRequest as reject,
   type SimWire,
   type StreamPiece,
   sse,
@@ -35,10 +35,6 @@ const STOP_REASON: Readonly<Record<SimAnswer['finish'], string>> = {
   length: 'max_tokens',
   tool_calls: 'tool_use',
 };
-
-function reject(message: string): never {
-  throw new SimRequestError({ status: 400, message }, message);
-}
 
 function readToolChoice(value: unknown): SimPrompt['toolChoice'] {
   const choice = asRecord(value);

@@ -3,7 +3,7 @@ import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   countChars,
-  SimRequestError,
+  rejectRequest as reject,
   type SimWire,
   type StreamPiece,
   sse,
@@ -33,10 +33,6 @@ const FINISH: Readonly<Record<SimAnswer['finish'], string>> = {
   length: 'length',
   tool_calls: 'tool_calls',
 };
-
-function reject(message: string): never {
-  throw new SimRequestError({ status: 400, message }, message);
-}
 
 function readTools(value: unknown): SimPrompt['tools'] {
   if (!Array.isArray(value)) return [];

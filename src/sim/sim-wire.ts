@@ -34,6 +34,11 @@ export class SimRequestError extends Error {
   }
 }
 
+/** Rejects a request as the vendor would, with a 400 and its message. */
+export function rejectRequest(message: string): never {
+  throw new SimRequestError({ status: 400, message }, message);
+}
+
 /** One vendor wire format as the simulator speaks it, written from the vendors' API references. */
 export interface SimWire {
   /** Reads (and minimally validates, as the vendor would) a request; throws {@link SimRequestError}. */
