@@ -197,6 +197,21 @@ describe('ordered failover', () => {
     expect(await ask()).toMatchObject({ status: 504, body: { error: { code: 'upstream_idle_timeout' } } });
   });
 
+  it('reuses its upstream connections across streams', async () => {
+    for (let index = 0; index < 6; index += 1) {
+      const stream = await client.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'echo: reuse me' }],
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      expect(text).toBe('reuse me');
+    }
+    expect(callsTo('a')).toBe(6);
+    expect(stack.sim.stats().connections).toBeLessThanOrEqual(2);
+  });
+
   it('fails over a stream invisibly when the first host errors before any content', async () => {
     stack.sim.setFault({ host: 'a', fault: { type: 'stream_error', afterChunks: 0 } });
     const stream = await client.chat.completions.create({

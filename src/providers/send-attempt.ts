@@ -282,19 +282,27 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
   let response: UpstreamHttpResponse | undefined;
   let contentSeen = false;
   try {
-    response = await sendRequest(target, input, watchdog, true);
-    for await (const message of readSseMessages(response.body)) {
-      if (contentSeen) watchdog.progressed();
-      const chunk = relay.relay(message);
-      if (chunk.error !== undefined) {
-        throw withUpstream(chunk.error, target);
+    try {
+      response = await sendRequest(target, input, watchdog, true);
+      for await (const message of readSseMessages(response.body)) {
+        // After the terminator, read on to the end of the body rather than break off: breaking off
+        // destroys the body, which builds an AbortError with its stack on every stream (a hot-path
+        // cost in profiles) and loses the connection when the host still had bytes to send.
+        if (relay.done) continue;
+        if (contentSeen) watchdog.progressed();
+        const chunk = relay.relay(message);
+        if (chunk.error !== undefined) {
+          throw withUpstream(chunk.error, target);
+        }
+        if (chunk.content && !contentSeen) {
+          contentSeen = true;
+          watchdog.progressed();
+        }
+        if (chunk.text !== '' || chunk.usage !== undefined) yield chunk;
       }
-      if (chunk.content && !contentSeen) {
-        contentSeen = true;
-        watchdog.progressed();
-      }
-      if (chunk.text !== '' || chunk.usage !== undefined) yield chunk;
-      if (relay.done) break;
+    } catch (error) {
+      // A host that keeps the body open after its terminator fails nothing the client got.
+      if (!relay.done) throw error;
     }
     if (!relay.done && !relay.sawFinish) {
       throw badResponse(target, 'upstream stream ended before it finished');

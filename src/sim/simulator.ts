@@ -57,6 +57,8 @@ export interface SimHostStats {
 /** Everything the simulator counted since the last reset. */
 export interface SimStats {
   hosts: Record<string, SimHostStats>;
+  /** TCP connections accepted (clients that reuse keep-alive connections open few). */
+  connections: number;
   /** Fault rules in force. */
   faults: FaultRule[];
 }
@@ -147,6 +149,7 @@ class SimulatorServer implements Simulator {
   readonly url: string;
   private readonly faults = new FaultBook();
   private hostStats = new Map<string, SimHostStats>();
+  private connections = 0;
   private readonly roll: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -178,11 +181,17 @@ class SimulatorServer implements Simulator {
   stats(): SimStats {
     const hosts: Record<string, SimHostStats> = {};
     for (const [name, stats] of this.hostStats) hosts[name] = { ...stats, recent: [...stats.recent] };
-    return { hosts, faults: this.faults.list() };
+    return { hosts, connections: this.connections, faults: this.faults.list() };
   }
 
   resetStats(): void {
     this.hostStats = new Map();
+    this.connections = 0;
+  }
+
+  /** Counts an accepted TCP connection. */
+  countConnection(): void {
+    this.connections += 1;
   }
 
   async close(): Promise<void> {
@@ -457,6 +466,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       else response.destroy();
     });
   });
+  server.on('connection', () => simulator?.countConnection());
   // Keep-alive sockets of clients (Detour's pool) must not hold the simulator open at close.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

@@ -66,8 +66,18 @@ async function writeStream(
   signal: AbortSignal,
 ): Promise<OutcomeResult> {
   const raw = reply.raw;
+  let corked = false;
   const write = async (text: string) => {
     if (text === '' || raw.destroyed) return;
+    // Chunks that arrive in one burst leave in one write (one syscall), not one each.
+    if (!corked) {
+      corked = true;
+      raw.cork();
+      process.nextTick(() => {
+        corked = false;
+        raw.uncork();
+      });
+    }
     if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
   };
   try {
