@@ -90,4 +90,10 @@ export interface ProtocolCodec {
   encodeStreamError(error: DetourError): string;
   /** Reads a vendor error body leniently. */
   decodeError(body: unknown): UpstreamErrorDetails;
+  /**
+   * True when an upstream SSE message is certainly a plain content delta — no error, finish, usage
+   * or terminator — judged from its raw text without parsing it. The same-protocol relay forwards
+   * such messages untouched once content is flowing, so it does not parse every token.
+   */
+  isPlainDelta(message: SseMessage): boolean;
 }

@@ -207,6 +207,8 @@ class StreamRelay {
   private readonly decoder;
   private readonly encoder;
   private finished = false;
+  /** A content event has passed: from here on plain deltas need no parsing (same protocol only). */
+  private contentFlowing = false;
 
   constructor(
     private readonly upstreamCodec: ProtocolCodec,
@@ -227,6 +229,10 @@ class StreamRelay {
   }
 
   relay(message: SseMessage): StreamChunk & { error?: DetourError } {
+    // Same protocol, content already flowing: a plain delta is forwarded as it came, unparsed.
+    if (this.passthrough && this.contentFlowing && this.upstreamCodec.isPlainDelta(message)) {
+      return { text: formatSseEvent(message), content: true };
+    }
     const events: StreamEvent[] = this.decoder.decode(message);
     let content = false;
     let usage: Usage | undefined;
@@ -239,6 +245,7 @@ class StreamRelay {
       if (isContentEvent(event) && !isEmptyDelta(event)) content = true;
       if (this.encoder !== undefined) text += this.encoder.encode(event);
     }
+    if (content) this.contentFlowing = true;
     if (this.passthrough) text = formatSseEvent(message);
     const chunk: StreamChunk = { text, content };
     if (usage !== undefined) chunk.usage = usage;

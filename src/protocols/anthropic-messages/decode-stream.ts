@@ -182,3 +182,11 @@ class AnthropicStreamDecoder implements StreamDecoder {
 export function createAnthropicStreamDecoder(): StreamDecoder {
   return new AnthropicStreamDecoder();
 }
+
+/**
+ * `content_block_delta` events carry only content (text, tool input, thinking, signatures); stops,
+ * usage and errors come in other event types. Judged from the SSE `event:` field alone.
+ */
+export function isPlainAnthropicDelta(message: SseMessage): boolean {
+  return message.event === 'content_block_delta';
+}

@@ -2,7 +2,7 @@ import type { ProtocolCodec } from '../codec.js';
 import { classifyAnthropicStreamError, decodeAnthropicError } from './decode-error.js';
 import { decodeAnthropicRequest } from './decode-request.js';
 import { decodeAnthropicResponse } from './decode-response.js';
-import { createAnthropicStreamDecoder } from './decode-stream.js';
+import { createAnthropicStreamDecoder, isPlainAnthropicDelta } from './decode-stream.js';
 import { encodeAnthropicError, encodeAnthropicStreamError } from './encode-error.js';
 import { encodeAnthropicRequest } from './encode-request.js';
 import { encodeAnthropicResponse } from './encode-response.js';
@@ -26,6 +26,7 @@ export const anthropicMessagesCodec: ProtocolCodec = {
   encodeError: encodeAnthropicError,
   encodeStreamError: encodeAnthropicStreamError,
   decodeError: decodeAnthropicError,
+  isPlainDelta: isPlainAnthropicDelta,
 };
 
 export { UNTRANSLATABLE_PARTS } from './decode-request.js';

@@ -3,7 +3,7 @@ import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
 import { DetourError, type StreamEvent } from '../../core/index.js';
 import type { SseMessage } from '../codec.js';
-import { createOpenaiStreamDecoder } from './decode-stream.js';
+import { createOpenaiStreamDecoder, isPlainOpenaiDelta } from './decode-stream.js';
 
 function parseSse(text: string): SseMessage[] {
   const messages: SseMessage[] = [];
@@ -178,5 +178,29 @@ describe('createOpenaiStreamDecoder', () => {
     }
     expect(caught).toBeInstanceOf(DetourError);
     expect((caught as DetourError).code).toBe('upstream_bad_response');
+  });
+});
+
+describe('isPlainOpenaiDelta', () => {
+  const chunk = (body: unknown) => ({ data: JSON.stringify(body) });
+  it('passes a content delta, also one whose text spells the keys it looks for', () => {
+    expect(
+      isPlainOpenaiDelta(chunk({ choices: [{ index: 0, delta: { content: 'hi' }, finish_reason: null }] })),
+    ).toBe(true);
+    const tricky = 'an "error" and "usage":{ and "finish_reason":"stop" in the text';
+    expect(
+      isPlainOpenaiDelta(chunk({ choices: [{ index: 0, delta: { content: tricky }, finish_reason: null }] })),
+    ).toBe(true);
+  });
+
+  it('stops at errors, finishes, usage and the terminator', () => {
+    expect(isPlainOpenaiDelta(chunk({ error: { message: 'boom' } }))).toBe(false);
+    expect(isPlainOpenaiDelta(chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }))).toBe(
+      false,
+    );
+    expect(
+      isPlainOpenaiDelta(chunk({ choices: [], usage: { prompt_tokens: 1, completion_tokens: 2 } })),
+    ).toBe(false);
+    expect(isPlainOpenaiDelta({ data: '[DONE]' })).toBe(false);
   });
 });

@@ -112,3 +112,18 @@ class OpenaiStreamDecoder implements StreamDecoder {
 export function createOpenaiStreamDecoder(): StreamDecoder {
   return new OpenaiStreamDecoder();
 }
+
+/**
+ * A chunk is a plain delta unless its raw text has an `error` key, a non-null `finish_reason`, a
+ * `usage` object or is the terminator. Content text cannot fake these: inside JSON strings quotes
+ * are escaped, so `"error"` with bare quotes only appears as a key.
+ */
+export function isPlainOpenaiDelta(message: SseMessage): boolean {
+  const data = message.data;
+  return (
+    data !== '[DONE]' &&
+    !data.includes('"error"') &&
+    !data.includes('"usage":{') &&
+    !data.includes('"finish_reason":"')
+  );
+}

@@ -2,7 +2,7 @@ import type { ProtocolCodec } from '../codec.js';
 import { decodeOpenaiError } from './decode-error.js';
 import { decodeOpenaiRequest } from './decode-request.js';
 import { decodeOpenaiResponse } from './decode-response.js';
-import { createOpenaiStreamDecoder } from './decode-stream.js';
+import { createOpenaiStreamDecoder, isPlainOpenaiDelta } from './decode-stream.js';
 import { encodeOpenaiError, encodeOpenaiStreamError } from './encode-error.js';
 import { encodeOpenaiRequest } from './encode-request.js';
 import { encodeOpenaiResponse } from './encode-response.js';
@@ -26,6 +26,7 @@ export const openaiChatCodec: ProtocolCodec = {
   encodeError: encodeOpenaiError,
   encodeStreamError: encodeOpenaiStreamError,
   decodeError: decodeOpenaiError,
+  isPlainDelta: isPlainOpenaiDelta,
 };
 
 export type * from './types.js';
