@@ -203,4 +203,15 @@ describe('isPlainOpenaiDelta', () => {
     ).toBe(false);
     expect(isPlainOpenaiDelta({ data: '[DONE]' })).toBe(false);
   });
+
+  it('reads JSON written with spaces, as Python hosts write it', () => {
+    const spaced = (body: unknown) => ({ data: JSON.stringify(body, null, 1).replaceAll('\n', ' ') });
+    expect(isPlainOpenaiDelta(spaced({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }))).toBe(
+      false,
+    );
+    expect(isPlainOpenaiDelta(spaced({ choices: [], usage: { prompt_tokens: 1 } }))).toBe(false);
+    expect(
+      isPlainOpenaiDelta(spaced({ choices: [{ index: 0, delta: { content: 'x' }, finish_reason: null }] })),
+    ).toBe(true);
+  });
 });

@@ -123,7 +123,11 @@ export function isPlainOpenaiDelta(message: SseMessage): boolean {
   return (
     data !== '[DONE]' &&
     !data.includes('"error"') &&
-    !data.includes('"usage":{') &&
-    !data.includes('"finish_reason":"')
+    // Hosts that write JSON with spaces (Python's json.dumps) put them after the colon.
+    !FINISH_SET.test(data) &&
+    !USAGE_SET.test(data)
   );
 }
+
+const FINISH_SET = /"finish_reason"\s*:\s*"/;
+const USAGE_SET = /"usage"\s*:\s*\{/;
