@@ -1,4 +1,5 @@
 import type { ChatRequest, ProtocolName } from '../core/index.js';
+import { UNTRANSLATABLE_PARTS } from './anthropic-messages/index.js';
 
 /** A client field that a host of another protocol cannot honour. */
 export interface UntranslatableField {
@@ -51,9 +52,6 @@ const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
     container: { matters: truthy, reason: 'code-execution containers exist only at Anthropic' },
   },
 };
-
-/** Key under which the Anthropic decoder lists content it cannot translate (documents, server tools). */
-const UNTRANSLATABLE_PARTS = 'untranslatable_parts';
 
 /** Canonical features a target protocol cannot combine. */
 function findUnsupportedCombination(

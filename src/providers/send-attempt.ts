@@ -90,7 +90,7 @@ function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean):
 async function sendRequest(
   target: AttemptTarget,
   input: AttemptInput,
-  watchdog: AttemptGuard,
+  guard: AttemptGuard,
   stream: boolean,
 ): Promise<UpstreamHttpResponse> {
   let response: UpstreamHttpResponse;
@@ -100,14 +100,14 @@ async function sendRequest(
       path: target.provider.path,
       headers: target.provider.requestHeaders(input.clientHeaders, stream),
       body: buildBody(target, input, stream),
-      signal: watchdog.signal,
-      ...watchdog.transportTimeouts,
+      signal: guard.signal,
+      ...guard.transportTimeouts,
     });
   } catch (error) {
-    throw classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+    throw classifyTransportError(guard.explain(error), upstreamInfo(target));
   }
   if (response.status >= 400) {
-    throw await readHttpFailure(target, response, watchdog, input.clock);
+    throw await readHttpFailure(target, response, guard, input.clock);
   }
   return response;
 }
@@ -115,10 +115,10 @@ async function sendRequest(
 async function readHttpFailure(
   target: AttemptTarget,
   response: UpstreamHttpResponse,
-  watchdog: AttemptGuard,
+  guard: AttemptGuard,
   clock: Clock,
 ): Promise<DetourError> {
-  watchdog.progressed();
+  guard.progressed();
   let text = '';
   try {
     text = await response.body.text();
@@ -152,15 +152,15 @@ function badResponse(target: AttemptTarget, message: string, cause?: unknown): D
 
 /** Sends a non-streaming request to one deployment and returns the answer in the client's format. */
 export async function sendNonStream(target: AttemptTarget, input: AttemptInput): Promise<NonStreamResult> {
-  const watchdog = new TransportTimeoutGuard(input.signal, target.timeouts);
+  // undici enforces this attempt's limits itself, so there is no timer to start or dispose.
+  const guard = new TransportTimeoutGuard(input.signal, target.timeouts);
   try {
-    const response = await sendRequest(target, input, watchdog, false);
-    watchdog.progressed();
+    const response = await sendRequest(target, input, guard, false);
     let text: string;
     try {
       text = await response.body.text();
     } catch (error) {
-      throw classifyTransportError(watchdog.explain(error), upstreamInfo(target));
+      throw classifyTransportError(guard.explain(error), upstreamInfo(target));
     }
     let parsed: unknown;
     try {
@@ -181,9 +181,7 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
   } catch (error) {
     throw error instanceof DetourError
       ? error
-      : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
-  } finally {
-    watchdog.dispose();
+      : classifyTransportError(guard.explain(error), upstreamInfo(target));
   }
 }
 

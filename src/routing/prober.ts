@@ -62,9 +62,9 @@ export class Prober {
   }
 
   /**
-   * Sends probes to every deployment due for one — as many at once as it has free trial slots, so
-   * a recovered host is restored in one round trip rather than one probe interval per trial.
-   * Resolves when those probes have ended.
+   * Sends a health check to every ejected deployment due for one, and trials to every half-open one
+   * due — as many at once as it has free trial slots, so a recovered host is restored in one round
+   * trip rather than one probe interval per trial. Resolves when those probes have ended.
    */
   tick(): Promise<void> {
     const { state, clock } = this.options;
@@ -74,20 +74,21 @@ export class Prober {
       const deployment = this.find(id);
       if (deployment === undefined) continue;
       state.health.breaker(id).markChecked(now);
-      const check = this.probe(deployment, 'health_check').finally(() => this.inFlight.delete(check));
-      this.inFlight.add(check);
-      started.push(check);
+      started.push(this.launch(deployment, 'health_check'));
     }
     for (const id of state.health.dueForProbe(now)) {
       const deployment = this.find(id);
       if (deployment === undefined) continue;
-      while (state.health.breaker(id).tryAcquireTrial(now)) {
-        const probe = this.probe(deployment, 'trial').finally(() => this.inFlight.delete(probe));
-        this.inFlight.add(probe);
-        started.push(probe);
-      }
+      while (state.health.breaker(id).tryAcquireTrial(now)) started.push(this.launch(deployment, 'trial'));
     }
     return Promise.all(started).then(() => undefined);
+  }
+
+  /** Starts one probe, tracked so {@link stop} can wait for it. */
+  private launch(deployment: Deployment, kind: 'trial' | 'health_check'): Promise<void> {
+    const probe = this.probe(deployment, kind).finally(() => this.inFlight.delete(probe));
+    this.inFlight.add(probe);
+    return probe;
   }
 
   private find(id: string): Deployment | undefined {

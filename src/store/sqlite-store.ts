@@ -158,14 +158,14 @@ export class SqliteStore implements Store {
     this.db.transaction(() => {
       const found = this.db.prepare('SELECT id FROM incidents WHERE id = ?').get(id);
       if (found === undefined) throw new Error(`no incident "${id}"`);
-      const sets: string[] = ['updated_at = ?'];
-      const values: unknown[] = [update.at];
-      if (changes.status !== undefined) sets.push('status = ?') && values.push(changes.status);
-      if (changes.impact !== undefined) sets.push('impact = ?') && values.push(changes.impact);
-      if (changes.title !== undefined) sets.push('title = ?') && values.push(changes.title);
-      if (changes.evidence !== undefined)
-        sets.push('evidence = ?') && values.push(JSON.stringify(changes.evidence));
-      if (changes.resolvedAt !== undefined) sets.push('resolved_at = ?') && values.push(changes.resolvedAt);
+      const columns: Record<string, unknown> = { updated_at: update.at };
+      if (changes.status !== undefined) columns.status = changes.status;
+      if (changes.impact !== undefined) columns.impact = changes.impact;
+      if (changes.title !== undefined) columns.title = changes.title;
+      if (changes.evidence !== undefined) columns.evidence = JSON.stringify(changes.evidence);
+      if (changes.resolvedAt !== undefined) columns.resolved_at = changes.resolvedAt;
+      const sets = Object.keys(columns).map((column) => `${column} = ?`);
+      const values = Object.values(columns);
       this.db.prepare(`UPDATE incidents SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
       this.insertUpdate(id, update);
     })();

@@ -148,8 +148,8 @@ class AnthropicStreamDecoder implements StreamDecoder {
       const output = asNumber(usage.output_tokens);
       if (output !== undefined) this.usage.outputTokens = output;
       // Newer API versions repeat the (final) input counts here.
-      const input = decodeAnthropicUsage({ output_tokens: 0, ...usage });
-      if (input !== undefined && asNumber(usage.input_tokens) !== undefined) {
+      const input = asNumber(usage.input_tokens) === undefined ? undefined : decodeAnthropicUsage(usage);
+      if (input !== undefined) {
         this.usage.inputTokens = input.inputTokens;
         if (input.cacheReadTokens !== undefined) this.usage.cacheReadTokens = input.cacheReadTokens;
         if (input.cacheWriteTokens !== undefined) this.usage.cacheWriteTokens = input.cacheWriteTokens;
