@@ -119,54 +119,62 @@ async function viaAnthropic(model: string, stream: boolean, tools: boolean): Pro
   };
 }
 
-const results = new Map<string, Assembled>();
+const PAIRS: ReadonlyArray<readonly [Protocol, Protocol]> = [
+  ['openai', 'openai'],
+  ['openai', 'anthropic'],
+  ['anthropic', 'openai'],
+  ['anthropic', 'anthropic'],
+];
 
-for (const client of ['openai', 'anthropic'] as Protocol[]) {
-  for (const upstream of ['openai', 'anthropic'] as Protocol[]) {
-    for (const stream of [false, true]) {
-      for (const tools of [false, true]) {
-        const name = `${client} client → ${upstream} host, ${stream ? 'stream' : 'non-stream'}, ${tools ? 'tools' : 'text'}`;
-        it(name, async () => {
-          const model = upstream === 'openai' ? 'via-openai' : 'via-anthropic';
-          const result =
-            client === 'openai'
-              ? await viaOpenAI(model, stream, tools)
-              : await viaAnthropic(model, stream, tools);
-          if (tools) {
-            expect(result.finish).toBe('tool_calls');
-            expect(result.toolCalls).toHaveLength(1);
-            expect(result.toolCalls[0]?.name).toBe('get_weather');
-            const args = result.toolCalls[0]?.arguments as { city: unknown; days: unknown; unit: unknown };
-            expect(typeof args.city).toBe('string');
-            expect(Number.isInteger(args.days)).toBe(true);
-            expect(args.unit).toBe('c');
-          } else {
-            expect(result).toMatchObject({
-              text: 'the quick brown fox jumps',
-              finish: 'stop',
-              toolCalls: [],
-            });
-          }
-          expect(result.outputTokens).toBeGreaterThan(0);
-          results.set(`${stream}/${tools}/${client}/${upstream}`, result);
-        });
-      }
+/** One cell: the request sent by `client`'s SDK to a model served by an `upstream`-protocol host. */
+function assemble(client: Protocol, upstream: Protocol, stream: boolean, tools: boolean): Promise<Assembled> {
+  const model = upstream === 'openai' ? 'via-openai' : 'via-anthropic';
+  return client === 'openai' ? viaOpenAI(model, stream, tools) : viaAnthropic(model, stream, tools);
+}
+
+function mode(stream: boolean, tools: boolean): string {
+  return `${stream ? 'stream' : 'non-stream'}, ${tools ? 'tools' : 'text'}`;
+}
+
+// Each test makes its own requests, so any one of them can run alone (`-t`).
+for (const [client, upstream] of PAIRS) {
+  for (const stream of [false, true]) {
+    for (const tools of [false, true]) {
+      it(`${client} client → ${upstream} host, ${mode(stream, tools)}`, async () => {
+        const result = await assemble(client, upstream, stream, tools);
+        if (tools) {
+          expect(result.finish).toBe('tool_calls');
+          expect(result.toolCalls).toHaveLength(1);
+          expect(result.toolCalls[0]?.name).toBe('get_weather');
+          const args = result.toolCalls[0]?.arguments as { city: unknown; days: unknown; unit: unknown };
+          expect(typeof args.city).toBe('string');
+          expect(Number.isInteger(args.days)).toBe(true);
+          expect(args.unit).toBe('c');
+        } else {
+          expect(result).toMatchObject({
+            text: 'the quick brown fox jumps',
+            finish: 'stop',
+            toolCalls: [],
+          });
+        }
+        expect(result.outputTokens).toBeGreaterThan(0);
+      });
     }
   }
 }
 
 describe('every path agrees', () => {
-  it('assembles the same answer whatever the client and host protocols', () => {
-    expect(results.size).toBe(16);
-    for (const stream of [false, true]) {
-      for (const tools of [false, true]) {
-        const cells = ['openai/openai', 'openai/anthropic', 'anthropic/openai', 'anthropic/anthropic'].map(
-          (pair) => results.get(`${stream}/${tools}/${pair}`),
+  for (const stream of [false, true]) {
+    for (const tools of [false, true]) {
+      it(`assembles the same answer whatever the client and host protocols (${mode(stream, tools)})`, async () => {
+        const cells = await Promise.all(
+          PAIRS.map(([client, upstream]) => assemble(client, upstream, stream, tools)),
         );
+        expect(cells).toHaveLength(4);
         for (const cell of cells.slice(1)) {
           expect({ ...cell, outputTokens: 0 }).toEqual({ ...cells[0], outputTokens: 0 });
         }
-      }
+      });
     }
-  });
+  }
 });

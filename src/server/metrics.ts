@@ -12,7 +12,7 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
     name: 'detour_requests_total',
-    help: 'Client requests by model and final outcome (success or failure class)',
+    help: 'Client requests by model and final outcome (success, failure class, or abandoned by the client)',
     labelNames: ['model', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Simulator, startSimulator } from './index.js';
 
 // The simulator's wire formats, checked with the vendors' official SDKs as clients.
@@ -368,7 +368,8 @@ describe('transport faults', () => {
     expect(await post()).toBe('error:TypeError');
   });
 
-  it('stalls after the given chunks with the connection open', async () => {
+  /** Starts a stream that stalls after its first token; returns what came and the open reader. */
+  async function readUntilStall() {
     sim.setFault({ host: 'oai', fault: { type: 'stall', afterChunks: 1 } });
     const response = await fetch(`${sim.url}/hosts/oai/v1/chat/completions`, {
       method: 'POST',
@@ -381,8 +382,28 @@ describe('transport faults', () => {
     const reader = response.body!.getReader();
     let text = '';
     while (!text.includes('"content":"x"')) text += new TextDecoder().decode((await reader.read()).value);
+    return { text, reader };
+  }
+
+  it('stalls after the given chunks with the connection open', async () => {
+    const { text, reader } = await readUntilStall();
     expect(text).not.toContain('[DONE]');
     await reader.cancel();
+  });
+
+  it('counts a caller that hangs up mid-stream as aborted, not its own resets or finished answers', async () => {
+    await post();
+    sim.setFault({ host: 'oai', fault: { type: 'reset_mid_body', afterChunks: 1 }, times: 1 });
+    await post();
+    const { reader } = await readUntilStall();
+    expect(sim.stats().hosts.oai?.aborted).toBe(0);
+    await reader.cancel();
+    await vi.waitFor(() => expect(sim.stats().hosts.oai?.aborted).toBe(1));
+    expect(sim.stats().hosts.oai?.recent.map((record) => record.aborted ?? false)).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 
   it('truncates a stream before its finish and [DONE]', async () => {

@@ -42,6 +42,8 @@ export interface SimRequestRecord {
   headers: Record<string, string>;
   /** The fault applied, if any. */
   fault?: SimFault['type'];
+  /** The caller closed the connection before the response ended. */
+  aborted?: boolean;
 }
 
 /** Counters of one simulated host. */
@@ -50,6 +52,11 @@ export interface SimHostStats {
   requests: number;
   /** Requests answered with a fault. */
   faulted: number;
+  /**
+   * Requests whose caller closed the connection before the response ended: what an upstream abort
+   * looks like from the host (the simulator's own resets are not counted).
+   */
+  aborted: number;
   /** The latest requests, oldest first (at most 50). */
   recent: SimRequestRecord[];
 }
@@ -152,6 +159,8 @@ class SimulatorServer implements Simulator {
   private connections = 0;
   private readonly roll: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Responses the simulator itself cut off (reset faults): their close is no caller's abort. */
+  private readonly cutBySimulator = new WeakSet<ServerResponse>();
 
   constructor(
     private readonly server: Server,
@@ -236,6 +245,7 @@ class SimulatorServer implements Simulator {
       typeof (body as { model?: unknown })?.model === 'string' ? (body as { model: string }).model : '';
     const record: SimRequestRecord = { model, path: endpoint, body, headers: flattenHeaders(request) };
     this.count(host, record);
+    this.watchForAbort(host, record, response);
 
     const fault = this.faults.pick(host, model, this.roll());
     if (fault !== undefined) {
@@ -252,6 +262,7 @@ class SimulatorServer implements Simulator {
       case 'silence':
         return;
       case 'reset_before_headers':
+        this.cutBySimulator.add(response);
         request.socket.destroy();
         return;
       case 'latency':
@@ -330,6 +341,7 @@ class SimulatorServer implements Simulator {
         response.end(`${text.slice(0, Math.floor(text.length / 2))}<html>upstream proxy error</html>`);
         return;
       case 'reset_mid_body':
+        this.cutBySimulator.add(response);
         response.writeHead(200, { 'content-type': 'application/json', ...headers });
         response.write(text.slice(0, Math.floor(text.length / 2)), () => response.destroy());
         return;
@@ -388,6 +400,7 @@ class SimulatorServer implements Simulator {
       case 'stall':
         return true;
       case 'reset_mid_body':
+        this.cutBySimulator.add(response);
         response.destroy();
         return true;
       case 'malformed_sse':
@@ -434,10 +447,21 @@ class SimulatorServer implements Simulator {
   private hostStatsOf(host: string): SimHostStats {
     let stats = this.hostStats.get(host);
     if (stats === undefined) {
-      stats = { requests: 0, faulted: 0, recent: [] };
+      stats = { requests: 0, faulted: 0, aborted: 0, recent: [] };
       this.hostStats.set(host, stats);
     }
     return stats;
+  }
+
+  /** Counts the request as aborted if its caller hangs up before the response has ended. */
+  private watchForAbort(host: string, record: SimRequestRecord, response: ServerResponse): void {
+    // Taken now, so a late close after `resetStats()` lands in the old counters, not the new ones.
+    const stats = this.hostStatsOf(host);
+    response.once('close', () => {
+      if (response.writableFinished || this.cutBySimulator.has(response)) return;
+      record.aborted = true;
+      stats.aborted += 1;
+    });
   }
 
   private count(host: string, record: SimRequestRecord): void {

@@ -30,11 +30,22 @@ function servedHeaders(served: Served<unknown>, requestId: string): Record<strin
   return headers;
 }
 
+/** What aborts one request's upstream work, and whether it was the client that left. */
+interface RequestWatch {
+  /** Aborts when the client goes away or the deadline passes. */
+  signal: AbortSignal;
+  /** The client closed the connection before its answer ended. */
+  readonly clientGone: boolean;
+  dispose(): void;
+}
+
 /** Aborts the request's upstream work when the client goes away or the deadline passes. */
-function watchRequest(reply: FastifyReply, totalMs: number): { signal: AbortSignal; dispose(): void } {
+function watchRequest(reply: FastifyReply, totalMs: number): RequestWatch {
   const controller = new AbortController();
+  let clientGone = false;
   const onClose = () => {
     if (!reply.raw.writableFinished) {
+      clientGone = true;
       controller.abort(
         new DetourError('internal_error', 'transport', 'client closed the connection', { status: 499 }),
       );
@@ -51,6 +62,9 @@ function watchRequest(reply: FastifyReply, totalMs: number): { signal: AbortSign
   deadline.unref();
   return {
     signal: controller.signal,
+    get clientGone() {
+      return clientGone;
+    },
     dispose() {
       clearTimeout(deadline);
       reply.raw.off('close', onClose);
@@ -145,6 +159,12 @@ async function handleChat(
   const startedAt = gateway.clock.now();
   const finish = (outcome: OutcomeResult, attempts: number) => {
     const durationMs = gateway.clock.now() - startedAt;
+    // A client that left says nothing about what the model gave its users (a "stop" button is not
+    // an outage): counted as `abandoned`, kept out of the model's client-outcome window.
+    if (watch.clientGone) {
+      gateway.metrics?.recordRequest(chatRequest.model, 'abandoned', attempts, durationMs);
+      return;
+    }
     gateway.state.recordRequest(chatRequest.model, outcome, durationMs);
     gateway.metrics?.recordRequest(chatRequest.model, outcome, attempts, durationMs);
   };
