@@ -232,6 +232,12 @@ describe('config reload under a running gateway', () => {
     sim.resetStats();
     expect(await ask('m')).toMatchObject({ status: 200, deployment: 'b/up-m' });
     expect(calls('a')).toBe(0);
+    // The new threshold applies to a breaker that existed before the edit: two failures no longer eject.
+    sim.setFault({ host: 'a', model: 'up-n', fault: { type: 'status', status: 500 }, times: 2 });
+    await ask('n');
+    await ask('n');
+    expect(detour.state.health.window('a/up-n').consecutiveFailures).toBe(2);
+    expect(detour.state.health.status('a/up-n').state).toBe('closed');
   });
 
   it('forgets a removed deployment (gone from routing, admin health and the status page); back in the file, it starts fresh', async () => {
