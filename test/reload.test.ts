@@ -273,14 +273,27 @@ describe('config reload under a running gateway', () => {
     detour.state.budget('m').release();
   });
 
-  it('applies status timings to a status change already under way', async () => {
-    await eject('a', 'm');
-    expect((await publicComponents()).statuses.get('a/up-m')).toBe('operational');
+  it('applies status timings to status changes already under way, for models and deployments', async () => {
+    // Both hosts of n fail: both deployments are ejected, and its clients get errors (5 calls make
+    // a model's minute count).
+    sim.setFault({ host: '*', model: 'up-n', fault: { type: 'status', status: 500 } });
+    for (let index = 0; index < 5; index += 1) expect((await ask('n')).status).toBeGreaterThanOrEqual(500);
+    const before = (await publicComponents()).statuses;
+    expect([before.get('n'), before.get('a/up-n'), before.get('b/up-n')]).toEqual([
+      'operational',
+      'operational',
+      'operational',
+    ]);
     await edit({
       status: '{ title: Before the edit, interval: 1h, enterAfter: 1s, leaveAfter: 1h, incidentAfter: 1h }',
     });
     clock.advance(2_000);
-    expect((await publicComponents()).statuses.get('a/up-m')).toBe('major_outage');
+    const after = (await publicComponents()).statuses;
+    expect([after.get('n'), after.get('a/up-n'), after.get('b/up-n')]).toEqual([
+      'major_outage',
+      'major_outage',
+      'major_outage',
+    ]);
   });
 
   it('does not apply a restart-only change, logs it as taking effect on restart, and says so again at the next reload', async () => {
