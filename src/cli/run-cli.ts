@@ -7,9 +7,8 @@ import {
   type DetourConfig,
   loadConfigFile,
   parseConfig,
-  watchConfigFile,
 } from '../config/index.js';
-import { startGateway } from '../server/index.js';
+import { describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { runStatus } from './run-status.js';
 import { simulatorConfigYaml, vendorConfigYaml } from './zero-config.js';
@@ -139,11 +138,8 @@ async function start(argv: string[]): Promise<number | undefined> {
     ].join('\n'),
   );
   if (configPath !== undefined) {
-    const watcher = watchConfigFile(configPath, {
-      onReload: (next) => {
-        gateway.reload(next);
-        process.stdout.write(`Reloaded ${configPath}\n`);
-      },
+    const watcher = reloadOnChange(gateway, configPath, {
+      onReload: (summary) => process.stdout.write(`Reloaded ${configPath}: ${describeReload(summary)}\n`),
       onError: (error) => process.stderr.write(`${error.toString()}\n(keeping the last good config)\n`),
     });
     closers.push(async () => watcher.close());

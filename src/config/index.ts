@@ -1,13 +1,16 @@
 export { parseDuration, parseSize } from '../core/index.js';
 export { checkConfigFile } from './check-config-file.js';
+export { CONFIG_EFFECTS, type ConfigEffect, classifyConfigChange } from './classify-config-change.js';
 export type { ConfigIssue } from './config-error.js';
 export { ConfigError, formatConfigIssue } from './config-error.js';
 export type { PartialConfigInput } from './default-config.js';
 export { defaultConfig } from './default-config.js';
 export type * from './detour-config.js';
+export { type ConfigChange, diffConfig } from './diff-config.js';
 export { interpolateEnv } from './interpolate-env.js';
 export { loadConfigFile } from './load-config-file.js';
 export { parseConfig } from './parse-config.js';
+export { type ConfigReloadPlan, planConfigReload } from './plan-config-reload.js';
 export { redactConfig } from './redact-config.js';
 export { resolveModelTimeouts } from './resolve-model-timeouts.js';
 export type { DetourConfigInput } from './schema.js';

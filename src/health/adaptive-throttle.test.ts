@@ -38,4 +38,16 @@ describe('AdaptiveThrottle', () => {
     for (let index = 0; index < 10; index++) throttle.record(START, index < 4);
     expect(throttle.rejectProbability(START)).toBeCloseTo(6 / 11, 12);
   });
+
+  it('applies a new K and window to the history it already has', () => {
+    const throttle = new AdaptiveThrottle();
+    for (let index = 0; index < 10; index++) throttle.record(START + index * 10_000, index < 4);
+    const now = START + 100_000;
+    expect(throttle.rejectProbability(now)).toBeCloseTo(2 / 11, 12);
+    throttle.configure({ k: 1 });
+    expect(throttle.rejectProbability(now)).toBeCloseTo(6 / 11, 12);
+    // A 30 s window ending at 100 s holds the requests at 80 and 90 s, both refused.
+    throttle.configure({ windowMs: 30_000 });
+    expect(throttle.rejectProbability(now)).toBeCloseTo(2 / 3, 12);
+  });
 });

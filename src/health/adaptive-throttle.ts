@@ -11,6 +11,10 @@ export interface AdaptiveThrottleOptions {
 const REQUESTS = 0;
 const ACCEPTS = 1;
 
+function secondsOf(windowMs = 120_000): number {
+  return Math.max(1, Math.ceil(windowMs / 1000));
+}
+
 /**
  * Google SRE client-side adaptive throttling, used in panic mode: a request is rejected locally
  * with probability `max(0, (requests − K·accepts) / (requests + 1))` over the last 2 minutes.
@@ -18,12 +22,18 @@ const ACCEPTS = 1;
  * rejected (record those as not accepted); `accepts` counts the ones the host served.
  */
 export class AdaptiveThrottle {
-  private readonly k: number;
-  private readonly counter: RollingCounter;
+  private k: number;
+  private counter: RollingCounter;
 
   constructor(options: AdaptiveThrottleOptions = {}) {
     this.k = options.k ?? 2;
-    this.counter = new RollingCounter(Math.max(1, Math.ceil((options.windowMs ?? 120_000) / 1000)), 2);
+    this.counter = new RollingCounter(secondsOf(options.windowMs), 2);
+  }
+
+  /** Replaces K and the window (a config reload), keeping the history that fits the new window. */
+  configure(options: AdaptiveThrottleOptions): void {
+    if (options.k !== undefined) this.k = options.k;
+    if (options.windowMs !== undefined) this.counter = this.counter.resized(secondsOf(options.windowMs));
   }
 
   /** Records one request and whether the host accepted it. */

@@ -65,7 +65,7 @@ export interface BreakerJSON {
  * `drained` and `forced` (admin switches).
  */
 export class CircuitBreaker {
-  private readonly options: BreakerOptions;
+  private options: BreakerOptions;
   private machine: BreakerState = closedFresh();
   private ejectionCount = 0;
   private demoted = false;
@@ -80,6 +80,14 @@ export class CircuitBreaker {
   private forced = false;
 
   constructor(options: BreakerOptionsInput = {}) {
+    this.options = resolveBreakerOptions(options);
+  }
+
+  /**
+   * Replaces the knobs (a config reload) and keeps the state: an ejection in progress keeps its
+   * end time, trials in flight stay counted, and the new thresholds apply from the next outcome.
+   */
+  reconfigure(options: BreakerOptionsInput): void {
     this.options = resolveBreakerOptions(options);
   }
 

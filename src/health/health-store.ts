@@ -1,6 +1,7 @@
+import type { BreakerOptionsInput } from './breaker-options.js';
 import type { BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
 import type { DeploymentStatus } from './deployment-status.js';
-import type { SlownessState } from './detect-slowness.js';
+import type { SlownessOptions, SlownessState } from './detect-slowness.js';
 import type { Outcome } from './outcome.js';
 import type { WindowReader, WindowStats } from './outcome-window.js';
 
@@ -28,6 +29,18 @@ export interface DeploymentHealth {
   nextProbeAt?: number;
   /** Baseline p95 time to first token in ms (`null` while still learning). */
   baselineTtftMs: number | null;
+}
+
+/** The knobs of a health store (config `health:`); a config reload replaces them with {@link HealthStore.configure}. */
+export interface HealthKnobs {
+  /** Breaker knobs, shared by every deployment. */
+  breaker?: BreakerOptionsInput;
+  /** Slowness knobs. */
+  slowness?: Partial<SlownessOptions>;
+  /** Half-open with no trial traffic for this long → due for an active probe; default 5 s. */
+  probeAfterMs?: number;
+  /** An ejected deployment gets a health check this often (0 = never); default 10 s. */
+  healthCheckIntervalMs?: number;
 }
 
 /** Everything a store holds that must survive or be shared, as plain JSON (windows excluded). */
@@ -68,6 +81,13 @@ export interface HealthStore {
    * and a pass ends the ejection early. Empty when checks are off.
    */
   dueForHealthCheck(now: number): string[];
+  /**
+   * Replaces the knobs (a config reload). Every deployment keeps its breaker state, window and
+   * slowness learning; the new knobs apply from the next outcome or read.
+   */
+  configure(knobs: HealthKnobs): void;
+  /** Drops everything about a deployment that is no longer configured; if it comes back, it starts fresh. */
+  forget(deploymentId: string): void;
   /** The shareable state as JSON. */
   exportState(): HealthStoreState;
   /** Replaces breakers and slowness state from JSON (windows are left as they are). */

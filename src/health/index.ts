@@ -31,7 +31,13 @@ export {
   type SlownessOptions,
   type SlownessState,
 } from './detect-slowness.js';
-export type { DeploymentHealth, HealthStore, HealthStoreState, HealthWindow } from './health-store.js';
+export type {
+  DeploymentHealth,
+  HealthKnobs,
+  HealthStore,
+  HealthStoreState,
+  HealthWindow,
+} from './health-store.js';
 export { LatencySketch, type LatencySketchOptions } from './latency-sketch.js';
 export { MemoryHealthStore, type MemoryHealthStoreOptions } from './memory-health-store.js';
 export { type CandidateTier, type OrderedCandidate, orderCandidates } from './order-candidates.js';

@@ -159,4 +159,31 @@ describe('MemoryHealthStore', () => {
     clock.advance(61_000);
     expect(store.status('a').demoted).toBe(false);
   });
+
+  it('applies new knobs to every deployment it knows and keeps their state', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    record('b', 'server_error', 2);
+    const openUntil = store.status('a').openUntil;
+    store.configure({
+      breaker: { random: () => 0, ejection: { consecutiveFailures: 3 } },
+      healthCheckIntervalMs: 1_000,
+    });
+    expect(store.status('a')).toMatchObject({ state: 'open', openUntil, ejectionCount: 1 });
+    clock.advance(1_000);
+    expect(store.dueForHealthCheck(clock.now())).toEqual(['a']);
+    // b kept its two failures in a row; a third now ejects it.
+    record('b', 'server_error');
+    expect(store.status('b').state).toBe('open');
+  });
+
+  it('forgets a deployment: gone from the snapshot, fresh when it comes back', () => {
+    const { store, record } = setup();
+    record('a', 'server_error', 5);
+    record('b', 'success');
+    store.forget('a');
+    expect(store.snapshot().map((health) => health.id)).toEqual(['b']);
+    expect(store.status('a')).toMatchObject({ state: 'closed', ejectionCount: 0 });
+    expect(store.window('a').read(60_000).total).toBe(0);
+  });
 });

@@ -9,25 +9,20 @@ import {
   type SlownessOptions,
   type SlownessState,
 } from './detect-slowness.js';
-import type { DeploymentHealth, HealthStore, HealthStoreState } from './health-store.js';
+import type { DeploymentHealth, HealthKnobs, HealthStore, HealthStoreState } from './health-store.js';
 import type { Outcome } from './outcome.js';
 import { OutcomeWindow } from './outcome-window.js';
 
 /** Options of a {@link MemoryHealthStore}. */
-export interface MemoryHealthStoreOptions {
+export interface MemoryHealthStoreOptions extends HealthKnobs {
   /** Where "now" comes from. */
   clock: Clock;
-  /** Breaker knobs, shared by every deployment. */
-  breaker?: BreakerOptionsInput;
   /** 1 s buckets per window; default 300 (5 min). */
   windowBuckets?: number;
-  /** Slowness knobs. */
-  slowness?: Partial<SlownessOptions>;
-  /** Half-open with no trial traffic for this long → due for an active probe; default 5 s. */
-  probeAfterMs?: number;
-  /** An ejected deployment gets a health check this often (0 = never); default 10 s. */
-  healthCheckIntervalMs?: number;
 }
+
+const DEFAULT_PROBE_AFTER_MS = 5000;
+const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 10_000;
 
 interface Entry {
   window: OutcomeWindow;
@@ -40,20 +35,30 @@ interface Entry {
 /** A {@link HealthStore} in process memory: one process, no sharing. */
 export class MemoryHealthStore implements HealthStore {
   private readonly clock: Clock;
-  private readonly breakerOptions: BreakerOptionsInput;
   private readonly windowBuckets: number;
-  private readonly slownessOptions: SlownessOptions;
-  private readonly probeAfterMs: number;
-  private readonly healthCheckIntervalMs: number;
+  private breakerOptions: BreakerOptionsInput = {};
+  private slownessOptions: SlownessOptions = DEFAULT_SLOWNESS_OPTIONS;
+  private probeAfterMs = DEFAULT_PROBE_AFTER_MS;
+  private healthCheckIntervalMs = DEFAULT_HEALTH_CHECK_INTERVAL_MS;
   private readonly entries = new Map<string, Entry>();
 
   constructor(options: MemoryHealthStoreOptions) {
     this.clock = options.clock;
-    this.breakerOptions = options.breaker ?? {};
     this.windowBuckets = options.windowBuckets ?? 300;
-    this.slownessOptions = { ...DEFAULT_SLOWNESS_OPTIONS, ...options.slowness };
-    this.probeAfterMs = options.probeAfterMs ?? 5000;
-    this.healthCheckIntervalMs = options.healthCheckIntervalMs ?? 10_000;
+    this.configure(options);
+  }
+
+  configure(knobs: HealthKnobs): void {
+    this.breakerOptions = knobs.breaker ?? {};
+    this.slownessOptions = { ...DEFAULT_SLOWNESS_OPTIONS, ...knobs.slowness };
+    this.probeAfterMs = knobs.probeAfterMs ?? DEFAULT_PROBE_AFTER_MS;
+    this.healthCheckIntervalMs = knobs.healthCheckIntervalMs ?? DEFAULT_HEALTH_CHECK_INTERVAL_MS;
+    // In place: requests in flight hold these breakers (trial slots), so they must not be replaced.
+    for (const entry of this.entries.values()) entry.breaker.reconfigure(this.breakerOptions);
+  }
+
+  forget(deploymentId: string): void {
+    this.entries.delete(deploymentId);
   }
 
   record(outcome: Outcome): void {

@@ -46,4 +46,14 @@ describe('RetryBudget', () => {
     expect(acquireAll(budget, START)).toBe(1);
     expect(budget.stats(START + 2000).limit).toBe(1);
   });
+
+  it('applies a new ratio and floor to the requests and retries it already counts', () => {
+    const budget = new RetryBudget({ ratio: 0.1, minConcurrent: 1 });
+    for (let index = 0; index < 20; index++) budget.recordRequest(START);
+    expect(acquireAll(budget, START)).toBe(2);
+    budget.configure({ ratio: 0.25 });
+    expect(acquireAll(budget, START)).toBe(3);
+    budget.configure({ minConcurrent: 9 });
+    expect(budget.stats(START)).toMatchObject({ requests: 20, activeRetries: 5, limit: 9 });
+  });
 });

@@ -31,8 +31,8 @@ export interface RetryBudgetStats {
  * `activeRetries + 1 ≤ max(minConcurrent, ratio × requestsStartedInWindow)`.
  */
 export class RetryBudget {
-  private readonly ratio: number;
-  private readonly minConcurrent: number;
+  private ratio: number;
+  private minConcurrent: number;
   private readonly requests: RollingCounter;
   private active = 0;
   private rejected = 0;
@@ -41,6 +41,15 @@ export class RetryBudget {
     this.ratio = options.ratio ?? 0.1;
     this.minConcurrent = options.minConcurrent ?? 3;
     this.requests = new RollingCounter(Math.max(1, Math.ceil((options.windowMs ?? 60_000) / 1000)));
+  }
+
+  /**
+   * Replaces the ratio and the floor (a config reload); requests counted and retries in flight
+   * stay, so the new limit applies to the traffic already seen. The window is fixed at creation.
+   */
+  configure(options: Pick<RetryBudgetOptions, 'ratio' | 'minConcurrent'>): void {
+    if (options.ratio !== undefined) this.ratio = options.ratio;
+    if (options.minConcurrent !== undefined) this.minConcurrent = options.minConcurrent;
   }
 
   /** Counts one client request (not its retries) towards the budget. */

@@ -29,6 +29,27 @@ export class RollingCounter {
     this.counts[slot * this.channels + channel]! += amount;
   }
 
+  /**
+   * A counter over `seconds` with this one's counts: each second keeps its counts when it falls
+   * in a free slot of the new ring, and where two seconds share a slot the newer one wins, so
+   * the most recent `seconds` of history survive a change of span.
+   */
+  resized(seconds: number): RollingCounter {
+    const resized = new RollingCounter(seconds, this.channels);
+    for (let slot = 0; slot < this.seconds; slot++) {
+      const second = this.stamps[slot]!;
+      if (second < 0) continue;
+      const target = ((second % seconds) + seconds) % seconds;
+      if (resized.stamps[target]! > second) continue;
+      resized.stamps[target] = second;
+      resized.counts.set(
+        this.counts.subarray(slot * this.channels, (slot + 1) * this.channels),
+        target * this.channels,
+      );
+    }
+    return resized;
+  }
+
   /** Sum of `channel` over the span ending in the second that holds `now`. */
   sum(now: number, channel = 0): number {
     const newest = Math.floor(now / 1000);

@@ -83,6 +83,7 @@ interface DeploymentTrack {
  * health windows the router already keeps, so it costs requests nothing.
  */
 export class IncidentDetector {
+  /** Shared by reference with every {@link StatusHysteresis}, so {@link configure} reaches them too. */
   private readonly options: DetectorOptions;
   private readonly models = new Map<string, ModelTrack>();
   private readonly deployments = new Map<string, DeploymentTrack>();
@@ -99,6 +100,20 @@ export class IncidentDetector {
     private readonly notify: (event: StatusEvent) => void = () => undefined,
   ) {
     this.options = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
+  }
+
+  /**
+   * Replaces timings and thresholds (a config reload). Published statuses, incidents and alerts are
+   * kept; a status change already under way is held to the new `enterMs` / `leaveMs`, as the
+   * hysteresis reads this detector's options.
+   */
+  configure(options: Partial<DetectorOptions>): void {
+    const intervalMs = this.options.intervalMs;
+    Object.assign(this.options, options);
+    if (this.timer === undefined || this.options.intervalMs === intervalMs) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.start();
   }
 
   /** Evaluates every `intervalMs`. */
@@ -209,7 +224,7 @@ export class IncidentDetector {
     let track = this.models.get(name);
     if (track === undefined) {
       track = {
-        hysteresis: new StatusHysteresis({ enterMs: this.options.enterMs, leaveMs: this.options.leaveMs }),
+        hysteresis: new StatusHysteresis(this.options),
         phase: 'none',
         usersSawErrors: false,
         troubledDuring: new Set(),
@@ -228,7 +243,7 @@ export class IncidentDetector {
     let track = this.deployments.get(id);
     if (track === undefined) {
       track = {
-        hysteresis: new StatusHysteresis({ enterMs: this.options.enterMs, leaveMs: this.options.leaveMs }),
+        hysteresis: new StatusHysteresis(this.options),
         alertIds: new Map(),
       };
       this.deployments.set(id, track);

@@ -13,4 +13,4 @@ export {
 export { type Deployment, type ModelRoute, ModelTable } from './model-table.js';
 export { type PlannedModel, planCandidates } from './plan.js';
 export { Prober, type ProberOptions, type ProbeTarget } from './prober.js';
-export { RoutingState, type RoutingStateOptions } from './routing-state.js';
+export { RoutingState, type RoutingStateOptions, type TableChange } from './routing-state.js';

@@ -38,19 +38,32 @@ const PROBE_MAX_TOKENS = 8;
  */
 export class Prober {
   private readonly options: ProberOptions;
+  private intervalMs: number;
   private readonly inFlight = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly controller = new AbortController();
 
   constructor(options: ProberOptions) {
     this.options = options;
+    this.intervalMs = options.intervalMs;
   }
 
   /** Starts probing every `intervalMs`. */
   start(): void {
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => this.tick(), this.options.intervalMs);
+    if (this.timer !== undefined || this.controller.signal.aborted) return;
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * Turns probing on or off and sets its interval (a config reload). Probes in flight are not
+   * aborted: they settle their trials as usual. After {@link stop}, probing stays stopped.
+   */
+  reschedule(enabled: boolean, intervalMs: number): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.intervalMs = intervalMs;
+    if (enabled) this.start();
   }
 
   /** Stops probing and waits for probes in flight (they are aborted). */

@@ -8,6 +8,25 @@ import {
   RetryBudget,
   type RetryBudgetOptions,
 } from '../health/index.js';
+import type { ModelTable } from './model-table.js';
+
+/** Deployments that came into or left the config at a reload. */
+export interface TableChange {
+  /** New deployment ids: they start with fresh health. */
+  deploymentsAdded: string[];
+  /** Deployment ids no longer configured: their health is forgotten. */
+  deploymentsRemoved: string[];
+}
+
+function deploymentIdsOf(table: ModelTable): Set<string> {
+  return new Set(
+    table.list().flatMap((route) => route.deployments.map((deployment) => deployment.deploymentId)),
+  );
+}
+
+function notIn<Item>(items: ReadonlySet<Item>, others: ReadonlySet<Item>): Item[] {
+  return [...items].filter((item) => !others.has(item));
+}
 
 /** Options of a {@link RoutingState}. */
 export interface RoutingStateOptions {
@@ -30,8 +49,8 @@ export interface RoutingStateOptions {
 export class RoutingState {
   readonly health: HealthStore;
   readonly random: () => number;
-  private readonly budgetOptions: RetryBudgetOptions;
-  private readonly throttleOptions: AdaptiveThrottleOptions;
+  private budgetOptions: RetryBudgetOptions;
+  private throttleOptions: AdaptiveThrottleOptions;
   private readonly budgets = new Map<string, RetryBudget>();
   private readonly throttles = new Map<string, AdaptiveThrottle>();
   private readonly requestWindows = new Map<string, OutcomeWindow>();
@@ -43,6 +62,39 @@ export class RoutingState {
     this.random = options.random ?? Math.random;
     this.budgetOptions = options.budget ?? {};
     this.throttleOptions = options.throttle ?? {};
+  }
+
+  /**
+   * Replaces the retry-budget and throttle knobs (a config reload). Existing budgets and throttles
+   * are updated in place: requests in flight hold their slots in them, and the counts they keep
+   * are what the new limits apply to.
+   */
+  configure(options: Pick<RoutingStateOptions, 'budget' | 'throttle'>): void {
+    this.budgetOptions = options.budget ?? {};
+    this.throttleOptions = options.throttle ?? {};
+    for (const budget of this.budgets.values()) budget.configure(this.budgetOptions);
+    for (const throttle of this.throttles.values()) throttle.configure(this.throttleOptions);
+  }
+
+  /**
+   * Keeps what was learned consistent with a reloaded model table: a deployment or model still
+   * configured keeps everything (an ejected host stays ejected); one that left is forgotten; one
+   * that came (back) starts from nothing. Requests still in flight on the old table may record
+   * into a forgotten entry again; the next reload clears that.
+   */
+  adoptTable(before: ModelTable, after: ModelTable): TableChange {
+    const previous = deploymentIdsOf(before);
+    const next = deploymentIdsOf(after);
+    const change = { deploymentsAdded: notIn(next, previous), deploymentsRemoved: notIn(previous, next) };
+    for (const id of [...change.deploymentsAdded, ...change.deploymentsRemoved]) this.health.forget(id);
+    const previousModels = new Set(before.list().map((route) => route.name));
+    const nextModels = new Set(after.list().map((route) => route.name));
+    for (const model of [...notIn(nextModels, previousModels), ...notIn(previousModels, nextModels)]) {
+      this.requestWindows.delete(model);
+      this.budgets.delete(model);
+      this.throttles.delete(model);
+    }
+    return change;
   }
 
   /** The model's retry budget (created on first use). */

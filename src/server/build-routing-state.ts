@@ -1,17 +1,12 @@
 import type { DetourConfig } from '../config/index.js';
 import type { Clock } from '../core/index.js';
-import { MemoryHealthStore } from '../health/index.js';
-import { type RetryPolicy, RoutingState } from '../routing/index.js';
+import { type HealthKnobs, MemoryHealthStore } from '../health/index.js';
+import { type RetryPolicy, RoutingState, type RoutingStateOptions } from '../routing/index.js';
 
-/** The health store, retry budgets and panic throttles for a config (DESIGN.md §7 knobs). */
-export function buildRoutingState(
-  config: DetourConfig,
-  clock: Clock,
-  random: () => number = Math.random,
-): RoutingState {
-  const { health, retry } = config;
-  const store = new MemoryHealthStore({
-    clock,
+/** The health store's knobs of a config (DESIGN.md §7). */
+function healthKnobsOf(config: DetourConfig, random: () => number): HealthKnobs {
+  const { health } = config;
+  return {
     breaker: {
       demotion: health.demotion,
       ejection: health.ejection,
@@ -31,14 +26,35 @@ export function buildRoutingState(
       minSamplesPerPeriod: health.slowness.minSamplesPerPeriod,
       warmupPeriods: health.slowness.warmupPeriods,
     },
-  });
-  return new RoutingState({
-    health: store,
-    clock,
+  };
+}
+
+/** The per-model retry budget and panic throttle knobs of a config. */
+function modelKnobsOf(config: DetourConfig): Pick<RoutingStateOptions, 'budget' | 'throttle'> {
+  const { health, retry } = config;
+  return {
     budget: { ratio: retry.budgetRatio, minConcurrent: retry.budgetMinConcurrent },
     throttle: { k: health.panic.k, windowMs: health.panic.window },
-    random,
-  });
+  };
+}
+
+/** The health store, retry budgets and panic throttles for a config (DESIGN.md §7 knobs). */
+export function buildRoutingState(
+  config: DetourConfig,
+  clock: Clock,
+  random: () => number = Math.random,
+): RoutingState {
+  const store = new MemoryHealthStore({ clock, ...healthKnobsOf(config, random) });
+  return new RoutingState({ health: store, clock, random, ...modelKnobsOf(config) });
+}
+
+/**
+ * Applies a reloaded config's health, retry-budget and panic knobs to a running state, keeping
+ * everything it learned: breakers, windows, slowness baselines, budget counts and throttles.
+ */
+export function reconfigureRoutingState(state: RoutingState, config: DetourConfig): void {
+  state.health.configure(healthKnobsOf(config, state.random));
+  state.configure(modelKnobsOf(config));
 }
 
 /** The attempt limits of a config. */

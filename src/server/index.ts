@@ -1,5 +1,7 @@
 export { type AppOptions, buildApp } from './build-app.js';
 export { buildGateway } from './build-gateway.js';
 export type { Gateway } from './gateway.js';
+export { type ReloadOnChangeOptions, reloadOnChange } from './reload-on-change.js';
+export { describeReload, type ReloadSummary } from './reload-summary.js';
 export { ADMIN_ACTIONS, type AdminAction, type DeploymentHealthRow, readHealth } from './routes/admin.js';
 export { type RunningGateway, type StartOptions, startGateway } from './start-gateway.js';

@@ -1,14 +1,15 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { DetourConfig } from '../config/index.js';
+import { type DetourConfig, planConfigReload } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
 import type { Store } from '../store/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway } from './build-gateway.js';
-import { buildRoutingState } from './build-routing-state.js';
+import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
 import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
+import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
 import { createStatusService, type StatusService } from './status-service.js';
 
 /** A listening Detour server. */
@@ -25,8 +26,13 @@ export interface RunningGateway {
   prober: Prober;
   /** Store, incident detector and webhook outbox. */
   status: StatusService;
-  /** Replaces the config without dropping requests in flight; they finish on the old one. */
-  reload(config: DetourConfig): void;
+  /**
+   * Applies a new config's live keys at once, without dropping requests in flight (they finish on
+   * the old one), and keeps the running value of every restart-only key, logging each as "takes
+   * effect on restart". Health survives: a deployment still configured keeps its breaker and
+   * windows, a removed one is forgotten, a new one starts fresh.
+   */
+  reload(config: DetourConfig): ReloadSummary;
   /** Stops listening, finishes requests in flight, closes upstream pools. */
   close(): Promise<void>;
 }
@@ -103,12 +109,30 @@ export async function startGateway(
     prober,
     status,
     reload(next) {
-      current = next;
-      const previous = transport;
-      transport = new UpstreamTransport({ connectTimeoutMs: next.timeouts.connect });
-      gateway = assemble(next, transport);
-      // Requests in flight hold the old transport; let them finish before its pools close.
-      void previous.close().catch(() => undefined);
+      const plan = planConfigReload(current, next);
+      for (const change of plan.restart)
+        app.log.warn({ key: change.key }, `${change.key} changed: takes effect on restart`);
+      const before = gateway.table;
+      if (plan.live.length > 0) {
+        const previous = transport;
+        const nextTransport = new UpstreamTransport({ connectTimeoutMs: plan.effective.timeouts.connect });
+        try {
+          gateway = assemble(plan.effective, nextTransport);
+        } catch (error) {
+          void nextTransport.close().catch(() => undefined);
+          throw error;
+        }
+        transport = nextTransport;
+        current = plan.effective;
+        // Requests in flight hold the old transport; let them finish before its pools close.
+        void previous.close().catch(() => undefined);
+        reconfigureRoutingState(state, current);
+        status.reconfigure();
+        prober.reschedule(current.health.probes.enabled, current.health.probes.interval);
+      }
+      const summary = summarizeReload(plan, state.adoptTable(before, gateway.table));
+      app.log.info({ reload: summary }, `config reloaded: ${describeReload(summary)}`);
+      return summary;
     },
     async close() {
       await prober.stop();

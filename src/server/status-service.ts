@@ -1,6 +1,7 @@
 import type { DetourConfig } from '../config/index.js';
 import type { Clock } from '../core/index.js';
 import {
+  type DetectorOptions,
   IncidentDetector,
   type StatusEvent,
   WebhookNotifier,
@@ -16,6 +17,8 @@ export interface StatusService {
   notifier: WebhookNotifier;
   /** The status section of the current config. */
   config(): DetourConfig['status'];
+  /** Applies the current config's status timings to the detector (after a reload). */
+  reconfigure(): void;
   /** Starts the timers (evaluation, outbox). */
   start(): void;
   /** Stops the timers and closes the store (buffered writes are flushed). */
@@ -44,24 +47,28 @@ export function openStore(config: DetourConfig['store']): Store {
   return new SqliteStore({ path: config.path });
 }
 
+/** The detector's timings from the config's `status:` section. */
+function detectorOptionsOf(status: DetourConfig['status']): Partial<DetectorOptions> {
+  return {
+    intervalMs: status.interval,
+    enterMs: status.enterAfter,
+    leaveMs: status.leaveAfter,
+    incidentAfterMs: status.incidentAfter,
+    resolveAfterMs: status.resolveAfter,
+  };
+}
+
 /** Wires the store, the incident detector and the webhook notifier together. */
 export function createStatusService(input: StatusServiceInput): StatusService {
   const store = input.store ?? openStore(input.config().store);
   const targets = (): WebhookTarget[] => input.config().webhooks;
   const notifier = new WebhookNotifier(store, targets, input.clock);
-  const status = input.config().status;
   const detector = new IncidentDetector(
     input.state,
     () => ({ table: input.table() }),
     store,
     input.clock,
-    {
-      intervalMs: status.interval,
-      enterMs: status.enterAfter,
-      leaveMs: status.leaveAfter,
-      incidentAfterMs: status.incidentAfter,
-      resolveAfterMs: status.resolveAfter,
-    },
+    detectorOptionsOf(input.config().status),
     (event) => {
       input.onEvent?.(event);
       // The outbox write is the durable step; sending happens on the notifier's own timer.
@@ -73,6 +80,9 @@ export function createStatusService(input: StatusServiceInput): StatusService {
     detector,
     notifier,
     config: () => input.config().status,
+    reconfigure() {
+      detector.configure(detectorOptionsOf(input.config().status));
+    },
     start() {
       detector.start();
       notifier.start();

@@ -1,0 +1,44 @@
+import type { ConfigPath } from './config-path.js';
+
+/** When an edited key takes effect: on the next request (`live`) or when Detour restarts. */
+export type ConfigEffect = 'live' | 'restart';
+
+/**
+ * Where each key of the config takes effect after a reload, by key path; the longest matching
+ * prefix wins, so `server.adminKey` can be live inside a restart-only `server`. A key this table
+ * does not name is treated as restart-only: claiming a change applied when it did not is the worse
+ * error. Every top-level section must be named (a test walks the schema).
+ */
+export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
+  // The listener and its limits are fixed when the port is bound.
+  server: 'restart',
+  // Read by the admin API on every call, so a leaked key can be rotated without a restart.
+  'server.adminKey': 'live',
+  // Providers, models, routing, timeouts and attempt limits are rebuilt for new requests; requests
+  // in flight finish on the old ones.
+  providers: 'live',
+  models: 'live',
+  routing: 'live',
+  timeouts: 'live',
+  // Retry budgets are updated in place and keep their counts and slots in use.
+  retry: 'live',
+  // Breakers, windows and throttles are updated in place and keep what they learned.
+  health: 'live',
+  // Opened once at start; moving it would orphan open incidents and the webhook outbox.
+  store: 'restart',
+  // Title and public models are read per page view; the detector's timings are updated in place.
+  status: 'live',
+  // Read at each delivery.
+  webhooks: 'live',
+};
+
+/** Where a change at `path` takes effect, from {@link CONFIG_EFFECTS}. */
+export function classifyConfigChange(path: ConfigPath): ConfigEffect {
+  const keys = path.map(String);
+  for (let length = keys.length; length > 0; length -= 1) {
+    const prefix = keys.slice(0, length).join('.');
+    // Own keys only: a model named `constructor` must not find Object.prototype's.
+    if (Object.hasOwn(CONFIG_EFFECTS, prefix)) return CONFIG_EFFECTS[prefix] as ConfigEffect;
+  }
+  return 'restart';
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { RollingCounter } from './rolling-counter.js';
+
+const START = 1_700_000_000_000;
+
+describe('RollingCounter', () => {
+  it('keeps the most recent seconds when resized to a shorter span', () => {
+    const counter = new RollingCounter(10);
+    for (let second = 0; second < 10; second++) counter.add(START + second * 1000, 0, second + 1);
+    const now = START + 9_000;
+    expect(counter.sum(now)).toBe(55);
+    // The last 4 seconds held 7 + 8 + 9 + 10.
+    expect(counter.resized(4).sum(now)).toBe(34);
+  });
+
+  it('keeps every second when resized to a longer span, and counts on from there', () => {
+    const counter = new RollingCounter(3, 2);
+    counter.add(START, 0, 2);
+    counter.add(START + 1000, 1, 5);
+    const longer = counter.resized(60);
+    longer.add(START + 30_000, 0, 1);
+    expect(longer.sum(START + 30_000, 0)).toBe(3);
+    expect(longer.sum(START + 30_000, 1)).toBe(5);
+    expect(longer.sum(START + 61_000, 0)).toBe(1);
+  });
+});
