@@ -11,6 +11,6 @@ export { parseConfig } from './parse-config.js';
 export { redactConfig } from './redact-config.js';
 export { resolveModelTimeouts } from './resolve-model-timeouts.js';
 export type { DetourConfigInput } from './schema.js';
-export { ROUTING_STRATEGIES, SUPPORTED_PROTOCOLS } from './schema.js';
+export { configSchema, ROUTING_STRATEGIES, SUPPORTED_PROTOCOLS } from './schema.js';
 export type { ConfigWatcher, WatchConfigOptions } from './watch-config-file.js';
 export { watchConfigFile } from './watch-config-file.js';

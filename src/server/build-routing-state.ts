@@ -10,11 +10,27 @@ export function buildRoutingState(
   random: () => number = Math.random,
 ): RoutingState {
   const { health, retry } = config;
+  const { demotion, ejection } = health;
   const store = new MemoryHealthStore({
     clock,
     breaker: {
-      demotion: health.demotion,
-      ejection: health.ejection,
+      // Field by field, not the config objects: the breaker spreads these over its defaults, and a
+      // spread would hide a knob that nothing uses (test/config-keys-read.test.ts).
+      demotion: {
+        failureRate: demotion.failureRate,
+        minRequests: demotion.minRequests,
+        window: demotion.window,
+      },
+      ejection: {
+        consecutiveFailures: ejection.consecutiveFailures,
+        failureRate: ejection.failureRate,
+        minRequests: ejection.minRequests,
+        window: ejection.window,
+        baseTime: ejection.baseTime,
+        maxTime: ejection.maxTime,
+        jitter: ejection.jitter,
+        decayInterval: ejection.decayInterval,
+      },
       halfOpen: { trials: health.halfOpen.trials },
       ramp: health.ramp.map((step) => ({ fromMs: step.after, weight: step.weight })),
       coolDown: { maxMs: health.coolDown.max, defaultMs: health.coolDown.default },
