@@ -1,8 +1,11 @@
 /** Wire formats an upstream provider may speak today. */
 export type ProviderProtocol = 'openai-chat' | 'anthropic-messages';
 
-/** How a model's deployments are ordered (DESIGN.md section 7). */
-export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency' | 'cost';
+/**
+ * How a model's deployments are ranked before health reorders them (DESIGN.md section 7). `cost`
+ * needs the model catalog's prices and is refused until the catalog exists.
+ */
+export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency';
 
 /** The HTTP listener. */
 export interface ServerConfig {
@@ -14,8 +17,8 @@ export interface ServerConfig {
   adminKey?: string;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
-  /** Server-side cap on a whole request, in milliseconds. */
-  requestTimeout?: number;
+  /** Longest a client may take to send a whole request (headers and body), in milliseconds. */
+  requestTimeout: number;
 }
 
 /** An upstream account. */
@@ -38,7 +41,7 @@ export interface DeploymentConfig {
   provider: string;
   /** The model id at that provider. */
   model: string;
-  /** Relative share for the `weighted` strategy. */
+  /** Relative share under the `weighted` strategy; 1 when absent. */
   weight?: number;
 }
 
@@ -56,12 +59,14 @@ export interface TimeoutsConfig {
 
 /** A model as clients name it. */
 export interface ModelConfig {
-  /** Deployments in priority order; never empty. */
+  /** Deployments in config order (the order `priority` tries them); never empty. */
   deployments: DeploymentConfig[];
   /** Other models, tried only after every deployment of this one. */
   fallbacks: string[];
-  /** Per-model overrides of the global timeouts. */
-  timeouts?: Partial<TimeoutsConfig>;
+  /** Per-model overrides of the global timeouts (`connect` is the host's, so global only). */
+  timeouts?: Partial<Omit<TimeoutsConfig, 'connect'>>;
+  /** Overrides `routing.strategy` for this model. */
+  strategy?: RoutingStrategy;
   /** Shown by `/v1/models`. */
   description?: string;
 }

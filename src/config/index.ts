@@ -14,6 +14,6 @@ export { type ConfigReloadPlan, planConfigReload } from './plan-config-reload.js
 export { redactConfig } from './redact-config.js';
 export { resolveModelTimeouts } from './resolve-model-timeouts.js';
 export type { DetourConfigInput } from './schema.js';
-export { ROUTING_STRATEGIES, SUPPORTED_PROTOCOLS } from './schema.js';
+export { configSchema, ROUTING_STRATEGIES, SUPPORTED_PROTOCOLS } from './schema.js';
 export type { ConfigWatcher, WatchConfigOptions } from './watch-config-file.js';
 export { watchConfigFile } from './watch-config-file.js';

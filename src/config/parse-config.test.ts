@@ -35,7 +35,7 @@ describe('parseConfig', () => {
   it('fills every default for a minimal config', () => {
     const config = parseConfig(minimal, '/etc/detour/detour.yaml', {});
     const expected: DetourConfig = {
-      server: { port: 4000, host: '127.0.0.1', bodyLimit: 20 * 1024 * 1024 },
+      server: { port: 4000, host: '127.0.0.1', bodyLimit: 20 * 1024 * 1024, requestTimeout: 60_000 },
       providers: { openai: { protocol: 'openai-chat', baseUrl: 'https://api.openai.com/v1' } },
       models: { 'gpt-5': { deployments: [{ provider: 'openai', model: 'gpt-5' }], fallbacks: [] } },
       routing: { strategy: 'priority' },
@@ -106,6 +106,7 @@ describe('parseConfig', () => {
       host: '127.0.0.1',
       adminKey: 'admin-key-1',
       bodyLimit: 20971520,
+      requestTimeout: 60_000,
     });
     expect(config.providers).toEqual({
       anthropic: { protocol: 'anthropic-messages', baseUrl: 'https://api.anthropic.com', apiKey: 'sk-ant-1' },
@@ -233,7 +234,7 @@ routing: { strategy: fastest }
       'detour.yaml:2:3: server.port: must be at most 65535',
       'detour.yaml:3:3: server.prot: unknown key "prot"',
       'detour.yaml:9:17: models.gpt-5.fallbacks[0]: unknown model "nope" (known: gpt-5)',
-      'detour.yaml:10:12: routing.strategy: must be one of: priority, weighted, least-latency, cost (got "fastest")',
+      'detour.yaml:10:12: routing.strategy: must be one of: priority, weighted, least-latency (got "fastest")',
     ];
     expect(error.issues).toHaveLength(4);
     expect(error.message).toBe(lines.join('\n'));

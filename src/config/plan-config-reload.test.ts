@@ -52,7 +52,7 @@ describe('planConfigReload', () => {
     ]);
     expect(plan.restart.map((change) => [change.key, change.kind])).toEqual([
       ['server.port', 'changed'],
-      ['server.requestTimeout', 'added'],
+      ['server.requestTimeout', 'changed'],
       ['store.path', 'changed'],
     ]);
   });
@@ -64,7 +64,7 @@ describe('planConfigReload', () => {
     );
     const { effective } = planConfigReload(running, next);
     expect(effective.server).toEqual({ ...running.server, adminKey: 'admin-2' });
-    expect('requestTimeout' in effective.server).toBe(false);
+    expect(effective.server.requestTimeout).toBe(running.server.requestTimeout);
     expect(next.server).toMatchObject({ port: 4001, requestTimeout: 30_000 });
   });
 

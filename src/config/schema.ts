@@ -6,12 +6,7 @@ import type { DetourConfig, ProviderProtocol, RoutingStrategy, StoreConfig } fro
 export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = ['openai-chat', 'anthropic-messages'];
 
 /** Routing strategies. */
-export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = [
-  'priority',
-  'weighted',
-  'least-latency',
-  'cost',
-];
+export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'weighted', 'least-latency'];
 
 const DURATION_HINT = 'write e.g. 250ms, 30s, 5m or 1h, or a number of milliseconds';
 const SIZE_HINT = 'write e.g. 512kb or 20mb, or a number of bytes';
@@ -79,7 +74,7 @@ const serverSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     adminKey: z.string().min(1).optional(),
     bodyLimit: size().default(20 * 1024 * 1024),
-    requestTimeout: duration().optional(),
+    requestTimeout: duration().default(60_000),
   })
   .prefault({});
 
@@ -125,7 +120,11 @@ const timeoutsShape = {
 };
 
 const partialTimeoutsSchema = z.strictObject({
-  connect: duration().optional(),
+  // Connections are pooled per host and shared by its models, so a per-model connect timeout
+  // could not be honoured; it is refused rather than accepted and ignored.
+  connect: z
+    .never({ error: "is the host's, not the model's: set it in the global `timeouts.connect`" })
+    .optional(),
   firstToken: duration().optional(),
   idle: duration().optional(),
   total: duration().optional(),
@@ -137,10 +136,20 @@ const deploymentSchema = z.strictObject({
   weight: numeric(z.number().positive()).optional(),
 });
 
+// `cost` is a strategy of the design that needs the catalog's prices (a later release); a config
+// naming it is refused, so that nobody believes requests are routed by price.
+const strategySchema = z.enum(ROUTING_STRATEGIES as [RoutingStrategy, ...RoutingStrategy[]], {
+  error: (issue) =>
+    issue.input === 'cost'
+      ? `strategy "cost" needs the model catalog's prices, which this version of Detour does not have yet; use ${ROUTING_STRATEGIES.join(', ')}`
+      : undefined,
+});
+
 const modelSchema = z.strictObject({
   deployments: z.array(deploymentSchema).min(1, 'must list at least one deployment'),
   fallbacks: z.array(z.string().min(1)).default([]),
   timeouts: partialTimeoutsSchema.optional(),
+  strategy: strategySchema.optional(),
   description: z.string().optional(),
 });
 
@@ -169,9 +178,7 @@ export const configSchema = z.strictObject({
   server: serverSchema,
   providers: z.record(z.string(), providerSchema),
   models: z.record(z.string(), modelSchema),
-  routing: z
-    .strictObject({ strategy: z.enum(ROUTING_STRATEGIES as [RoutingStrategy]).default('priority') })
-    .prefault({}),
+  routing: z.strictObject({ strategy: strategySchema.default('priority') }).prefault({}),
   timeouts: z.strictObject(timeoutsShape).prefault({}),
   retry: z
     .strictObject({

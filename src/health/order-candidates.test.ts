@@ -115,4 +115,35 @@ describe('orderCandidates', () => {
     ]);
     expect(orderCandidates(['drained', 'disabled'], statuses)).toEqual([]);
   });
+
+  it('with weights leads with one pool sharing by weight × ramp, halved when slow; demoted and trials follow', () => {
+    const statuses = new Map([
+      ['trial', status({ state: 'half_open', admission: 'trial', admissionWeight: 0, openedAt: 1 })],
+      ['demoted', status({ demoted: true })],
+      ['degraded', status({ degraded: true })],
+      ['ramping', status({ admissionWeight: 0.1 })],
+      ['open', open(5)],
+      ['forced', { ...status({ admissionWeight: 0.1 }), forced: true }],
+      ['healthy', status()],
+    ]);
+    const weights = new Map([
+      ['degraded', 4],
+      ['ramping', 2],
+      ['healthy', 3],
+      ['demoted', 5],
+    ]);
+    const never = () => {
+      throw new Error('the weighted order draws no lottery');
+    };
+    const result = orderCandidates([...statuses.keys()], statuses, never, weights);
+    expect(result.map((candidate) => [candidate.id, candidate.tier, candidate.share])).toEqual([
+      ['degraded', 'degraded', 2],
+      ['ramping', 'ramping', 0.2],
+      ['forced', 'healthy', 1],
+      ['healthy', 'healthy', 3],
+      ['demoted', 'demoted', undefined],
+      ['trial', 'trial', undefined],
+    ]);
+    expect(result.find((candidate) => candidate.id === 'trial')?.trial).toBe(true);
+  });
 });

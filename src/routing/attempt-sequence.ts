@@ -1,6 +1,7 @@
 import { DetourError } from '../core/index.js';
-import { type DeploymentStatus, orderCandidates } from '../health/index.js';
+import type { DeploymentStatus } from '../health/index.js';
 import type { Deployment } from './model-table.js';
+import { orderByStrategy } from './order-by-strategy.js';
 import type { PlannedModel } from './plan.js';
 import type { RoutingState } from './routing-state.js';
 
@@ -41,6 +42,8 @@ interface Entry {
   deployment: Deployment;
   group: number;
   panic: boolean;
+  /** Weighted strategy: its weight in the pool that leads its group (see `orderCandidates`). */
+  share?: number;
 }
 
 // Failures after which the same host may be tried again once. A timeout is not among them: a
@@ -48,10 +51,10 @@ interface Entry {
 const SAME_HOST_RETRYABLE = new Set(['rate_limited', 'overloaded', 'server_error', 'transport']);
 
 /**
- * The order of moves for one request (DESIGN.md §6–7): the requested model's deployments ordered
- * by health, at once and without waiting; a same-host retry (once, with full jitter or a short
- * advertised retry-after) only when the model has no other admissible deployment; then the
- * fallback models. Every attempt after the first needs a slot of the
+ * The order of moves for one request (DESIGN.md §6–7): the requested model's deployments ranked
+ * by its strategy and reordered by health, at once and without waiting; a same-host retry (once,
+ * with full jitter or a short advertised retry-after) only when the model has no other admissible
+ * deployment; then the fallback models. Every attempt after the first needs a slot of the
  * model's retry budget. When nothing is admissible anywhere, the deployment ejected longest ago is
  * tried alone, behind the model's adaptive throttle (panic).
  */
@@ -61,6 +64,9 @@ export class AttemptSequence {
   private readonly policy: RetryPolicy;
   private readonly model: string;
   private readonly retriedSameHost = new Set<string>();
+  /** Model name of each group (planned model), for its weighted rotation. */
+  private readonly groupModels: string[];
+  private readonly settledGroups = new Set<number>();
   private next = 0;
   private attempts = 0;
   private budgetHeld = 0;
@@ -69,6 +75,7 @@ export class AttemptSequence {
     this.state = state;
     this.policy = policy;
     this.model = planned[0]?.model ?? '';
+    this.groupModels = planned.map((model) => model.model);
     this.entries = orderEntries(planned, state);
     state.budget(this.model).recordRequest(now);
   }
@@ -104,11 +111,12 @@ export class AttemptSequence {
   private pick(now: number, failed: FailedAttempt | undefined): NextStep {
     const failedGroup = failed === undefined ? -1 : this.groupOf(failed.deployment);
     while (this.next < this.entries.length) {
-      const entry = this.entries[this.next] as Entry;
-      if (failed !== undefined && entry.group !== failedGroup) {
+      if (failed !== undefined && (this.entries[this.next] as Entry).group !== failedGroup) {
         const retry = this.sameHostRetry(failed);
         if (retry !== undefined) return retry;
       }
+      this.settleWeightedPool();
+      const entry = this.entries[this.next] as Entry;
       this.next += 1;
       const step = this.admit(now, entry);
       if (step !== undefined) return step;
@@ -167,12 +175,34 @@ export class AttemptSequence {
     return { type: 'attempt', deployment, trial: false, panic: false, delayMs };
   }
 
+  /**
+   * On reaching a group whose deployments lead with a weighted pool, takes one turn of the
+   * model's rotation and puts the pool in its order. Done here, not when the order is made, so a
+   * fallback model that is never reached keeps its turn.
+   */
+  private settleWeightedPool(): void {
+    const first = this.entries[this.next] as Entry;
+    if (first.share === undefined || this.settledGroups.has(first.group)) return;
+    this.settledGroups.add(first.group);
+    let end = this.next;
+    while (this.entries[end]?.group === first.group && this.entries[end]?.share !== undefined) end += 1;
+    const pool = this.entries.slice(this.next, end);
+    const ranked = this.state
+      .rotation(this.groupModels[first.group] ?? this.model)
+      .rank(pool.map((entry) => ({ id: entry.deployment.deploymentId, weight: entry.share ?? 0 })));
+    const byId = new Map(pool.map((entry) => [entry.deployment.deploymentId, entry]));
+    this.entries.splice(this.next, pool.length, ...ranked.map((id) => byId.get(id) as Entry));
+  }
+
   private groupOf(deployment: Deployment): number {
     return this.entries.find((entry) => entry.deployment === deployment)?.group ?? -1;
   }
 }
 
-/** Health-ordered entries of every planned model; a panic entry only when nothing is admissible anywhere. */
+/**
+ * Entries of every planned model, each ordered by its strategy and health; a panic entry only when
+ * nothing is admissible anywhere.
+ */
 function orderEntries(planned: readonly PlannedModel[], state: RoutingState): Entry[] {
   const entries: Entry[] = [];
   const seen = new Set<string>();
@@ -187,10 +217,11 @@ function orderEntries(planned: readonly PlannedModel[], state: RoutingState): En
       byId.set(deployment.deploymentId, deployment);
       statuses.set(deployment.deploymentId, state.health.status(deployment.deploymentId));
     }
-    for (const candidate of orderCandidates([...byId.keys()], statuses, state.random)) {
+    const ordered = orderByStrategy(model.strategy ?? 'priority', [...byId.values()], statuses, state);
+    for (const candidate of ordered) {
       const deployment = byId.get(candidate.id) as Deployment;
       if (candidate.panic) panic ??= { deployment, group, panic: true };
-      else entries.push({ deployment, group, panic: false });
+      else entries.push({ deployment, group, panic: false, share: candidate.share });
     }
   });
   return entries.length > 0 || panic === undefined ? entries : [panic];

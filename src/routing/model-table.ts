@@ -1,17 +1,27 @@
 import type { AttemptTarget } from '../providers/index.js';
 
+/**
+ * How a model's deployments are ranked before health reorders them: `priority` in config order,
+ * `weighted` by their weights (smooth weighted round-robin), `least-latency` fastest first.
+ */
+export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency';
+
 /** One way to serve a model: (provider, upstream model id). The unit of health and routing. */
 export interface Deployment extends AttemptTarget {
   /** The Detour model name this deployment serves. */
   modelName: string;
+  /** Relative share under the `weighted` strategy; 1 when absent. */
+  weight?: number;
 }
 
 /** A model as clients see it: its deployments in priority order and its fallback models. */
 export interface ModelRoute {
   /** The name clients ask for. */
   name: string;
-  /** Deployments, first = preferred. */
+  /** Deployments in config order. */
   deployments: Deployment[];
+  /** How its deployments are ranked. */
+  strategy: RoutingStrategy;
   /** Other models to try after every deployment of this one, in order. */
   fallbacks: string[];
   /** The whole request's deadline, in milliseconds. */

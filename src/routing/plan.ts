@@ -1,19 +1,22 @@
 import { type ChatRequest, invalidRequest, type ProtocolName } from '../core/index.js';
 import { findUntranslatableField, type UntranslatableField } from '../protocols/index.js';
-import type { Deployment, ModelTable } from './model-table.js';
+import type { Deployment, ModelTable, RoutingStrategy } from './model-table.js';
 
-/** One model's deployments that can serve a request, in priority order. */
+/** One model's deployments that can serve a request, in config order. */
 export interface PlannedModel {
   /** The Detour model name. */
   model: string;
-  /** Its servable deployments, first = preferred. */
+  /** Its servable deployments, in config order. */
   deployments: Deployment[];
+  /** How they are ranked; `priority` when absent. */
+  strategy?: RoutingStrategy;
 }
 
 /**
  * The models a request may be served by: the requested one first, then its fallback models
  * (DESIGN.md section 6, "order of moves": change host first, change model last), each with the
- * deployments able to serve it. Health decides the order within each model later (attempt-sequence).
+ * deployments able to serve it. The model's strategy and health decide the order within each model
+ * later (attempt-sequence).
  * Each fallback's own fallbacks are not followed, so a cycle in the config cannot loop.
  * Deployments whose protocol cannot express a field of the request are left out; when that leaves
  * none, the client gets a 400 naming the field rather than an answer that silently ignored it.
@@ -30,13 +33,15 @@ export function planCandidates(
   let blocker: UntranslatableField | undefined;
   const planned: PlannedModel[] = [];
   for (const name of names) {
-    const deployments = (table.get(name)?.deployments ?? []).filter((deployment) => {
+    const served = table.get(name);
+    const deployments = (served?.deployments ?? []).filter((deployment) => {
       if (deployment.provider.protocol === clientProtocol) return true;
       const field = findUntranslatableField(request, deployment.provider.protocol);
       blocker ??= field;
       return field === undefined;
     });
-    if (deployments.length > 0) planned.push({ model: name, deployments });
+    if (served !== undefined && deployments.length > 0)
+      planned.push({ model: name, deployments, strategy: served.strategy });
   }
   if (planned.length === 0 && blocker !== undefined) {
     throw invalidRequest(

@@ -20,6 +20,7 @@ function table(models: Record<string, string[]>): ModelTable {
     })),
     fallbacks: [],
     totalTimeoutMs: 10_000,
+    strategy: 'priority',
   }));
   return new ModelTable(routes);
 }

@@ -9,6 +9,7 @@ import {
   type RetryBudgetOptions,
 } from '../health/index.js';
 import type { ModelTable } from './model-table.js';
+import { SmoothWeightedRotation } from './smooth-weighted-rotation.js';
 
 /** Deployments that came into or left the config at a reload. */
 export interface TableChange {
@@ -43,8 +44,9 @@ export interface RoutingStateOptions {
 }
 
 /**
- * What routing learns across requests: deployment health, and per model a retry budget and the
- * panic-mode throttle. It outlives config reloads, so a reload never forgets that a host is down.
+ * What routing learns across requests: deployment health, and per model a retry budget, the
+ * panic-mode throttle and the weighted strategy's rotation. It outlives config reloads, so a
+ * reload never forgets that a host is down.
  */
 export class RoutingState {
   readonly health: HealthStore;
@@ -54,6 +56,7 @@ export class RoutingState {
   private readonly budgets = new Map<string, RetryBudget>();
   private readonly throttles = new Map<string, AdaptiveThrottle>();
   private readonly requestWindows = new Map<string, OutcomeWindow>();
+  private readonly rotations = new Map<string, SmoothWeightedRotation>();
   private readonly clock: Clock;
 
   constructor(options: RoutingStateOptions) {
@@ -93,6 +96,7 @@ export class RoutingState {
       this.requestWindows.delete(model);
       this.budgets.delete(model);
       this.throttles.delete(model);
+      this.rotations.delete(model);
     }
     return change;
   }
@@ -117,6 +121,16 @@ export class RoutingState {
     return throttle;
   }
 
+  /** The model's smooth weighted round-robin scores, for the `weighted` strategy (created on first use). */
+  rotation(model: string): SmoothWeightedRotation {
+    let rotation = this.rotations.get(model);
+    if (rotation === undefined) {
+      rotation = new SmoothWeightedRotation();
+      this.rotations.set(model, rotation);
+    }
+    return rotation;
+  }
+
   /**
    * Records what a client finally got for one request to `model`: `success`, or the class of the
    * error it saw. This is the model's health *after* failover — what the status page shows for the
@@ -136,9 +150,10 @@ export class RoutingState {
     return this.requestWindows.get(model);
   }
 
-  /** Forgets what every model's clients got, its budgets and throttles (a clean slate for tests). */
+  /** Forgets what every model's clients got, its budgets, throttles and rotations (a clean slate for tests). */
   resetModels(): void {
     this.requestWindows.clear();
+    this.rotations.clear();
     this.budgets.clear();
     this.throttles.clear();
   }

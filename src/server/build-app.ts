@@ -18,6 +18,8 @@ import { surfaceOf } from './surface.js';
 export interface AppOptions {
   /** Largest accepted request body, in bytes (DESIGN default 20 MiB). */
   bodyLimit: number;
+  /** Longest a client may take to send a whole request, in ms (config `server.requestTimeout`); default 60 s. */
+  requestTimeout?: number;
   /** Fastify/pino logger option; `false` for silence. */
   logger?: FastifyServerOptions['logger'];
   /** The current gateway; a function so a config reload can swap it without restarting. */
@@ -59,14 +61,22 @@ function parseJsonBody(
 
 /** Builds the Fastify app with every route. Does not listen. */
 export function buildApp(options: AppOptions): FastifyInstance {
+  const requestTimeout = options.requestTimeout ?? 60_000;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit,
     // Detour logs each request once itself, with its outcome; Fastify's own per-request lines are noise.
     logController: new LogController({ disableRequestLogging: true }),
-    // Clients that open connections and send nothing must not hold sockets forever: Node closes a
-    // connection whose request (headers and body, not our response) takes longer than this.
-    requestTimeout: 60_000,
+    // Clients that open connections and send nothing must not hold sockets forever: Node answers 408
+    // and closes a connection whose request (headers and body, not our response) takes longer than
+    // this. Node swaps the two limits when the headers one is the longer, which would leave a
+    // stalled body 60 s whatever this says, so the headers limit is capped by it (Node's own default
+    // relation); and it looks for such connections every 30 s, too coarse for a short timeout.
+    requestTimeout,
+    http: {
+      headersTimeout: Math.min(60_000, requestTimeout),
+      connectionsCheckingInterval: Math.min(30_000, requestTimeout),
+    },
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
   });

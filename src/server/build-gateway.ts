@@ -12,11 +12,27 @@ export function buildGateway(
   state: RoutingState,
   clock: Clock = systemClock,
 ): Gateway {
+  // Config fields are read by name, never spread: a key that nothing reads must show up as unread
+  // (test/config-keys-read.test.ts), and a spread would hide it.
   const providers = new Map(
-    Object.entries(config.providers).map(([name, settings]) => [name, new Provider({ name, ...settings })]),
+    Object.entries(config.providers).map(([name, settings]) => [
+      name,
+      new Provider({
+        name,
+        protocol: settings.protocol,
+        baseUrl: settings.baseUrl,
+        apiKey: settings.apiKey,
+        headers: settings.headers,
+        anthropicVersion: settings.anthropicVersion,
+      }),
+    ]),
   );
   const routes: ModelRoute[] = Object.entries(config.models).map(([modelName, model]) => {
-    const timeouts = { ...config.timeouts, ...model.timeouts };
+    const timeouts = {
+      firstToken: model.timeouts?.firstToken ?? config.timeouts.firstToken,
+      idle: model.timeouts?.idle ?? config.timeouts.idle,
+      total: model.timeouts?.total ?? config.timeouts.total,
+    };
     const deployments: Deployment[] = model.deployments.map((deployment) => {
       const provider = providers.get(deployment.provider);
       // The config loader already checked every reference; this guards against a hand-built config.
@@ -28,12 +44,14 @@ export function buildGateway(
         deploymentId: `${deployment.provider}/${deployment.model}`,
         upstreamModel: deployment.model,
         timeouts: { firstTokenMs: timeouts.firstToken, idleMs: timeouts.idle },
+        weight: deployment.weight ?? 1,
       };
     });
     const route: ModelRoute = {
       name: modelName,
       deployments,
       fallbacks: model.fallbacks ?? [],
+      strategy: model.strategy ?? config.routing.strategy,
       totalTimeoutMs: timeouts.total,
     };
     if (model.description !== undefined) route.description = model.description;

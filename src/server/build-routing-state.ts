@@ -6,10 +6,26 @@ import { type RetryPolicy, RoutingState, type RoutingStateOptions } from '../rou
 /** The health store's knobs of a config (DESIGN.md §7). */
 function healthKnobsOf(config: DetourConfig, random: () => number): HealthKnobs {
   const { health } = config;
+  const { demotion, ejection } = health;
   return {
     breaker: {
-      demotion: health.demotion,
-      ejection: health.ejection,
+      // Field by field, not the config objects: the breaker spreads these over its defaults, and a
+      // spread would hide a knob that nothing uses (test/config-keys-read.test.ts).
+      demotion: {
+        failureRate: demotion.failureRate,
+        minRequests: demotion.minRequests,
+        window: demotion.window,
+      },
+      ejection: {
+        consecutiveFailures: ejection.consecutiveFailures,
+        failureRate: ejection.failureRate,
+        minRequests: ejection.minRequests,
+        window: ejection.window,
+        baseTime: ejection.baseTime,
+        maxTime: ejection.maxTime,
+        jitter: ejection.jitter,
+        decayInterval: ejection.decayInterval,
+      },
       halfOpen: { trials: health.halfOpen.trials },
       ramp: health.ramp.map((step) => ({ fromMs: step.after, weight: step.weight })),
       coolDown: { maxMs: health.coolDown.max, defaultMs: health.coolDown.default },

@@ -81,6 +81,7 @@ export async function startGateway(
   });
   const app = buildApp({
     bodyLimit: config.server.bodyLimit,
+    requestTimeout: config.server.requestTimeout,
     logger: options.logger,
     gateway: () => gateway,
     metrics,

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './index.js';
+
+const base = `providers:
+  p: { protocol: openai-chat, baseUrl: http://h/v1 }
+models:
+  m:
+    deployments: [ { provider: p, model: up, weight: 3 }, { provider: p, model: up2 } ]
+`;
+
+function issuesOf(text: string): string[] {
+  try {
+    parseConfig(text, 'detour.yaml', {});
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.key}: ${issue.message}`);
+    throw error;
+  }
+  throw new Error('expected a ConfigError, but the config parsed');
+}
+
+describe('parseConfig routing', () => {
+  it('reads the global strategy, a per-model one and deployment weights', () => {
+    const config = parseConfig(
+      `${base}    strategy: least-latency\nrouting: { strategy: weighted }\n`,
+      'detour.yaml',
+      {},
+    );
+    expect(config.routing.strategy).toBe('weighted');
+    expect(config.models.m?.strategy).toBe('least-latency');
+    expect(config.models.m?.deployments.map((deployment) => deployment.weight)).toEqual([3, undefined]);
+  });
+
+  it('refuses the cost strategy until the catalog exists, globally and per model, saying why', () => {
+    const message =
+      'strategy "cost" needs the model catalog\'s prices, which this version of Detour does not have yet; use priority, weighted, least-latency';
+    expect(issuesOf(`${base}routing: { strategy: cost }\n`)).toEqual([`routing.strategy: ${message}`]);
+    expect(issuesOf(`${base}    strategy: cost\n`)).toEqual([`models.m.strategy: ${message}`]);
+  });
+
+  it('refuses a per-model connect timeout, which connection pools shared by the host could not honour', () => {
+    expect(issuesOf(`${base}    timeouts: { connect: 1s, firstToken: 2s }\n`)).toEqual([
+      "models.m.timeouts.connect: is the host's, not the model's: set it in the global `timeouts.connect`",
+    ]);
+  });
+
+  it('defaults server.requestTimeout to 60 s and reads a duration', () => {
+    expect(parseConfig(base, 'detour.yaml', {}).server.requestTimeout).toBe(60_000);
+    expect(
+      parseConfig(`server: { requestTimeout: 5s }\n${base}`, 'detour.yaml', {}).server.requestTimeout,
+    ).toBe(5000);
+  });
+});

@@ -1,0 +1,43 @@
+import { type DeploymentStatus, type OrderedCandidate, orderCandidates } from '../health/index.js';
+import type { Deployment, RoutingStrategy } from './model-table.js';
+import { LATENCY_WINDOW_MS, rankByLatency } from './rank-by-latency.js';
+import type { RoutingState } from './routing-state.js';
+
+/**
+ * One model's admissible deployments in the order to try them: ranked by the model's strategy,
+ * then reordered by health ({@link orderCandidates}). `priority` keeps config order;
+ * `least-latency` ranks by recent latency first ({@link rankByLatency}); `weighted` leaves the
+ * leading pool carrying `share`s, and the caller picks its first by smooth weighted round-robin
+ * once the request reaches this model (a fallback model that is never reached must not use up a
+ * turn of its rotation).
+ */
+export function orderByStrategy(
+  strategy: RoutingStrategy,
+  deployments: readonly Deployment[],
+  statuses: ReadonlyMap<string, DeploymentStatus>,
+  state: RoutingState,
+): OrderedCandidate[] {
+  const ids = deployments.map((deployment) => deployment.deploymentId);
+  switch (strategy) {
+    case 'priority':
+      return orderCandidates(ids, statuses, state.random);
+    case 'least-latency': {
+      const ranked = rankByLatency(
+        ids,
+        (id) => state.health.window(id).read(LATENCY_WINDOW_MS),
+        state.random,
+      );
+      return orderCandidates(ranked, statuses, state.random);
+    }
+    case 'weighted': {
+      const weights = new Map(
+        deployments.map((deployment) => [deployment.deploymentId, deployment.weight ?? 1]),
+      );
+      return orderCandidates(ids, statuses, state.random, weights);
+    }
+    default: {
+      const unknown: never = strategy;
+      throw new Error(`unknown routing strategy ${String(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,100 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import OpenAI from 'openai';
+import { describe, expect, it } from 'vitest';
+import { configSchema, parseConfig } from '../src/config/index.js';
+import { startGateway } from '../src/server/index.js';
+import { startSimulator } from '../src/sim/index.js';
+import { recordReads } from './support/record-reads.js';
+import { formatKeyPattern, readsUnder, schemaKeyPaths } from './support/schema-key-paths.js';
+
+/**
+ * Every optional key without a default is set here, so that the code paths reading it run; keys
+ * with defaults are filled in by the schema. A new optional key needs a line here too.
+ */
+function fullConfig(simUrl: string, hookUrl: string): string {
+  return `
+server: { port: 0, host: 127.0.0.1, adminKey: admin-secret, bodyLimit: 1mb, requestTimeout: 30s }
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a, headers: { x-team: one } }
+  b:
+    protocol: anthropic-messages
+    baseUrl: ${simUrl}/hosts/b
+    apiKey: key-b
+    anthropicVersion: 2023-06-01
+    headers: { x-team: two }
+models:
+  m:
+    deployments:
+      - { provider: a, model: up-m, weight: 3 }
+      - { provider: b, model: up-m, weight: 1 }
+    fallbacks: [n]
+    timeouts: { firstToken: 5s, idle: 5s, total: 20s }
+    strategy: weighted
+    description: the model
+  n:
+    deployments: [ { provider: a, model: up-n } ]
+routing: { strategy: least-latency }
+store: { sqlite: ":memory:" }
+status: { title: Keys, public: [m] }
+webhooks:
+  - { url: ${hookUrl}, secret: hook-secret, format: slack, events: [component, incident, alert] }
+`;
+}
+
+describe('configSchema', () => {
+  it('has no key that a running gateway never reads', async () => {
+    const sim = await startSimulator({ port: 0, seed: 3 });
+    const received: IncomingHttpHeaders[] = [];
+    const hook = createServer((request, response) => {
+      received.push(request.headers);
+      request.resume().on('end', () => response.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+    const recorder = recordReads(parseConfig(fullConfig(sim.url, hookUrl), 'keys.yaml', {}));
+    const detour = await startGateway(recorder.value, { logger: false });
+    let readPaths: typeof recorder.paths = [];
+    try {
+      const client = new OpenAI({ baseURL: `${detour.url}/v1`, apiKey: 'client', maxRetries: 0 });
+      await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+      const stream = await client.chat.completions.create({
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
+      for await (const _chunk of stream) {
+        // Drained so the attempt is settled and recorded.
+      }
+      await client.chat.completions.create({ model: 'n', messages: [{ role: 'user', content: 'hi' }] });
+      await detour.status.detector.evaluate();
+      for (const path of ['/status', '/status/feed.atom', '/api/v2/summary.json', '/v1/models']) {
+        expect((await fetch(`${detour.url}${path}`)).status).toBe(200);
+      }
+      await detour.prober.tick();
+      await detour.status.notifier.enqueue({
+        type: 'alert.resolved',
+        at: Date.now(),
+        alertId: 'alert-1',
+        deployment: 'a/up-m',
+        kind: 'rate_limited',
+      });
+      await detour.status.notifier.deliverDue();
+      expect(received).toHaveLength(1);
+      // Reloading diffs the whole config key by key, which would read every key; what matters is
+      // that the running gateway reads each one, so the reads are taken before the reload.
+      readPaths = [...recorder.paths];
+      detour.reload(parseConfig(fullConfig(sim.url, hookUrl), 'keys.yaml', {}));
+      await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
+    } finally {
+      await detour.close();
+      await sim.close();
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
+
+    const unread = schemaKeyPaths(configSchema)
+      .filter((pattern) => !readPaths.some((path) => readsUnder(path, pattern)))
+      .map(formatKeyPattern);
+    expect(unread, `config keys that nothing read: ${unread.join(', ')}`).toEqual([]);
+  });
+});
