@@ -26,6 +26,19 @@ const open = (openedAt: number): DeploymentStatus =>
     admissionWeight: 0,
   });
 
+/** One deployment in each state, in an order that is not the tiers' order. */
+function everyTier(): Map<string, DeploymentStatus> {
+  return new Map([
+    ['trial', status({ state: 'half_open', admission: 'trial', admissionWeight: 0, openedAt: 1 })],
+    ['demoted', status({ demoted: true })],
+    ['degraded', status({ degraded: true })],
+    ['ramping', status({ admissionWeight: 0.1 })],
+    ['open', open(5)],
+    ['drained', status({ drained: true, admission: 'no' })],
+    ['healthy', status()],
+  ]);
+}
+
 function ids(result: ReturnType<typeof orderCandidates>): string[] {
   return result.map((candidate) => candidate.id);
 }
@@ -40,15 +53,7 @@ describe('orderCandidates', () => {
   });
 
   it('orders healthy, ramping, degraded, demoted, then trial, and leaves out the rest', () => {
-    const statuses = new Map([
-      ['trial', status({ state: 'half_open', admission: 'trial', admissionWeight: 0, openedAt: 1 })],
-      ['demoted', status({ demoted: true })],
-      ['degraded', status({ degraded: true })],
-      ['ramping', status({ admissionWeight: 0.1 })],
-      ['open', open(5)],
-      ['drained', status({ drained: true, admission: 'no' })],
-      ['healthy', status()],
-    ]);
+    const statuses = everyTier();
     const result = orderCandidates([...statuses.keys()], statuses, () => 0.5);
     expect(result.map((candidate) => [candidate.id, candidate.tier, candidate.trial])).toEqual([
       ['healthy', 'healthy', false],
@@ -118,13 +123,8 @@ describe('orderCandidates', () => {
 
   it('with weights leads with one pool sharing by weight × ramp, halved when slow; demoted and trials follow', () => {
     const statuses = new Map([
-      ['trial', status({ state: 'half_open', admission: 'trial', admissionWeight: 0, openedAt: 1 })],
-      ['demoted', status({ demoted: true })],
-      ['degraded', status({ degraded: true })],
-      ['ramping', status({ admissionWeight: 0.1 })],
-      ['open', open(5)],
+      ...everyTier(),
       ['forced', { ...status({ admissionWeight: 0.1 }), forced: true }],
-      ['healthy', status()],
     ]);
     const weights = new Map([
       ['degraded', 4],
@@ -139,8 +139,8 @@ describe('orderCandidates', () => {
     expect(result.map((candidate) => [candidate.id, candidate.tier, candidate.share])).toEqual([
       ['degraded', 'degraded', 2],
       ['ramping', 'ramping', 0.2],
-      ['forced', 'healthy', 1],
       ['healthy', 'healthy', 3],
+      ['forced', 'healthy', 1],
       ['demoted', 'demoted', undefined],
       ['trial', 'trial', undefined],
     ]);
