@@ -605,11 +605,21 @@ describe('incidents and alerts across a restart', () => {
 
   afterEach(() => rmSync(folder, { recursive: true, force: true }));
 
-  /** Opens an overloaded incident on solo and a rate-limit alert on a/up-m, then stops the gateway. */
-  async function openThenStop(): Promise<{ incident: Incident; alertId: string }> {
+  async function startOnFile(): Promise<void> {
     folder = mkdtempSync(join(tmpdir(), 'detour-restart-'));
     path = join(folder, 'detour.db');
     await start({ clock: new ManualClock(), storePath: path });
+  }
+
+  async function stop(): Promise<void> {
+    await stack!.close();
+    stack = undefined;
+    clock.advance(1_000);
+  }
+
+  /** Opens an overloaded incident on solo and a rate-limit alert on a/up-m, then stops the gateway. */
+  async function openThenStop(): Promise<{ incident: Incident; alertId: string }> {
+    await startOnFile();
     injectFaults();
     await troubleTraffic();
     await tick(0);
@@ -619,9 +629,7 @@ describe('incidents and alerts across a restart', () => {
     expect(incident).toMatchObject({ status: 'investigating', components: ['solo'] });
     const alerts = await stack!.detour.status.store.listAlerts({ open: true });
     expect(alerts.map((alert) => [alert.kind, alert.deployment])).toEqual([['rate_limited', 'a/up-m']]);
-    await stack!.close();
-    stack = undefined;
-    clock.advance(1_000);
+    await stop();
     return { incident: incident!, alertId: alerts[0]!.id };
   }
 
@@ -687,6 +695,38 @@ describe('incidents and alerts across a restart', () => {
     expect(incident).toMatchObject({ id: before.incident.id, status: 'resolved', resolvedAt: clock.now() });
     expect(incident?.updates.map((update) => update.status)).toEqual([
       'investigating',
+      'monitoring',
+      'resolved',
+    ]);
+  });
+
+  it('keeps the quiet clock of an incident that was already monitoring before the restart', async () => {
+    await startOnFile();
+    stack!.sim.setFault({ host: 'a', model: 'up-solo', fault: { type: 'status', status: 529 } });
+    for (let index = 0; index < 8; index += 1) await ask('solo');
+    await tick(0);
+    await tick(2_000);
+    stack!.sim.clearFaults();
+    await restore('a/up-solo');
+    // The failures leave solo's one-minute window, then its major outage ends after leaveAfter.
+    await tick(61_000);
+    await tick(5_000);
+    const [before] = await incidents();
+    expect(before?.status).toBe('monitoring');
+    const monitoringSince = clock.now();
+    await stop();
+
+    await start({ storePath: path });
+    // Resolves resolveAfter (10 s) after monitoring began, not 10 s after the restart.
+    await tick(monitoringSince + 9_999 - clock.now());
+    expect((await incidents()).map((incident) => incident.status)).toEqual(['monitoring']);
+    await tick(1);
+    const [incident, ...others] = await incidents();
+    expect(others).toEqual([]);
+    expect(incident).toMatchObject({ id: before?.id, status: 'resolved' });
+    expect(incident?.updates.map((update) => update.status)).toEqual([
+      'investigating',
+      'identified',
       'monitoring',
       'resolved',
     ]);
