@@ -495,43 +495,25 @@ describe('what is public', () => {
 describe('status hysteresis (enterAfter 2s, leaveAfter 5s)', () => {
   it('publishes a worse status only once it has held for enterAfter, and a better one for leaveAfter', async () => {
     await start({ clock: new ManualClock() });
+    /** Moves time on, evaluates, and reads solo's published status and its deployment's. */
+    const statusesAfter = async (ms: number) => {
+      await tick(ms);
+      return [published().model('solo'), published().deployment('a/up-solo')];
+    };
+    const both = (status: string) => [status, status];
     stack!.sim.setFault({ host: 'a', model: 'up-solo', fault: { type: 'status', status: 529 } });
     for (let index = 0; index < 8; index += 1) expect(await ask('solo')).not.toBe(200);
     // The raw status is a major outage from here on; the published one waits.
-    await tick(0);
-    expect([published().model('solo'), published().deployment('a/up-solo')]).toEqual([
-      'operational',
-      'operational',
-    ]);
-    await tick(1_999);
-    expect([published().model('solo'), published().deployment('a/up-solo')]).toEqual([
-      'operational',
-      'operational',
-    ]);
-    await tick(1);
-    expect([published().model('solo'), published().deployment('a/up-solo')]).toEqual([
-      'major_outage',
-      'major_outage',
-    ]);
+    expect(await statusesAfter(0)).toEqual(both('operational'));
+    expect(await statusesAfter(1_999)).toEqual(both('operational'));
+    expect(await statusesAfter(1)).toEqual(both('major_outage'));
 
     stack!.sim.clearFaults();
     await restore('a/up-solo');
     // Once the failures have left the one-minute windows, the raw status is operational again.
-    await tick(61_000);
-    expect([published().model('solo'), published().deployment('a/up-solo')]).toEqual([
-      'major_outage',
-      'major_outage',
-    ]);
-    await tick(4_999);
-    expect([published().model('solo'), published().deployment('a/up-solo')]).toEqual([
-      'major_outage',
-      'major_outage',
-    ]);
-    await tick(1);
-    expect([published().model('solo'), published().deployment('a/up-solo')]).toEqual([
-      'operational',
-      'operational',
-    ]);
+    expect(await statusesAfter(61_000)).toEqual(both('major_outage'));
+    expect(await statusesAfter(4_999)).toEqual(both('major_outage'));
+    expect(await statusesAfter(1)).toEqual(both('operational'));
   });
 });
 
