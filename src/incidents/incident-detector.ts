@@ -8,8 +8,15 @@ import {
   modelStatusOf,
   type StatusThresholds,
   severityOf,
+  visibleErrorsOf,
 } from './component-status.js';
 import { describeIncident, type IncidentEvidence, measureEvidence } from './incident-evidence.js';
+import {
+  type IncidentPhase,
+  type LifecycleTransition,
+  lifecycleEventOf,
+  transitionOf,
+} from './incident-lifecycle.js';
 import type { StatusEvent } from './status-event.js';
 import { StatusHysteresis } from './status-hysteresis.js';
 
@@ -59,11 +66,33 @@ export interface ModelComponent {
   deployments: DeploymentComponent[];
 }
 
+/**
+ * Fixed thresholds of the detector (the configurable ones are {@link DetectorOptions}). A
+ * deployment's sustained rate limiting raises an operator alert from this many rate-limited
+ * attempts that are at least this share of its last minute.
+ */
+export const RATE_LIMIT_ALERT = { minAttempts: 5, minShare: 0.2 } as const;
+
+/**
+ * Whether users saw errors during an open incident is read over the time since it went quiet plus
+ * `marginMs`, kept within [`minMs`, `maxMs`]: long enough to see the failures that opened it, short
+ * enough not to count ones from before it.
+ */
+export const USER_ERROR_LOOKBACK = { minMs: 1_000, maxMs: 60_000, marginMs: 10_000 } as const;
+
+/** Evidence counts are over this window (the `5m` of {@link IncidentEvidence}). */
+const EVIDENCE_WINDOW_MS = 300_000;
+
+/** Open incidents and alerts read back from the store at start; far more than are ever open. */
+const RESTORE_LIMIT = 10_000;
+
 interface ModelTrack {
   hysteresis: StatusHysteresis;
   incidentId?: string;
-  phase: 'none' | 'investigating' | 'identified' | 'monitoring';
+  phase: IncidentPhase;
   quietSince?: number;
+  /** When the incident was taken over from the store after a restart. */
+  restoredAt?: number;
   usersSawErrors: boolean;
   kind?: IncidentKind;
   /** Deployments that were in trouble during the open incident: what it is about, even once quiet. */
@@ -73,7 +102,8 @@ interface ModelTrack {
 interface DeploymentTrack {
   hysteresis: StatusHysteresis;
   troubleSince?: number;
-  alertIds: Map<Alert['kind'], string>;
+  /** Open alerts by kind; `restoredAt` when taken over from the store after a restart. */
+  alerts: Map<Alert['kind'], { id: string; restoredAt?: number }>;
   rateLimitedSince?: number;
 }
 
@@ -90,6 +120,7 @@ export class IncidentDetector {
   private components: ModelComponent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private restored = false;
 
   constructor(
     private readonly state: RoutingState,
@@ -142,11 +173,8 @@ export class IncidentDetector {
   release(incidentId: string): void {
     for (const track of this.models.values()) {
       if (track.incidentId !== incidentId) continue;
-      delete track.incidentId;
-      delete track.quietSince;
-      track.phase = 'none';
-      track.usersSawErrors = false;
-      track.troubledDuring.clear();
+      const transition = transitionOf(track.phase, 'released');
+      if (transition !== undefined) forgetIncident(track);
     }
   }
 
@@ -162,6 +190,10 @@ export class IncidentDetector {
 
   private async evaluateOnce(): Promise<void> {
     const now = this.clock.now();
+    if (!this.restored) {
+      await this.restore(now);
+      this.restored = true;
+    }
     const { table } = this.inputs();
     const health = new Map(this.state.health.snapshot().map((entry) => [entry.id, entry]));
     const maintenance = await this.store.listMaintenance({ activeAt: now });
@@ -215,6 +247,37 @@ export class IncidentDetector {
     this.store.recordSamples(samples);
   }
 
+  /**
+   * Takes over the incidents and alerts a previous run left open, so that after a restart a relapse
+   * continues them and a clean period resolves them, instead of their staying open for ever beside
+   * new ones. Health starts empty after a restart, so each is watched for a while before it may be
+   * called quiet (see `lifecycleEventOf` and `trackAlerts`).
+   */
+  private async restore(now: number): Promise<void> {
+    // Newest first: if a model has several (left by a version that did not restore), the newest is continued.
+    for (const incident of await this.store.listIncidents({ open: true, limit: RESTORE_LIMIT })) {
+      if (incident.manual || incident.status === 'resolved') continue;
+      for (const model of incident.components) {
+        const track = this.modelTrack(model);
+        if (track.incidentId !== undefined) continue;
+        track.incidentId = incident.id;
+        track.phase = incident.status;
+        track.kind = incident.kind;
+        track.restoredAt = now;
+        track.usersSawErrors = sawErrorsOf(incident.evidence);
+        for (const id of incident.deployments) track.troubledDuring.add(id);
+        if (incident.status === 'monitoring') {
+          const quiet = incident.updates.findLast((update) => update.status === 'monitoring');
+          track.quietSince = quiet?.at ?? incident.updatedAt;
+        }
+      }
+    }
+    for (const alert of await this.store.listAlerts({ open: true, limit: RESTORE_LIMIT })) {
+      const track = this.deploymentTrack(alert.deployment);
+      if (!track.alerts.has(alert.kind)) track.alerts.set(alert.kind, { id: alert.id, restoredAt: now });
+    }
+  }
+
   private freshHealth(id: string): DeploymentHealth {
     this.state.health.status(id);
     return this.state.health.snapshot().find((entry) => entry.id === id) as DeploymentHealth;
@@ -234,20 +297,25 @@ export class IncidentDetector {
     return track;
   }
 
+  private deploymentTrack(id: string): DeploymentTrack {
+    let track = this.deployments.get(id);
+    if (track === undefined) {
+      track = {
+        hysteresis: new StatusHysteresis(this.options),
+        alerts: new Map(),
+      };
+      this.deployments.set(id, track);
+    }
+    return track;
+  }
+
   private async trackDeployment(
     id: string,
     provider: string,
     health: DeploymentHealth,
     now: number,
   ): Promise<ComponentStatus> {
-    let track = this.deployments.get(id);
-    if (track === undefined) {
-      track = {
-        hysteresis: new StatusHysteresis(this.options),
-        alertIds: new Map(),
-      };
-      this.deployments.set(id, track);
-    }
+    const track = this.deploymentTrack(id);
     // Demoted (too many failures, still closed) is trouble too: its traffic already moved elsewhere.
     const troubled = health.status.state !== 'closed' || health.status.degraded || health.status.demoted;
     if (troubled) track.troubleSince ??= now;
@@ -274,7 +342,8 @@ export class IncidentDetector {
     const limited = minute.byResult.rate_limited ?? 0;
     const rateLimited =
       health.status.coolingUntil !== undefined ||
-      (limited >= 5 && limited / Math.max(1, minute.total) >= 0.2);
+      (limited >= RATE_LIMIT_ALERT.minAttempts &&
+        limited / Math.max(1, minute.total) >= RATE_LIMIT_ALERT.minShare);
     if (rateLimited) track.rateLimitedSince ??= now;
     else delete track.rateLimitedSince;
     const wanted = new Map<Alert['kind'], string>();
@@ -282,13 +351,16 @@ export class IncidentDetector {
     if (track.rateLimitedSince !== undefined)
       wanted.set('rate_limited', alertMessage('rate_limited', provider, id));
     for (const [kind, message] of wanted) {
-      if (track.alertIds.has(kind)) continue;
+      if (track.alerts.has(kind)) continue;
       const alert = await this.store.recordAlert({ at: now, kind, provider, deployment: id, message });
-      track.alertIds.set(kind, alert.id);
+      track.alerts.set(kind, { id: alert.id });
       this.notify({ type: 'alert.raised', at: now, alert });
     }
-    for (const [kind, alertId] of track.alertIds) {
+    for (const [kind, { id: alertId, restoredAt }] of track.alerts) {
       if (wanted.has(kind)) continue;
+      // Health starts empty after a restart, so a taken-over alert's cause may simply not have been
+      // seen yet: it needs the same quiet spell before it ends.
+      if (restoredAt !== undefined && now - restoredAt < this.options.leaveMs) continue;
       // Rate limits come and go: only a quiet spell as long as the status hysteresis ends the alert.
       if (
         kind === 'rate_limited' &&
@@ -297,7 +369,7 @@ export class IncidentDetector {
       )
         continue;
       await this.store.resolveAlert(alertId, now);
-      track.alertIds.delete(kind);
+      track.alerts.delete(kind);
       this.notify({ type: 'alert.resolved', at: now, alertId, deployment: id, kind });
     }
   }
@@ -310,126 +382,151 @@ export class IncidentDetector {
     now: number,
   ): Promise<void> {
     const track = this.modelTrack(model);
-    const troubled = deploymentIds.filter((id) => {
-      const since = this.deployments.get(id)?.troubleSince;
-      return since !== undefined && now - since >= this.options.incidentAfterMs;
-    });
-    const inTrouble = troubled.length > 0 || published === 'major_outage';
+    const since = deploymentIds.flatMap((id) => this.deployments.get(id)?.troubleSince ?? []);
+    const troubleSince = since.length > 0 ? Math.min(...since) : undefined;
+    const event = lifecycleEventOf(
+      {
+        now,
+        troubleSince,
+        majorOutage: published === 'major_outage',
+        quietSince: track.quietSince,
+        restoredAt: track.restoredAt,
+      },
+      this.options,
+    );
     const requests = this.state.requestWindow(model);
     if (track.phase !== 'none' && requests !== undefined) {
+      const lookback = now - (track.quietSince ?? now) + USER_ERROR_LOOKBACK.marginMs;
       const recent = requests.read(
-        Math.max(1_000, Math.min(now - (track.quietSince ?? now) + 10_000, 60_000)),
+        Math.max(USER_ERROR_LOOKBACK.minMs, Math.min(lookback, USER_ERROR_LOOKBACK.maxMs)),
       );
-      if (
-        recent.total -
-          recent.successes -
-          (recent.byResult.client_error ?? 0) -
-          (recent.byResult.content_policy ?? 0) >
-        0
-      ) {
-        track.usersSawErrors = true;
-      }
+      if (visibleErrorsOf(recent) > 0) track.usersSawErrors = true;
     }
-    if (!inTrouble && track.phase === 'none') return;
+    const troubled = deploymentIds.filter((id) => {
+      const start = this.deployments.get(id)?.troubleSince;
+      return start !== undefined && now - start >= this.options.incidentAfterMs;
+    });
     for (const id of troubled) track.troubledDuring.add(id);
+    const transition = transitionOf(track.phase, event);
+    // Absent from the table: cannot happen in this phase, so nothing is written.
+    if (transition === undefined || transition.write === 'nothing') return;
     const notClosed = deploymentIds.filter((id) => health.get(id)?.status.state !== 'closed');
     const evidence = measureEvidence({
       model,
       deploymentIds,
       troubled: troubled.length > 0 ? troubled : notClosed.length > 0 ? notClosed : [...track.troubledDuring],
       health,
-      requests: requests?.read(300_000),
+      requests: requests?.read(EVIDENCE_WINDOW_MS),
       published,
       usersSawErrors: track.usersSawErrors,
     });
-    if (inTrouble) await this.whileInTrouble(model, track, evidence, published, now);
-    else await this.whileQuiet(model, track, evidence, now);
+    await this.apply(model, track, transition, evidence, published, now);
   }
 
-  private async whileInTrouble(
+  /** Writes what a transition says and moves the track to its phase. */
+  private async apply(
     model: string,
     track: ModelTrack,
+    transition: LifecycleTransition,
     evidence: IncidentEvidence,
     published: ComponentStatus,
     now: number,
   ): Promise<void> {
     const text = describeIncident(model, evidence);
-    if (track.phase === 'none' || track.incidentId === undefined) {
-      track.usersSawErrors = evidence.users.errors > 0;
-      const incident = await this.store.createIncident(
-        {
-          id: newId('inc'),
-          kind: evidence.kind,
-          status: 'investigating',
-          impact: impactOf(published, evidence),
-          title: text.title,
-          components: [model],
-          deployments: evidence.deployments.filter((d) => d.troubled).map((d) => d.id),
-          startedAt: now,
-          updatedAt: now,
-          evidence: evidence as unknown as Record<string, unknown>,
-          manual: false,
-        },
-        { at: now, status: 'investigating', body: text.investigating },
-      );
-      track.incidentId = incident.id;
-      track.phase = 'investigating';
-      track.kind = evidence.kind;
-      this.notify({ type: 'incident.created', at: now, incident });
-      return;
+    const recorded = evidence as unknown as Record<string, unknown>;
+    const write = transition.write;
+    switch (write) {
+      case 'open': {
+        track.usersSawErrors = evidence.users.errors > 0;
+        const incident = await this.store.createIncident(
+          {
+            id: newId('inc'),
+            kind: evidence.kind,
+            status: 'investigating',
+            impact: impactOf(published, evidence),
+            title: text.title,
+            components: [model],
+            deployments: evidence.deployments.filter((d) => d.troubled).map((d) => d.id),
+            startedAt: now,
+            updatedAt: now,
+            evidence: recorded,
+            manual: false,
+          },
+          { at: now, status: 'investigating', body: text.investigating },
+        );
+        track.incidentId = incident.id;
+        track.kind = evidence.kind;
+        this.notify({ type: 'incident.created', at: now, incident });
+        break;
+      }
+      case 'identify':
+      case 'relapse': {
+        const body = write === 'relapse' ? `The problem returned. ${text.identified}` : text.identified;
+        delete track.quietSince;
+        const incident = await this.store.addIncidentUpdate(
+          openIncidentOf(track),
+          { at: now, status: 'identified', body },
+          { status: 'identified', impact: impactOf(published, evidence), evidence: recorded },
+        );
+        this.notify({ type: 'incident.updated', at: now, incident });
+        break;
+      }
+      case 'monitor': {
+        track.quietSince = now;
+        const incident = await this.store.addIncidentUpdate(
+          openIncidentOf(track),
+          { at: now, status: 'monitoring', body: text.monitoring },
+          { status: 'monitoring', evidence: recorded },
+        );
+        this.notify({ type: 'incident.updated', at: now, incident });
+        break;
+      }
+      case 'resolve': {
+        const quietFor = now - (track.quietSince ?? now);
+        const incident: Incident = await this.store.addIncidentUpdate(
+          openIncidentOf(track),
+          { at: now, status: 'resolved', body: text.resolved(quietFor) },
+          { status: 'resolved', resolvedAt: now },
+        );
+        forgetIncident(track);
+        this.notify({ type: 'incident.resolved', at: now, incident });
+        break;
+      }
+      case 'forget':
+        forgetIncident(track);
+        break;
+      case 'nothing':
+        break;
+      default: {
+        const unknown: never = write;
+        throw new Error(`unknown lifecycle write ${String(unknown)}`);
+      }
     }
-    if (track.phase === 'investigating' || track.phase === 'monitoring') {
-      const body =
-        track.phase === 'monitoring' ? `The problem returned. ${text.identified}` : text.identified;
-      delete track.quietSince;
-      track.phase = 'identified';
-      const incident = await this.store.addIncidentUpdate(
-        track.incidentId,
-        { at: now, status: 'identified', body },
-        {
-          status: 'identified',
-          impact: impactOf(published, evidence),
-          evidence: evidence as unknown as Record<string, unknown>,
-        },
-      );
-      this.notify({ type: 'incident.updated', at: now, incident });
-      return;
-    }
-    // Still identified: nothing new to say; the evidence is brought up to date at the next transition.
+    track.phase = transition.to;
   }
+}
 
-  private async whileQuiet(
-    model: string,
-    track: ModelTrack,
-    evidence: IncidentEvidence,
-    now: number,
-  ): Promise<void> {
-    if (track.incidentId === undefined) return;
-    const text = describeIncident(model, evidence);
-    if (track.phase !== 'monitoring') {
-      track.phase = 'monitoring';
-      track.quietSince = now;
-      const incident = await this.store.addIncidentUpdate(
-        track.incidentId,
-        { at: now, status: 'monitoring', body: text.monitoring },
-        { status: 'monitoring', evidence: evidence as unknown as Record<string, unknown> },
-      );
-      this.notify({ type: 'incident.updated', at: now, incident });
-      return;
-    }
-    if (now - (track.quietSince ?? now) < this.options.resolveAfterMs) return;
-    const incident: Incident = await this.store.addIncidentUpdate(
-      track.incidentId,
-      { at: now, status: 'resolved', body: text.resolved(now - (track.quietSince ?? now)) },
-      { status: 'resolved', resolvedAt: now },
-    );
-    track.phase = 'none';
-    track.usersSawErrors = false;
-    track.troubledDuring.clear();
-    delete track.incidentId;
-    delete track.quietSince;
-    this.notify({ type: 'incident.resolved', at: now, incident });
-  }
+/** The incident a track follows; the lifecycle table never writes an update without one. */
+function openIncidentOf(track: ModelTrack): string {
+  if (track.incidentId === undefined) throw new Error(`no open incident in phase ${track.phase}`);
+  return track.incidentId;
+}
+
+/** Back to no incident: the next trouble opens a new one. */
+function forgetIncident(track: ModelTrack): void {
+  track.phase = 'none';
+  track.usersSawErrors = false;
+  track.troubledDuring.clear();
+  delete track.incidentId;
+  delete track.quietSince;
+  delete track.restoredAt;
+  delete track.kind;
+}
+
+/** What a stored incident's evidence says about users seeing errors. */
+function sawErrorsOf(evidence: Record<string, unknown>): boolean {
+  const users = evidence.users;
+  return typeof users === 'object' && users !== null && (users as { sawErrors?: unknown }).sawErrors === true;
 }
 
 function impactOf(published: ComponentStatus, evidence: IncidentEvidence): Incident['impact'] {

@@ -15,6 +15,8 @@ export {
   type DetectorOptions,
   IncidentDetector,
   type ModelComponent,
+  RATE_LIMIT_ALERT,
+  USER_ERROR_LOOKBACK,
 } from './incident-detector.js';
 export {
   type DeploymentEvidence,
@@ -23,6 +25,18 @@ export {
   type IncidentEvidence,
   measureEvidence,
 } from './incident-evidence.js';
+export {
+  INCIDENT_LIFECYCLE,
+  type IncidentPhase,
+  type LifecycleEvent,
+  type LifecycleObservation,
+  type LifecycleTable,
+  type LifecycleThresholds,
+  type LifecycleTransition,
+  type LifecycleWrite,
+  lifecycleEventOf,
+  transitionOf,
+} from './incident-lifecycle.js';
 export type { StatusEvent } from './status-event.js';
 export { type HysteresisOptions, StatusHysteresis } from './status-hysteresis.js';
 export {

@@ -75,6 +75,7 @@ export class WebhookNotifier {
   private readonly options: WebhookSenderOptions;
   private timer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Store,
@@ -86,7 +87,14 @@ export class WebhookNotifier {
   }
 
   /** Writes an event to the outbox of every webhook that wants it. */
-  async enqueue(event: StatusEvent): Promise<void> {
+  enqueue(event: StatusEvent): Promise<void> {
+    const write = this.write(event);
+    // Callers may fire and forget; a round of sending waits for writes already begun.
+    this.writing.add(write);
+    return write.finally(() => this.writing.delete(write));
+  }
+
+  private async write(event: StatusEvent): Promise<void> {
     const now = this.clock.now();
     for (const target of this.targets()) {
       if (!target.events.includes(familyOf(event))) continue;
@@ -101,7 +109,10 @@ export class WebhookNotifier {
   /** Reads the outbox every `intervalMs`. */
   start(): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => void this.deliverDue().catch(() => undefined), this.options.intervalMs);
+    this.timer = setInterval(() => {
+      // A slow round is not queued behind: the next tick after it ends reads the outbox again.
+      if (this.sending === undefined) void this.deliverDue().catch(() => undefined);
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -112,16 +123,25 @@ export class WebhookNotifier {
     await this.sending;
   }
 
-  /** Sends every due delivery once (never two rounds at once). */
+  /**
+   * Sends every delivery due now, once: events enqueued before the call are included, and a round
+   * already under way is waited for first (rounds never overlap), so what it read earlier is not
+   * mistaken for this round.
+   */
   deliverDue(): Promise<void> {
-    if (this.sending !== undefined) return this.sending;
-    this.sending = this.sendRound().finally(() => {
-      this.sending = undefined;
-    });
-    return this.sending;
+    const round = (this.sending ?? Promise.resolve()).then(() => this.sendRound());
+    // What the next round waits for: this one ending, well or not (the caller gets its error).
+    const ended: Promise<void> = round
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.sending === ended) this.sending = undefined;
+      });
+    this.sending = ended;
+    return round;
   }
 
   private async sendRound(): Promise<void> {
+    await Promise.allSettled([...this.writing]);
     const due = await this.store.dueDeliveries(this.clock.now(), 50);
     await Promise.all(due.map((delivery) => this.send(delivery)));
   }

@@ -435,3 +435,39 @@ describe('transport faults', () => {
     expect((await post()).startsWith('200:')).toBe(true);
   });
 });
+
+describe('injected waits', () => {
+  it('waits out every delay through `wait`: first token, token interval and latency', async () => {
+    const waits: number[] = [];
+    const timed = await startSimulator({
+      port: 0,
+      tokenIntervalMs: 5,
+      wait: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      const client = new OpenAI({ baseURL: `${timed.url}/hosts/oai/v1`, apiKey: 'sk-test', maxRetries: 0 });
+      timed.setFault({ host: 'oai', fault: { type: 'time_to_first_token', ms: 40_000 } });
+      const stream = await client.chat.completions.create({
+        model: 'gpt-x',
+        stream: true,
+        messages: [{ role: 'user', content: 'echo: one two' }],
+      });
+      for await (const _chunk of stream) {
+        // drained
+      }
+      expect(waits).toEqual([40_000, 5]);
+      waits.length = 0;
+      timed.clearFaults();
+      timed.setFault({ host: 'oai', fault: { type: 'latency', ms: 60_000 } });
+      await client.chat.completions.create({
+        model: 'gpt-x',
+        messages: [{ role: 'user', content: 'echo: x' }],
+      });
+      expect(waits).toEqual([60_000, 0]);
+    } finally {
+      await timed.close();
+    }
+  });
+});

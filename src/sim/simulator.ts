@@ -28,6 +28,12 @@ export interface SimulatorOptions {
   timeToFirstTokenMs?: number;
   /** Delay between tokens of every stream, in ms. */
   tokenIntervalMs?: number;
+  /**
+   * How a delay (latency, first token, token interval) is waited out; default: real time. In
+   * process, a test can pass one that moves the gateway's injected clock instead, so latencies are
+   * measured exactly and cost no real time.
+   */
+  wait?: (ms: number) => Promise<void>;
 }
 
 /** One request a host received. */
@@ -266,7 +272,7 @@ class SimulatorServer implements Simulator {
         request.socket.destroy();
         return;
       case 'latency':
-        await sleep(fault.ms);
+        await this.options.wait(fault.ms);
         break;
       default:
         break;
@@ -318,10 +324,10 @@ class SimulatorServer implements Simulator {
     const text = JSON.stringify(body);
     switch (fault?.type) {
       case 'time_to_first_token':
-        await sleep(fault.ms);
+        await this.options.wait(fault.ms);
         break;
       case 'slow_tokens':
-        await sleep(fault.ms * tokens);
+        await this.options.wait(fault.ms * tokens);
         break;
       case 'stream_error': {
         // A non-streamed request has no stream to fail in: the same failure arrives as the status.
@@ -350,7 +356,7 @@ class SimulatorServer implements Simulator {
         response.end(text.slice(0, Math.floor(text.length / 2)));
         return;
       default:
-        await sleep(this.options.timeToFirstTokenMs);
+        await this.options.wait(this.options.timeToFirstTokenMs);
     }
     if (!response.destroyed) sendJson(response, 200, body, headers);
   }
@@ -380,7 +386,7 @@ class SimulatorServer implements Simulator {
       if (piece.kind === 'content') {
         if (cut !== undefined && sent === cut && fault !== undefined && this.cutStream(response, wire, fault))
           return;
-        await sleep(sent === 0 ? firstTokenDelay : tokenInterval);
+        await this.options.wait(sent === 0 ? firstTokenDelay : tokenInterval);
         if (response.destroyed) return;
         sent += 1;
       }
@@ -481,6 +487,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seed: options.seed ?? 1,
     timeToFirstTokenMs: options.timeToFirstTokenMs ?? 0,
     tokenIntervalMs: options.tokenIntervalMs ?? 0,
+    wait: options.wait ?? sleep,
   };
   let simulator: SimulatorServer | undefined;
   const server = createServer((request, response) => {

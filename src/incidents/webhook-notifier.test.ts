@@ -1,0 +1,239 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/index.js';
+import { type Incident, SqliteStore, type Store, type WebhookDelivery } from '../store/index.js';
+import type { StatusEvent } from './status-event.js';
+import { summariseEvent, WebhookNotifier, type WebhookTarget } from './webhook-notifier.js';
+
+/** A real HTTP receiver on 127.0.0.1 that answers every POST with `status`. */
+interface Receiver {
+  url: string;
+  received: Array<{ headers: IncomingHttpHeaders; body: string }>;
+  server: Server;
+}
+
+const servers: Server[] = [];
+const stores: Store[] = [];
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+  await Promise.all(stores.splice(0).map((store) => store.close()));
+});
+
+/** `hold`: answers wait for it; `arrived` is called as each request's body is read. */
+async function receiver(
+  status: number,
+  options: { hold?: Promise<void>; arrived?: () => void } = {},
+): Promise<Receiver> {
+  const received: Receiver['received'] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      received.push({ headers: request.headers, body });
+      options.arrived?.();
+      void (options.hold ?? Promise.resolve()).then(() => response.writeHead(status).end());
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, server };
+}
+
+function setup(targets: WebhookTarget[], options: ConstructorParameters<typeof WebhookNotifier>[3] = {}) {
+  const clock = new ManualClock();
+  const store = new SqliteStore({ path: ':memory:' });
+  stores.push(store);
+  const notifier = new WebhookNotifier(store, () => targets, clock, options);
+  const only = async (): Promise<WebhookDelivery> => {
+    const [delivery, ...others] = await store.listDeliveries({});
+    expect(others).toEqual([]);
+    return delivery!;
+  };
+  return { clock, store, notifier, only };
+}
+
+const ALL: WebhookTarget['events'] = ['component', 'incident', 'alert'];
+const AT = 1_700_000_000_000;
+
+const incident: Incident = {
+  id: 'inc_1',
+  kind: 'outage',
+  status: 'investigating',
+  impact: 'minor',
+  title: 'm: provider errors on a/up-m',
+  components: ['m'],
+  deployments: ['a/up-m'],
+  startedAt: AT,
+  updatedAt: AT,
+  evidence: {},
+  manual: false,
+  updates: [{ id: 'upd_1', at: AT, status: 'investigating', body: '5 of 5 attempts failed.' }],
+};
+
+/** One event of each family (and both alert events). */
+const EVENTS: StatusEvent[] = [
+  { type: 'component.status_changed', at: AT, component: 'm', from: 'operational', to: 'major_outage' },
+  { type: 'incident.created', at: AT, incident },
+  {
+    type: 'alert.raised',
+    at: AT,
+    alert: { id: 'alert_1', at: AT, kind: 'auth', provider: 'a', deployment: 'a/up-m', message: 'bad key' },
+  },
+  { type: 'alert.resolved', at: AT, alertId: 'alert_1', deployment: 'a/up-m', kind: 'auth' },
+];
+
+/** A promise and the function that resolves it. */
+function signal(): { promise: Promise<void>; fire: () => void } {
+  const fired: Array<() => void> = [];
+  const promise = new Promise<void>((resolve) => fired.push(resolve));
+  return { promise, fire: () => fired[0]?.() };
+}
+
+/** Sends rounds until the delivery is no longer pending; returns the wait before each retry. */
+async function failUntilGivenUp(run: {
+  clock: ManualClock;
+  notifier: WebhookNotifier;
+  only: () => Promise<WebhookDelivery>;
+  hook: Receiver;
+}): Promise<number[]> {
+  const { clock, notifier, only, hook } = run;
+  const waits: number[] = [];
+  for (let attempt = 1; attempt < 100; attempt += 1) {
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(attempt);
+    const delivery = await only();
+    expect(delivery.attempts).toBe(attempt);
+    if (delivery.status !== 'pending' || delivery.nextAttemptAt === null) break;
+    const wait = delivery.nextAttemptAt - clock.now();
+    waits.push(wait);
+    // Not a moment early: one ms before the retry is due, nothing is sent.
+    clock.advance(wait - 1);
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(attempt);
+    clock.advance(1);
+  }
+  return waits;
+}
+
+describe('WebhookNotifier', () => {
+  it('retries a failing webhook after 1 s, doubling, and gives up after the 12th attempt', async () => {
+    const hook = await receiver(503);
+    const { clock, store, notifier, only } = setup([{ url: hook.url, format: 'json', events: ALL }]);
+    await notifier.enqueue(EVENTS[0]!);
+    const waits = await failUntilGivenUp({ clock, notifier, only, hook });
+    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024].map((seconds) => seconds * 1_000));
+    expect(await only()).toMatchObject({
+      status: 'failed',
+      attempts: 12,
+      nextAttemptAt: null,
+      lastError: 'HTTP 503',
+    });
+    // Given up means given up: no 13th try, however long one waits.
+    clock.advance(7 * 24 * 3_600_000);
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(12);
+    expect(await store.listDeliveries({ status: 'pending' })).toEqual([]);
+  });
+
+  it('never waits longer than backoffMaxMs between tries', async () => {
+    const hook = await receiver(500);
+    const { clock, notifier, only } = setup([{ url: hook.url, format: 'json', events: ALL }], {
+      backoffMaxMs: 5_000,
+      maxAttempts: 6,
+    });
+    await notifier.enqueue(EVENTS[0]!);
+    const waits = await failUntilGivenUp({ clock, notifier, only, hook });
+    expect(waits).toEqual([1_000, 2_000, 4_000, 5_000, 5_000]);
+    expect(await only()).toMatchObject({ status: 'failed', attempts: 6 });
+  });
+
+  it('marks a delivery delivered on a 2xx and sends it once', async () => {
+    const hook = await receiver(204);
+    const { clock, notifier, only } = setup([{ url: hook.url, format: 'json', events: ALL }]);
+    await notifier.enqueue(EVENTS[1]!);
+    await notifier.deliverDue();
+    clock.advance(3_600_000);
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'delivered', attempts: 0 });
+    expect(JSON.parse(hook.received[0]!.body)).toEqual(JSON.parse(JSON.stringify(EVENTS[1])));
+    expect(hook.received[0]!.headers['x-detour-event']).toBe('incident.created');
+  });
+
+  it('sends Slack a { text } message and Detour JSON to the others', async () => {
+    const slack = await receiver(200);
+    const json = await receiver(200);
+    const { notifier } = setup([
+      { url: slack.url, format: 'slack', events: ALL },
+      { url: json.url, format: 'json', events: ALL },
+    ]);
+    for (const event of EVENTS) await notifier.enqueue(event);
+    await notifier.deliverDue();
+    const order = (entries: Receiver['received']) =>
+      entries.map((entry) => JSON.parse(entry.body) as Record<string, unknown>);
+    const texts = order(slack.received)
+      .map((body) => {
+        expect(Object.keys(body)).toEqual(['text']);
+        return body.text;
+      })
+      .sort();
+    expect(texts).toEqual(EVENTS.map(summariseEvent).sort());
+    expect(texts).toContain('m: operational → major outage');
+    expect(texts).toContain('[investigating] m: provider errors on a/up-m — 5 of 5 attempts failed.');
+    expect(slack.received.every((entry) => entry.headers['content-type'] === 'application/json')).toBe(true);
+    const types = order(json.received).map((body) => body.type);
+    expect(types.sort()).toEqual(EVENTS.map((event) => event.type).sort());
+  });
+
+  it('sends a webhook only the event families it subscribed to', async () => {
+    const incidentsOnly = await receiver(200);
+    const alertsAndComponents = await receiver(200);
+    const { notifier, store } = setup([
+      { url: incidentsOnly.url, format: 'json', events: ['incident'] },
+      { url: alertsAndComponents.url, format: 'json', events: ['component', 'alert'] },
+    ]);
+    for (const event of EVENTS) await notifier.enqueue(event);
+    await notifier.deliverDue();
+    const typesOf = (hook: Receiver) =>
+      hook.received.map((entry) => (JSON.parse(entry.body) as { type: string }).type).sort();
+    expect(typesOf(incidentsOnly)).toEqual(['incident.created']);
+    expect(typesOf(alertsAndComponents)).toEqual([
+      'alert.raised',
+      'alert.resolved',
+      'component.status_changed',
+    ]);
+    // Filtered out means never written to the outbox, not written and skipped.
+    expect(await store.listDeliveries({})).toHaveLength(4);
+  });
+
+  it('includes events whose outbox write is still under way when a round is asked for', async () => {
+    // One outbox write per webhook, one after another: with several, most happen after the call.
+    const hooks = await Promise.all(Array.from({ length: 8 }, () => receiver(204)));
+    const { notifier } = setup(hooks.map((hook) => ({ url: hook.url, format: 'json', events: ALL })));
+    // Fire and forget, as the detector does.
+    void notifier.enqueue(EVENTS[1]!);
+    await notifier.deliverDue();
+    expect(hooks.map((hook) => hook.received.length)).toEqual(hooks.map(() => 1));
+  });
+
+  it('runs a round asked for during another after it, so what was enqueued since is sent', async () => {
+    const hold = signal();
+    const firstArrived = signal();
+    const hook = await receiver(204, { hold: hold.promise, arrived: firstArrived.fire });
+    const { notifier } = setup([{ url: hook.url, format: 'json', events: ALL }]);
+    await notifier.enqueue(EVENTS[0]!);
+    const earlier = notifier.deliverDue();
+    await firstArrived.promise;
+    await notifier.enqueue(EVENTS[1]!);
+    const later = notifier.deliverDue();
+    hold.fire();
+    await later;
+    const types = hook.received.map((entry) => (JSON.parse(entry.body) as { type: string }).type);
+    expect(types).toEqual(['component.status_changed', 'incident.created']);
+    await earlier;
+  });
+});
