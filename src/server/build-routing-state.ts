@@ -15,7 +15,7 @@ export function buildRoutingState(
     breaker: {
       demotion: health.demotion,
       ejection: health.ejection,
-      halfOpen: { trials: health.halfOpen.trials },
+      halfOpen: { trials: health.halfOpen.trials, trialTimeout: health.halfOpen.trialTimeout },
       ramp: health.ramp.map((step) => ({ fromMs: step.after, weight: step.weight })),
       coolDown: { maxMs: health.coolDown.max, defaultMs: health.coolDown.default },
       random,

@@ -28,6 +28,12 @@ export interface SimulatorOptions {
   timeToFirstTokenMs?: number;
   /** Delay between tokens of every stream, in ms. */
   tokenIntervalMs?: number;
+  /**
+   * How every delay above and in faults is waited out; default a real timer. A test can pass one
+   * that moves the gateway's injected clock instead of waiting, so the gateway measures exactly
+   * the simulator's timings, however loaded the machine is.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** One request a host received. */
@@ -255,7 +261,7 @@ class SimulatorServer implements Simulator {
         request.socket.destroy();
         return;
       case 'latency':
-        await sleep(fault.ms);
+        await this.options.sleep(fault.ms);
         break;
       default:
         break;
@@ -307,10 +313,10 @@ class SimulatorServer implements Simulator {
     const text = JSON.stringify(body);
     switch (fault?.type) {
       case 'time_to_first_token':
-        await sleep(fault.ms);
+        await this.options.sleep(fault.ms);
         break;
       case 'slow_tokens':
-        await sleep(fault.ms * tokens);
+        await this.options.sleep(fault.ms * tokens);
         break;
       case 'stream_error': {
         // A non-streamed request has no stream to fail in: the same failure arrives as the status.
@@ -338,7 +344,7 @@ class SimulatorServer implements Simulator {
         response.end(text.slice(0, Math.floor(text.length / 2)));
         return;
       default:
-        await sleep(this.options.timeToFirstTokenMs);
+        await this.options.sleep(this.options.timeToFirstTokenMs);
     }
     if (!response.destroyed) sendJson(response, 200, body, headers);
   }
@@ -368,7 +374,7 @@ class SimulatorServer implements Simulator {
       if (piece.kind === 'content') {
         if (cut !== undefined && sent === cut && fault !== undefined && this.cutStream(response, wire, fault))
           return;
-        await sleep(sent === 0 ? firstTokenDelay : tokenInterval);
+        await this.options.sleep(sent === 0 ? firstTokenDelay : tokenInterval);
         if (response.destroyed) return;
         sent += 1;
       }
@@ -457,6 +463,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     seed: options.seed ?? 1,
     timeToFirstTokenMs: options.timeToFirstTokenMs ?? 0,
     tokenIntervalMs: options.tokenIntervalMs ?? 0,
+    sleep: options.sleep ?? sleep,
   };
   let simulator: SimulatorServer | undefined;
   const server = createServer((request, response) => {
