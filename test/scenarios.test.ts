@@ -1,14 +1,20 @@
 import { Writable } from 'node:stream';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { OffsetClock, seededRandom } from './support/offset-clock.js';
+import { ManualClock } from '../src/core/index.js';
+import { seededRandom } from './support/offset-clock.js';
 import { resetHealth, type Stack, startStack } from './support/start-stack.js';
 
 // SCENARIOS.md, numbers 1–14 and 16–18 (15, quality canaries, belongs to a later issue), driven through the simulator. "A" is the first deployment
-// of a model, "B" the second. Times that would take minutes (ejections, cool-downs, windows) are
-// skipped with an offset clock; every assertion is on counts, orderings and states.
+// of a model, "B" the second. Every assertion is on counts, orderings and states.
+//
+// Time is the test's alone: Detour runs on a manual clock that moves only when a test advances it
+// (ejections, cool-downs, windows), never with the wall clock, so how loaded the machine is cannot
+// change what Detour sees. The only real timers are the attempt timeouts: long (3 s) where nothing
+// should time out, so a slow machine never turns a healthy answer into a failover, and short
+// (500 ms) only on the `quick` models of the scenarios about timeouts.
 
-const clock = new OffsetClock();
+const clock = new ManualClock();
 const logLines: string[] = [];
 let stack: Stack;
 let client: OpenAI;
@@ -25,7 +31,13 @@ models:
   q:    { deployments: [ { provider: c, model: up-q }, { provider: b, model: up-q } ] }
   solo: { deployments: [ { provider: a, model: up-solo } ] }
   duo:  { deployments: [ { provider: b, model: up-duo }, { provider: c, model: up-duo } ] }
-timeouts: { connect: 1s, firstToken: 300ms, idle: 300ms, total: 10s }
+  quick:
+    deployments: [ { provider: a, model: up-quick }, { provider: b, model: up-quick } ]
+    timeouts: { firstToken: 500ms, idle: 500ms }
+  quick-solo:
+    deployments: [ { provider: a, model: up-quick-solo } ]
+    timeouts: { firstToken: 500ms, idle: 500ms }
+timeouts: { connect: 2s, firstToken: 3s, idle: 3s, total: 20s }
 retry: { backoffBase: 20ms, backoffMax: 100ms }
 health:
   ejection: { baseTime: 10s, maxTime: 40s, jitter: 0, decayInterval: 10s }
@@ -82,8 +94,8 @@ interface Answer {
   body: string;
 }
 
-async function ask(model: string, text = 'echo: fine'): Promise<Answer> {
-  const response = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+async function ask(model: string, text = 'echo: fine', on: Stack = stack): Promise<Answer> {
+  const response = await fetch(`${on.openaiBaseUrl}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: text }] }),
@@ -97,8 +109,12 @@ async function ask(model: string, text = 'echo: fine'): Promise<Answer> {
   };
 }
 
-async function streamText(model: string, text: string): Promise<{ text: string; error: unknown }> {
-  const stream = await client.chat.completions.create({
+async function streamText(
+  model: string,
+  text: string,
+  sdk: OpenAI = client,
+): Promise<{ text: string; error: unknown }> {
+  const stream = await sdk.chat.completions.create({
     model,
     messages: [{ role: 'user', content: text }],
     stream: true,
@@ -173,8 +189,9 @@ describe('1–2: 529 storm at A, then recovery', () => {
     for (let index = 0; index < 5 && status('a/up-solo').state !== 'open'; index += 1) await ask('solo');
     expect(status('a/up-solo').state).toBe('open');
     stack.sim.clearFaults();
-    // Slow answers keep the trials in flight together.
-    stack.sim.setFault({ host: 'a', fault: { type: 'latency', ms: 200 } });
+    // Slow answers keep the trials in flight together: a second is far longer than it takes the six
+    // requests to arrive, even on a loaded machine (and far shorter than the 3 s first-token limit).
+    stack.sim.setFault({ host: 'a', fault: { type: 'latency', ms: 1_000 } });
     stack.sim.resetStats();
     clock.advance(10_001);
     const answers = await Promise.all(Array.from({ length: 6 }, () => ask('solo')));
@@ -320,14 +337,14 @@ describe('8–11 and 17–18: broken hosts', () => {
   it('8: a silent host is failed over at the first-token timeout, ejected after 5, never retried', async () => {
     stack.sim.setFault({ host: 'a', fault: { type: 'silence' } });
     const answers: Answer[] = [];
-    for (let index = 0; index < 6; index += 1) answers.push(await ask('m'));
-    expect(answers.every((answer) => answer.status === 200 && answer.deployment === 'b/up-m')).toBe(true);
+    for (let index = 0; index < 6; index += 1) answers.push(await ask('quick'));
+    expect(answers.every((answer) => answer.status === 200 && answer.deployment === 'b/up-quick')).toBe(true);
     expect(calls('a')).toBe(5);
-    expect(window('a/up-m').byResult.timeout).toBe(5);
-    expect(status('a/up-m').state).toBe('open');
+    expect(window('a/up-quick').byResult.timeout).toBe(5);
+    expect(status('a/up-quick').state).toBe('open');
     // On a model with nowhere else to go, a silent host still gets no second try in the same request.
     stack.sim.resetStats();
-    const solo = await ask('solo');
+    const solo = await ask('quick-solo');
     expect(solo.status).toBe(504);
     expect(calls('a')).toBe(1);
   });
@@ -355,11 +372,11 @@ describe('8–11 and 17–18: broken hosts', () => {
 
   it('11: a stream that stalls after the first token ends with an error event at the idle timeout', async () => {
     stack.sim.setFault({ host: 'a', fault: { type: 'stall', afterChunks: 1 } });
-    const result = await streamText('m', 'echo: one two three four');
+    const result = await streamText('quick', 'echo: one two three four');
     expect(result.error).toBeInstanceOf(OpenAI.APIError);
     expect(result.text.length).toBeGreaterThan(0);
     expect(calls('b')).toBe(0);
-    expect(window('a/up-m').byResult.timeout).toBe(1);
+    expect(window('a/up-quick').byResult.timeout).toBe(1);
   });
 
   it('17: a malformed 200 body counts as bad_response and fails over', async () => {
@@ -412,27 +429,72 @@ describe('12–14: load, flapping, slowness', () => {
     expect(ejections.map((ms) => Math.round(ms / 1000))).toEqual([10, 20, 30, 40, 40, 40]);
     stack.sim.clearFaults();
   });
+});
+
+// 14 runs on a stack of its own whose simulator waits by moving Detour's clock instead of a timer:
+// Detour then measures exactly the time to first token the simulator was told to take, 40 ms or
+// 160 ms, however loaded the machine is. Against wall-clock first tokens a busy machine could lift
+// the fast baseline past half the slow one (no flag) or time a fast answer out (a failover).
+describe('14: slowness, timed by the simulator itself', () => {
+  const slowClock = new ManualClock();
+  let slowStack: Stack;
+  let slowClient: OpenAI;
+
+  beforeAll(async () => {
+    slowStack = await startStack({
+      config: scenarioConfig,
+      sim: {
+        wait: async (ms) => {
+          slowClock.advance(ms);
+        },
+      },
+      detour: { clock: slowClock, random: seededRandom(14) },
+    });
+    slowClient = new OpenAI({ baseURL: slowStack.openaiBaseUrl, apiKey: 'client-key', maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await slowStack.close();
+  });
+
+  /** Four streams in each of `periods` slowness periods (1 s), each period starting on its second. */
+  async function streamPeriods(periods: number, text: string): Promise<void> {
+    for (let period = 0; period < periods; period += 1) {
+      slowClock.set(Math.floor(slowClock.now() / 1_000) * 1_000 + 1_000);
+      for (let index = 0; index < 4; index += 1) {
+        expect((await streamText('m', text, slowClient)).error).toBeUndefined();
+      }
+    }
+  }
 
   it('14: time to first token ×4 with no errors marks A slow, not ejected, and tries B first', async () => {
-    stack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 40 } });
-    for (let period = 0; period < 5; period += 1) {
-      clock.advance(1_000);
-      for (let index = 0; index < 4; index += 1) await streamText('m', 'echo: quick');
-    }
-    expect(calls('b')).toBe(0);
-    expect(status('a/up-m').degraded).toBe(false);
-    stack.sim.clearFaults();
-    stack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 160 } });
-    clock.advance(11_000);
-    for (let period = 0; period < 4; period += 1) {
-      clock.advance(1_000);
-      for (let index = 0; index < 4; index += 1) await streamText('m', 'echo: slow');
-    }
-    const slow = status('a/up-m');
+    const health = slowStack.detour.state.health;
+    slowStack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 40 } });
+    await streamPeriods(5, 'echo: quick');
+    expect(slowStack.sim.stats().hosts.b?.requests ?? 0).toBe(0);
+    expect(slowStack.sim.stats().hosts.a?.requests).toBe(20);
+    expect(health.status('a/up-m').degraded).toBe(false);
+    expect(health.snapshot().find((entry) => entry.id === 'a/up-m')?.baselineTtftMs).toBe(40);
+    expect(health.window('a/up-m').read(10_000).ttftP95).toBe(40);
+
+    slowStack.sim.clearFaults();
+    slowStack.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 160 } });
+    // Past the 10 s window of the fast answers, so only the slow ones are "recent".
+    slowClock.advance(11_000);
+    await streamPeriods(2, 'echo: slow');
+    // Eight slow samples: fewer than the 10 the window needs, so not yet.
+    expect(health.status('a/up-m').degraded).toBe(false);
+    await streamPeriods(2, 'echo: slow');
+    const slow = health.status('a/up-m');
     expect(slow.degraded).toBe(true);
     expect(slow.state).toBe('closed');
-    expect(window('a/up-m').failures).toBe(0);
-    expect((await ask('m')).deployment).toBe('b/up-m');
+    expect(health.window('a/up-m').read(10_000).ttftP95).toBe(160);
+    expect(health.window('a/up-m').read(60_000).failures).toBe(0);
+    // Slowness is judged once a second: the first answer of the fourth slow period (13 samples)
+    // raised the flag, and that period's other three streams went to B first.
+    expect(slowStack.sim.stats().hosts.a?.requests).toBe(20 + 13);
+    expect(slowStack.sim.stats().hosts.b?.requests).toBe(3);
+    expect((await ask('m', 'echo: fine', slowStack)).deployment).toBe('b/up-m');
   });
 });
 

@@ -129,8 +129,11 @@ export interface HealthConfig {
   demotion: DemotionConfig;
   /** Ejection. */
   ejection: EjectionConfig;
-  /** Half-open trials; with no trial traffic for `probeAfter` ms the prober sends one. */
-  halfOpen: { trials: number; probeAfter: number };
+  /**
+   * Half-open trials; with no trial traffic for `probeAfter` ms the prober sends one; a trial lease
+   * unsettled for `trialTimeout` ms is lost and the breaker opens again.
+   */
+  halfOpen: { trials: number; probeAfter: number; trialTimeout: number };
   /** Traffic ramp after a restore: from `after` ms on, the deployment takes `weight` of its traffic. */
   ramp: { after: number; weight: number }[];
   /** Rate-limit cool-downs, in milliseconds: cap of an advertised wait, and the wait without one. */

@@ -60,7 +60,7 @@ describe('parseConfig', () => {
           jitter: 0.1,
           decayInterval: 10_000,
         },
-        halfOpen: { trials: 3, probeAfter: 5_000 },
+        halfOpen: { trials: 3, probeAfter: 5_000, trialTimeout: 120_000 },
         ramp: [
           { after: 0, weight: 0.1 },
           { after: 20_000, weight: 0.5 },

@@ -212,7 +212,11 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       halfOpen: z
-        .strictObject({ trials: count().default(3), probeAfter: duration().default(5_000) })
+        .strictObject({
+          trials: count().default(3),
+          probeAfter: duration().default(5_000),
+          trialTimeout: duration().default(120_000),
+        })
         .prefault({}),
       ramp: z
         .array(z.strictObject({ after: offset(), weight: ratio() }))

@@ -30,6 +30,27 @@ export interface EjectionOptions {
   decayInterval: number;
 }
 
+/** Half-open trials (config `health.halfOpen`). */
+export interface HalfOpenOptions {
+  /** Trial requests allowed at once; all must succeed to close; default 3. */
+  trials: number;
+  /**
+   * A trial lease still unsettled this long after it was taken is lost: the half-open period fails
+   * and the breaker opens again, for the next (longer) ejection time, so no lost lease can hold a
+   * deployment half-open for ever. In ms; default 120 s (see {@link DEFAULT_TRIAL_TIMEOUT_MS}).
+   */
+  trialTimeout: number;
+}
+
+/**
+ * Twice the longest silence DESIGN.md §6 lets a healthy attempt keep (60 s to the first token of a
+ * reasoning model) and four idle limits: a trial that starts slowly or streams a long answer settles
+ * well before it, probes (8 tokens) settle in seconds, and a lease lost to a bug costs at most two
+ * minutes instead of an admin reset. Were a healthy trial ever taken for lost, the cost is small:
+ * the next health check (every 10 s) ends the new ejection early and the trials start again.
+ */
+export const DEFAULT_TRIAL_TIMEOUT_MS = 120_000;
+
 /** From `fromMs` after a restore, the deployment is admitted with `weight` (0..1). */
 export interface RampStep {
   /** Milliseconds since the breaker closed. */
@@ -44,8 +65,11 @@ export interface BreakerOptions {
   demotion: DemotionOptions;
   /** When the breaker opens and for how long. */
   ejection: EjectionOptions;
-  /** Trial requests allowed at once while half-open; all must succeed to close; default 3. */
-  halfOpen: { trials: number };
+  /**
+   * Half-open: `trials` requests allowed at once, all of which must succeed to close (default 3);
+   * a trial lease unsettled for `trialTimeout` ms is taken as lost and the breaker opens again.
+   */
+  halfOpen: HalfOpenOptions;
   /** Traffic ramp after a restore, sorted by `fromMs`; weight 1 after the last step. */
   ramp: readonly RampStep[];
   /** Rate-limit cool-downs: `maxMs` caps an advertised wait (60 s); `defaultMs` is used without one (1 s). */
@@ -105,7 +129,7 @@ export function resolveBreakerOptions(input: BreakerOptionsInput = {}): BreakerO
   return {
     demotion,
     ejection,
-    halfOpen: { trials: 3, ...input.halfOpen },
+    halfOpen: { trials: 3, trialTimeout: DEFAULT_TRIAL_TIMEOUT_MS, ...input.halfOpen },
     ramp: [...(input.ramp ?? DEFAULT_RAMP)].sort((a, b) => a.fromMs - b.fromMs),
     coolDown: { maxMs: 60_000, defaultMs: 1000, ...input.coolDown },
     disableOnConfigFault: input.disableOnConfigFault ?? true,

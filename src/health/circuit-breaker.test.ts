@@ -4,6 +4,7 @@ import type { BreakerOptionsInput } from './breaker-options.js';
 import { type BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
 import type { OutcomeResult } from './outcome.js';
 import { OutcomeWindow } from './outcome-window.js';
+import type { TrialLease } from './trial-lease.js';
 
 const START = 1_700_000_000_000;
 
@@ -11,11 +12,20 @@ function setup(options: BreakerOptionsInput = {}) {
   const clock = new ManualClock(START);
   const window = new OutcomeWindow({ clock });
   const breaker = new CircuitBreaker({ random: () => 0, ...options });
-  const record = (result: OutcomeResult, extra: { retryAfterMs?: number } = {}) => {
+  /** Records an outcome; `lease` when the attempt was a trial. */
+  const record = (result: OutcomeResult, extra: { retryAfterMs?: number } = {}, lease?: TrialLease) => {
     const outcome = { deploymentId: 'd', at: clock.now(), result, latencyMs: 50, ...extra };
     window.record(outcome);
-    breaker.onOutcome(outcome, window);
+    breaker.onOutcome(outcome, window, lease);
   };
+  /** Takes a trial lease, which must be available. */
+  const lease = () => {
+    const taken = breaker.acquireTrial(clock.now());
+    if (taken === undefined) throw new Error('no trial slot');
+    return taken;
+  };
+  /** One trial attempt that ends as `result`. */
+  const trial = (result: OutcomeResult) => record(result, {}, lease());
   const now = () => clock.now();
   /** Opens the breaker with five failures in a row. */
   const eject = () => {
@@ -29,27 +39,20 @@ function setup(options: BreakerOptionsInput = {}) {
   };
   /** Half-open → closed with three good trials. */
   const passTrials = () => {
-    for (let index = 0; index < 3; index++) {
-      expect(breaker.tryAcquireTrial(now())).toBe(true);
-      record('success');
-      breaker.releaseTrial();
-    }
+    for (let index = 0; index < 3; index++) trial('success');
   };
-  return { clock, window, breaker, record, now, eject, waitOutEjection, passTrials };
+  return { clock, window, breaker, record, lease, trial, now, eject, waitOutEjection, passTrials };
 }
 
 describe('CircuitBreaker', () => {
   it('ends an ejection early when a health check passes, keeping the multiplier', () => {
-    const { breaker, clock, eject, now } = setup();
+    const { breaker, clock, eject, now, trial } = setup();
     eject();
     clock.advance(10_000);
     breaker.endEjectionEarly(now());
     expect(breaker.status(now())).toMatchObject({ state: 'half_open', ejectionCount: 1 });
     // A failed trial now ejects for the next, longer time.
-    breaker.onOutcome(
-      { deploymentId: 'd', at: now(), result: 'server_error', latencyMs: 5 },
-      new OutcomeWindow({ clock }),
-    );
+    trial('server_error');
     expect(breaker.status(now())).toMatchObject({ state: 'open', ejectionCount: 2 });
   });
 
@@ -124,12 +127,12 @@ describe('CircuitBreaker', () => {
     expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: true, admission: 'yes' });
   });
 
-  it('lifts the demotion on refresh once the failures leave the window', () => {
+  it('lifts the demotion at the explicit step once the failures leave the window', () => {
     const { clock, window, breaker, record, now } = setup();
     for (let index = 0; index < 20; index++) record(index % 5 === 0 ? 'server_error' : 'success');
     expect(breaker.status(now()).demoted).toBe(true);
     clock.advance(61_000);
-    breaker.refresh(now(), window);
+    breaker.advance(now(), window);
     expect(breaker.status(now()).demoted).toBe(false);
   });
 
@@ -146,15 +149,14 @@ describe('CircuitBreaker', () => {
   });
 
   it('ejects for 30 s × consecutive ejections, capped at 300 s', () => {
-    const { breaker, record, now, eject, waitOutEjection } = setup();
+    const { breaker, trial, now, eject, waitOutEjection } = setup();
     eject();
     const durations: number[] = [];
     for (let round = 0; round < 12; round++) {
       const status = breaker.status(now());
       durations.push(status.openUntil! - status.openedAt!);
       waitOutEjection();
-      expect(breaker.tryAcquireTrial(now())).toBe(true);
-      record('server_error');
+      trial('server_error');
     }
     expect(durations).toEqual([
       30_000, 60_000, 90_000, 120_000, 150_000, 180_000, 210_000, 240_000, 270_000, 300_000, 300_000, 300_000,
@@ -175,16 +177,17 @@ describe('CircuitBreaker', () => {
     eject();
     clock.set(breaker.status(now()).openUntil! - 1);
     expect(breaker.canAdmit(now())).toBe('no');
-    expect(breaker.tryAcquireTrial(now())).toBe(false);
+    expect(breaker.acquireTrial(now())).toBeUndefined();
     waitOutEjection();
     expect(breaker.status(now())).toMatchObject({
       state: 'half_open',
       admission: 'trial',
       trialsAvailable: 3,
     });
-    expect([1, 2, 3, 4].map(() => breaker.tryAcquireTrial(now()))).toEqual([true, true, true, false]);
+    const leases = [1, 2, 3, 4].map(() => breaker.acquireTrial(now()));
+    expect(leases.map((taken) => taken !== undefined)).toEqual([true, true, true, false]);
     expect(breaker.canAdmit(now())).toBe('no');
-    breaker.releaseTrial();
+    expect(breaker.settleTrial(leases[0]!, 'abandoned', now())).toBe(true);
     expect(breaker.canAdmit(now())).toBe('trial');
   });
 
@@ -203,26 +206,19 @@ describe('CircuitBreaker', () => {
   });
 
   it('does not close until the third trial succeeds', () => {
-    const { breaker, record, now, eject, waitOutEjection } = setup();
+    const { breaker, trial, now, eject, waitOutEjection } = setup();
     eject();
     waitOutEjection();
-    for (let index = 0; index < 2; index++) {
-      breaker.tryAcquireTrial(now());
-      record('success');
-      breaker.releaseTrial();
-    }
+    for (let index = 0; index < 2; index++) trial('success');
     expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
   });
 
   it('reopens for a longer time when a trial fails', () => {
-    const { breaker, record, now, eject, waitOutEjection } = setup();
+    const { breaker, trial, now, eject, waitOutEjection } = setup();
     eject();
     waitOutEjection();
-    breaker.tryAcquireTrial(now());
-    record('success');
-    breaker.releaseTrial();
-    breaker.tryAcquireTrial(now());
-    record('timeout');
+    trial('success');
+    trial('timeout');
     const status = breaker.status(now());
     expect(status.state).toBe('open');
     expect(status.ejectionCount).toBe(2);
@@ -230,27 +226,22 @@ describe('CircuitBreaker', () => {
   });
 
   it('does not count the failures that caused an ejection again after the restore', () => {
-    const { clock, breaker, record, now } = setup();
+    const { clock, breaker, record, now, passTrials } = setup();
     // 20 calls at 50 %: ejected by rate, not by a streak.
     for (let index = 0; index < 20; index++) record(index % 2 === 1 ? 'server_error' : 'success');
     expect(breaker.status(now()).state).toBe('open');
     clock.set(breaker.status(now()).openUntil!);
-    for (let index = 0; index < 3; index++) {
-      breaker.tryAcquireTrial(now());
-      record('success');
-      breaker.releaseTrial();
-    }
+    passTrials();
     clock.advance(1000);
     record('server_error');
     expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: false });
   });
 
   it('decays the ejection multiplier by one per healthy 10 s', () => {
-    const { clock, breaker, record, now, eject, waitOutEjection, passTrials } = setup();
+    const { clock, breaker, trial, now, eject, waitOutEjection, passTrials } = setup();
     eject();
     waitOutEjection();
-    breaker.tryAcquireTrial(now());
-    record('server_error'); // second ejection: multiplier 2
+    trial('server_error'); // second ejection: multiplier 2
     waitOutEjection();
     passTrials();
     const closedAt = now();
@@ -362,11 +353,10 @@ describe('CircuitBreaker', () => {
   });
 
   it('round-trips through JSON mid-ejection and carries on from the same instant', () => {
-    const { clock, breaker, record, now, eject, waitOutEjection } = setup();
+    const { clock, breaker, trial, now, eject, waitOutEjection } = setup();
     eject();
     waitOutEjection();
-    breaker.tryAcquireTrial(now());
-    record('server_error'); // open again, multiplier 2
+    trial('server_error'); // open again, multiplier 2
     clock.advance(15_000);
     const json = JSON.parse(JSON.stringify(breaker.toJSON())) as BreakerJSON;
     const restored = CircuitBreaker.fromJSON(json, { random: () => 0 });
@@ -379,7 +369,7 @@ describe('CircuitBreaker', () => {
   });
 
   it('refuses JSON of an unknown version', () => {
-    const json = { ...new CircuitBreaker().toJSON(), version: 2 } as unknown as BreakerJSON;
+    const json = { ...new CircuitBreaker().toJSON(), version: 1 } as unknown as BreakerJSON;
     expect(() => CircuitBreaker.fromJSON(json)).toThrow(/unknown version/);
   });
 
@@ -399,5 +389,181 @@ describe('CircuitBreaker', () => {
     const status = breaker.status(now());
     expect(status.state).toBe('open');
     expect(status.openUntil! - now()).toBe(200);
+  });
+});
+
+describe('CircuitBreaker trial leases', () => {
+  /** Ejected once (30 s, no jitter) and waited out: half-open, generation 1. */
+  function halfOpen(options: BreakerOptionsInput = {}) {
+    const context = setup(options);
+    context.eject();
+    context.waitOutEjection();
+    return context;
+  }
+
+  it('closes after one success from each of `trials` leases, and abandoned leases only free their slot', () => {
+    const { breaker, now, lease, record } = halfOpen();
+    const first = lease();
+    const second = lease();
+    const third = lease();
+    expect(breaker.canAdmit(now())).toBe('no');
+    expect(breaker.settleTrial(third, 'abandoned', now())).toBe(true);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+    record('success', {}, first);
+    record('success', {}, second);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+    record('success', {}, lease());
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', admission: 'yes', admissionWeight: 0.1 });
+  });
+
+  it('settles a lease once: settling it again, by outcome or by hand, counts nothing', () => {
+    const { breaker, now, lease, record } = halfOpen();
+    const only = lease();
+    record('success', {}, only);
+    expect(breaker.settleTrial(only, 'succeeded', now())).toBe(false);
+    record('success', {}, only);
+    expect(breaker.settleTrial(only, 'failed', now())).toBe(false);
+    // One success in all: two slots are still free, and the failure settled nothing.
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 2 });
+  });
+
+  it('lets only trials decide a half-open breaker: outcomes without a lease move nothing', () => {
+    const { breaker, now, record } = halfOpen();
+    for (let index = 0; index < 3; index++) record('success');
+    record('server_error');
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 3, ejectionCount: 1 });
+  });
+
+  it('frees the slot of a trial that ended in a rate limit, a config fault or a client error', () => {
+    const { breaker, now, lease, record } = halfOpen({ disableOnConfigFault: false });
+    record('rate_limited', { retryAfterMs: 1 }, lease());
+    record('auth', {}, lease());
+    record('client_error', {}, lease());
+    expect(breaker.state(now() + 1)).toMatchObject({ state: 'half_open', leases: [], trialSuccesses: 0 });
+  });
+
+  it('ignores a lease of an earlier half-open period, after a re-open or a reset', () => {
+    const { breaker, now, lease, trial, waitOutEjection, eject } = halfOpen();
+    const stale = lease();
+    trial('server_error'); // period 1 fails: open for 60 s
+    waitOutEjection();
+    const current = lease(); // period 2 hands out the same token again
+    expect(current.token).toBe(stale.token);
+    expect(current.generation).not.toBe(stale.generation);
+    expect(breaker.settleTrial(stale, 'failed', now())).toBe(false);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 2, ejectionCount: 2 });
+
+    breaker.reset(now());
+    eject();
+    waitOutEjection();
+    const fresh = lease();
+    expect(breaker.settleTrial(current, 'failed', now())).toBe(false);
+    expect(breaker.settleTrial(fresh, 'failed', now())).toBe(true);
+    expect(breaker.status(now()).state).toBe('open');
+  });
+
+  it('opens again, for the next ejection time, once a lease has gone unsettled for trialTimeout', () => {
+    const { breaker, clock, now, lease, window } = halfOpen({ halfOpen: { trialTimeout: 20_000 } });
+    const lost = lease();
+    clock.advance(5_000);
+    const later = lease();
+    clock.set(lost.issuedAt + 19_999);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+    clock.set(lost.issuedAt + 20_000);
+    expect(breaker.status(now())).toMatchObject({
+      state: 'open',
+      admission: 'no',
+      ejectionCount: 2,
+      openedAt: lost.issuedAt + 20_000,
+      openUntil: lost.issuedAt + 20_000 + 60_000,
+    });
+    breaker.advance(now(), window);
+    expect(breaker.toJSON().machine).toEqual({
+      state: 'open',
+      openedAt: lost.issuedAt + 20_000,
+      openUntil: lost.issuedAt + 80_000,
+    });
+    // Neither lease of the failed period counts any more, however it ends.
+    expect(breaker.settleTrial(later, 'succeeded', now())).toBe(false);
+    expect(breaker.settleTrial(lost, 'abandoned', now())).toBe(false);
+    // After the longer ejection the trials start again, with fresh leases.
+    clock.set(lost.issuedAt + 80_000);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 3 });
+  });
+
+  it('never takes a lease for lost while trials keep within trialTimeout', () => {
+    const { breaker, clock, now, lease, record } = halfOpen({ halfOpen: { trialTimeout: 20_000 } });
+    for (let index = 0; index < 2; index++) {
+      const taken = lease();
+      clock.advance(19_999);
+      record('success', {}, taken);
+    }
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+    // A half-open breaker with no lease out waits for trials, however long.
+    clock.advance(3_600_000);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+  });
+
+  it('defaults trialTimeout to 120 s', () => {
+    const { breaker, clock, now, lease } = halfOpen();
+    const lost = lease();
+    clock.set(lost.issuedAt + 119_999);
+    expect(breaker.status(now()).state).toBe('half_open');
+    clock.set(lost.issuedAt + 120_000);
+    expect(breaker.status(now()).state).toBe('open');
+  });
+
+  it('round-trips outstanding leases through JSON: a lease taken before settles after', () => {
+    const { breaker, now, lease } = halfOpen();
+    const taken = lease();
+    const restored = CircuitBreaker.fromJSON(JSON.parse(JSON.stringify(breaker.toJSON())) as BreakerJSON, {
+      random: () => 0,
+    });
+    expect(restored.settleTrial(taken, 'failed', now())).toBe(true);
+    expect(restored.status(now())).toMatchObject({ state: 'open', ejectionCount: 2 });
+  });
+});
+
+describe('CircuitBreaker reads', () => {
+  it('never write: status, canAdmit, state and admissionWeight at any time leave the JSON as it was', () => {
+    const { breaker, clock, now, window, eject, lease } = setup({ halfOpen: { trialTimeout: 20_000 } });
+    eject();
+    const read = (at: number) => {
+      breaker.status(at, window);
+      breaker.status(at);
+      breaker.canAdmit(at);
+      breaker.state(at);
+      breaker.admissionWeight(at);
+    };
+    const whileOpen = breaker.toJSON();
+    for (const later of [0, 29_999, 30_000, 45_000, 600_000]) read(now() + later);
+    expect(breaker.toJSON()).toEqual(whileOpen);
+    // The ejection is over at 30 s: reads say half-open, and only the explicit step writes it.
+    clock.advance(30_000);
+    expect(breaker.status(now(), window)).toMatchObject({ state: 'half_open', admission: 'trial' });
+    expect(breaker.toJSON().machine.state).toBe('open');
+    breaker.advance(now(), window);
+    expect(breaker.toJSON().machine).toMatchObject({ state: 'half_open', generation: 1, since: now() });
+
+    // The same for a lease lost while half-open.
+    lease();
+    const withLease = breaker.toJSON();
+    read(now() + 20_000);
+    expect(breaker.state(now() + 20_000).state).toBe('open');
+    expect(breaker.toJSON()).toEqual(withLease);
+  });
+
+  it('derive demotion from the window at the time asked, without writing it', () => {
+    const { clock, window, breaker, record, now } = setup();
+    for (let index = 0; index < 20; index++) record(index % 5 === 0 ? 'server_error' : 'success');
+    expect(breaker.status(now(), window).demoted).toBe(true);
+    clock.advance(61_000);
+    const before = breaker.toJSON();
+    expect(breaker.status(now(), window).demoted).toBe(false);
+    // Without the window the last written verdict stands until a step.
+    expect(breaker.status(now()).demoted).toBe(true);
+    expect(breaker.toJSON()).toEqual(before);
+    breaker.advance(now(), window);
+    expect(breaker.toJSON().demoted).toBe(false);
   });
 });

@@ -1,53 +1,29 @@
 import { assertNever } from '../core/index.js';
+import {
+  type BreakerPosition,
+  type BreakerState,
+  cappedEjectionCount,
+  closedFresh,
+  copyMachine,
+  ejectionTimeOf,
+  type HalfOpenState,
+  halfOpenFrom,
+  positionAfter,
+} from './breaker-machine.js';
 import { type BreakerOptions, type BreakerOptionsInput, resolveBreakerOptions } from './breaker-options.js';
 import type { Admission, DeploymentStatus } from './deployment-status.js';
 import { configFaultOf, countsAsFailure, type DisableReason, type Outcome } from './outcome.js';
 import type { WindowReader } from './outcome-window.js';
-
-/** Closed: traffic flows; the strategy watches for demotion and ejection. */
-export interface ClosedState {
-  state: 'closed';
-  /** When it last closed (restore or reset); windows are clipped to it. `null`: never opened. */
-  since: number | null;
-  /** Start of the current failure-free stretch, from which the ejection multiplier decays. */
-  healthySince: number | null;
-  /** Host failures in a row. */
-  consecutiveFailures: number;
-  /** When the traffic ramp after a restore began; `null` when not ramping. */
-  rampStartedAt: number | null;
-}
-
-/** Open: ejected until `openUntil`. */
-export interface OpenState {
-  state: 'open';
-  openedAt: number;
-  openUntil: number;
-  /** When an active health check last went out during this ejection. */
-  checkedAt?: number;
-}
-
-/** Half-open: the ejection time passed; a few trial requests decide. */
-export interface HalfOpenState {
-  state: 'half_open';
-  /** When the ejection that led here began (for the panic choice: ejected longest ago). */
-  openedAt: number;
-  /** When it became half-open (the end of the ejection). */
-  since: number;
-  trialsInFlight: number;
-  trialSuccesses: number;
-  /** When the last trial slot was taken; `null` if none yet. */
-  lastTrialAt: number | null;
-}
-
-/** The state machine's position; each state holds only its own fields. */
-export type BreakerState = ClosedState | OpenState | HalfOpenState;
+import { type TrialLease, type TrialVerdict, trialVerdictOf } from './trial-lease.js';
 
 /** A breaker's whole state as plain JSON, for a shared (Redis) backend. */
 export interface BreakerJSON {
-  version: 1;
+  version: 2;
   machine: BreakerState;
   /** Ejection multiplier as of its last change (decay is computed from `machine.healthySince`). */
   ejectionCount: number;
+  /** Half-open periods begun so far: the current one's generation while half-open. */
+  generation: number;
   demoted: boolean;
   degraded: boolean;
   coolingUntil: number | null;
@@ -58,8 +34,18 @@ export interface BreakerJSON {
 
 /**
  * The circuit breaker of one deployment (DESIGN.md §7). Time is passed in (`now`, `outcome.at`);
- * nothing here reads a clock or sets a timer: open → half-open and the decay of the ejection
- * multiplier are computed from timestamps when the breaker is next asked.
+ * nothing here reads a clock or sets a timer.
+ *
+ * Reads ({@link status}, {@link canAdmit}, {@link state}, {@link admissionWeight}) never write: they
+ * compute what the machine is at `now` — an ended ejection reads as half-open, a half-open period
+ * whose trial lease is lost reads as open again — and leave the state as it was, so metrics, the
+ * admin API and the status page cannot change health by looking at it. Time is written only by
+ * {@link advance} (the explicit step the request path and the prober take) and by the writes
+ * themselves, each of which first brings the machine to its `now`.
+ *
+ * Half-open trials are leases ({@link TrialLease}): each is settled once, by its outcome or as
+ * abandoned; settling again, or after the period it belongs to ended, does nothing; one left
+ * unsettled for `halfOpen.trialTimeout` fails the period, so nothing can hold a deployment half-open.
  *
  * Orthogonal to the machine: `cooling` (rate-limited, not a failure), `disabled` (config fault),
  * `drained` and `forced` (admin switches).
@@ -68,8 +54,12 @@ export class CircuitBreaker {
   private options: BreakerOptions;
   private machine: BreakerState = closedFresh();
   private ejectionCount = 0;
+  private generation = 0;
   private demoted = false;
-  /** The second of the last demotion check, and whether a failure came since (see {@link refresh}). */
+  /**
+   * The second of the last demotion check, and whether a failure came since (see {@link refresh}).
+   * A cache, not state: it only saves window reads, and is not part of {@link toJSON}.
+   */
   private refreshedSecond = -1;
   private failedSinceRefresh = false;
   private windowWasClean = false;
@@ -93,11 +83,12 @@ export class CircuitBreaker {
 
   /** Rebuilds a breaker from {@link toJSON} output. */
   static fromJSON(json: BreakerJSON, options: BreakerOptionsInput = {}): CircuitBreaker {
-    if (json.version !== 1)
+    if (json.version !== 2)
       throw new Error(`CircuitBreaker.fromJSON: unknown version ${String(json.version)}`);
     const breaker = new CircuitBreaker(options);
-    breaker.machine = { ...json.machine };
+    breaker.machine = copyMachine(json.machine);
     breaker.ejectionCount = json.ejectionCount;
+    breaker.generation = json.generation;
     breaker.demoted = json.demoted;
     breaker.degraded = json.degraded;
     breaker.coolingUntil = json.coolingUntil;
@@ -110,9 +101,10 @@ export class CircuitBreaker {
   /** The whole state as plain JSON. */
   toJSON(): BreakerJSON {
     return {
-      version: 1,
-      machine: { ...this.machine },
+      version: 2,
+      machine: copyMachine(this.machine),
       ejectionCount: this.ejectionCount,
+      generation: this.generation,
       demoted: this.demoted,
       degraded: this.degraded,
       coolingUntil: this.coolingUntil,
@@ -122,25 +114,27 @@ export class CircuitBreaker {
     };
   }
 
-  /** The machine's state at `now` (an elapsed ejection reads as half-open). */
+  /** The machine's state at `now` (an elapsed ejection reads as half-open). A pure read. */
   state(now: number): BreakerState {
-    this.settle(now);
-    return { ...this.machine };
+    return copyMachine(this.positionAt(now).machine);
   }
 
-  /** Everything the router and status page need, at `now`. */
-  status(now: number): DeploymentStatus {
-    this.settle(now);
-    const machine = this.machine;
+  /**
+   * Everything the router and status page need, at `now`. A pure read. With the deployment's
+   * `window`, demotion is derived from it at `now`; without, it is the last write's verdict.
+   */
+  status(now: number, window?: WindowReader): DeploymentStatus {
+    const position = this.positionAt(now);
+    const machine = position.machine;
     const status: DeploymentStatus = {
       state: machine.state,
-      admission: this.canAdmit(now),
-      demoted: machine.state === 'closed' && this.demoted,
+      admission: this.admissionOf(machine, now),
+      demoted: this.demotedAt(machine, now, window),
       degraded: this.degraded,
       drained: this.drained,
       forced: this.forced,
-      ejectionCount: this.currentEjectionCount(now),
-      admissionWeight: this.admissionWeight(now),
+      ejectionCount: this.ejectionCountOf(position, now),
+      admissionWeight: this.weightOf(machine, now),
     };
     if (this.coolingUntil !== null && this.coolingUntil > now) status.coolingUntil = this.coolingUntil;
     if (this.disabled !== null) status.disabled = this.disabled;
@@ -152,60 +146,81 @@ export class CircuitBreaker {
 
   /**
    * Whether a request may go here now: `yes`; `trial` when half-open with a free trial slot (take
-   * it with {@link tryAcquireTrial}); `no` when drained, disabled, cooling, open or out of trial
-   * slots. A forced deployment is always `yes`.
+   * it with {@link acquireTrial}); `no` when drained, disabled, cooling, open or out of trial
+   * slots. A forced deployment is always `yes`. A pure read.
    */
   canAdmit(now: number): Admission {
-    this.settle(now);
-    if (this.forced) return 'yes';
-    if (this.drained || this.disabled !== null) return 'no';
-    if (this.coolingUntil !== null && this.coolingUntil > now) return 'no';
-    const machine = this.machine;
-    switch (machine.state) {
-      case 'closed':
-        return 'yes';
-      case 'open':
-        return 'no';
-      case 'half_open':
-        return this.freeTrials(machine) > 0 ? 'trial' : 'no';
-      default:
-        return assertNever(machine);
-    }
+    return this.admissionOf(this.positionAt(now).machine, now);
   }
 
   /**
    * Share of its normal traffic a closed deployment takes now: the ramp after a restore
    * ({@link DEFAULT_RAMP}: 0.1 for 20 s, 0.5 until 60 s, then 1), 1 when not ramping, 0 when not closed.
    * Forced deployments take 1. The `degraded` halving is separate (see {@link DeploymentStatus}).
+   * A pure read.
    */
   admissionWeight(now: number): number {
-    this.settle(now);
-    if (this.forced) return 1;
-    const machine = this.machine;
-    if (machine.state !== 'closed') return 0;
-    if (machine.rampStartedAt === null) return 1;
-    const elapsed = now - machine.rampStartedAt;
-    let weight = 1;
-    for (const step of this.options.ramp) {
-      if (step.fromMs <= elapsed) weight = step.weight;
-      else break;
-    }
-    return weight;
+    return this.weightOf(this.positionAt(now).machine, now);
   }
 
-  /** Takes a trial slot while half-open; `true` means send this request as a trial. */
-  tryAcquireTrial(now: number): boolean {
-    this.settle(now);
+  /**
+   * The explicit step: writes what time did by `now` (an ended ejection becomes half-open, a lost
+   * trial lease opens the breaker again) and re-derives demotion from `window`, which slides as time
+   * passes. The request path takes it for the deployments it is about to rank, the prober for all.
+   */
+  advance(now: number, window: WindowReader): void {
+    this.stepTo(now);
+    this.refresh(now, window);
+  }
+
+  /**
+   * Takes a trial slot while half-open: the lease to settle once the attempt ends, or `undefined`
+   * when not half-open or out of slots.
+   */
+  acquireTrial(now: number): TrialLease | undefined {
+    this.stepTo(now);
     const machine = this.machine;
-    if (machine.state !== 'half_open' || this.freeTrials(machine) === 0) return false;
-    machine.trialsInFlight += 1;
+    if (machine.state !== 'half_open' || this.freeTrials(machine) === 0) return undefined;
+    const lease: TrialLease = { generation: machine.generation, token: machine.issued, issuedAt: now };
+    machine.issued += 1;
+    machine.leases.push({ token: lease.token, issuedAt: now });
     machine.lastTrialAt = now;
-    return true;
+    return lease;
+  }
+
+  /**
+   * Settles a trial lease: `succeeded` counts towards closing (all `halfOpen.trials` must), `failed`
+   * opens the breaker again for the next ejection time, `abandoned` only frees the slot. Says
+   * whether it counted: a lease already settled, lost (`trialTimeout` passed), or from a half-open
+   * period that has ended (the breaker closed, re-opened or was reset since) changes nothing.
+   * An attempt that has an outcome settles its lease through {@link onOutcome} instead, so the
+   * outcome and the verdict are one event.
+   */
+  settleTrial(lease: TrialLease, verdict: TrialVerdict, now: number): boolean {
+    this.stepTo(now);
+    const machine = this.machine;
+    if (machine.state !== 'half_open' || machine.generation !== lease.generation) return false;
+    const index = machine.leases.findIndex((outstanding) => outstanding.token === lease.token);
+    if (index === -1) return false;
+    machine.leases.splice(index, 1);
+    switch (verdict) {
+      case 'succeeded':
+        machine.trialSuccesses += 1;
+        if (machine.trialSuccesses >= this.options.halfOpen.trials) this.close(now);
+        return true;
+      case 'failed':
+        this.open(now, this.ejectionCount + 1);
+        return true;
+      case 'abandoned':
+        return true;
+      default:
+        return assertNever(verdict);
+    }
   }
 
   /** Notes that an active health check was sent during the current ejection. */
   markChecked(now: number): void {
-    this.settle(now);
+    this.stepTo(now);
     if (this.machine.state === 'open') this.machine = { ...this.machine, checkedAt: now };
   }
 
@@ -217,36 +232,23 @@ export class CircuitBreaker {
    * is ejected for longer.
    */
   endEjectionEarly(now: number): void {
-    this.settle(now);
+    this.stepTo(now);
     const machine = this.machine;
     if (machine.state !== 'open') return;
-    this.machine = {
-      state: 'half_open',
-      openedAt: machine.openedAt,
-      since: now,
-      trialsInFlight: 0,
-      trialSuccesses: 0,
-      lastTrialAt: null,
-    };
-  }
-
-  /**
-   * Gives a trial slot back when its attempt ends (after {@link onOutcome} recorded the result,
-   * or when the attempt was cancelled). A success keeps using a slot until the breaker closes.
-   */
-  releaseTrial(): void {
-    const machine = this.machine;
-    if (machine.state === 'half_open' && machine.trialsInFlight > 0) machine.trialsInFlight -= 1;
+    this.generation += 1;
+    this.machine = halfOpenFrom(machine.openedAt, now, this.generation);
   }
 
   /**
    * Feeds one outcome. `window` is the deployment's outcome window, already holding this outcome;
    * the breaker reads its strategy's windows from it, clipped to the time since it last closed so
-   * that the failures which caused an ejection do not count again after the restore.
+   * that the failures which caused an ejection do not count again after the restore. `lease` is the
+   * trial lease the attempt was sent under: the outcome settles it ({@link trialVerdictOf}), once.
    */
-  onOutcome(outcome: Outcome, window: WindowReader): void {
+  onOutcome(outcome: Outcome, window: WindowReader, lease?: TrialLease): void {
     const now = outcome.at;
-    this.settle(now);
+    this.stepTo(now);
+    const settled = lease !== undefined && this.settleTrial(lease, trialVerdictOf(outcome.result), now);
     const configFault = configFaultOf(outcome.result);
     if (configFault !== undefined) {
       if (this.options.disableOnConfigFault) this.disabled = configFault;
@@ -256,18 +258,20 @@ export class CircuitBreaker {
       this.coolDown(now + (outcome.retryAfterMs ?? this.options.coolDown.defaultMs), now);
       return;
     }
+    // The trial's verdict is all a trial's outcome tells the machine: counting it again below as a
+    // closed-state success (after the trial that closed it) would count one attempt twice.
+    if (settled) return;
     const failed = countsAsFailure(outcome.result);
-    const succeeded = outcome.result === 'success';
     const machine = this.machine;
     switch (machine.state) {
       case 'closed': {
-        if (succeeded) machine.consecutiveFailures = 0;
+        if (outcome.result === 'success') machine.consecutiveFailures = 0;
         if (failed) {
           this.failedSinceRefresh = true;
-          this.ejectionCount = this.currentEjectionCount(now);
+          this.ejectionCount = this.ejectionCountOf(this.position(), now);
           machine.healthySince = now;
           machine.consecutiveFailures += 1;
-          const stats = window.read(this.clip(now, this.options.strategy.ejectionWindowMs));
+          const stats = window.read(this.clip(machine, now, this.options.strategy.ejectionWindowMs));
           if (this.options.strategy.shouldOpen({ consecutiveFailures: machine.consecutiveFailures, stats })) {
             this.open(now, this.ejectionCount + 1);
             return;
@@ -279,46 +283,13 @@ export class CircuitBreaker {
       case 'open':
         // A late outcome of a request sent before the ejection: the ejection already says it all.
         return;
-      case 'half_open': {
-        if (failed) {
-          this.open(now, this.ejectionCount + 1);
-        } else if (succeeded) {
-          machine.trialSuccesses += 1;
-          if (machine.trialSuccesses >= this.options.halfOpen.trials) {
-            this.machine = {
-              state: 'closed',
-              since: now,
-              healthySince: now,
-              consecutiveFailures: 0,
-              rampStartedAt: now,
-            };
-            this.demoted = false;
-          }
-        }
+      case 'half_open':
+        // Only trials decide, each through its own live lease. An outcome without one is a request
+        // sent before the ejection, a health check, or a trial whose lease is stale: not a verdict.
         return;
-      }
       default:
         assertNever(machine);
     }
-  }
-
-  /** Re-derives `demoted` from the window without a new outcome (windows slide as time passes). */
-  refresh(now: number, window: WindowReader): void {
-    this.settle(now);
-    if (this.machine.state !== 'closed') {
-      this.demoted = false;
-      return;
-    }
-    // Reading a minute of buckets costs more than the rest of routing, and status is asked several
-    // times per request. A window without failures cannot demote, whatever successes come, so in
-    // that (healthy, hot) case the check runs at most once per second and at once after a failure.
-    const second = Math.floor(now / 1000);
-    if (second === this.refreshedSecond && !this.failedSinceRefresh && this.windowWasClean) return;
-    const stats = window.read(this.clip(now, this.options.strategy.demotionWindowMs));
-    this.refreshedSecond = second;
-    this.failedSinceRefresh = false;
-    this.windowWasClean = stats.failures === 0;
-    this.demoted = this.options.strategy.isDemoted(stats);
   }
 
   /** Sets the slow-not-broken flag (from {@link detectSlowness}). */
@@ -357,7 +328,10 @@ export class CircuitBreaker {
     this.drained = false;
   }
 
-  /** Admin: always admit, whatever the health; outcomes still drive the machine underneath. */
+  /**
+   * Admin: always admit, whatever the health; outcomes still drive the machine underneath (while
+   * half-open, through the prober's trials: forced traffic takes no trial lease).
+   */
   forceEnable(): void {
     this.forced = true;
   }
@@ -367,7 +341,11 @@ export class CircuitBreaker {
     this.forced = false;
   }
 
-  /** Back to a clean closed breaker, as if new (admin switches, cooling and disable cleared too). */
+  /**
+   * Back to a clean closed breaker, as if new (admin switches, cooling and disable cleared too).
+   * Trial leases still out become stale: the generation count is kept, so no lease taken before
+   * the reset can ever match a later half-open period.
+   */
   reset(now: number): void {
     this.machine = {
       state: 'closed',
@@ -378,8 +356,7 @@ export class CircuitBreaker {
     };
     this.ejectionCount = 0;
     this.demoted = false;
-    this.refreshedSecond = -1;
-    this.windowWasClean = false;
+    this.forgetDemotionCheck();
     this.degraded = false;
     this.coolingUntil = null;
     this.disabled = null;
@@ -389,53 +366,132 @@ export class CircuitBreaker {
 
   /** The ejection time for the `count`-th consecutive ejection, before jitter. */
   ejectionTime(count: number): number {
-    const { baseTime, maxTime } = this.options.ejection;
-    return Math.min(baseTime * count, maxTime);
+    return ejectionTimeOf(count, this.options);
   }
 
-  private open(now: number, count: number): void {
-    const { jitter, baseTime, maxTime } = this.options.ejection;
-    // Cap the multiplier where the time caps, so decay from the cap takes a bounded time.
-    this.ejectionCount = Math.min(count, Math.max(1, Math.ceil(maxTime / baseTime)));
-    const duration = this.ejectionTime(this.ejectionCount) * (1 + jitter * this.options.random());
-    this.machine = { state: 'open', openedAt: now, openUntil: now + duration };
+  private position(): BreakerPosition {
+    return { machine: this.machine, ejectionCount: this.ejectionCount, generation: this.generation };
+  }
+
+  /** Where time has taken the machine by `now`, without writing it. */
+  private positionAt(now: number): BreakerPosition {
+    return positionAfter(this.position(), now, this.options);
+  }
+
+  /** Writes where time has taken the machine by `now`. */
+  private stepTo(now: number): void {
+    const next = this.positionAt(now);
+    if (next.machine === this.machine) return;
+    this.machine = next.machine;
+    this.ejectionCount = next.ejectionCount;
+    this.generation = next.generation;
     this.demoted = false;
   }
 
-  private settle(now: number): void {
+  /** Re-derives `demoted` from the window (windows slide as time passes). */
+  private refresh(now: number, window: WindowReader): void {
     const machine = this.machine;
-    if (machine.state === 'open' && now >= machine.openUntil) {
-      this.machine = {
-        state: 'half_open',
-        openedAt: machine.openedAt,
-        since: machine.openUntil,
-        trialsInFlight: 0,
-        trialSuccesses: 0,
-        lastTrialAt: null,
-      };
+    if (machine.state !== 'closed') {
+      this.demoted = false;
+      return;
+    }
+    // Reading a minute of buckets costs more than the rest of routing, and status is asked several
+    // times per request. A window without failures cannot demote, whatever successes come, so in
+    // that (healthy, hot) case the check runs at most once per second and at once after a failure.
+    const second = Math.floor(now / 1000);
+    if (second === this.refreshedSecond && !this.failedSinceRefresh && this.windowWasClean) return;
+    const stats = window.read(this.clip(machine, now, this.options.strategy.demotionWindowMs));
+    this.refreshedSecond = second;
+    this.failedSinceRefresh = false;
+    this.windowWasClean = stats.failures === 0;
+    this.demoted = this.options.strategy.isDemoted(stats);
+  }
+
+  /**
+   * Demotion at `now`, without writing. When the last check found no failure in the window and none
+   * came since, its "not demoted" holds for good (failures only leave a window as it slides), which
+   * is the healthy, hot case; otherwise the window is read afresh.
+   */
+  private demotedAt(machine: BreakerState, now: number, window: WindowReader | undefined): boolean {
+    if (machine.state !== 'closed') return false;
+    if (window === undefined) return this.demoted;
+    if (this.windowWasClean && !this.failedSinceRefresh) return this.demoted;
+    return this.options.strategy.isDemoted(
+      window.read(this.clip(machine, now, this.options.strategy.demotionWindowMs)),
+    );
+  }
+
+  private forgetDemotionCheck(): void {
+    this.refreshedSecond = -1;
+    this.failedSinceRefresh = false;
+    this.windowWasClean = false;
+  }
+
+  private admissionOf(machine: BreakerState, now: number): Admission {
+    if (this.forced) return 'yes';
+    if (this.drained || this.disabled !== null) return 'no';
+    if (this.coolingUntil !== null && this.coolingUntil > now) return 'no';
+    switch (machine.state) {
+      case 'closed':
+        return 'yes';
+      case 'open':
+        return 'no';
+      case 'half_open':
+        return this.freeTrials(machine) > 0 ? 'trial' : 'no';
+      default:
+        return assertNever(machine);
     }
   }
 
-  private currentEjectionCount(now: number): number {
-    const machine = this.machine;
-    if (machine.state !== 'closed' || machine.healthySince === null) return this.ejectionCount;
+  private weightOf(machine: BreakerState, now: number): number {
+    if (this.forced) return 1;
+    if (machine.state !== 'closed') return 0;
+    if (machine.rampStartedAt === null) return 1;
+    const elapsed = now - machine.rampStartedAt;
+    let weight = 1;
+    for (const step of this.options.ramp) {
+      if (step.fromMs <= elapsed) weight = step.weight;
+      else break;
+    }
+    return weight;
+  }
+
+  private close(now: number): void {
+    this.machine = {
+      state: 'closed',
+      since: now,
+      healthySince: now,
+      consecutiveFailures: 0,
+      rampStartedAt: now,
+    };
+    this.demoted = false;
+    this.forgetDemotionCheck();
+  }
+
+  private open(now: number, count: number): void {
+    this.ejectionCount = cappedEjectionCount(count, this.options);
+    const duration =
+      this.ejectionTime(this.ejectionCount) * (1 + this.options.ejection.jitter * this.options.random());
+    this.machine = { state: 'open', openedAt: now, openUntil: now + duration };
+    this.demoted = false;
+    this.forgetDemotionCheck();
+  }
+
+  private ejectionCountOf(position: BreakerPosition, now: number): number {
+    const machine = position.machine;
+    if (machine.state !== 'closed' || machine.healthySince === null) return position.ejectionCount;
     const decayed = Math.floor((now - machine.healthySince) / this.options.ejection.decayInterval);
-    return Math.max(0, this.ejectionCount - decayed);
+    return Math.max(0, position.ejectionCount - decayed);
   }
 
   private freeTrials(machine: HalfOpenState): number {
-    return Math.max(0, this.options.halfOpen.trials - machine.trialsInFlight - machine.trialSuccesses);
+    return Math.max(0, this.options.halfOpen.trials - machine.leases.length - machine.trialSuccesses);
   }
 
-  private clip(now: number, windowMs: number): number {
-    const machine = this.machine;
+  private clip(machine: BreakerState, now: number, windowMs: number): number {
     if (machine.state !== 'closed' || machine.since === null) return windowMs;
     // Whole seconds from the one it closed in up to the current one, as the window counts them.
     const sinceClose = (Math.floor(now / 1000) - Math.floor(machine.since / 1000) + 1) * 1000;
     return Math.min(windowMs, sinceClose);
   }
-}
-
-function closedFresh(): ClosedState {
-  return { state: 'closed', since: null, healthySince: null, consecutiveFailures: 0, rampStartedAt: null };
 }

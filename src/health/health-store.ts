@@ -4,6 +4,7 @@ import type { DeploymentStatus } from './deployment-status.js';
 import type { SlownessOptions, SlownessState } from './detect-slowness.js';
 import type { Outcome } from './outcome.js';
 import type { WindowReader, WindowStats } from './outcome-window.js';
+import type { TrialLease } from './trial-lease.js';
 
 /** A deployment's outcome window as the store exposes it. */
 export interface HealthWindow extends WindowReader {
@@ -55,8 +56,12 @@ export interface HealthStoreState {
  * unreachable) and sync it through {@link exportState} / {@link importState} style JSON.
  */
 export interface HealthStore {
-  /** Records one attempt's outcome: window, breaker, slowness. */
-  record(outcome: Outcome): void;
+  /**
+   * Records one attempt's outcome: window, breaker, slowness. An attempt sent as a half-open trial
+   * passes its `lease`: the outcome settles it, so the outcome and the trial's verdict are counted
+   * once, together (a lease already settled or stale is ignored; the outcome still counts).
+   */
+  record(outcome: Outcome, lease?: TrialLease): void;
   /** The deployment's breaker (created on first use), for trials and admin switches. */
   breaker(deploymentId: string): CircuitBreaker;
   /** The deployment's outcome window (created on first use). */
@@ -66,9 +71,19 @@ export interface HealthStore {
    * fresh slowness learning (admin "reset").
    */
   reset(deploymentId: string, now: number): void;
-  /** The deployment's status now, with demotion re-derived from its window. */
+  /**
+   * The explicit step of time, for one deployment or every known one: writes what time did by
+   * `now` (an ended ejection becomes half-open, a lost trial lease opens the breaker again) and
+   * re-derives demotion. The request path takes it for the deployments it ranks, the prober for all.
+   */
+  advance(now: number, deploymentId?: string): void;
+  /**
+   * The deployment's status now, with demotion derived from its window. A pure read: it computes
+   * where time has taken the breaker without writing it (an unknown deployment is registered with a
+   * fresh state, the only write, which changes no health).
+   */
   status(deploymentId: string): DeploymentStatus;
-  /** Every known deployment's health now. */
+  /** Every known deployment's health now. A pure read, like {@link status}. */
   snapshot(): DeploymentHealth[];
   /**
    * Deployments that are half-open with a free trial slot, not drained, disabled or cooling, and

@@ -1,10 +1,18 @@
 export { AdaptiveThrottle, type AdaptiveThrottleOptions } from './adaptive-throttle.js';
+export type {
+  BreakerState,
+  ClosedState,
+  HalfOpenState,
+  OpenState,
+  OutstandingLease,
+} from './breaker-machine.js';
 export {
   type BreakerOptions,
   type BreakerOptionsInput,
   DEFAULT_RAMP,
   type DemotionOptions,
   type EjectionOptions,
+  type HalfOpenOptions,
   type RampStep,
   resolveBreakerOptions,
 } from './breaker-options.js';
@@ -14,14 +22,7 @@ export {
   type ThresholdStrategyOptions,
   thresholdStrategy,
 } from './breaker-strategy.js';
-export {
-  type BreakerJSON,
-  type BreakerState,
-  CircuitBreaker,
-  type ClosedState,
-  type HalfOpenState,
-  type OpenState,
-} from './circuit-breaker.js';
+export { type BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
 export type { Admission, BreakerStateName, DeploymentStatus } from './deployment-status.js';
 export {
   DEFAULT_SLOWNESS_OPTIONS,
@@ -57,3 +58,4 @@ export {
 } from './outcome-window.js';
 export { RetryBudget, type RetryBudgetOptions, type RetryBudgetStats } from './retry-budget.js';
 export { RollingCounter } from './rolling-counter.js';
+export { type TrialLease, type TrialVerdict, trialVerdictOf } from './trial-lease.js';

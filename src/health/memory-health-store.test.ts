@@ -114,10 +114,10 @@ describe('MemoryHealthStore', () => {
     expect(store.dueForProbe(clock.now())).toEqual([]);
     clock.set(START + 35_000);
     expect(store.dueForProbe(clock.now())).toEqual(['a']);
-    expect(store.breaker('a').tryAcquireTrial(clock.now())).toBe(true);
+    const lease = store.breaker('a').acquireTrial(clock.now());
+    expect(lease).toBeDefined();
     expect(store.dueForProbe(clock.now())).toEqual([]);
-    record('a', 'success');
-    store.breaker('a').releaseTrial();
+    store.record({ deploymentId: 'a', at: clock.now(), result: 'success', latencyMs: 100 }, lease);
     clock.advance(4_999);
     expect(store.dueForProbe(clock.now())).toEqual([]);
     clock.advance(1);
@@ -131,7 +131,7 @@ describe('MemoryHealthStore', () => {
     store.breaker('cooling').coolDown(START + 90_000, START + 59_000);
     store.breaker('disabled').disable('auth');
     clock.set(START + 30_000);
-    for (let index = 0; index < 3; index++) store.breaker('busy').tryAcquireTrial(clock.now());
+    for (let index = 0; index < 3; index++) store.breaker('busy').acquireTrial(clock.now());
     clock.set(START + 60_000);
     expect(store.dueForProbe(clock.now())).toEqual([]);
   });
@@ -185,5 +185,50 @@ describe('MemoryHealthStore', () => {
     expect(store.snapshot().map((health) => health.id)).toEqual(['b']);
     expect(store.status('a')).toMatchObject({ state: 'closed', ejectionCount: 0 });
     expect(store.window('a').read(60_000).total).toBe(0);
+  });
+
+  it('reads without writing: status, snapshot and the due lists leave the state as it was', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    record('b', 'success', 20);
+    const before = store.exportState();
+    for (const later of [0, 30_000, 35_000, 600_000]) {
+      clock.set(START + later);
+      store.status('a');
+      store.status('b');
+      store.snapshot();
+      store.dueForProbe(clock.now());
+      store.dueForHealthCheck(clock.now());
+    }
+    expect(store.status('a')).toMatchObject({ state: 'half_open', admission: 'trial' });
+    expect(store.exportState()).toEqual(before);
+  });
+
+  it('steps time only when told: one deployment, or every known one', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    record('b', 'server_error', 5);
+    clock.set(START + 30_000);
+    store.advance(clock.now(), 'a');
+    const stepped = store.exportState().deployments;
+    expect(stepped.a?.breaker.machine).toMatchObject({ state: 'half_open', since: START + 30_000 });
+    expect(stepped.b?.breaker.machine.state).toBe('open');
+    store.advance(clock.now());
+    expect(store.exportState().deployments.b?.breaker.machine.state).toBe('half_open');
+  });
+
+  it('settles a trial lease with the outcome it is recorded with, once', () => {
+    const { clock, store, record } = setup();
+    record('a', 'server_error', 5);
+    clock.set(START + 30_000);
+    const lease = store.breaker('a').acquireTrial(clock.now());
+    if (lease === undefined) throw new Error('no trial slot');
+    const outcome = { deploymentId: 'a', at: clock.now(), result: 'success', latencyMs: 10 } as const;
+    store.record(outcome, lease);
+    store.record(outcome, lease);
+    store.record(outcome);
+    expect(store.status('a')).toMatchObject({ state: 'half_open', trialsAvailable: 2 });
+    // The window counts every outcome recorded; only the breaker's trial count is once per lease.
+    expect(store.window('a').read(60_000).successes).toBe(3);
   });
 });

@@ -12,6 +12,7 @@ import {
 import type { DeploymentHealth, HealthKnobs, HealthStore, HealthStoreState } from './health-store.js';
 import type { Outcome } from './outcome.js';
 import { OutcomeWindow } from './outcome-window.js';
+import type { TrialLease } from './trial-lease.js';
 
 /** Options of a {@link MemoryHealthStore}. */
 export interface MemoryHealthStoreOptions extends HealthKnobs {
@@ -61,10 +62,10 @@ export class MemoryHealthStore implements HealthStore {
     this.entries.delete(deploymentId);
   }
 
-  record(outcome: Outcome): void {
+  record(outcome: Outcome, lease?: TrialLease): void {
     const entry = this.entry(outcome.deploymentId);
     entry.window.record(outcome);
-    entry.breaker.onOutcome(outcome, entry.window);
+    entry.breaker.onOutcome(outcome, entry.window, lease);
     const second = Math.floor(outcome.at / 1000);
     if (outcome.timeToFirstTokenMs !== undefined && second !== entry.slownessSecond) {
       entry.slownessSecond = second;
@@ -93,19 +94,25 @@ export class MemoryHealthStore implements HealthStore {
     return this.entry(deploymentId).window;
   }
 
+  advance(now: number, deploymentId?: string): void {
+    if (deploymentId !== undefined) {
+      const entry = this.entry(deploymentId);
+      entry.breaker.advance(now, entry.window);
+      return;
+    }
+    for (const entry of this.entries.values()) entry.breaker.advance(now, entry.window);
+  }
+
   status(deploymentId: string): DeploymentStatus {
     const entry = this.entry(deploymentId);
-    const now = this.clock.now();
-    entry.breaker.refresh(now, entry.window);
-    return entry.breaker.status(now);
+    return entry.breaker.status(this.clock.now(), entry.window);
   }
 
   snapshot(): DeploymentHealth[] {
     const now = this.clock.now();
     const result: DeploymentHealth[] = [];
     for (const [id, entry] of this.entries) {
-      entry.breaker.refresh(now, entry.window);
-      const status = entry.breaker.status(now);
+      const status = entry.breaker.status(now, entry.window);
       const health: DeploymentHealth = {
         id,
         status,

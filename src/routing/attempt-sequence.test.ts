@@ -177,9 +177,42 @@ describe('AttemptSequence', () => {
         clock.now(),
       ),
     );
-    expect(steps.slice(0, 3).every((step) => step.type === 'attempt' && step.trial)).toBe(true);
+    expect(steps.slice(0, 3).every((step) => step.type === 'attempt' && step.lease !== undefined)).toBe(true);
     // The fourth finds no trial slot: the half-open host is not flooded; the request is shed.
     expect(steps[3]?.type).toBe('shed');
+  });
+
+  it('steps the health of every deployment it ranks forward, not only the one it sends to', () => {
+    const { clock, health, state } = setup();
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'a/up-m', at: clock.now(), result: 'overloaded', latencyMs: 1 });
+    }
+    clock.advance(1001);
+    const machine = () => health.exportState().deployments['a/up-m']?.breaker.machine.state;
+    expect(machine()).toBe('open');
+    const sequence = new AttemptSequence([{ model: 'm', deployments: [b, a] }], state, policy, clock.now());
+    expect(ids([sequence.nextStep(clock.now())])).toEqual(['b/up-m']);
+    expect(machine()).toBe('half_open');
+  });
+
+  it('gives a trial lease back when the retry budget refuses the trial it was taken for', () => {
+    const { clock, health, state } = setup({ minConcurrent: 1 });
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'b/up-m', at: clock.now(), result: 'overloaded', latencyMs: 1 });
+    }
+    clock.advance(1001);
+    const error = failure('server_error');
+    // Another request holds the only retry slot.
+    const other = new AttemptSequence([{ model: 'm', deployments: [a, c] }], state, policy, clock.now());
+    other.nextStep(clock.now());
+    expect(other.nextStep(clock.now(), { deployment: a, error }).type).toBe('attempt');
+    const sequence = new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now());
+    expect(ids([sequence.nextStep(clock.now())])).toEqual(['a/up-m']);
+    expect(sequence.nextStep(clock.now(), { deployment: a, error })).toEqual({
+      type: 'done',
+      reason: 'budget',
+    });
+    expect(health.status('b/up-m')).toMatchObject({ state: 'half_open', trialsAvailable: 3 });
   });
 
   it('in panic sends to the deployment ejected longest ago, and sheds as the throttle rises', () => {

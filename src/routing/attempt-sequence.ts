@@ -1,5 +1,5 @@
 import { DetourError } from '../core/index.js';
-import type { DeploymentStatus } from '../health/index.js';
+import type { DeploymentStatus, TrialLease } from '../health/index.js';
 import type { Deployment } from './model-table.js';
 import { orderByStrategy } from './order-by-strategy.js';
 import type { PlannedModel } from './plan.js';
@@ -28,8 +28,11 @@ export type NextStep =
   | {
       type: 'attempt';
       deployment: Deployment;
-      /** Sent as a half-open trial: the trial slot is released once the outcome is recorded. */
-      trial: boolean;
+      /**
+       * Sent as a half-open trial under this lease: settle it exactly once, with the attempt's
+       * outcome (`health.record(outcome, lease)`) or as abandoned when there is none.
+       */
+      lease?: TrialLease;
       /** Every deployment is ejected or cooling: this is the panic choice. */
       panic: boolean;
       /** Wait this long first (same-host retry back-off or an advertised retry-after). */
@@ -76,7 +79,7 @@ export class AttemptSequence {
     this.policy = policy;
     this.model = planned[0]?.model ?? '';
     this.groupModels = planned.map((model) => model.model);
-    this.entries = orderEntries(planned, state);
+    this.entries = orderEntries(planned, state, now);
     state.budget(this.model).recordRequest(now);
   }
 
@@ -92,7 +95,8 @@ export class AttemptSequence {
     if (step.type !== 'attempt') return step;
     if (this.attempts > 0) {
       if (!this.state.budget(this.model).tryAcquire(now)) {
-        if (step.trial) this.state.health.breaker(step.deployment.deploymentId).releaseTrial();
+        if (step.lease !== undefined)
+          this.state.health.breaker(step.deployment.deploymentId).settleTrial(step.lease, 'abandoned', now);
         return { type: 'done', reason: 'budget' };
       }
       this.budgetHeld += 1;
@@ -139,15 +143,14 @@ export class AttemptSequence {
       ) {
         return { type: 'shed', error: shedError(this.model, status, now) };
       }
-      return { type: 'attempt', deployment, trial: false, panic: true, delayMs: 0 };
+      return { type: 'attempt', deployment, panic: true, delayMs: 0 };
     }
     // Health may have moved since the order was made (other requests finish meanwhile): ask again.
     const admission = this.state.health.status(deployment.deploymentId).admission;
-    if (admission === 'yes') return { type: 'attempt', deployment, trial: false, panic: false, delayMs: 0 };
-    if (admission === 'trial' && this.state.health.breaker(deployment.deploymentId).tryAcquireTrial(now)) {
-      return { type: 'attempt', deployment, trial: true, panic: false, delayMs: 0 };
-    }
-    return undefined;
+    if (admission === 'yes') return { type: 'attempt', deployment, panic: false, delayMs: 0 };
+    if (admission !== 'trial') return undefined;
+    const lease = this.state.health.breaker(deployment.deploymentId).acquireTrial(now);
+    return lease === undefined ? undefined : { type: 'attempt', deployment, lease, panic: false, delayMs: 0 };
   }
 
   private sameHostRetry(failed: FailedAttempt): NextStep | undefined {
@@ -172,7 +175,7 @@ export class AttemptSequence {
       this.policy.backoffBaseMs * 2 ** (this.retriedSameHost.size - 1),
     );
     const delayMs = advertised ?? Math.floor(this.state.random() * cap);
-    return { type: 'attempt', deployment, trial: false, panic: false, delayMs };
+    return { type: 'attempt', deployment, panic: false, delayMs };
   }
 
   /**
@@ -203,7 +206,7 @@ export class AttemptSequence {
  * Entries of every planned model, each ordered by its strategy and health; a panic entry only when
  * nothing is admissible anywhere.
  */
-function orderEntries(planned: readonly PlannedModel[], state: RoutingState): Entry[] {
+function orderEntries(planned: readonly PlannedModel[], state: RoutingState, now: number): Entry[] {
   const entries: Entry[] = [];
   const seen = new Set<string>();
   let panic: Entry | undefined;
@@ -215,6 +218,8 @@ function orderEntries(planned: readonly PlannedModel[], state: RoutingState): En
       if (seen.has(deployment.deploymentId)) continue;
       seen.add(deployment.deploymentId);
       byId.set(deployment.deploymentId, deployment);
+      // Reads never move health; the request path is one of the two places that step time forward.
+      state.health.advance(now, deployment.deploymentId);
       statuses.set(deployment.deploymentId, state.health.status(deployment.deploymentId));
     }
     const ordered = orderByStrategy(model.strategy ?? 'priority', [...byId.values()], statuses, state);

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Clock, DetourError, type FailureClass, toDetourError } from '../core/index.js';
+import type { TrialLease } from '../health/index.js';
 import {
   type AttemptInput,
   type NonStreamResult,
@@ -98,14 +99,30 @@ interface AttemptOutcome<T> {
   timeToFirstTokenMs?: number;
 }
 
-/** Settles an attempt once it is really over: health first, then observers, then the trial slot. */
-type Settle = (deployment: Deployment, record: AttemptRecord) => void;
+/** Settles the attempt once it is really over: health (and its trial lease) first, then observers. */
+type Settle = () => void;
 
-function settleWith(options: ExecuteOptions, clock: Clock): Settle {
+/** What an attempt function is given: where to send, its record to fill, and how to settle it. */
+interface AttemptContext {
+  deployment: Deployment;
+  record: AttemptRecord;
+  settle: Settle;
+}
+
+function settleWith(
+  options: ExecuteOptions,
+  clock: Clock,
+  deployment: Deployment,
+  record: AttemptRecord,
+  lease: TrialLease | undefined,
+): Settle {
   const health = options.state.health;
-  return (deployment, record) => {
-    if (!record.abandoned) health.record(outcomeOf(record, clock.now()));
-    if (record.trial) health.breaker(deployment.deploymentId).releaseTrial();
+  return () => {
+    const now = clock.now();
+    // One call settles the outcome and the trial together, so neither can count without the other.
+    if (!record.abandoned) health.record(outcomeOf(record, now), lease);
+    else if (lease !== undefined)
+      health.breaker(deployment.deploymentId).settleTrial(lease, 'abandoned', now);
     options.onAttempt?.(deployment, record);
   };
 }
@@ -114,12 +131,11 @@ async function runAttempts<T>(
   planned: readonly PlannedModel[],
   input: AttemptInput,
   options: ExecuteOptions,
-  attempt: (deployment: Deployment, startedAt: number, settle: Settle) => Promise<AttemptOutcome<T>>,
+  attempt: (context: AttemptContext) => Promise<AttemptOutcome<T>>,
 ): Promise<Served<T>> {
   const attempts: AttemptRecord[] = [];
   const errors: DetourError[] = [];
   const clock = input.clock;
-  const settle = settleWith(options, clock);
   const sequence = new AttemptSequence(planned, options.state, options.policy, clock.now());
   let served = false;
   let failed: FailedAttempt | undefined;
@@ -134,9 +150,10 @@ async function runAttempts<T>(
         if (step.reason === 'budget') options.onBudgetExhausted?.(planned[0]?.model ?? '');
         break;
       }
-      const { deployment } = step;
+      const { deployment, lease } = step;
       if (step.delayMs > 0 && !(await sleepUnlessAborted(step.delayMs, input.signal))) {
-        if (step.trial) options.state.health.breaker(deployment.deploymentId).releaseTrial();
+        if (lease !== undefined)
+          options.state.health.breaker(deployment.deploymentId).settleTrial(lease, 'abandoned', clock.now());
         break;
       }
       const startedAt = clock.now();
@@ -146,14 +163,15 @@ async function runAttempts<T>(
         startedAt,
         latencyMs: 0,
       };
-      if (step.trial) record.trial = true;
+      if (lease !== undefined) record.trial = true;
       if (step.panic) record.panic = true;
       attempts.push(record);
+      const settle = settleWith(options, clock, deployment, record, lease);
       try {
-        const outcome = await attempt(deployment, startedAt, settle);
+        const outcome = await attempt({ deployment, record, settle });
         record.latencyMs = clock.now() - startedAt;
         if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
-        if (!outcome.deferSettle) settle(deployment, record);
+        if (!outcome.deferSettle) settle();
         served = true;
         return { deployment, attempts, result: outcome.result };
       } catch (thrown) {
@@ -163,7 +181,7 @@ async function runAttempts<T>(
         record.latencyMs = clock.now() - startedAt;
         // A request the client abandoned says nothing about the host; its own deadline does.
         if (input.signal.aborted && error.timeout !== 'total') record.abandoned = true;
-        settle(deployment, record);
+        settle();
         errors.push(error);
         if (stopsFailover(error.failureClass)) break;
         failed = { deployment, error };
@@ -192,7 +210,7 @@ export function executeNonStream(
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<NonStreamResult>> {
-  return runAttempts(planned, input, options, async (deployment) => ({
+  return runAttempts(planned, input, options, async ({ deployment }) => ({
     result: await sendNonStream(deployment, input),
   }));
 }
@@ -206,8 +224,7 @@ export function executeStream(
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<OpenedStream>> {
-  let served: Served<OpenedStream> | undefined;
-  const promise = runAttempts(planned, input, options, async (deployment, startedAt, settle) => {
+  return runAttempts(planned, input, options, async ({ deployment, record, settle }) => {
     const stream = openStream(deployment, input);
     const head: StreamChunk[] = [];
     try {
@@ -221,24 +238,18 @@ export function executeStream(
       await stream.return(undefined);
       throw error;
     }
-    const timeToFirstTokenMs = input.clock.now() - startedAt;
+    const timeToFirstTokenMs = input.clock.now() - record.startedAt;
     const rest = recordWhenDone(stream, input, (outcome, error) => {
-      const record = served?.attempts.at(-1);
-      if (served === undefined || record === undefined) return;
-      record.latencyMs = input.clock.now() - startedAt;
+      record.latencyMs = input.clock.now() - record.startedAt;
       if (outcome === 'abandoned') {
         record.abandoned = true;
       } else if (outcome !== 'success') {
         record.outcome = outcome;
         if (error !== undefined) record.error = error;
       }
-      settle(deployment, record);
+      settle();
     });
     return { result: { head, rest }, deferSettle: true, timeToFirstTokenMs };
-  });
-  return promise.then((result) => {
-    served = result;
-    return result;
   });
 }
 

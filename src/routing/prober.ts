@@ -1,4 +1,5 @@
 import { type ChatRequest, type Clock, toDetourError } from '../core/index.js';
+import type { TrialLease } from '../health/index.js';
 import { codecFor } from '../protocols/index.js';
 import { openStream, type UpstreamTransport } from '../providers/index.js';
 import type { AttemptRecord } from './execute.js';
@@ -82,24 +83,31 @@ export class Prober {
   tick(): Promise<void> {
     const { state, clock } = this.options;
     const now = clock.now();
+    // The prober is one of the two places time is stepped forward (the request path is the other):
+    // ejections that ended become half-open, lost trial leases reopen, even with no traffic at all.
+    state.health.advance(now);
     const started: Promise<void>[] = [];
     for (const id of state.health.dueForHealthCheck(now)) {
       const deployment = this.find(id);
       if (deployment === undefined) continue;
       state.health.breaker(id).markChecked(now);
-      started.push(this.launch(deployment, 'health_check'));
+      started.push(this.launch(deployment, undefined));
     }
     for (const id of state.health.dueForProbe(now)) {
       const deployment = this.find(id);
       if (deployment === undefined) continue;
-      while (state.health.breaker(id).tryAcquireTrial(now)) started.push(this.launch(deployment, 'trial'));
+      for (;;) {
+        const lease = state.health.breaker(id).acquireTrial(now);
+        if (lease === undefined) break;
+        started.push(this.launch(deployment, lease));
+      }
     }
     return Promise.all(started).then(() => undefined);
   }
 
   /** Starts one probe, tracked so {@link stop} can wait for it. */
-  private launch(deployment: Deployment, kind: 'trial' | 'health_check'): Promise<void> {
-    const probe = this.probe(deployment, kind).finally(() => this.inFlight.delete(probe));
+  private launch(deployment: Deployment, lease: TrialLease | undefined): Promise<void> {
+    const probe = this.probe(deployment, lease).finally(() => this.inFlight.delete(probe));
     this.inFlight.add(probe);
     return probe;
   }
@@ -113,10 +121,10 @@ export class Prober {
   }
 
   /**
-   * One probe. A `trial` fills a half-open trial slot; a `health_check` goes to an ejected
-   * deployment and, when it passes, ends the ejection early.
+   * One probe. With a `lease` it is a half-open trial, and its outcome settles the lease; without,
+   * it is a health check of an ejected deployment and, when it passes, ends the ejection early.
    */
-  private async probe(deployment: Deployment, kind: 'trial' | 'health_check'): Promise<void> {
+  private async probe(deployment: Deployment, lease: TrialLease | undefined): Promise<void> {
     const { state, clock } = this.options;
     const protocol = deployment.provider.protocol;
     const request: ChatRequest = {
@@ -160,11 +168,12 @@ export class Prober {
       record.error = error;
       if (this.controller.signal.aborted) record.abandoned = true;
     }
-    record.latencyMs = clock.now() - startedAt;
-    if (!record.abandoned) state.health.record(outcomeOf(record, clock.now()));
+    const endedAt = clock.now();
+    record.latencyMs = endedAt - startedAt;
     const breaker = state.health.breaker(deployment.deploymentId);
-    if (kind === 'trial') breaker.releaseTrial();
-    else if (record.outcome === 'success') breaker.endEjectionEarly(clock.now());
+    if (!record.abandoned) state.health.record(outcomeOf(record, endedAt), lease);
+    else if (lease !== undefined) breaker.settleTrial(lease, 'abandoned', endedAt);
+    if (lease === undefined && record.outcome === 'success') breaker.endEjectionEarly(endedAt);
     this.options.onProbe?.(deployment, record);
   }
 }

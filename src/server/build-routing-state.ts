@@ -26,7 +26,7 @@ function healthKnobsOf(config: DetourConfig, random: () => number): HealthKnobs 
         jitter: ejection.jitter,
         decayInterval: ejection.decayInterval,
       },
-      halfOpen: { trials: health.halfOpen.trials },
+      halfOpen: { trials: health.halfOpen.trials, trialTimeout: health.halfOpen.trialTimeout },
       ramp: health.ramp.map((step) => ({ fromMs: step.after, weight: step.weight })),
       coolDown: { maxMs: health.coolDown.max, defaultMs: health.coolDown.default },
       random,
