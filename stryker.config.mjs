@@ -1,0 +1,59 @@
+// Mutation testing (issue 9): `npm run test:mutation`. See TESTING.md for how to run it and read it.
+
+const FOLDERS = [
+  'src/routing',
+  'src/health',
+  'src/incidents',
+  'src/providers',
+  'src/protocols',
+  'src/server/routes',
+];
+
+// `MUTATION_SCOPE=src/health npm run test:mutation` mutates one folder, with its own incremental
+// file and report, so a folder can be measured (and re-measured quickly) on its own; the summary
+// script merges the per-folder reports.
+const scope = process.env.MUTATION_SCOPE;
+if (scope !== undefined && !FOLDERS.includes(scope))
+  throw new Error(`MUTATION_SCOPE must be one of ${FOLDERS.join(', ')}; got ${scope}`);
+const name = scope === undefined ? 'all' : scope.replace(/^src\//, '').replace(/\//g, '-');
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: {
+    configFile: 'vitest.mutation.config.ts',
+  },
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: {
+    // Checks mutants in groups and re-checks a group one by one only when it fails to compile.
+    prioritizePerformanceOverAccuracy: true,
+  },
+  mutate: [
+    ...(scope === undefined ? FOLDERS : [scope]).map((folder) => `${folder}/**/*.ts`),
+    '!**/*.test.ts',
+    '!**/__fixtures__/**',
+  ],
+  // Mutants in module-level code run every test; they are few here (constant tables) and cost more
+  // than the rest together.
+  ignoreStatic: true,
+  coverageAnalysis: 'perTest',
+  // Results are reused for mutants whose code and covering tests did not change.
+  incremental: true,
+  incrementalFile: `mutation/${name}.incremental.json`,
+  // Two cores: one type-checker process and one test runner, then two test runners once every
+  // mutant has been type-checked.
+  concurrency: 2,
+  // Scenario tests start real servers and wait on timeouts of up to seconds, and the machine is
+  // shared, so a mutant only counts as a timeout well past its tests' normal time.
+  timeoutMS: 10_000,
+  timeoutFactor: 2,
+  dryRunTimeoutMinutes: 15,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  thresholds: { high: 80, low: 75, break: null },
+  ignorePatterns: ['dist', 'bench', 'docs', 'test-output', 'coverage', '*.db', '*.db-*'],
+  tempDirName: '.stryker-tmp',
+};

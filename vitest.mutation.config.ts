@@ -1,0 +1,43 @@
+import { statSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+import base from './vitest.config.js';
+
+/**
+ * Runs the cheap test files first: unit tests beside the code, then the end-to-end files under
+ * test/ that start servers, smaller files first within each. Stryker stops a mutant's run at the
+ * first failing test, so a mutant a unit test kills never pays for a scenario file. (Vitest's own
+ * order is the opposite: slowest or largest first, to spread a normal run over the workers.)
+ */
+class CheapestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const cost = (file: TestSpecification): [number, number] => [
+      relative(file.project.config.root, file.moduleId).startsWith(`test${sep}`) ? 1 : 0,
+      statSync(file.moduleId).size,
+    ];
+    return [...files].sort((a, b) => {
+      const [groupA, sizeA] = cost(a);
+      const [groupB, sizeB] = cost(b);
+      return groupA - groupB || sizeA - sizeB;
+    });
+  }
+}
+
+// The suite Stryker runs for each mutant (stryker.config.mjs): the usual one without the browser
+// test, which drives Chromium for seconds per run and guards the page's markup, not the code being
+// mutated.
+export default mergeConfig(
+  base,
+  defineConfig({
+    test: {
+      exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
+      // Stryker's instrumented code counts coverage and checks for the active mutant at every
+      // branch and expression; the long simulated-traffic tests in src/health (two hours of samples
+      // through the health store) run some 20× slower under it and would miss the usual 20 s.
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      sequence: { sequencer: CheapestFirstSequencer },
+    },
+  }),
+);
