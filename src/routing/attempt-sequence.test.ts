@@ -23,12 +23,12 @@ function deployment(provider: string, model = 'm'): Deployment {
   };
 }
 
-function setup(options: { random?: () => number; minConcurrent?: number } = {}) {
+function setup(options: { random?: () => number; minConcurrent?: number; ejectionMs?: number } = {}) {
   const clock = new ManualClock();
   const random = options.random ?? (() => 0.5);
   const health = new MemoryHealthStore({
     clock,
-    breaker: { ejection: { baseTime: 1000, jitter: 0 }, random },
+    breaker: { ejection: { baseTime: options.ejectionMs ?? 1000, jitter: 0 }, random },
   });
   const state = new RoutingState({
     health,
@@ -235,5 +235,159 @@ describe('AttemptSequence', () => {
       sequence.finish(clock.now(), false);
     }
     expect(outcomes.at(-1)).toBe('shed');
+  });
+
+  it('marks only the panic choice as panic: not a first choice, a same-host retry or a trial', () => {
+    const { clock, health, state } = setup();
+    const retried = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+      clock.now(),
+      failure('overloaded'),
+    );
+    expect(retried.slice(0, 2)).toMatchObject([
+      { type: 'attempt', panic: false },
+      { type: 'attempt', panic: false },
+    ]);
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'b/up-m', at: clock.now(), result: 'overloaded', latencyMs: 1 });
+    }
+    clock.advance(1001);
+    const trial = new AttemptSequence(
+      [{ model: 'm', deployments: [b] }],
+      state,
+      policy,
+      clock.now(),
+    ).nextStep(clock.now());
+    expect(trial).toMatchObject({ type: 'attempt', panic: false });
+    expect(trial.type === 'attempt' && trial.lease).toBeDefined();
+  });
+
+  it('waits out a retry-after of exactly the longest it will wait', () => {
+    const { clock, state } = setup();
+    const steps = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+      clock.now(),
+      failure('rate_limited', { retryAfterMs: policy.maxRetryAfterMs }),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'a/up-m', 'done']);
+  });
+
+  it('retries a rate-limited host that is cooling down, but not one whose breaker just opened', () => {
+    const { clock, health, state } = setup();
+    const limited = new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now());
+    limited.nextStep(clock.now());
+    health.record({
+      deploymentId: 'a/up-m',
+      at: clock.now(),
+      result: 'rate_limited',
+      latencyMs: 1,
+      retryAfterMs: 1000,
+    });
+    expect(health.status('a/up-m').admission).toBe('no');
+    const error = failure('rate_limited', { retryAfterMs: 1000 });
+    expect(limited.nextStep(clock.now(), { deployment: a, error })).toMatchObject({
+      type: 'attempt',
+      delayMs: 1000,
+    });
+
+    const broken = new AttemptSequence([{ model: 'm', deployments: [b] }], state, policy, clock.now());
+    broken.nextStep(clock.now());
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'b/up-m', at: clock.now(), result: 'server_error', latencyMs: 1 });
+    }
+    expect(health.status('b/up-m').state).toBe('open');
+    expect(broken.nextStep(clock.now(), { deployment: b, error: failure('server_error') }).type).toBe('done');
+  });
+
+  it('never retries the panic choice, even after a short rate limit', () => {
+    const { clock, health, state } = setup();
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'a/up-m', at: clock.now(), result: 'server_error', latencyMs: 1 });
+    }
+    const steps = runFailing(
+      new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now()),
+      clock.now(),
+      failure('rate_limited', { retryAfterMs: 100 }),
+    );
+    expect(steps[0]).toMatchObject({ type: 'attempt', panic: true });
+    expect(ids(steps)).toEqual(['a/up-m', 'done']);
+  });
+
+  it('doubles the back-off cap for the second host retried in one request', () => {
+    const { clock, state } = setup({ random: () => 0.5 });
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a] },
+      { model: 'other', deployments: [fallback] },
+    ];
+    const steps = runFailing(
+      new AttemptSequence(planned, state, { ...policy, maxAttempts: 5 }, clock.now()),
+      clock.now(),
+      failure('server_error'),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'a/up-m', 'f/up-other', 'f/up-other', 'done']);
+    // 0.5 × min(8000, 500 × 2^0), then 0.5 × min(8000, 500 × 2^1).
+    expect(steps.map((step) => (step.type === 'attempt' ? step.delayMs : -1))).toEqual([0, 250, 0, 500, -1]);
+  });
+
+  it('retries a fallback model’s only host even when the requested model had several', () => {
+    const { clock, state } = setup();
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a, b] },
+      { model: 'other', deployments: [fallback] },
+    ];
+    const steps = runFailing(
+      new AttemptSequence(planned, state, { ...policy, maxAttempts: 5 }, clock.now()),
+      clock.now(),
+      failure('server_error'),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'b/up-m', 'f/up-other', 'f/up-other', 'done']);
+  });
+
+  it('tries a deployment shared by the requested and a fallback model once', () => {
+    const { clock, state } = setup();
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a] },
+      { model: 'other', deployments: [a, fallback] },
+    ];
+    const steps = runFailing(
+      new AttemptSequence(planned, state, policy, clock.now()),
+      clock.now(),
+      failure('server_error', { shouldRetry: false }),
+    );
+    expect(ids(steps)).toEqual(['a/up-m', 'f/up-other', 'done']);
+  });
+
+  it('prefers a healthy fallback model to panic on the requested model', () => {
+    const { clock, health, state } = setup();
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'a/up-m', at: clock.now(), result: 'server_error', latencyMs: 1 });
+    }
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a] },
+      { model: 'other', deployments: [fallback] },
+    ];
+    const step = new AttemptSequence(planned, state, policy, clock.now()).nextStep(clock.now());
+    expect(step).toMatchObject({ type: 'attempt', panic: false });
+    expect(ids([step])).toEqual(['f/up-other']);
+  });
+
+  it('sheds with a retry-after of the time left in the ejection, naming the model', () => {
+    const { clock, health, state } = setup({ ejectionMs: 30_000 });
+    for (let index = 0; index < 5; index += 1) {
+      health.record({ deploymentId: 'a/up-m', at: clock.now(), result: 'server_error', latencyMs: 1 });
+    }
+    clock.advance(10_000);
+    health.advance(clock.now());
+    // Each unserved panic request raises the throttle until it sheds.
+    let step: NextStep | undefined;
+    for (let index = 0; index < 10 && step?.type !== 'shed'; index += 1) {
+      const sequence = new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now());
+      step = sequence.nextStep(clock.now());
+      sequence.finish(clock.now(), false);
+    }
+    expect(step?.type).toBe('shed');
+    if (step?.type !== 'shed') return;
+    expect(step.error.retryAfterMs).toBe(20_000);
+    expect(step.error.message).toContain("'m'");
   });
 });
