@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resetHealth, type Stack, startStack } from './support/start-stack.js';
+import { resetHealth, type Stack, startStack, upstreamCallsTo } from './support/start-stack.js';
 
 // README promises on the request path, each through the simulator with the vendors' SDKs as
 // clients: a test here goes red when the promise it names is broken.
@@ -59,7 +59,7 @@ beforeEach(() => {
 });
 
 function calls(host: string): number {
-  return stack.sim.stats().hosts[host]?.requests ?? 0;
+  return upstreamCallsTo(stack, host);
 }
 
 function aborted(host: string): number {

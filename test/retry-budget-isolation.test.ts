@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type Stack, startStack } from './support/start-stack.js';
+import { type Stack, startStack, upstreamCallsTo } from './support/start-stack.js';
 
 // The retry budget on its own. Scenario 12 also checks attempts per request, but there both hosts
 // get ejected and the panic throttle sheds most requests, so it passes even without a budget. Here
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 function calls(host: string): number {
-  return stack.sim.stats().hosts[host]?.requests ?? 0;
+  return upstreamCallsTo(stack, host);
 }
 
 describe('retry budget without the panic throttle', () => {

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seededRandom } from './support/offset-clock.js';
-import { resetHealth, type Stack, startStack } from './support/start-stack.js';
+import { resetHealth, type Stack, startStack, upstreamCallsTo } from './support/start-stack.js';
 
 // The routing strategies end to end: upstream calls are counted by the simulator, per host.
 
@@ -49,7 +49,7 @@ beforeEach(() => {
 });
 
 function upstreamCalls(host: string): number {
-  return stack.sim.stats().hosts[host]?.requests ?? 0;
+  return upstreamCallsTo(stack, host);
 }
 
 async function ask(model: string, times: number): Promise<void> {

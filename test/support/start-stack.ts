@@ -80,3 +80,8 @@ export function resetHealth(stack: Stack, clock: Clock = systemClock): void {
   for (const deployment of health.snapshot()) health.reset(deployment.id, now);
   stack.detour.state.resetModels();
 }
+
+/** How many requests the simulator's host `host` has received since its stats were last reset. */
+export function upstreamCallsTo(stack: Stack, host: string): number {
+  return stack.sim.stats().hosts[host]?.requests ?? 0;
+}
