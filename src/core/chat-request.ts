@@ -6,6 +6,12 @@
 /** A wire format spoken by a surface or an upstream host. */
 export type ProtocolName = 'openai-chat' | 'anthropic-messages';
 
+/**
+ * A wire format an upstream host speaks: a client protocol, or one Detour only sends to (Google's
+ * generateContent, Bedrock's Converse). Clients never speak the last two.
+ */
+export type WireProtocol = ProtocolName | 'gemini' | 'bedrock-converse';
+
 /** Plain text content. */
 export interface TextPart {
   type: 'text';

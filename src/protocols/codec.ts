@@ -5,6 +5,7 @@ import type {
   ProtocolName,
   StreamEvent,
   Usage,
+  WireProtocol,
 } from '../core/index.js';
 
 /** One Server-Sent Event as it arrived on the wire. */
@@ -63,31 +64,21 @@ export interface StreamEncoderOptions {
 }
 
 /**
- * The six functions every wire format offers (decode/encode × request/response/stream) plus error
- * mapping. "Decode request" and "encode response/stream/error" face clients; "encode request" and
- * "decode response/stream/error" face upstream hosts.
+ * The upstream-facing half of a wire format: what Detour needs to send to a host that speaks it
+ * and read its answers. Formats only hosts speak (Gemini's generateContent, Bedrock's Converse)
+ * offer just this half.
  */
-export interface ProtocolCodec {
-  /** The protocol's name. */
-  readonly name: ProtocolName;
-  /** Validates a client body strictly and decodes it; throws `invalid_request` naming the field. */
-  decodeRequest(body: unknown): ChatRequest;
+export interface UpstreamCodec {
+  /** The wire format's name. */
+  readonly name: WireProtocol;
   /** Encodes a canonical request as an upstream body for `upstreamModel`. */
   encodeRequest(request: ChatRequest, upstreamModel: string): Record<string, unknown>;
   /** Decodes an upstream's complete response leniently; throws `bad_response` when it is unusable. */
   decodeResponse(body: unknown): ChatResponse;
-  /** Encodes a canonical response for a client. */
-  encodeResponse(response: ChatResponse): unknown;
   /** Reads only the usage from an upstream response body (fast path: body forwarded untouched). */
   readUsage(body: unknown): Usage | undefined;
   /** A decoder for one upstream stream. */
   createStreamDecoder(): StreamDecoder;
-  /** An encoder for one client stream. */
-  createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
-  /** Renders an error for a client. */
-  encodeError(error: DetourError): EncodedError;
-  /** Renders an error as an in-stream SSE event for a client (after content was sent). */
-  encodeStreamError(error: DetourError): string;
   /** Reads a vendor error body leniently. */
   decodeError(body: unknown): UpstreamErrorDetails;
   /**
@@ -96,4 +87,24 @@ export interface ProtocolCodec {
    * such messages untouched once content is flowing, so it does not parse every token.
    */
   isPlainDelta(message: SseMessage): boolean;
+}
+
+/**
+ * The six functions every client wire format offers (decode/encode × request/response/stream)
+ * plus error mapping. "Decode request" and "encode response/stream/error" face clients; "encode
+ * request" and "decode response/stream/error" (the {@link UpstreamCodec} half) face upstream hosts.
+ */
+export interface ProtocolCodec extends UpstreamCodec {
+  /** The protocol's name. */
+  readonly name: ProtocolName;
+  /** Validates a client body strictly and decodes it; throws `invalid_request` naming the field. */
+  decodeRequest(body: unknown): ChatRequest;
+  /** Encodes a canonical response for a client. */
+  encodeResponse(response: ChatResponse): unknown;
+  /** An encoder for one client stream. */
+  createStreamEncoder(options: StreamEncoderOptions): StreamEncoder;
+  /** Renders an error for a client. */
+  encodeError(error: DetourError): EncodedError;
+  /** Renders an error as an in-stream SSE event for a client (after content was sent). */
+  encodeStreamError(error: DetourError): string;
 }

@@ -1,4 +1,4 @@
-import type { ChatRequest, ProtocolName } from '../core/index.js';
+import type { ChatRequest, ProtocolName, WireProtocol } from '../core/index.js';
 import { UNTRANSLATABLE_PARTS } from './anthropic-messages/index.js';
 
 /** A client field that a host of another protocol cannot honour. */
@@ -56,7 +56,7 @@ const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
 /** Canonical features a target protocol cannot combine. */
 function findUnsupportedCombination(
   request: ChatRequest,
-  target: ProtocolName,
+  target: WireProtocol,
 ): UntranslatableField | undefined {
   const jsonMode = request.responseFormat !== undefined && request.responseFormat.type !== 'text';
   if (target === 'anthropic-messages' && jsonMode && (request.tools?.length ?? 0) > 0) {
@@ -72,7 +72,7 @@ function findUnsupportedCombination(
 /** The first client field that `target` cannot express, or undefined when the request translates. */
 export function findUntranslatableField(
   request: ChatRequest,
-  target: ProtocolName,
+  target: WireProtocol,
 ): UntranslatableField | undefined {
   const combination = findUnsupportedCombination(request, target);
   if (combination !== undefined) return combination;

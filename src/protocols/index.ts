@@ -1,6 +1,6 @@
-import type { ProtocolName } from '../core/index.js';
+import type { ProtocolName, WireProtocol } from '../core/index.js';
 import { anthropicMessagesCodec } from './anthropic-messages/index.js';
-import type { ProtocolCodec } from './codec.js';
+import type { ProtocolCodec, UpstreamCodec } from './codec.js';
 import { openaiChatCodec } from './openai-chat/index.js';
 
 export type * from './codec.js';
@@ -16,4 +16,18 @@ const CODECS: Readonly<Record<ProtocolName, ProtocolCodec>> = {
 /** The codec of a wire format. */
 export function codecFor(protocol: ProtocolName): ProtocolCodec {
   return CODECS[protocol];
+}
+
+/**
+ * Formats only upstream hosts speak. Empty until their codecs exist; `upstreamCodecFor` refuses
+ * them meanwhile so a half-built kind cannot send garbage.
+ */
+const UPSTREAM_ONLY_CODECS: Partial<Record<Exclude<WireProtocol, ProtocolName>, UpstreamCodec>> = {};
+
+/** The upstream-facing codec of any wire format a host can speak. */
+export function upstreamCodecFor(protocol: WireProtocol): UpstreamCodec {
+  if (protocol === 'openai-chat' || protocol === 'anthropic-messages') return CODECS[protocol];
+  const codec = UPSTREAM_ONLY_CODECS[protocol];
+  if (codec === undefined) throw new Error(`no codec for wire format ${protocol}`);
+  return codec;
 }
