@@ -3,7 +3,6 @@ import {
   DetourError,
   type DetourErrorCode,
   type FailureClass,
-  type ProtocolName,
   type UpstreamErrorInfo,
 } from '../core/index.js';
 import type { UpstreamErrorDetails } from '../protocols/codec.js';
@@ -24,36 +23,6 @@ const CODE_BY_CLASS: Readonly<Record<FailureClass, DetourErrorCode>> = {
   bad_response: 'upstream_bad_response',
 };
 
-/**
- * Vendor error types and codes that decide the class before the status does. Data, not branches:
- * a new vendor quirk is a new row.
- */
-const CLASS_BY_VENDOR_ERROR: Readonly<Record<ProtocolName, Readonly<Record<string, FailureClass>>>> = {
-  'openai-chat': {
-    // OpenAI sends a 429 for an exhausted balance; it is our account's problem, not a rate limit.
-    insufficient_quota: 'quota',
-    billing_hard_limit_reached: 'quota',
-    context_length_exceeded: 'client_error',
-    content_policy_violation: 'content_policy',
-    content_filter: 'content_policy',
-    model_not_found: 'not_found',
-    invalid_api_key: 'auth',
-    // Some OpenAI-compatible hosts (vLLM, Together) say "overloaded" with a 503.
-    overloaded: 'overloaded',
-    engine_overloaded: 'overloaded',
-  },
-  'anthropic-messages': {
-    overloaded_error: 'overloaded',
-    rate_limit_error: 'rate_limited',
-    authentication_error: 'auth',
-    permission_error: 'auth',
-    not_found_error: 'not_found',
-    billing_error: 'quota',
-    request_too_large: 'client_error',
-    invalid_request_error: 'client_error',
-  },
-};
-
 /** Message fragments by which vendors signal quota or policy failures without a distinct type. */
 const CLASS_BY_MESSAGE_FRAGMENT: ReadonlyArray<readonly [RegExp, FailureClass]> = [
   [/credit balance is too low|spend limit|exceeded your current quota/i, 'quota'],
@@ -70,10 +39,18 @@ function classByStatus(status: number): FailureClass {
   return 'client_error';
 }
 
+/** A vendor's type or code in the table; own keys only, so `constructor` is no class. */
+function lookUp(
+  table: Readonly<Record<string, FailureClass>>,
+  key: string | undefined,
+): FailureClass | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Inputs for {@link classifyHttpFailure}. */
 export interface HttpFailure {
-  /** Wire format of the upstream. */
-  protocol: ProtocolName;
+  /** The provider kind's vendor error types and codes that decide the class before the status. */
+  vendorErrorClasses: Readonly<Record<string, FailureClass>>;
   /** HTTP status it answered with. */
   status: number;
   /** Its response headers. */
@@ -95,10 +72,9 @@ export interface HttpFailure {
  */
 export function classifyHttpFailure(failure: HttpFailure): DetourError {
   const { details, status } = failure;
-  const vendorTable = CLASS_BY_VENDOR_ERROR[failure.protocol];
+  const vendorTable = failure.vendorErrorClasses;
   let failureClass: FailureClass | undefined =
-    (details.code !== undefined ? vendorTable[details.code] : undefined) ??
-    (details.type !== undefined ? vendorTable[details.type] : undefined);
+    lookUp(vendorTable, details.code) ?? lookUp(vendorTable, details.type);
   if (failureClass === 'client_error' || failureClass === undefined) {
     const message = details.message ?? '';
     const fromMessage = CLASS_BY_MESSAGE_FRAGMENT.find(([pattern]) => pattern.test(message))?.[1];

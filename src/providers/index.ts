@@ -1,7 +1,14 @@
 export type { AttemptTimeouts } from './attempt-watchdog.js';
 export { classifyHttpFailure, upstreamCodeFor } from './classify-failure.js';
-export { Provider, type ProviderSettings } from './provider.js';
+export type {
+  ClientHeaders,
+  OutgoingBody,
+  PreparedCall,
+  Provider,
+  ProviderKindName,
+} from './provider-kind.js';
 export { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
+export { createProvider, type ProviderSettings } from './registry.js';
 export {
   type AttemptInput,
   type AttemptTarget,

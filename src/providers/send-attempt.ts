@@ -1,4 +1,3 @@
-import { createParser } from 'eventsource-parser';
 import {
   type ChatRequest,
   type Clock,
@@ -9,7 +8,13 @@ import {
   type UpstreamErrorInfo,
   type Usage,
 } from '../core/index.js';
-import { codecFor, formatSseEvent, type ProtocolCodec, type SseMessage } from '../protocols/index.js';
+import {
+  codecFor,
+  formatSseEvent,
+  type SseMessage,
+  type UpstreamCodec,
+  upstreamCodecFor,
+} from '../protocols/index.js';
 import {
   type AttemptGuard,
   type AttemptTimeouts,
@@ -17,7 +22,7 @@ import {
   TransportTimeoutGuard,
 } from './attempt-watchdog.js';
 import { classifyHttpFailure } from './classify-failure.js';
-import type { Provider } from './provider.js';
+import type { ClientHeaders, Provider } from './provider-kind.js';
 import {
   classifyTransportError,
   type UpstreamHttpResponse,
@@ -45,7 +50,7 @@ export interface AttemptInput {
   /** The client's body as received, forwarded with only `model` changed when protocols match. */
   rawBody: Readonly<Record<string, unknown>>;
   /** The client's headers (a provider passes a few through, e.g. `anthropic-beta`). */
-  clientHeaders: Readonly<Record<string, string | string[] | undefined>>;
+  clientHeaders: ClientHeaders;
   /** Aborts when the client leaves or the request's deadline passes. */
   signal: AbortSignal;
   /** HTTP transport. */
@@ -76,15 +81,16 @@ function upstreamInfo(target: AttemptTarget): UpstreamErrorInfo {
   return { provider: target.provider.name, deployment: target.deploymentId };
 }
 
-function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean): string {
-  if (target.provider.protocol === input.clientProtocol) {
+function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean): Record<string, unknown> {
+  const wire = target.provider.wireFor(target.upstreamModel);
+  if (wire === input.clientProtocol) {
     // Fast path: the client's own body, every unknown field intact, with only the model id swapped.
-    return JSON.stringify({ ...input.rawBody, model: target.upstreamModel });
+    return { ...input.rawBody, model: target.upstreamModel };
   }
   // Across protocols we always ask for usage so cost can be recorded; the client's encoder decides
   // whether the client sees it.
   const request = stream ? { ...input.request, streamUsage: true } : input.request;
-  return JSON.stringify(codecFor(target.provider.protocol).encodeRequest(request, target.upstreamModel));
+  return upstreamCodecFor(wire).encodeRequest(request, target.upstreamModel);
 }
 
 async function sendRequest(
@@ -95,15 +101,17 @@ async function sendRequest(
 ): Promise<UpstreamHttpResponse> {
   let response: UpstreamHttpResponse;
   try {
-    response = await input.transport.request({
-      origin: target.provider.origin,
-      path: target.provider.path,
-      headers: target.provider.requestHeaders(input.clientHeaders, stream),
+    const prepared = target.provider.prepareCall({
+      upstreamModel: target.upstreamModel,
       body: buildBody(target, input, stream),
-      signal: guard.signal,
-      ...guard.transportTimeouts,
+      stream,
+      clientHeaders: input.clientHeaders,
     });
+    // Most kinds build the call synchronously; only signing or token kinds pay for an await.
+    const call = prepared instanceof Promise ? await prepared : prepared;
+    response = await input.transport.request({ ...call, signal: guard.signal, ...guard.transportTimeouts });
   } catch (error) {
+    if (error instanceof DetourError) throw error;
     throw classifyTransportError(guard.explain(error), upstreamInfo(target));
   }
   if (response.status >= 400) {
@@ -131,12 +139,11 @@ async function readHttpFailure(
   } catch {
     parsed = undefined;
   }
-  const codec = codecFor(target.provider.protocol);
   return classifyHttpFailure({
-    protocol: target.provider.protocol,
+    vendorErrorClasses: target.provider.vendorErrorClasses,
     status: response.status,
     headers: response.headers,
-    details: parsed === undefined ? { message: text.slice(0, 200) || undefined } : codec.decodeError(parsed),
+    details: target.provider.readErrorDetails(target.upstreamModel, response.headers, parsed, text),
     provider: target.provider.name,
     deployment: target.deploymentId,
     now: clock.now(),
@@ -168,8 +175,9 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
     } catch (error) {
       throw badResponse(target, 'upstream answered with a body that is not JSON', error);
     }
-    const upstreamCodec = codecFor(target.provider.protocol);
-    if (target.provider.protocol === input.clientProtocol) {
+    const wire = target.provider.wireFor(target.upstreamModel);
+    const upstreamCodec = upstreamCodecFor(wire);
+    if (wire === input.clientProtocol) {
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw badResponse(target, 'upstream answered with JSON that is not an object');
       }
@@ -185,21 +193,6 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
   }
 }
 
-/** Splits an upstream byte stream into SSE messages. */
-async function* readSseMessages(body: AsyncIterable<Buffer | string>): AsyncGenerator<SseMessage> {
-  const queue: SseMessage[] = [];
-  const parser = createParser({
-    onEvent: (event) => {
-      queue.push(event.event === undefined ? { data: event.data } : { event: event.event, data: event.data });
-    },
-  });
-  const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
-    while (queue.length > 0) yield queue.shift()!;
-  }
-}
-
 /** Turns one upstream SSE message into client text, by forwarding it or by re-encoding its events. */
 class StreamRelay {
   private readonly decoder;
@@ -209,8 +202,8 @@ class StreamRelay {
   private contentFlowing = false;
 
   constructor(
-    private readonly upstreamCodec: ProtocolCodec,
-    clientCodec: ProtocolCodec,
+    private readonly upstreamCodec: UpstreamCodec,
+    clientCodec: ReturnType<typeof codecFor>,
     private readonly passthrough: boolean,
     includeUsage: boolean,
   ) {
@@ -253,10 +246,6 @@ class StreamRelay {
   end(): string {
     return this.encoder === undefined ? '' : this.encoder.end();
   }
-
-  get protocol(): ProtocolName {
-    return this.upstreamCodec.name;
-  }
 }
 
 function isEmptyDelta(event: StreamEvent): boolean {
@@ -278,10 +267,11 @@ function isEmptyDelta(event: StreamEvent): boolean {
  */
 export async function* openStream(target: AttemptTarget, input: AttemptInput): AsyncGenerator<StreamChunk> {
   const watchdog = new AttemptWatchdog(input.signal, target.timeouts, upstreamInfo(target));
+  const wire = target.provider.wireFor(target.upstreamModel);
   const relay = new StreamRelay(
-    codecFor(target.provider.protocol),
+    upstreamCodecFor(wire),
     codecFor(input.clientProtocol),
-    target.provider.protocol === input.clientProtocol,
+    wire === input.clientProtocol,
     input.request.streamUsage ?? false,
   );
   let response: UpstreamHttpResponse | undefined;
@@ -289,7 +279,7 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
   try {
     try {
       response = await sendRequest(target, input, watchdog, true);
-      for await (const message of readSseMessages(response.body)) {
+      for await (const message of target.provider.readStream(response.body, target.upstreamModel)) {
         // After the terminator, read on to the end of the body rather than break off: breaking off
         // destroys the body, which builds an AbortError with its stack on every stream (a hot-path
         // cost in profiles) and loses the connection when the host still had bytes to send.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DetourError, type FailureClass, ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from '../health/index.js';
-import { Provider } from '../providers/index.js';
+import { createProvider } from '../providers/index.js';
 import { AttemptSequence, type NextStep, type RetryPolicy } from './attempt-sequence.js';
 import type { Deployment } from './model-table.js';
 import type { PlannedModel } from './plan.js';
@@ -12,7 +12,7 @@ const policy: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 
 function deployment(provider: string, model = 'm'): Deployment {
   return {
     modelName: model,
-    provider: new Provider({
+    provider: createProvider({
       name: provider,
       protocol: 'openai-chat',
       baseUrl: `http://${provider}.invalid/v1`,

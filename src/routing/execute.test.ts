@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ChatRequest, DetourError, ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from '../health/index.js';
 import { codecFor } from '../protocols/index.js';
-import { Provider, UpstreamTransport } from '../providers/index.js';
+import { createProvider, UpstreamTransport } from '../providers/index.js';
 import { type Simulator, startSimulator } from '../sim/index.js';
 import type { RetryPolicy } from './attempt-sequence.js';
 import {
@@ -51,7 +51,7 @@ beforeEach(() => {
 function deployment(host: string): Deployment {
   return {
     modelName: 'm',
-    provider: new Provider({ name: host, protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
+    provider: createProvider({ name: host, protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
     deploymentId: `${host}/up-m`,
     upstreamModel: 'up-m',
     timeouts: { firstTokenMs: 10_000, idleMs: 10_000 },

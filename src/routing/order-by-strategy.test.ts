@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DetourError, ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from '../health/index.js';
-import { Provider } from '../providers/index.js';
+import { createProvider } from '../providers/index.js';
 import { seededRandom } from '../sim/index.js';
 import { AttemptSequence, type RetryPolicy } from './attempt-sequence.js';
 import type { Deployment, RoutingStrategy } from './model-table.js';
@@ -12,7 +12,7 @@ const policy: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 
 function host(name: string, weight?: number, model = 'm'): Deployment {
   return {
     modelName: model,
-    provider: new Provider({ name, protocol: 'openai-chat', baseUrl: `http://${name}.invalid/v1` }),
+    provider: createProvider({ name, protocol: 'openai-chat', baseUrl: `http://${name}.invalid/v1` }),
     deploymentId: `${name}/up-${model}`,
     upstreamModel: `up-${model}`,
     timeouts: { firstTokenMs: 1000, idleMs: 1000 },

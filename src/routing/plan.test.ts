@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../core/index.js';
-import { Provider } from '../providers/index.js';
+import { createProvider } from '../providers/index.js';
 import { type Deployment, type ModelRoute, ModelTable } from './model-table.js';
 import { planCandidates } from './plan.js';
 
 function deployment(model: string): Deployment {
   return {
     modelName: model,
-    provider: new Provider({ name: 'p', protocol: 'openai-chat', baseUrl: 'http://p.invalid/v1' }),
+    provider: createProvider({ name: 'p', protocol: 'openai-chat', baseUrl: 'http://p.invalid/v1' }),
     deploymentId: `p/up-${model}`,
     upstreamModel: `up-${model}`,
     timeouts: { firstTokenMs: 1000, idleMs: 1000 },

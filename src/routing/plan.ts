@@ -35,8 +35,9 @@ export function planCandidates(
   for (const name of names) {
     const served = table.get(name);
     const deployments = (served?.deployments ?? []).filter((deployment) => {
-      if (deployment.provider.protocol === clientProtocol) return true;
-      const field = findUntranslatableField(request, deployment.provider.protocol);
+      const wire = deployment.provider.wireFor(deployment.upstreamModel);
+      if (wire === clientProtocol) return true;
+      const field = findUntranslatableField(request, wire);
       blocker ??= field;
       return field === undefined;
     });

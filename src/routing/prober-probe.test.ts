@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from '../health/index.js';
-import { Provider, UpstreamTransport } from '../providers/index.js';
+import { createProvider, UpstreamTransport } from '../providers/index.js';
 import { type Simulator, startSimulator } from '../sim/index.js';
 import type { AttemptRecord } from './execute.js';
 import { type Deployment, ModelTable } from './model-table.js';
@@ -40,7 +40,7 @@ beforeEach(() => {
 function deployment(host: string): Deployment {
   return {
     modelName: 'm',
-    provider: new Provider({ name: host, protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
+    provider: createProvider({ name: host, protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
     deploymentId: `${host}/up-m`,
     upstreamModel: 'up-m',
     // Long enough that only stop() can end a silent probe within the test.

@@ -1,4 +1,4 @@
-import { type ChatRequest, type Clock, toDetourError } from '../core/index.js';
+import { type ChatRequest, type Clock, type ProtocolName, toDetourError } from '../core/index.js';
 import type { TrialLease } from '../health/index.js';
 import { codecFor } from '../protocols/index.js';
 import { openStream, type UpstreamTransport } from '../providers/index.js';
@@ -126,7 +126,10 @@ export class Prober {
    */
   private async probe(deployment: Deployment, lease: TrialLease | undefined): Promise<void> {
     const { state, clock } = this.options;
-    const protocol = deployment.provider.protocol;
+    // The probe speaks the host's own format when a client could (fast path, as real traffic
+    // would); for formats only hosts speak it is an OpenAI client, translated.
+    const wire = deployment.provider.wireFor(deployment.upstreamModel);
+    const protocol: ProtocolName = wire === 'anthropic-messages' ? wire : 'openai-chat';
     const request: ChatRequest = {
       model: deployment.modelName,
       messages: [{ role: 'user', content: [{ type: 'text', text: 'Reply with the single word OK.' }] }],

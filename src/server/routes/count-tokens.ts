@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { DetourError, invalidRequest } from '../../core/index.js';
-import { codecFor } from '../../protocols/index.js';
 import { classifyHttpFailure, classifyTransportError } from '../../providers/index.js';
 import type { Gateway } from '../gateway.js';
 
@@ -26,10 +25,10 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
       });
     }
     const deployment = route.deployments.find(
-      (candidate) => candidate.provider.countTokensPath !== undefined,
+      (candidate) => candidate.provider.prepareCountTokens !== undefined,
     );
-    const path = deployment?.provider.countTokensPath;
-    if (deployment === undefined || path === undefined) {
+    const prepareCountTokens = deployment?.provider.prepareCountTokens?.bind(deployment.provider);
+    if (deployment === undefined || prepareCountTokens === undefined) {
       throw new DetourError(
         'not_implemented',
         'client_error',
@@ -42,14 +41,14 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
     const signal = AbortSignal.timeout(deployment.timeouts.firstTokenMs);
     let response: Awaited<ReturnType<typeof current.transport.request>>;
     try {
-      response = await current.transport.request({
-        origin: provider.origin,
-        path,
-        headers: provider.requestHeaders(request.headers, false),
-        body: JSON.stringify({ ...body, model: deployment.upstreamModel }),
-        signal,
+      const call = await prepareCountTokens({
+        upstreamModel: deployment.upstreamModel,
+        body: { ...body, model: deployment.upstreamModel },
+        clientHeaders: request.headers,
       });
+      response = await current.transport.request({ ...call, signal });
     } catch (error) {
+      if (error instanceof DetourError) throw error;
       throw classifyTransportError(error, upstream);
     }
     const text = await response.body.text();
@@ -61,10 +60,10 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
         parsed = undefined;
       }
       throw classifyHttpFailure({
-        protocol: provider.protocol,
+        vendorErrorClasses: provider.vendorErrorClasses,
         status: response.status,
         headers: response.headers,
-        details: parsed === undefined ? {} : codecFor(provider.protocol).decodeError(parsed),
+        details: provider.readErrorDetails(deployment.upstreamModel, response.headers, parsed, text),
         provider: provider.name,
         deployment: deployment.deploymentId,
         now: current.clock.now(),
