@@ -1,5 +1,11 @@
-/** Wire formats an upstream provider may speak today. */
-export type ProviderProtocol = 'openai-chat' | 'anthropic-messages';
+/** Kinds of upstream host (`protocol:` of a provider, DESIGN.md section 10). */
+export type ProviderProtocol =
+  | 'openai-chat'
+  | 'anthropic-messages'
+  | 'bedrock'
+  | 'vertex'
+  | 'gemini'
+  | 'azure-openai';
 
 /**
  * How a model's deployments are ranked before health reorders them (DESIGN.md section 7). `cost`
@@ -21,19 +27,90 @@ export interface ServerConfig {
   requestTimeout: number;
 }
 
-/** An upstream account. */
-export interface ProviderConfig {
-  /** Wire format the host speaks. */
-  protocol: ProviderProtocol;
-  /** Base URL as the vendor's official SDK writes it, without a trailing slash. */
-  baseUrl: string;
-  /** Credential; a secret. */
-  apiKey?: string;
+/** Fields every provider kind has. */
+interface ProviderConfigBase {
   /** Extra request headers; values are treated as secrets. */
   headers?: Record<string, string>;
-  /** `anthropic-version` header for `anthropic-messages` hosts. */
+}
+
+/** An OpenAI-compatible host. */
+export interface OpenAiChatProviderConfig extends ProviderConfigBase {
+  protocol: 'openai-chat';
+  /** Base URL as OpenAI's SDK writes it (ends in `/v1`), without a trailing slash. */
+  baseUrl: string;
+  /** Bearer credential; a secret. */
+  apiKey?: string;
+}
+
+/** Anthropic's API. */
+export interface AnthropicProviderConfig extends ProviderConfigBase {
+  protocol: 'anthropic-messages';
+  /** Base URL as Anthropic's SDK writes it (no `/v1`), without a trailing slash. */
+  baseUrl: string;
+  /** `x-api-key` credential; a secret. */
+  apiKey?: string;
+  /** `anthropic-version` header. */
   anthropicVersion?: string;
 }
+
+/** Amazon Bedrock runtime in one region. */
+export interface BedrockProviderConfig extends ProviderConfigBase {
+  protocol: 'bedrock';
+  /** AWS region, e.g. `us-east-1`; else `AWS_REGION` from the environment. */
+  region?: string;
+  /** Overrides `https://bedrock-runtime.{region}.amazonaws.com`. */
+  baseUrl?: string;
+  /** SigV4 credentials; else `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`. */
+  accessKeyId?: string;
+  /** A secret. */
+  secretAccessKey?: string;
+  /** A secret. */
+  sessionToken?: string;
+  /** A Bedrock API key, sent as a bearer token instead of SigV4; a secret. */
+  apiKey?: string;
+}
+
+/** Google Vertex AI in one project and location. */
+export interface VertexProviderConfig extends ProviderConfigBase {
+  protocol: 'vertex';
+  /** Google Cloud project id. */
+  project: string;
+  /** Location, e.g. `us-east5`, or `global`. */
+  region: string;
+  /** Path of a service-account JSON file; its `token_uri` is honoured. */
+  credentials: string;
+  /** Overrides the regional or global endpoint. */
+  baseUrl?: string;
+}
+
+/** Google's Gemini API. */
+export interface GeminiProviderConfig extends ProviderConfigBase {
+  protocol: 'gemini';
+  /** Default `https://generativelanguage.googleapis.com`. */
+  baseUrl: string;
+  /** `x-goog-api-key` credential; a secret. */
+  apiKey: string;
+}
+
+/** Azure OpenAI: one resource. */
+export interface AzureOpenAiProviderConfig extends ProviderConfigBase {
+  protocol: 'azure-openai';
+  /** `https://NAME.openai.azure.com` (deployment URLs) or `…/openai/v1` (the v1 endpoint). */
+  baseUrl: string;
+  /** `api-key` credential; a secret. */
+  apiKey: string;
+  /** `api-version` of deployment URLs; unused with the v1 endpoint. */
+  apiVersion?: string;
+}
+
+/** An upstream account, by kind. */
+export type ProviderConfig =
+  | OpenAiChatProviderConfig
+  | AnthropicProviderConfig
+  | BedrockProviderConfig
+  | VertexProviderConfig
+  | GeminiProviderConfig
+  | AzureOpenAiProviderConfig;
 
 /** One way to serve a model. */
 export interface DeploymentConfig {

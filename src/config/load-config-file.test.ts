@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeyOf } from './__fixtures__/api-key-of.js';
 import { ConfigError, checkConfigFile, loadConfigFile } from './index.js';
 
 const good = `providers:
@@ -33,7 +34,7 @@ describe('loadConfigFile', () => {
     expect(config.sourcePath).toBe(path);
     expect(config.configDir).toBe(folder);
     expect(config.store).toEqual({ type: 'sqlite', path: join(folder, 'detour.db') });
-    expect(config.providers.openai?.apiKey).toBe('sk-1');
+    expect(apiKeyOf(config.providers.openai)).toBe('sk-1');
   });
 
   it('names a missing file in a ConfigError', async () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { apiKeyOf } from './__fixtures__/api-key-of.js';
 import { ConfigError, type DetourConfig, parseConfig } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -286,7 +287,7 @@ describe('parseConfig environment interpolation', () => {
     const config = parseConfig(withKey('${OPENAI_API_KEY}'), 'detour.yaml', {
       OPENAI_API_KEY: 'sk-from-env',
     });
-    expect(config.providers.openai?.apiKey).toBe('sk-from-env');
+    expect(apiKeyOf(config.providers.openai)).toBe('sk-from-env');
   });
 
   it('reports a missing variable, naming it and the key that uses it', () => {
@@ -319,7 +320,7 @@ describe('parseConfig environment interpolation', () => {
 
   it('keeps a variable of digits a string for a string field', () => {
     const config = parseConfig(withKey('${OPENAI_API_KEY}'), 'detour.yaml', { OPENAI_API_KEY: '12345' });
-    expect(config.providers.openai?.apiKey).toBe('12345');
+    expect(apiKeyOf(config.providers.openai)).toBe('12345');
   });
 });
 

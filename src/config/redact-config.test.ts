@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { apiKeyOf } from './__fixtures__/api-key-of.js';
 import { defaultConfig, redactConfig } from './index.js';
 
 describe('redactConfig', () => {
@@ -29,7 +30,7 @@ describe('redactConfig', () => {
       type: 'postgres',
       url: 'postgres://detour:***@db.internal:5432/detour',
     });
-    expect(config.providers.openai?.apiKey).toBe('sk-secret');
+    expect(apiKeyOf(config.providers.openai)).toBe('sk-secret');
   });
 });
 

@@ -15,7 +15,12 @@ export function redactConfig(config: DetourConfig): DetourConfig {
 }
 
 function redactProvider(provider: ProviderConfig): void {
-  if (provider.apiKey !== undefined) provider.apiKey = REDACTED;
+  if ('apiKey' in provider && provider.apiKey !== undefined) provider.apiKey = REDACTED;
+  if (provider.protocol === 'bedrock') {
+    if (provider.accessKeyId !== undefined) provider.accessKeyId = REDACTED;
+    if (provider.secretAccessKey !== undefined) provider.secretAccessKey = REDACTED;
+    if (provider.sessionToken !== undefined) provider.sessionToken = REDACTED;
+  }
   if (provider.headers !== undefined) {
     for (const name of Object.keys(provider.headers)) provider.headers[name] = REDACTED;
   }

@@ -100,17 +100,70 @@ const baseUrlSchema = z.string().transform((value, context) => {
   return value.replace(/\/+$/, '');
 });
 
-// The protocol is checked on its own first: for a protocol Detour does not speak yet, the
-// other fields (Bedrock's `region`, a missing `baseUrl`) would only bury the real problem.
-const providerSchema = z.looseObject({ protocol: protocolSchema }).pipe(
+const headersSchema = z.record(z.string(), z.string()).optional();
+const secretSchema = z.string().min(1);
+
+/** Each kind's own fields (DESIGN.md section 10); a field of another kind is refused by name. */
+const providerKindSchemas = [
   z.strictObject({
-    protocol: protocolSchema,
+    protocol: z.literal('openai-chat'),
     baseUrl: baseUrlSchema,
-    apiKey: z.string().min(1).optional(),
-    headers: z.record(z.string(), z.string()).optional(),
+    apiKey: secretSchema.optional(),
+    headers: headersSchema,
+  }),
+  z.strictObject({
+    protocol: z.literal('anthropic-messages'),
+    baseUrl: baseUrlSchema,
+    apiKey: secretSchema.optional(),
+    headers: headersSchema,
     anthropicVersion: z.string().min(1).optional(),
   }),
-);
+  z.strictObject({
+    protocol: z.literal('bedrock'),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')
+      .optional(),
+    baseUrl: baseUrlSchema.optional(),
+    accessKeyId: secretSchema.optional(),
+    secretAccessKey: secretSchema.optional(),
+    sessionToken: secretSchema.optional(),
+    apiKey: secretSchema.optional(),
+    headers: headersSchema,
+  }),
+  z.strictObject({
+    protocol: z.literal('vertex'),
+    project: z.string().min(1),
+    region: z
+      .string()
+      .regex(/^(global|[a-z]+-[a-z]+\d+)$/, 'must be a Google Cloud location such as us-east5 or global'),
+    credentials: z.string().min(1),
+    baseUrl: baseUrlSchema.optional(),
+    headers: headersSchema,
+  }),
+  z.strictObject({
+    protocol: z.literal('gemini'),
+    baseUrl: baseUrlSchema.default('https://generativelanguage.googleapis.com'),
+    apiKey: secretSchema,
+    headers: headersSchema,
+  }),
+  z.strictObject({
+    protocol: z.literal('azure-openai'),
+    baseUrl: baseUrlSchema,
+    apiKey: secretSchema,
+    apiVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must be an api-version such as 2024-10-21')
+      .optional(),
+    headers: headersSchema,
+  }),
+] as const;
+
+// The protocol is checked on its own first: for a protocol Detour does not speak yet, the
+// other fields (Bedrock's `region`, a missing `baseUrl`) would only bury the real problem.
+const providerSchema = z
+  .looseObject({ protocol: protocolSchema })
+  .pipe(z.discriminatedUnion('protocol', providerKindSchemas));
 
 const timeoutsShape = {
   connect: duration().default(5_000),

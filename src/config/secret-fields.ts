@@ -1,5 +1,14 @@
 import type { ConfigPath } from './config-path.js';
 
+/** Provider fields that hold credentials (Bedrock's key id too: it names the account). */
+const PROVIDER_SECRET_FIELDS = new Set([
+  'apiKey',
+  'headers',
+  'accessKeyId',
+  'secretAccessKey',
+  'sessionToken',
+]);
+
 /**
  * Whether a path holds a secret: the admin key, a provider's API key or header values, the
  * Postgres URL (which may carry a password), a webhook's URL and signing secret. Such values are never echoed or logged.
@@ -7,7 +16,7 @@ import type { ConfigPath } from './config-path.js';
 export function isSecretPath(path: ConfigPath): boolean {
   const [section, , field] = path;
   if (section === 'server') return path[1] === 'adminKey';
-  if (section === 'providers') return field === 'apiKey' || field === 'headers';
+  if (section === 'providers') return typeof field === 'string' && PROVIDER_SECRET_FIELDS.has(field);
   if (section === 'store') return path[1] === 'postgres';
   // A webhook URL may carry a token (Slack's do), and its signing secret is one.
   if (section === 'webhooks') return field === 'url' || field === 'secret';

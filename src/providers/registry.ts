@@ -3,19 +3,29 @@ import { AnthropicProvider, type AnthropicSettings } from './anthropic/index.js'
 import { OpenAiCompatibleProvider, type OpenAiCompatibleSettings } from './openai-compatible/index.js';
 import type { Provider } from './provider-kind.js';
 
+/** Kinds the config describes whose folder is not built yet: refused when a provider is created. */
+interface UnbuiltKindSettings {
+  protocol: 'bedrock' | 'vertex' | 'gemini' | 'azure-openai';
+}
+
 /** A provider as configured, by kind: one upstream account (DESIGN.md section 2). */
-export type ProviderSettings = OpenAiCompatibleSettings | AnthropicSettings;
+export type ProviderSettings = OpenAiCompatibleSettings | AnthropicSettings | UnbuiltKindSettings;
 
 /**
  * The registry of provider kinds: `protocol:` in the config picks the folder that reaches the
  * host. Adding a kind is adding a folder and a case here.
  */
-export function createProvider(settings: ProviderSettings): Provider {
+export function createProvider(name: string, settings: ProviderSettings): Provider {
   switch (settings.protocol) {
     case 'openai-chat':
-      return new OpenAiCompatibleProvider(settings);
+      return new OpenAiCompatibleProvider(name, settings);
     case 'anthropic-messages':
-      return new AnthropicProvider(settings);
+      return new AnthropicProvider(name, settings);
+    case 'bedrock':
+    case 'vertex':
+    case 'gemini':
+    case 'azure-openai':
+      throw new Error(`provider ${name}: protocol ${settings.protocol} is not built yet`);
     default:
       return assertNever(settings);
   }

@@ -12,11 +12,7 @@ const policy: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 
 function deployment(provider: string, model = 'm'): Deployment {
   return {
     modelName: model,
-    provider: createProvider({
-      name: provider,
-      protocol: 'openai-chat',
-      baseUrl: `http://${provider}.invalid/v1`,
-    }),
+    provider: createProvider(provider, { protocol: 'openai-chat', baseUrl: `http://${provider}.invalid/v1` }),
     deploymentId: `${provider}/up-${model}`,
     upstreamModel: `up-${model}`,
     timeouts: { firstTokenMs: 1000, idleMs: 1000 },

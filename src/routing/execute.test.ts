@@ -51,7 +51,7 @@ beforeEach(() => {
 function deployment(host: string): Deployment {
   return {
     modelName: 'm',
-    provider: createProvider({ name: host, protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
+    provider: createProvider(host, { protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
     deploymentId: `${host}/up-m`,
     upstreamModel: 'up-m',
     timeouts: { firstTokenMs: 10_000, idleMs: 10_000 },

@@ -12,7 +12,7 @@ const policy: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 
 function host(name: string, weight?: number, model = 'm'): Deployment {
   return {
     modelName: model,
-    provider: createProvider({ name, protocol: 'openai-chat', baseUrl: `http://${name}.invalid/v1` }),
+    provider: createProvider(name, { protocol: 'openai-chat', baseUrl: `http://${name}.invalid/v1` }),
     deploymentId: `${name}/up-${model}`,
     upstreamModel: `up-${model}`,
     timeouts: { firstTokenMs: 1000, idleMs: 1000 },

@@ -7,7 +7,7 @@ import { planCandidates } from './plan.js';
 function deployment(model: string): Deployment {
   return {
     modelName: model,
-    provider: createProvider({ name: 'p', protocol: 'openai-chat', baseUrl: 'http://p.invalid/v1' }),
+    provider: createProvider('p', { protocol: 'openai-chat', baseUrl: 'http://p.invalid/v1' }),
     deploymentId: `p/up-${model}`,
     upstreamModel: `up-${model}`,
     timeouts: { firstTokenMs: 1000, idleMs: 1000 },

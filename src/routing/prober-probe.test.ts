@@ -40,7 +40,7 @@ beforeEach(() => {
 function deployment(host: string): Deployment {
   return {
     modelName: 'm',
-    provider: createProvider({ name: host, protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
+    provider: createProvider(host, { protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
     deploymentId: `${host}/up-m`,
     upstreamModel: 'up-m',
     // Long enough that only stop() can end a silent probe within the test.

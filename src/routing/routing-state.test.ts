@@ -5,7 +5,7 @@ import { createProvider } from '../providers/index.js';
 import { type ModelRoute, ModelTable } from './model-table.js';
 import { RoutingState } from './routing-state.js';
 
-const provider = createProvider({ name: 'a', protocol: 'openai-chat', baseUrl: 'http://127.0.0.1:9/v1' });
+const provider = createProvider('a', { protocol: 'openai-chat', baseUrl: 'http://127.0.0.1:9/v1' });
 
 /** A table from `{ model: [upstream ids on provider a] }`. */
 function table(models: Record<string, string[]>): ModelTable {

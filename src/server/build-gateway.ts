@@ -1,6 +1,6 @@
 import type { DetourConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
-import { createProvider, type ProviderSettings, type UpstreamTransport } from '../providers/index.js';
+import { createProvider, type UpstreamTransport } from '../providers/index.js';
 import { type Deployment, type ModelRoute, ModelTable, type RoutingState } from '../routing/index.js';
 import { retryPolicyOf } from './build-routing-state.js';
 import type { Gateway } from './gateway.js';
@@ -13,12 +13,9 @@ export function buildGateway(
   clock: Clock = systemClock,
 ): Gateway {
   // Config fields are read by name, never spread: a key that nothing reads must show up as unread
-  // (test/config-keys-read.test.ts), and a spread would hide it.
+  // (test/config-keys-read.test.ts), and a spread would hide it. A provider's kind reads its own.
   const providers = new Map(
-    Object.entries(config.providers).map(([name, settings]) => [
-      name,
-      createProvider(providerSettings(name, settings)),
-    ]),
+    Object.entries(config.providers).map(([name, settings]) => [name, createProvider(name, settings)]),
   );
   const routes: ModelRoute[] = Object.entries(config.models).map(([modelName, model]) => {
     const timeouts = {
@@ -59,27 +56,4 @@ export function buildGateway(
   };
   if (config.server.adminKey !== undefined) gateway.adminKey = config.server.adminKey;
   return gateway;
-}
-
-/** A provider's config, by kind, as its folder takes it; fields are read by name (see above). */
-function providerSettings(name: string, settings: DetourConfig['providers'][string]): ProviderSettings {
-  switch (settings.protocol) {
-    case 'openai-chat':
-      return {
-        name,
-        protocol: settings.protocol,
-        baseUrl: settings.baseUrl,
-        apiKey: settings.apiKey,
-        headers: settings.headers,
-      };
-    case 'anthropic-messages':
-      return {
-        name,
-        protocol: settings.protocol,
-        baseUrl: settings.baseUrl,
-        apiKey: settings.apiKey,
-        headers: settings.headers,
-        anthropicVersion: settings.anthropicVersion,
-      };
-  }
 }

@@ -8,7 +8,6 @@ import { readJsonErrorDetails } from '../read-error-details.js';
 
 /** Config of an Anthropic API host (`protocol: anthropic-messages`). */
 export interface AnthropicSettings {
-  name: string;
   protocol: 'anthropic-messages';
   /** Base URL as Anthropic's SDK expects it (no `/v1`). */
   baseUrl: string;
@@ -57,8 +56,8 @@ export class AnthropicProvider implements Provider {
   private readonly countTokensPath: string;
   private readonly headers: Record<string, string>;
 
-  constructor(settings: AnthropicSettings) {
-    this.name = settings.name;
+  constructor(name: string, settings: AnthropicSettings) {
+    this.name = name;
     const { origin, basePath } = splitBaseUrl(settings.baseUrl);
     this.origin = origin;
     this.path = `${basePath}/v1/messages`;

@@ -8,7 +8,6 @@ import { readJsonErrorDetails } from '../read-error-details.js';
 
 /** Config of an OpenAI-compatible host (`protocol: openai-chat`). */
 export interface OpenAiCompatibleSettings {
-  name: string;
   protocol: 'openai-chat';
   /** Base URL as OpenAI's SDK expects it (ends in `/v1`). */
   baseUrl: string;
@@ -47,8 +46,8 @@ export class OpenAiCompatibleProvider implements Provider {
   private readonly headers: Record<string, string>;
   private readonly streamHeaders: Record<string, string>;
 
-  constructor(settings: OpenAiCompatibleSettings) {
-    this.name = settings.name;
+  constructor(name: string, settings: OpenAiCompatibleSettings) {
+    this.name = name;
     const { origin, basePath } = splitBaseUrl(settings.baseUrl);
     this.origin = origin;
     this.path = `${basePath}/chat/completions`;
