@@ -74,6 +74,16 @@ describe('decodeGeminiResponse', () => {
     expect(ids.every((id) => /^call-[0-9a-f]+$/.test(id))).toBe(true);
   });
 
+  it('builds ids only of characters every client protocol accepts', () => {
+    const response = decodeGeminiResponse({
+      responseId: 'a/b+c=',
+      candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: {} } }] } }],
+    });
+    expect(response.content).toEqual([
+      { type: 'tool_call', id: 'call_a_b_c__0', name: 'f', arguments: '{}' },
+    ]);
+  });
+
   it('reads a Vertex answer withheld by a safety filter as content_filter with no content', () => {
     const response = decodeGeminiResponse(fixture('response-vertex-safety.json'));
     expect(response.content).toEqual([]);
@@ -121,6 +131,7 @@ describe('decodeGeminiResponse', () => {
           content: {
             parts: [
               { executableCode: { language: 'PYTHON', code: 'print(1)' } },
+              { text: '', thought: true },
               { text: '' },
               { text: 'done' },
             ],

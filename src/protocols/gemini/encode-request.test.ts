@@ -200,6 +200,27 @@ describe('encodeGeminiRequest', () => {
     expect(body.contents).toHaveLength(3);
   });
 
+  it("sends the current turn's responses first and a result for an older turn's call last", () => {
+    const result = (toolCallId: string, text: string): Message => ({
+      role: 'tool',
+      content: [{ type: 'tool_result', toolCallId, content: [{ type: 'text', text }], isError: false }],
+    });
+    const body = encode({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'q' }] },
+        { role: 'assistant', content: [weatherCall('old', 'Rome')] },
+        result('old', 'first answer'),
+        { role: 'assistant', content: [weatherCall('new', 'Oslo')] },
+        result('old', 'late duplicate'),
+        result('new', 'current answer'),
+      ],
+    });
+    const responses = (
+      (body.contents as Array<{ parts: Array<Record<string, unknown>> }>)[4]?.parts ?? []
+    ).map((part) => (part.functionResponse as { response: { output: string } }).response.output);
+    expect(responses).toEqual(['current answer', 'late duplicate']);
+  });
+
   it('merges consecutive turns of one role and skips turns left empty', () => {
     const body = encode({
       messages: [
@@ -207,6 +228,7 @@ describe('encodeGeminiRequest', () => {
         { role: 'user', content: [{ type: 'text', text: 'two' }] },
         { role: 'assistant', content: [{ type: 'text', text: '' }] },
         { role: 'assistant', content: [{ type: 'text', text: 'three' }] },
+        { role: 'user', content: [{ type: 'text', text: '' }] },
         { role: 'assistant', content: [{ type: 'text', text: 'four' }] },
       ],
     });
