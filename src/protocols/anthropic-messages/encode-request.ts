@@ -7,6 +7,7 @@ import {
   type TextPart,
   type ToolChoice,
 } from '../../core/index.js';
+import { unmarkGeminiSignature } from '../gemini/index.js';
 import { UNTRANSLATABLE_PARTS } from './decode-request.js';
 import { JSON_MODE_TOOL_DESCRIPTION, JSON_MODE_TOOL_NAME } from './json-mode-tool.js';
 import { parseToolInput } from './parse-tool-input.js';
@@ -49,9 +50,9 @@ function encodePart(part: Part): Block | undefined {
     }
     case 'reasoning':
       // Anthropic accepts reasoning back only with the signature it made; reasoning from another
-      // vendor cannot be verified and is left out.
+      // vendor cannot be verified and is left out. Gemini's signatures are marked as Gemini's.
       if (part.redactedData !== undefined) return { type: 'redacted_thinking', data: part.redactedData };
-      if (part.signature !== undefined)
+      if (part.signature !== undefined && unmarkGeminiSignature(part.signature) === undefined)
         return { type: 'thinking', thinking: part.text, signature: part.signature };
       return undefined;
     default:
