@@ -34,6 +34,8 @@ const STOP_REASON: Readonly<Record<SimAnswer['finish'], string>> = {
   stop_sequence: 'stop_sequence',
   length: 'max_tokens',
   tool_calls: 'tool_use',
+  // Claude's own word for an answer its safety systems stopped.
+  content_filter: 'refusal',
 };
 
 function readToolChoice(value: unknown): SimPrompt['toolChoice'] {

@@ -29,6 +29,7 @@ const FINISH_REASON: Readonly<Record<SimAnswer['finish'], string>> = {
   length: 'MAX_TOKENS',
   // Gemini ends a function call with STOP too: callers find the call in the parts.
   tool_calls: 'STOP',
+  content_filter: 'SAFETY',
 };
 
 const PART_FIELDS = [
@@ -148,6 +149,22 @@ function readJsonMode(config: Record<string, unknown> | undefined): SimPrompt['j
   return {};
 }
 
+/** The verdict Google attaches to a blocked prompt or a candidate stopped for SAFETY. */
+const BLOCKED_RATINGS = [
+  { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', probability: 'HIGH', blocked: true },
+  { category: 'HARM_CATEGORY_HARASSMENT', probability: 'NEGLIGIBLE' },
+  { category: 'HARM_CATEGORY_HATE_SPEECH', probability: 'NEGLIGIBLE' },
+  { category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', probability: 'NEGLIGIBLE' },
+];
+
+/** A candidate: its parts, and its finish with the safety verdict when the filter stopped it. */
+function candidate(parts: Array<Record<string, unknown>>, finish: SimAnswer['finish'] | undefined) {
+  const value: Record<string, unknown> = { content: { role: 'model', parts }, index: 0 };
+  if (finish !== undefined) value.finishReason = FINISH_REASON[finish];
+  if (finish === 'content_filter') value.safetyRatings = BLOCKED_RATINGS;
+  return value;
+}
+
 function reasoningTokens(answer: SimAnswer): number {
   return answer.reasoning === undefined ? 0 : tokenize(answer.reasoning.text).length;
 }
@@ -244,9 +261,7 @@ export function createGeminiWire(service: GoogleService): GeminiWire {
       parts.push(...functionCallParts(answer));
       signFirstPart(parts, answer);
       return {
-        candidates: [
-          { content: { role: 'model', parts }, finishReason: FINISH_REASON[answer.finish], index: 0 },
-        ],
+        candidates: [candidate(parts, answer.finish)],
         usageMetadata: usageMetadata(answer),
         ...envelope(prompt, ids),
       };
@@ -256,23 +271,30 @@ export function createGeminiWire(service: GoogleService): GeminiWire {
       // Each event is a whole GenerateContentResponse carrying only the new parts; usage so far rides
       // along, and the finish reason and final usage come on the last one.
       const partial = { promptTokenCount: answer.inputTokens, totalTokenCount: answer.inputTokens };
-      const chunk = (parts: Array<Record<string, unknown>>, finish?: string) => {
-        const candidate: Record<string, unknown> = { content: { role: 'model', parts }, index: 0 };
-        if (finish !== undefined) candidate.finishReason = finish;
-        return event({
-          candidates: [candidate],
+      const chunk = (parts: Array<Record<string, unknown>>, finish?: SimAnswer['finish']) =>
+        event({
+          candidates: [candidate(parts, finish)],
           usageMetadata: finish === undefined ? partial : usageMetadata(answer),
           ...envelope(prompt, ids),
         });
-      };
       const contentParts: Array<Record<string, unknown>> = [];
       if (answer.reasoning !== undefined) contentParts.push({ text: answer.reasoning.text, thought: true });
       for (const token of answer.tokens) contentParts.push({ text: token });
       contentParts.push(...functionCallParts(answer));
       signFirstPart(contentParts, answer);
       const pieces: StreamPiece[] = contentParts.map((part) => ({ kind: 'content', sse: chunk([part]) }));
-      pieces.push({ kind: 'tail', sse: chunk([{ text: '' }], FINISH_REASON[answer.finish]) });
+      pieces.push({ kind: 'tail', sse: chunk([{ text: '' }], answer.finish) });
       return pieces;
+    },
+
+    blockedPrompt(prompt, ids) {
+      // A blocked prompt is no HTTP error: a 200 with the verdict and no candidates.
+      const promptTokenCount = Math.max(1, Math.ceil(prompt.promptChars / 4));
+      return {
+        promptFeedback: { blockReason: 'SAFETY', safetyRatings: BLOCKED_RATINGS },
+        usageMetadata: { promptTokenCount, totalTokenCount: promptTokenCount },
+        ...envelope(prompt, ids),
+      };
     },
 
     errorBody(spec) {

@@ -32,6 +32,7 @@ const FINISH: Readonly<Record<SimAnswer['finish'], string>> = {
   stop_sequence: 'stop',
   length: 'length',
   tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
 };
 
 function readTools(value: unknown): SimPrompt['tools'] {

@@ -47,6 +47,11 @@ export interface SimWire {
   response(answer: SimAnswer, prompt: SimPrompt, ids: ResponseIds): unknown;
   /** The events of a streamed response, in order. */
   stream(answer: SimAnswer, prompt: SimPrompt, ids: ResponseIds): StreamPiece[];
+  /**
+   * The 200 body of a vendor that answers a prompt its content filter caught with a verdict instead
+   * of an error (Gemini's `promptFeedback`). Vendors without it refuse with a 400 `content_filter`.
+   */
+  blockedPrompt?(prompt: SimPrompt, ids: ResponseIds): unknown;
   /** The vendor's error body for a status (type, code and message defaulted per status). */
   errorBody(spec: VendorErrorSpec): unknown;
   /** The vendor's in-stream error event. */
