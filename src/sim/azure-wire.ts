@@ -1,6 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { checkAzureKey } from './check-api-key.js';
 import { openaiWire } from './openai-wire.js';
-import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   rejectRequest as reject,
@@ -9,17 +8,6 @@ import {
   sse,
   type VendorErrorSpec,
 } from './sim-wire.js';
-
-/** What an Azure path decides: the deployment (the model), when the path names one. */
-export interface AzureRoute {
-  /** The deployment of `/openai/deployments/{deployment}/…`; absent on the v1 endpoint. */
-  deployment?: string;
-}
-
-/** OpenAI Chat Completions as Azure OpenAI serves it. */
-export type AzureWire = Omit<SimWire, 'readPrompt'> & {
-  readPrompt(body: unknown, headers: IncomingHttpHeaders, route: AzureRoute): SimPrompt;
-};
 
 /** The errorCode that makes a 400 Azure's content-filter refusal of the prompt. */
 export const AZURE_CONTENT_FILTER_CODE = 'content_filter';
@@ -101,7 +89,8 @@ function chunkVerdict(finish: unknown) {
 
 /** Adds Azure's filter annotations to one OpenAI stream event; `[DONE]` and usage-only chunks pass through. */
 function annotateChunk(piece: StreamPiece): StreamPiece {
-  const data = piece.sse.startsWith('data: ') ? piece.sse.slice(6).trim() : '';
+  const text = typeof piece.data === 'string' ? piece.data : '';
+  const data = text.startsWith('data: ') ? text.slice(6).trim() : '';
   if (!data.startsWith('{')) return piece;
   const chunk = JSON.parse(data) as Record<string, unknown>;
   if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) return piece;
@@ -111,7 +100,7 @@ function annotateChunk(piece: StreamPiece): StreamPiece {
     if (asRecord(record.delta)?.role !== undefined) return record;
     return { ...record, content_filter_results: chunkVerdict(record.finish_reason) };
   });
-  return { kind: piece.kind, sse: sse(chunk) };
+  return { kind: piece.kind, data: sse(chunk) };
 }
 
 /**
@@ -122,12 +111,17 @@ function annotateChunk(piece: StreamPiece): StreamPiece {
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference
  * @see https://learn.microsoft.com/azure/ai-foundry/openai/concepts/content-filter
  */
-export const azureWire: AzureWire = {
+export const azureWire: SimWire = {
+  ...openaiWire,
+
+  authenticate: async (request, credentials) => checkAzureKey(request.headers, credentials.azureApiKeys),
+
   readPrompt(body, headers, route) {
     const request = asRecord(body);
     if (request === undefined) reject('The request body must be a JSON object.');
-    const model = route.deployment ?? request.model;
-    return openaiWire.readPrompt({ ...request, model }, headers);
+    // A deployment URL names the model; Azure ignores a `model` in the body there.
+    const model = route.model ?? request.model;
+    return openaiWire.readPrompt({ ...request, model }, headers, route);
   },
 
   response(answer, prompt, ids) {
@@ -146,7 +140,7 @@ export const azureWire: AzureWire = {
   stream(answer, prompt, ids) {
     const opening: StreamPiece = {
       kind: 'head',
-      sse: sse({
+      data: sse({
         choices: [],
         created: 0,
         id: '',
@@ -169,10 +163,6 @@ export const azureWire: AzureWire = {
     };
     if (spec.errorType !== undefined) error.type = spec.errorType;
     return { error };
-  },
-
-  streamError(errorType, message) {
-    return openaiWire.streamError(errorType, message);
   },
 
   responseHeaders(requestId) {

@@ -3,7 +3,7 @@ import { composeAnswer } from './compose-answer.js';
 import { geminiApiWire, vertexGeminiWire } from './gemini-wire.js';
 import { SimRequestError } from './sim-wire.js';
 
-const route = { model: 'gemini-x', stream: false };
+const route = { endpoint: 'chat' as const, model: 'gemini-x', stream: false, query: new URLSearchParams() };
 const ids = { id: 'resp-1', created: 1_800_000_000 };
 
 function read(body: unknown) {
@@ -46,7 +46,7 @@ describe('geminiApiWire.readPrompt', () => {
     const prompt = geminiApiWire.readPrompt(
       { contents: [user('first'), { role: 'model', parts: [{ text: 'ok' }] }, user('echo: second')] },
       {},
-      { model: 'gemini-y', stream: true },
+      { endpoint: 'chat', model: 'gemini-y', stream: true, query: new URLSearchParams('alt=sse') },
     );
     expect(prompt).toMatchObject({ model: 'gemini-y', stream: true, lastUserText: 'echo: second' });
   });
@@ -151,10 +151,9 @@ describe('geminiApiWire.response and stream', () => {
     const prompt = read({ contents: [user('echo: one two')] });
     const pieces = vertexGeminiWire.stream(composeAnswer(prompt, 1), prompt, ids);
     expect(pieces.map((piece) => piece.kind)).toEqual(['content', 'content', 'tail']);
-    expect(pieces.every((piece) => piece.sse.startsWith('data: ') && piece.sse.endsWith('\r\n\r\n'))).toBe(
-      true,
-    );
-    const chunks = pieces.map((piece) => JSON.parse(piece.sse.slice(6)) as Record<string, unknown>);
+    const events = pieces.map((piece) => String(piece.data));
+    expect(events.every((event) => event.startsWith('data: ') && event.endsWith('\r\n\r\n'))).toBe(true);
+    const chunks = events.map((event) => JSON.parse(event.slice(6)) as Record<string, unknown>);
     expect(chunks.map((chunk) => JSON.stringify(chunk).includes('finishReason'))).toEqual([
       false,
       false,
@@ -180,9 +179,9 @@ describe('geminiApiWire.response and stream', () => {
         details: [{ reason: 'BILLING', metadata: { service: 'aiplatform.googleapis.com' } }],
       },
     });
-    const event = geminiApiWire.streamError('DEADLINE_EXCEEDED', undefined);
+    const event = String(geminiApiWire.streamError('DEADLINE_EXCEEDED', undefined));
     expect(JSON.parse(event.slice(6))).toMatchObject({ error: { code: 504, status: 'DEADLINE_EXCEEDED' } });
-    expect(JSON.parse(geminiApiWire.streamError(undefined, 'x').slice(6))).toMatchObject({
+    expect(JSON.parse(String(geminiApiWire.streamError(undefined, 'x')).slice(6))).toMatchObject({
       error: { code: 503, status: 'UNAVAILABLE', message: 'x' },
     });
   });

@@ -1,27 +1,24 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import { checkGeminiApiKey } from './check-api-key.js';
 import { type SimAnswer, tokenize } from './compose-answer.js';
-import { type GoogleService, googleErrorBody, googleStreamErrorBody } from './google-error.js';
+import {
+  type GoogleService,
+  googleErrorBody,
+  googleStatusHttp,
+  googleStreamErrorBody,
+} from './google-error.js';
 import { jsonSchemaFromGoogleSchema } from './google-schema.js';
+import { authorizeVertexCall } from './google-token-endpoint.js';
 import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   countChars,
+  errorSpec,
   type ResponseIds,
   rejectRequest as reject,
   type SimWire,
+  SSE_HEADERS,
   type StreamPiece,
 } from './sim-wire.js';
-
-/** What the path of a generateContent call decides: the model, and whether it streams. */
-export interface GeminiRoute {
-  model: string;
-  stream: boolean;
-}
-
-/** The generateContent wire, shared by the Gemini API and Gemini models on Vertex AI. */
-export type GeminiWire = Omit<SimWire, 'readPrompt'> & {
-  readPrompt(body: unknown, headers: IncomingHttpHeaders, route: GeminiRoute): SimPrompt;
-};
 
 const FINISH_REASON: Readonly<Record<SimAnswer['finish'], string>> = {
   end: 'STOP',
@@ -204,7 +201,7 @@ function signFirstPart(parts: Array<Record<string, unknown>>, answer: SimAnswer)
  * @see https://ai.google.dev/api/generate-content
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/reference/rest/v1/projects.locations.publishers.models/generateContent
  */
-export function createGeminiWire(service: GoogleService): GeminiWire {
+export function createGeminiWire(service: GoogleService): SimWire {
   const vertex = service === 'aiplatform.googleapis.com';
 
   const envelope = (prompt: SimPrompt, ids: ResponseIds) => {
@@ -216,7 +213,21 @@ export function createGeminiWire(service: GoogleService): GeminiWire {
   const event = (data: unknown) => `data: ${JSON.stringify(data)}\r\n\r\n`;
 
   return {
+    // Google's response ids have no prefix.
+    idPrefix: '',
+    streamHeaders: SSE_HEADERS,
+    truncation: 'at-event',
+
+    authenticate: async (request, credentials) => {
+      if (vertex) return authorizeVertexCall(request, credentials);
+      const query = new URLSearchParams(request.target.split('?')[1] ?? '');
+      return checkGeminiApiKey(request.headers, query, credentials.geminiApiKeys);
+    },
+
     readPrompt(body, _headers, route) {
+      // `streamGenerateContent` without `alt=sse` streams a JSON array instead: not simulated.
+      if (route.stream === true && route.query.get('alt') !== 'sse')
+        reject('The simulator streams generateContent only as server-sent events: add alt=sse.');
       const request = asRecord(body);
       if (request === undefined) reject('Invalid JSON payload received.');
       const contents = request.contents;
@@ -232,8 +243,8 @@ export function createGeminiWire(service: GoogleService): GeminiWire {
         ? config.stopSequences.filter((value): value is string => typeof value === 'string')
         : [];
       const prompt: SimPrompt = {
-        model: route.model,
-        stream: route.stream,
+        model: route.model ?? '',
+        stream: route.stream === true,
         includeUsage: true,
         lastUserText: partsOf(lastUser)
           .flatMap((part) => (typeof part.text === 'string' && part.thought !== true ? [part.text] : []))
@@ -282,19 +293,20 @@ export function createGeminiWire(service: GoogleService): GeminiWire {
       for (const token of answer.tokens) contentParts.push({ text: token });
       contentParts.push(...functionCallParts(answer));
       signFirstPart(contentParts, answer);
-      const pieces: StreamPiece[] = contentParts.map((part) => ({ kind: 'content', sse: chunk([part]) }));
-      pieces.push({ kind: 'tail', sse: chunk([{ text: '' }], answer.finish) });
+      const pieces: StreamPiece[] = contentParts.map((part) => ({ kind: 'content', data: chunk([part]) }));
+      pieces.push({ kind: 'tail', data: chunk([{ text: '' }], answer.finish) });
       return pieces;
     },
 
     blockedPrompt(prompt, ids) {
       // A blocked prompt is no HTTP error: a 200 with the verdict and no candidates.
       const promptTokenCount = Math.max(1, Math.ceil(prompt.promptChars / 4));
-      return {
+      const body = {
         promptFeedback: { blockReason: 'SAFETY', safetyRatings: BLOCKED_RATINGS },
         usageMetadata: { promptTokenCount, totalTokenCount: promptTokenCount },
         ...envelope(prompt, ids),
       };
+      return { body, event: event(body) };
     },
 
     errorBody(spec) {
@@ -303,6 +315,16 @@ export function createGeminiWire(service: GoogleService): GeminiWire {
 
     streamError(errorType, message) {
       return event(googleStreamErrorBody(errorType, message, service));
+    },
+
+    streamErrorAsStatus(errorType, message) {
+      return errorSpec(googleStatusHttp(errorType) ?? 503, errorType, message);
+    },
+
+    malformedEvent(fault) {
+      return fault === 'malformed_sse'
+        ? 'data: {"candidates": [{"content": {"parts": [{"text": "unterminated\r\n\r\n'
+        : 'data: <html>upstream proxy error</html>\r\n\r\n';
     },
 
     responseHeaders() {

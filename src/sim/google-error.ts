@@ -58,6 +58,11 @@ export function isGoogleStatus(name: string | undefined): name is string {
   return name !== undefined && name in HTTP_BY_STATUS;
 }
 
+/** The HTTP status of an RPC status name, when `name` is one. */
+export function googleStatusHttp(name: string | undefined): number | undefined {
+  return isGoogleStatus(name) ? HTTP_BY_STATUS[name] : undefined;
+}
+
 /** The RPC status name for an HTTP status, `errorType` overriding it. */
 export function googleStatusName(httpStatus: number, errorType?: string): string {
   if (isGoogleStatus(errorType)) return errorType;
@@ -100,7 +105,7 @@ export function googleStreamErrorBody(
   message: string | undefined,
   service: GoogleService,
 ) {
-  const httpStatus = isGoogleStatus(errorType) ? (HTTP_BY_STATUS[errorType] ?? 500) : 503;
+  const httpStatus = googleStatusHttp(errorType) ?? 503;
   const spec: VendorErrorSpec = { status: httpStatus };
   if (isGoogleStatus(errorType)) spec.errorType = errorType;
   if (message !== undefined) spec.message = message;

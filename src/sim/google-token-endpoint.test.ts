@@ -46,7 +46,11 @@ function issue(): string {
 
 beforeEach(() => {
   now = Date.UTC(2026, 10, 30, 12);
-  issuer = new GoogleTokenIssuer({ lifetimeSeconds: 600, now: () => now, tokenUri: TOKEN_URI });
+  issuer = new GoogleTokenIssuer({
+    lifetimeSeconds: 600,
+    now: () => now,
+    isOwnUri: (uri) => uri === TOKEN_URI,
+  });
   issuer.register(main.account.client_email, main.publicKey, 'proj-a');
 });
 

@@ -1,5 +1,6 @@
 import { type KeyObject, randomBytes, verify } from 'node:crypto';
-import type { VendorErrorSpec } from './sim-wire.js';
+import type { SimCredentials } from './sim-credentials.js';
+import type { SimHttpRequest, VendorErrorSpec } from './sim-wire.js';
 
 /** The audience Google's own token endpoint expects, and what google-auth-library always puts there. */
 const GOOGLE_TOKEN_AUDIENCE = 'https://oauth2.googleapis.com/token';
@@ -57,6 +58,8 @@ function decodeJson(segment: string | undefined): Record<string, unknown> | unde
 export class GoogleTokenIssuer {
   private readonly accounts = new Map<string, KnownAccount>();
   private readonly tokens = new Map<string, IssuedToken>();
+  /** Grants answered with a token since the last {@link resetGrants}. */
+  grants = 0;
 
   constructor(
     private readonly options: {
@@ -64,8 +67,8 @@ export class GoogleTokenIssuer {
       lifetimeSeconds: number;
       /** The simulator's clock, epoch ms. */
       now: () => number;
-      /** This endpoint's own URL: an assertion may name it as audience, as well as Google's. */
-      tokenUri: string;
+      /** Whether a URL is this endpoint's own: an assertion may name it as audience, as well as Google's. */
+      isOwnUri: (uri: string) => boolean;
     },
   ) {}
 
@@ -96,7 +99,8 @@ export class GoogleTokenIssuer {
       Buffer.from(signaturePart, 'base64url'),
     );
     if (!signed) return oauthError('invalid_grant', 'Invalid JWT Signature.');
-    if (claims.aud !== GOOGLE_TOKEN_AUDIENCE && claims.aud !== this.options.tokenUri)
+    const audience = typeof claims.aud === 'string' ? claims.aud : '';
+    if (audience !== GOOGLE_TOKEN_AUDIENCE && !this.options.isOwnUri(audience))
       return oauthError('invalid_grant', 'Invalid JWT: Failed audience check.');
     const now = Math.floor(this.options.now() / 1000);
     const { iat, exp } = claims;
@@ -112,6 +116,7 @@ export class GoogleTokenIssuer {
       return oauthError('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
 
     this.forgetExpired();
+    this.grants += 1;
     const token = `ya29.sim-${randomBytes(24).toString('base64url')}`;
     this.tokens.set(token, {
       email,
@@ -164,8 +169,47 @@ export class GoogleTokenIssuer {
     return undefined;
   }
 
+  /** Zeroes the grant counter (the simulator's stats reset). */
+  resetGrants(): void {
+    this.grants = 0;
+  }
+
   private forgetExpired(): void {
     const now = this.options.now();
     for (const [token, issued] of this.tokens) if (issued.expiresAt <= now) this.tokens.delete(token);
   }
+}
+
+/** The token endpoint as a host route answers it: `POST` a form, get Google's JSON. */
+export async function answerTokenRequest(
+  request: SimHttpRequest,
+  credentials: SimCredentials,
+): Promise<TokenReply> {
+  if (request.method !== 'POST')
+    return { status: 405, body: { error: 'invalid_request', error_description: 'Use POST.' } };
+  const issuer = credentials.googleTokenIssuer;
+  if (issuer === undefined)
+    return { status: 400, body: { error: 'invalid_grant', error_description: 'No service accounts.' } };
+  return issuer.exchange(request.body.toString('utf8'));
+}
+
+/**
+ * The auth check of a Vertex AI call: the bearer token must be one the simulator's token endpoint
+ * issued, unexpired, to an account of the project in `resource` (`projects/{p}/locations/…`).
+ */
+export function authorizeVertexCall(
+  request: SimHttpRequest,
+  credentials: SimCredentials,
+): VendorErrorSpec | undefined {
+  const [path, queryText] = request.target.split('?');
+  const query = new URLSearchParams(queryText ?? '');
+  const header = request.headers.authorization;
+  const authorization = Array.isArray(header) ? header[0] : header;
+  const keyHeader = request.headers['x-goog-api-key'];
+  const apiKey = (Array.isArray(keyHeader) ? keyHeader[0] : keyHeader) ?? query.get('key') ?? undefined;
+  const resource = /\/(projects\/.*)$/.exec(path ?? '')?.[1] ?? '';
+  const issuer = credentials.googleTokenIssuer;
+  if (issuer === undefined)
+    return { status: 401, errorCode: 'ACCESS_TOKEN_TYPE_UNSUPPORTED', message: 'No token was issued.' };
+  return issuer.authorize(authorization, apiKey, resource);
 }

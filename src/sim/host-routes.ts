@@ -1,7 +1,11 @@
 import { anthropicWire } from './anthropic-wire.js';
+import { azureWire } from './azure-wire.js';
+import { geminiApiWire, vertexGeminiWire } from './gemini-wire.js';
+import { answerTokenRequest } from './google-token-endpoint.js';
 import { openaiWire } from './openai-wire.js';
 import type { SimCredentials } from './sim-credentials.js';
 import type { SimHttpRequest, SimRouteContext, SimWire } from './sim-wire.js';
+import { vertexAnthropicWire } from './vertex-anthropic-wire.js';
 
 /** A route to a vendor API: the simulated model answers it in the route's wire format. */
 export interface SimApiRoute extends Omit<SimRouteContext, 'endpoint'> {
@@ -62,12 +66,84 @@ export function patternRoute(
   };
 }
 
+/**
+ * The Gemini API: `/{version}/models/{model}:generateContent` and `:streamGenerateContent` (the
+ * method after the colon decides streaming).
+ * @see https://ai.google.dev/api/generate-content
+ */
+const geminiApiRoute = patternRoute(
+  /^\/(?:v1|v1beta|v1alpha)\/models\/([^/:]+):(generateContent|streamGenerateContent)$/,
+  ([model, method], query) => ({
+    endpoint: 'chat',
+    wire: geminiApiWire,
+    model: model ?? '',
+    stream: method === 'streamGenerateContent',
+    query,
+  }),
+);
+
+/**
+ * Vertex AI publisher models, on `v1` and `v1beta1` (`@google/genai`'s default), any location
+ * (`global` included): Claude through `:rawPredict` / `:streamRawPredict` (and its
+ * `count-tokens:rawPredict`), Gemini through `:generateContent` / `:streamGenerateContent`.
+ * @see https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.publishers.models
+ */
+const vertexRoute = patternRoute(
+  /^\/(?:v1|v1beta1)\/projects\/[^/]+\/locations\/[^/]+\/publishers\/(anthropic|google)\/models\/([^/:]+):(\w+)$/,
+  ([publisher, model, method], query) => {
+    if (publisher === 'anthropic' && model === 'count-tokens' && method === 'rawPredict')
+      return { endpoint: 'count_tokens', wire: vertexAnthropicWire, query };
+    if (publisher === 'anthropic' && (method === 'rawPredict' || method === 'streamRawPredict'))
+      return {
+        endpoint: 'chat',
+        wire: vertexAnthropicWire,
+        model,
+        stream: method === 'streamRawPredict',
+        query,
+      };
+    if (publisher === 'google' && (method === 'generateContent' || method === 'streamGenerateContent'))
+      return {
+        endpoint: 'chat',
+        wire: vertexGeminiWire,
+        model,
+        stream: method === 'streamGenerateContent',
+        query,
+      };
+    return undefined;
+  },
+);
+
+/** Azure's answer to a deployment URL without `api-version`: its gateway finds no such resource. */
+async function azureResourceNotFound(): Promise<SimPlainAnswer> {
+  return { status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
+}
+
+/**
+ * Azure OpenAI's deployment URLs, `/openai/deployments/{deployment}/chat/completions?api-version=…`:
+ * the deployment is the model.
+ * @see https://learn.microsoft.com/azure/ai-foundry/openai/reference
+ */
+const azureDeploymentRoute = patternRoute(
+  /^\/openai\/deployments\/([^/]+)\/chat\/completions$/,
+  ([deployment], query) =>
+    query.get('api-version') === null
+      ? { endpoint: 'other', answer: azureResourceNotFound }
+      : { endpoint: 'chat', wire: azureWire, model: deployment ?? '', query },
+);
+
 /** Every vendor API the simulator speaks, first match wins. */
 const HOST_ROUTES: readonly SimRouteMatcher[] = [
   exactRoute('/v1/chat/completions', openaiWire, 'chat'),
   exactRoute('/v1/messages', anthropicWire, 'chat'),
   exactRoute('/v1/messages/count_tokens', anthropicWire, 'count_tokens'),
   exactRoute('/v1/models', openaiWire, 'models'),
+  geminiApiRoute,
+  vertexRoute,
+  // Google's token endpoint, where the simulator's service-account keys send their JWT grants.
+  (path) => (path === '/token' ? { endpoint: 'other', answer: answerTokenRequest } : undefined),
+  azureDeploymentRoute,
+  // Azure's v1 endpoint: the deployment in the body's `model`, `api-version` optional.
+  exactRoute('/openai/v1/chat/completions', azureWire, 'chat'),
 ];
 
 const HOST_PREFIX = /^\/hosts\/([^/]+)(\/[^?]*)(?:\?(.*))?$/;

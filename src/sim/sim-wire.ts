@@ -99,10 +99,11 @@ export interface SimWire {
   /** The answer of a token count (`count_tokens` endpoint). */
   tokenCount?(inputTokens: number): unknown;
   /**
-   * The 200 body of a vendor that answers a prompt its content filter caught with a verdict instead
-   * of an error (Gemini's `promptFeedback`). Vendors without it refuse with a 400 `content_filter`.
+   * The 200 answer of a vendor that meets a prompt its content filter caught with a verdict instead
+   * of an error (Gemini's `promptFeedback`): the body, and the one event a stream carries instead.
+   * Vendors without it refuse with a 400 `content_filter`.
    */
-  blockedPrompt?(prompt: SimPrompt, ids: ResponseIds): unknown;
+  blockedPrompt?(prompt: SimPrompt, ids: ResponseIds): { body: unknown; event: string };
   /** The vendor's error body for a status (type, code and message defaulted per status). */
   errorBody(spec: VendorErrorSpec): unknown;
   /** Headers the vendor sends with an error (Bedrock names the error in `x-amzn-ErrorType`). */

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { composeAnswer } from './compose-answer.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeAnswer, cutByContentFilter } from './compose-answer.js';
 import { FaultBook, type FaultRule, faultRuleSchema, type SimFault } from './fault.js';
+import { type GoogleServiceAccount, generateServiceAccount } from './google-service-account.js';
+import { GoogleTokenIssuer } from './google-token-endpoint.js';
 import { matchHostRoute, type SimApiRoute } from './host-routes.js';
 import { type DualProtocolListener, listenHttp1AndH2c } from './listen-http1-and-h2c.js';
 import { type ScenarioStep, scheduleScenario } from './scenario.js';
@@ -39,6 +44,21 @@ export interface SimulatorOptions {
    * {@link SIM_BEDROCK_API_KEY} for Bedrock). Hosts of vendors that check none take any.
    */
   credentials?: Partial<SimCredentials>;
+  /**
+   * The simulator's clock in epoch ms (default `Date.now`): when Google access tokens expire, and
+   * whether a JWT grant is in its time window. A test moves it to expire tokens without waiting.
+   */
+  now?: () => number;
+  /** Seconds a Google access token from the token endpoint lives (default 3599, as Google's). */
+  googleTokenLifetimeSeconds?: number;
+}
+
+/** A service account the simulator's token endpoint honours. */
+export interface SimServiceAccount {
+  /** The key file's content; its `token_uri` is `<simulator>/hosts/<host>/token`. */
+  json: GoogleServiceAccount;
+  /** The same, written to a file (removed when the simulator closes), for `GOOGLE_APPLICATION_CREDENTIALS`. */
+  keyFile: string;
 }
 
 /** One request a host received. */
@@ -79,6 +99,8 @@ export interface SimStats {
   connections: number;
   /** Fault rules in force. */
   faults: FaultRule[];
+  /** JWT grants the Google token endpoint answered with an access token. */
+  googleTokenGrants: number;
 }
 
 /** A running simulator. */
@@ -97,6 +119,13 @@ export interface Simulator {
   stats(): SimStats;
   /** Zeroes the counters. */
   resetStats(): void;
+  /**
+   * Makes a Google service account (a fresh RSA key) whose JWT grants the token endpoint at
+   * `/hosts/<host>/token` honours (`host` defaults to `google`; any host's `/token` serves every
+   * account). Tokens it gets are accepted by Vertex AI routes of `projectId` (default `sim-project`);
+   * other projects answer 403.
+   */
+  createServiceAccount(options?: { projectId?: string; host?: string }): Promise<SimServiceAccount>;
   /** Stops the server and closes every open connection. */
   close(): Promise<void>;
 }
@@ -160,6 +189,10 @@ class SimulatorServer implements Simulator {
   private connections = 0;
   private readonly roll: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly tokenIssuer: GoogleTokenIssuer;
+  private serviceAccounts = 0;
+  /** Where key files of service accounts go; made on the first one, removed at close. */
+  private keyDirectory: Promise<string> | undefined;
 
   constructor(
     private readonly listener: DualProtocolListener,
@@ -169,6 +202,32 @@ class SimulatorServer implements Simulator {
   ) {
     this.url = url;
     this.roll = seededRandom(options.seed ^ 0x9e3779b9);
+    this.tokenIssuer =
+      credentials.googleTokenIssuer ??
+      new GoogleTokenIssuer({
+        lifetimeSeconds: options.googleTokenLifetimeSeconds,
+        now: options.now,
+        // Every host's `/token` is the one endpoint.
+        isOwnUri: (uri) => uri.startsWith(`${url}/hosts/`) && uri.endsWith('/token'),
+      });
+    credentials.googleTokenIssuer = this.tokenIssuer;
+  }
+
+  async createServiceAccount(
+    options: { projectId?: string; host?: string } = {},
+  ): Promise<SimServiceAccount> {
+    this.serviceAccounts += 1;
+    const projectId = options.projectId ?? 'sim-project';
+    const { account, publicKey } = generateServiceAccount({
+      tokenUri: `${this.url}/hosts/${encodeURIComponent(options.host ?? 'google')}/token`,
+      projectId,
+      name: `sim-${this.serviceAccounts}`,
+    });
+    this.tokenIssuer.register(account.client_email, publicKey, projectId);
+    this.keyDirectory ??= mkdtemp(join(tmpdir(), 'detour-sim-keys-'));
+    const keyFile = join(await this.keyDirectory, `${account.client_email}.json`);
+    await writeFile(keyFile, JSON.stringify(account, null, 2), { mode: 0o600 });
+    return { json: account, keyFile };
   }
 
   setFault(rule: FaultRule): number {
@@ -190,12 +249,18 @@ class SimulatorServer implements Simulator {
   stats(): SimStats {
     const hosts: Record<string, SimHostStats> = {};
     for (const [name, stats] of this.hostStats) hosts[name] = { ...stats, recent: [...stats.recent] };
-    return { hosts, connections: this.connections, faults: this.faults.list() };
+    return {
+      hosts,
+      connections: this.connections,
+      faults: this.faults.list(),
+      googleTokenGrants: this.tokenIssuer.grants,
+    };
   }
 
   resetStats(): void {
     this.hostStats = new Map();
     this.connections = 0;
+    this.tokenIssuer.resetGrants();
   }
 
   /** Counts an accepted TCP connection. */
@@ -207,6 +272,7 @@ class SimulatorServer implements Simulator {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     await this.listener.close();
+    if (this.keyDirectory !== undefined) await rm(await this.keyDirectory, { recursive: true, force: true });
   }
 
   /** Entry point of every request, HTTP/1.1 or HTTP/2. */
@@ -311,11 +377,16 @@ class SimulatorServer implements Simulator {
       sendJson(exchange, 200, wire.tokenCount?.(inputTokens) ?? { input_tokens: inputTokens }, headers);
       return;
     }
-    const answer = composeAnswer(prompt, this.options.seed, fault?.type === 'wrong_answer');
     const ids: ResponseIds = {
       id: `${wire.idPrefix}${requestId.slice(4)}`,
       created: Math.floor(Date.now() / 1000),
     };
+    if (fault?.type === 'content_filter' && (fault.stage ?? 'prompt') === 'prompt') {
+      this.refusePrompt(exchange, wire, prompt, ids, headers);
+      return;
+    }
+    let answer = composeAnswer(prompt, this.options.seed, fault?.type === 'wrong_answer');
+    if (fault?.type === 'content_filter') answer = cutByContentFilter(answer, fault.afterChunks ?? 0);
     if (prompt.stream) await this.stream(exchange, wire, wire.stream(answer, prompt, ids), headers, fault);
     else
       await this.respond(
@@ -326,6 +397,29 @@ class SimulatorServer implements Simulator {
         fault,
         answer.tokens.length,
       );
+  }
+
+  /** A prompt the vendor's content filter caught: the vendor's verdict, or its 400 `content_filter`. */
+  private refusePrompt(
+    exchange: SimExchange,
+    wire: SimWire,
+    prompt: SimPrompt,
+    ids: ResponseIds,
+    headers: Record<string, string>,
+  ): void {
+    const verdict = wire.blockedPrompt?.(prompt, ids);
+    if (verdict === undefined) {
+      // Azure's code for it; other vendors' bodies carry it as their error code.
+      const spec: VendorErrorSpec = { status: 400, errorCode: 'content_filter' };
+      sendJson(exchange, 400, wire.errorBody(spec), { ...headers, ...wire.errorHeaders?.(spec) });
+      return;
+    }
+    if (!prompt.stream) {
+      sendJson(exchange, 200, verdict.body, headers);
+      return;
+    }
+    exchange.writeHead(200, { ...wire.streamHeaders, ...headers });
+    exchange.end(verdict.event);
   }
 
   private httpRequest(exchange: SimExchange, body: Buffer) {
@@ -508,6 +602,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     timeToFirstTokenMs: options.timeToFirstTokenMs ?? 0,
     tokenIntervalMs: options.tokenIntervalMs ?? 0,
     wait: options.wait ?? sleep,
+    now: options.now ?? Date.now,
+    googleTokenLifetimeSeconds: options.googleTokenLifetimeSeconds ?? 3599,
   };
   let simulator: SimulatorServer | undefined;
   const host = options.host ?? '127.0.0.1';

@@ -1,14 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import { anthropicWire } from './anthropic-wire.js';
-import type { GeminiRoute } from './gemini-wire.js';
 import { googleErrorBody, isGoogleStatus } from './google-error.js';
-import type { SimPrompt } from './sim-prompt.js';
+import { authorizeVertexCall } from './google-token-endpoint.js';
 import { asRecord, rejectRequest as reject, type SimWire, sse, type VendorErrorSpec } from './sim-wire.js';
-
-/** Claude on Vertex AI: Anthropic Messages bodies, model and stream decided by the path. */
-export type VertexAnthropicWire = Omit<SimWire, 'readPrompt'> & {
-  readPrompt(body: unknown, headers: IncomingHttpHeaders, route: GeminiRoute): SimPrompt;
-};
 
 /**
  * Statuses Vertex's own front end answers before the model sees the request (auth, the model's
@@ -35,19 +28,24 @@ function platformError(spec: VendorErrorSpec) {
  * extra `vertex_event` in streams that Anthropic's own API never sends.
  * @see https://cloud.google.com/vertex-ai/generative-ai/docs/partner-models/claude/use-claude
  */
-export const vertexAnthropicWire: VertexAnthropicWire = {
+export const vertexAnthropicWire: SimWire = {
+  ...anthropicWire,
+
+  authenticate: async (request, credentials) => authorizeVertexCall(request, credentials),
+
   readPrompt(body, headers, route) {
     const request = asRecord(body);
     if (request === undefined) reject('The request body must be a JSON object.');
     if (typeof request.anthropic_version !== 'string') reject('anthropic_version: Field required');
+    // count-tokens:rawPredict names the model in the body; the other calls name it in the path.
+    const given = { ...request };
+    if (route.model !== undefined) given.model = route.model;
+    if (route.stream !== undefined) given.stream = route.stream;
     return anthropicWire.readPrompt(
-      { ...request, model: route.model, stream: route.stream },
+      given,
       { ...headers, 'anthropic-version': request.anthropic_version },
+      route,
     );
-  },
-
-  response(answer, prompt, ids) {
-    return anthropicWire.response(answer, prompt, ids);
   },
 
   stream(answer, prompt, ids) {
@@ -59,7 +57,7 @@ export const vertexAnthropicWire: VertexAnthropicWire = {
       cache_read_input_tokens: null,
     };
     // Vertex's extra event follows message_start (vercel/ai#11309): decoders must skip unknown events.
-    pieces.splice(1, 0, { kind: 'head', sse: sse({ type: 'vertex_event', usage }, 'vertex_event') });
+    pieces.splice(1, 0, { kind: 'head', data: sse({ type: 'vertex_event', usage }, 'vertex_event') });
     return pieces;
   },
 
@@ -68,10 +66,6 @@ export const vertexAnthropicWire: VertexAnthropicWire = {
     if (isGoogleStatus(spec.errorType)) return platformError(spec);
     if (spec.errorType === undefined && PLATFORM_STATUSES.has(spec.status)) return platformError(spec);
     return anthropicWire.errorBody(spec);
-  },
-
-  streamError(errorType, message) {
-    return anthropicWire.streamError(errorType, message);
   },
 
   responseHeaders(requestId) {
