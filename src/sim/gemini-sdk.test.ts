@@ -205,6 +205,67 @@ describe('Gemini API hosts', () => {
     expect(error.message).toContain('UNAVAILABLE');
   });
 
+  it('breaks a stream with an event that is not JSON, and with a reset mid-stream', async () => {
+    const drain = async () => {
+      const stream = await gemini.models.generateContentStream({
+        model: 'gemini-2.5-flash',
+        contents: 'echo: a b c',
+      });
+      const texts: string[] = [];
+      const error = await (async () => {
+        for await (const chunk of stream) texts.push(chunk.text ?? '');
+      })().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      return { texts, error };
+    };
+    sim.setFault({ host: 'gem', fault: { type: 'malformed_sse', afterChunks: 1 }, times: 1 });
+    const malformed = await drain();
+    expect(malformed.texts).toEqual(['a']);
+    expect(malformed.error).toBeInstanceOf(Error);
+    expect(malformed.error).not.toBeInstanceOf(ApiError);
+    sim.setFault({ host: 'gem', fault: { type: 'reset_mid_body', afterChunks: 2 }, times: 1 });
+    const reset = await drain();
+    // What arrived before the reset may or may not reach the reader; the answer never completes.
+    expect(reset.texts.join('')).not.toBe('a b c');
+    expect(reset.error).toBeInstanceOf(Error);
+  });
+
+  it('refuses a stream without alt=sse, which the simulator does not speak', async () => {
+    const response = await fetch(
+      `${sim.url}/hosts/gem/v1beta/models/gemini-2.5-flash:streamGenerateContent`,
+      {
+        method: 'POST',
+        headers: { 'x-goog-api-key': 'gm-test' },
+        body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+      },
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { status: 'INVALID_ARGUMENT' } });
+  });
+
+  it("answers a blocked prompt with Google's verdict and no candidates", async () => {
+    sim.setFault({ host: 'gem', fault: { type: 'content_filter' }, times: 2 });
+    const blocked = await gemini.models.generateContent({ model: 'gemini-2.5-flash', contents: 'x' });
+    expect(blocked.promptFeedback?.blockReason).toBe('SAFETY');
+    expect(blocked.candidates).toBeUndefined();
+    const stream = await gemini.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'x' });
+    const reasons = [];
+    for await (const chunk of stream) reasons.push(chunk.promptFeedback?.blockReason);
+    expect(reasons).toEqual(['SAFETY']);
+  });
+
+  it('stops a filtered answer with finishReason SAFETY', async () => {
+    sim.setFault({ host: 'gem', fault: { type: 'content_filter', stage: 'completion', afterChunks: 1 } });
+    const response = await gemini.models.generateContent({
+      model: 'gemini-2.5-flash',
+      contents: 'echo: a b c',
+    });
+    expect(response.text).toBe('a');
+    expect(response.candidates?.[0]?.finishReason).toBe('SAFETY');
+  });
+
   it('ends a truncated stream without its finishing chunk', async () => {
     sim.setFault({ host: 'gem', fault: { type: 'truncate_stream' } });
     const stream = await gemini.models.generateContentStream({

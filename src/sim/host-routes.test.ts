@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { anthropicWire } from './anthropic-wire.js';
+import { azureWire } from './azure-wire.js';
+import { geminiApiWire, vertexGeminiWire } from './gemini-wire.js';
 import { matchHostRoute, patternRoute } from './host-routes.js';
 import { openaiWire } from './openai-wire.js';
+import { vertexAnthropicWire } from './vertex-anthropic-wire.js';
 
 describe('matchHostRoute', () => {
   it('finds the host, the raw path, the wire and the query', () => {
@@ -42,5 +45,48 @@ describe('patternRoute', () => {
   it('does not match a group that does not decode', () => {
     expect(route('/model/bad%E0%A4%A/invoke', new URLSearchParams())).toBeUndefined();
     expect(route('/model/x/converse', new URLSearchParams())).toBeUndefined();
+  });
+});
+
+describe('matchHostRoute for Google and Azure', () => {
+  const vertexPath = '/hosts/v/v1/projects/p/locations/global/publishers';
+
+  it('routes the Gemini API by method, the model from the path', () => {
+    expect(matchHostRoute('/hosts/g/v1beta/models/gemini-x:generateContent')?.route).toMatchObject({
+      endpoint: 'chat',
+      wire: geminiApiWire,
+      model: 'gemini-x',
+      stream: false,
+    });
+    expect(
+      matchHostRoute('/hosts/g/v1beta/models/gemini-x:streamGenerateContent?alt=sse')?.route,
+    ).toMatchObject({ stream: true });
+    expect(matchHostRoute('/hosts/g/v1beta/models/gemini-x:embedContent')).toBeUndefined();
+  });
+
+  it('routes Vertex by publisher and method, and only the pairs Vertex serves', () => {
+    expect(
+      matchHostRoute(`${vertexPath}/anthropic/models/claude-sonnet-4@20250514:streamRawPredict`)?.route,
+    ).toMatchObject({ wire: vertexAnthropicWire, model: 'claude-sonnet-4@20250514', stream: true });
+    expect(matchHostRoute(`${vertexPath}/anthropic/models/count-tokens:rawPredict`)?.route).toMatchObject({
+      endpoint: 'count_tokens',
+      wire: vertexAnthropicWire,
+    });
+    expect(
+      matchHostRoute(
+        '/hosts/v/v1beta1/projects/p/locations/us-central1/publishers/google/models/g:generateContent',
+      )?.route,
+    ).toMatchObject({ wire: vertexGeminiWire, model: 'g', stream: false });
+    expect(matchHostRoute(`${vertexPath}/anthropic/models/claude:generateContent`)).toBeUndefined();
+    expect(matchHostRoute(`${vertexPath}/google/models/gemini:rawPredict`)).toBeUndefined();
+  });
+
+  it('routes Azure deployments only with an api-version, and the v1 endpoint without', () => {
+    expect(
+      matchHostRoute('/hosts/a/openai/deployments/prod/chat/completions?api-version=2024-10-21')?.route,
+    ).toMatchObject({ wire: azureWire, model: 'prod' });
+    expect(matchHostRoute('/hosts/a/openai/deployments/prod/chat/completions')?.route.endpoint).toBe('other');
+    expect(matchHostRoute('/hosts/a/openai/v1/chat/completions')?.route).toMatchObject({ wire: azureWire });
+    expect(matchHostRoute('/hosts/a/token')?.route.endpoint).toBe('other');
   });
 });
