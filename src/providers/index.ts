@@ -7,6 +7,13 @@ export type {
   Provider,
   ProviderKindName,
 } from './provider-kind.js';
+export {
+  CLOUD_PLATFORM_SCOPE,
+  createServiceAccountClient,
+  fetchHonouringTokenUri,
+  GOOGLE_TOKEN_URL,
+  type ServiceAccountKey,
+} from './google-service-account-client.js';
 export { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
 export { createProvider, type ProviderSettings } from './registry.js';
 export {
