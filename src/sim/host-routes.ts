@@ -1,4 +1,6 @@
 import { anthropicWire } from './anthropic-wire.js';
+import { bedrockConverseWire } from './bedrock-converse-wire.js';
+import { bedrockInvokeWire } from './bedrock-invoke-wire.js';
 import { openaiWire } from './openai-wire.js';
 import type { SimCredentials } from './sim-credentials.js';
 import type { SimHttpRequest, SimRouteContext, SimWire } from './sim-wire.js';
@@ -62,12 +64,28 @@ export function patternRoute(
   };
 }
 
+/** Bedrock runtime's operations: the model id is a path label, the operation says whether it streams. */
+const BEDROCK_OPERATIONS: Readonly<Record<string, Pick<SimApiRoute, 'endpoint' | 'wire' | 'stream'>>> = {
+  invoke: { endpoint: 'chat', wire: bedrockInvokeWire, stream: false },
+  'invoke-with-response-stream': { endpoint: 'chat', wire: bedrockInvokeWire, stream: true },
+  converse: { endpoint: 'chat', wire: bedrockConverseWire, stream: false },
+  'converse-stream': { endpoint: 'chat', wire: bedrockConverseWire, stream: true },
+  'count-tokens': { endpoint: 'count_tokens', wire: bedrockConverseWire },
+};
+
+/** `/model/{modelId}/{operation}` of Bedrock runtime. */
+const bedrockRoute = patternRoute(/^\/model\/([^/]+)\/([a-z-]+)$/, ([model = '', operation = ''], query) => {
+  const known = Object.hasOwn(BEDROCK_OPERATIONS, operation) ? BEDROCK_OPERATIONS[operation] : undefined;
+  return known === undefined ? undefined : { ...known, model, query };
+});
+
 /** Every vendor API the simulator speaks, first match wins. */
 const HOST_ROUTES: readonly SimRouteMatcher[] = [
   exactRoute('/v1/chat/completions', openaiWire, 'chat'),
   exactRoute('/v1/messages', anthropicWire, 'chat'),
   exactRoute('/v1/messages/count_tokens', anthropicWire, 'count_tokens'),
   exactRoute('/v1/models', openaiWire, 'models'),
+  bedrockRoute,
 ];
 
 const HOST_PREFIX = /^\/hosts\/([^/]+)(\/[^?]*)(?:\?(.*))?$/;
