@@ -1,5 +1,7 @@
 import { anthropicWire } from './anthropic-wire.js';
 import { azureWire } from './azure-wire.js';
+import { bedrockConverseWire } from './bedrock-converse-wire.js';
+import { bedrockInvokeWire } from './bedrock-invoke-wire.js';
 import { geminiApiWire, vertexGeminiWire } from './gemini-wire.js';
 import { answerTokenRequest } from './google-token-endpoint.js';
 import { openaiWire } from './openai-wire.js';
@@ -130,6 +132,20 @@ const azureDeploymentRoute = patternRoute(
       ? { endpoint: 'other', answer: azureResourceNotFound }
       : { endpoint: 'chat', wire: azureWire, model: deployment ?? '', query },
 );
+/** Bedrock runtime's operations: the model id is a path label, the operation says whether it streams. */
+const BEDROCK_OPERATIONS: Readonly<Record<string, Pick<SimApiRoute, 'endpoint' | 'wire' | 'stream'>>> = {
+  invoke: { endpoint: 'chat', wire: bedrockInvokeWire, stream: false },
+  'invoke-with-response-stream': { endpoint: 'chat', wire: bedrockInvokeWire, stream: true },
+  converse: { endpoint: 'chat', wire: bedrockConverseWire, stream: false },
+  'converse-stream': { endpoint: 'chat', wire: bedrockConverseWire, stream: true },
+  'count-tokens': { endpoint: 'count_tokens', wire: bedrockConverseWire },
+};
+
+/** `/model/{modelId}/{operation}` of Bedrock runtime. */
+const bedrockRoute = patternRoute(/^\/model\/([^/]+)\/([a-z-]+)$/, ([model = '', operation = ''], query) => {
+  const known = Object.hasOwn(BEDROCK_OPERATIONS, operation) ? BEDROCK_OPERATIONS[operation] : undefined;
+  return known === undefined ? undefined : { ...known, model, query };
+});
 
 /** Every vendor API the simulator speaks, first match wins. */
 const HOST_ROUTES: readonly SimRouteMatcher[] = [
@@ -144,6 +160,7 @@ const HOST_ROUTES: readonly SimRouteMatcher[] = [
   azureDeploymentRoute,
   // Azure's v1 endpoint: the deployment in the body's `model`, `api-version` optional.
   exactRoute('/openai/v1/chat/completions', azureWire, 'chat'),
+  bedrockRoute,
 ];
 
 const HOST_PREFIX = /^\/hosts\/([^/]+)(\/[^?]*)(?:\?(.*))?$/;

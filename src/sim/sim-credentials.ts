@@ -28,11 +28,14 @@ export interface SimCredentials {
   googleTokenIssuer?: GoogleTokenIssuer;
 }
 
-/** The AWS key pair Bedrock hosts accept unless told otherwise; made up, valid nowhere else. */
-export const SIM_AWS_CREDENTIALS: Readonly<AwsCredentials> = Object.freeze({
+/**
+ * The AWS key pair Bedrock hosts accept unless told otherwise; made up, valid nowhere else. Not
+ * frozen: the AWS SDK marks the credentials object it is given with where they came from.
+ */
+export const SIM_AWS_CREDENTIALS: Readonly<AwsCredentials> = {
   accessKeyId: 'AKIASIMULATOR0000001',
   secretAccessKey: 'simulator/secret/access/key/0000000000001',
-});
+};
 
 /** The Bedrock API key Bedrock hosts accept unless told otherwise. */
 export const SIM_BEDROCK_API_KEY = 'ABSKsimulator-bedrock-api-key';

@@ -1,5 +1,9 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { IncomingHttpHeaders as Http2Headers, ServerHttp2Stream } from 'node:http2';
+import {
+  type IncomingHttpHeaders as Http2Headers,
+  constants as http2Constants,
+  type ServerHttp2Stream,
+} from 'node:http2';
 
 /**
  * One request and its response, whichever HTTP version carried them: the simulator answers HTTP/1.1
@@ -138,7 +142,11 @@ export function http2Exchange(stream: ServerHttp2Stream, headers: Http2Headers):
       else destroy();
     },
     onClose: (listener) => {
-      stream.once('close', () => listener(!stream.writableFinished && !resetHere));
+      // A session closed right after the last DATA frame leaves `writableFinished` false though the
+      // answer was whole: what tells a caller's hang-up is a reset or an answer not yet ended.
+      stream.once('close', () =>
+        listener(!resetHere && (stream.rstCode !== http2Constants.NGHTTP2_NO_ERROR || !stream.writableEnded)),
+      );
     },
   };
 }
