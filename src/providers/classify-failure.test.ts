@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { ANTHROPIC_ERROR_CLASSES } from './anthropic/index.js';
+import { classifyHttpFailure, type HttpFailure } from './classify-failure.js';
+import { OPENAI_ERROR_CLASSES } from './openai-compatible/index.js';
+
+function failure(overrides: Partial<HttpFailure>): HttpFailure {
+  return {
+    vendorErrorClasses: OPENAI_ERROR_CLASSES,
+    status: 500,
+    headers: {},
+    details: {},
+    provider: 'acme',
+    deployment: 'acme/m',
+    now: 1_000_000,
+    ...overrides,
+  };
+}
+
+describe('classifyHttpFailure', () => {
+  it('falls back on the status when the vendor says nothing it knows', () => {
+    const classes = [400, 401, 403, 404, 408, 413, 422, 429, 500, 502, 503, 504, 529].map(
+      (status) => classifyHttpFailure(failure({ status })).failureClass,
+    );
+    expect(classes).toEqual([
+      'client_error',
+      'auth',
+      'auth',
+      'not_found',
+      'timeout',
+      'client_error',
+      'client_error',
+      'rate_limited',
+      'server_error',
+      'server_error',
+      'server_error',
+      'server_error',
+      'overloaded',
+    ]);
+  });
+
+  it('lets the vendor code win over the status, and the code over the type', () => {
+    const quota = classifyHttpFailure(
+      failure({ status: 429, details: { type: 'requests', code: 'insufficient_quota' } }),
+    );
+    expect(quota.failureClass).toBe('quota');
+    expect(quota.code).toBe('upstream_quota_exceeded');
+    const byType = classifyHttpFailure(
+      failure({
+        vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+        status: 500,
+        details: { type: 'overloaded_error' },
+      }),
+    );
+    expect(byType.failureClass).toBe('overloaded');
+  });
+
+  it("reads only the kind's own table: another vendor's type is no class there", () => {
+    const error = classifyHttpFailure(failure({ status: 500, details: { type: 'overloaded_error' } }));
+    expect(error.failureClass).toBe('server_error');
+  });
+
+  it('never takes an inherited property of the table for a class', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(classifyHttpFailure(failure({ status: 503, details: { type } })).failureClass).toBe(
+        'server_error',
+      );
+    }
+  });
+
+  it('reads quota and policy failures from the message when the type is generic', () => {
+    const quota = classifyHttpFailure(
+      failure({ status: 400, details: { message: 'Your credit balance is too low to access the API' } }),
+    );
+    expect(quota.failureClass).toBe('quota');
+    const policy = classifyHttpFailure(
+      failure({
+        status: 400,
+        details: { message: 'This request was flagged as potentially violating our usage policy' },
+      }),
+    );
+    expect(policy.failureClass).toBe('content_policy');
+    expect(policy.status).toBe(400);
+  });
+
+  it('does not let a client-error type turn a 5xx into a client error', () => {
+    const error = classifyHttpFailure(
+      failure({
+        vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+        status: 500,
+        details: { type: 'invalid_request_error' },
+      }),
+    );
+    expect(error.failureClass).toBe('server_error');
+  });
+
+  it('keeps the upstream status only for client errors and policy refusals', () => {
+    expect(classifyHttpFailure(failure({ status: 422 })).status).toBe(422);
+    expect(classifyHttpFailure(failure({ status: 413 })).status).toBe(413);
+    // Other classes get the status of their class (502, 503…) when rendered.
+    expect(classifyHttpFailure(failure({ status: 500 })).status).toBe(502);
+  });
+
+  it('never passes on an auth message, which may echo part of the key', () => {
+    const error = classifyHttpFailure(
+      failure({ status: 401, details: { message: 'Incorrect API key provided: sk-ab***yz', type: 'auth' } }),
+    );
+    expect(error.message).not.toContain('sk-ab');
+    expect(error.message).toContain('"acme"');
+    expect(error.message).toContain('401');
+  });
+
+  it('keeps the vendor message, type, code, param, request id and retry advice', () => {
+    const error = classifyHttpFailure(
+      failure({
+        status: 429,
+        headers: { 'retry-after': '7', 'x-request-id': 'req_9', 'x-should-retry': 'false' },
+        details: { message: 'slow down', type: 'tokens', code: 'rate_limit_exceeded', param: 'messages' },
+      }),
+    );
+    expect(error.message).toBe('slow down');
+    expect(error.param).toBe('messages');
+    expect(error.retryAfterMs).toBe(7000);
+    expect(error.shouldRetry).toBe(false);
+    expect(error.upstream).toEqual({
+      provider: 'acme',
+      deployment: 'acme/m',
+      status: 429,
+      vendorType: 'tokens',
+      vendorCode: 'rate_limit_exceeded',
+      requestId: 'req_9',
+    });
+  });
+
+  it('says what the status was when the vendor gave no message', () => {
+    expect(classifyHttpFailure(failure({ status: 502 })).message).toBe('upstream answered HTTP 502');
+  });
+});
