@@ -51,19 +51,28 @@ function contentFilterBody(code: string | null, innerCode: string | undefined) {
 }
 
 describe('readAzureErrorDetails', () => {
-  it("takes Azure's innererror code in place of the outer one when the table knows it", () => {
+  it("keeps a known outer code, which is what Azure's clients match on", () => {
     expect(
       readAzureErrorDetails(contentFilterBody('content_filter', 'ResponsibleAIPolicyViolation'), ''),
     ).toEqual({
-      code: 'ResponsibleAIPolicyViolation',
+      code: 'content_filter',
       message: 'The response was filtered due to the prompt triggering a policy. Please modify your prompt.',
       param: 'prompt',
     });
   });
 
+  it('takes a known innererror code when the outer one is generic or absent', () => {
+    expect(
+      readAzureErrorDetails(contentFilterBody('BadRequest', 'ResponsibleAIPolicyViolation'), '').code,
+    ).toBe('ResponsibleAIPolicyViolation');
+    expect(readAzureErrorDetails(contentFilterBody(null, 'ResponsibleAIPolicyViolation'), '').code).toBe(
+      'ResponsibleAIPolicyViolation',
+    );
+  });
+
   it('keeps the outer code when the innererror code is unknown', () => {
-    expect(readAzureErrorDetails(contentFilterBody('content_filter', 'SomethingElse'), '').code).toBe(
-      'content_filter',
+    expect(readAzureErrorDetails(contentFilterBody('BadRequest', 'SomethingElse'), '').code).toBe(
+      'BadRequest',
     );
   });
 

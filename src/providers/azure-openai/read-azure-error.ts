@@ -30,13 +30,19 @@ function innerErrorCode(parsed: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+function isKnown(code: string | undefined): code is string {
+  return code !== undefined && Object.hasOwn(AZURE_OPENAI_ERROR_CLASSES, code);
+}
+
 /**
- * Reads an Azure OpenAI error body: OpenAI's shape, with Azure's `innererror.code` taking the
- * place of the outer code when it is one Azure's table knows — it is the more specific of the two.
+ * Reads an Azure OpenAI error body: OpenAI's shape. When the outer code decides nothing (absent,
+ * or a generic one such as `BadRequest`), Azure's `innererror.code` takes its place if the table
+ * knows it. A known outer code stays: it is what reaches the client (`content_filter` is the code
+ * Azure's own clients match on).
  */
 export function readAzureErrorDetails(parsed: unknown, text: string): UpstreamErrorDetails {
   const details = readOpenAiErrorDetails(parsed, text);
   const inner = innerErrorCode(parsed);
-  if (inner !== undefined && Object.hasOwn(AZURE_OPENAI_ERROR_CLASSES, inner)) details.code = inner;
+  if (!isKnown(details.code) && isKnown(inner)) details.code = inner;
   return details;
 }
