@@ -11,14 +11,21 @@ import {
 import { describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { runStatus } from './run-status.js';
-import { simulatorConfigYaml, vendorConfigYaml } from './zero-config.js';
+import {
+  describeVendorHosts,
+  detectVendorHosts,
+  simulatorConfigYaml,
+  vendorConfigYaml,
+} from './zero-config.js';
 
 const USAGE = `Usage: detour <command> [options]
 
 Commands:
   start [--config FILE] [--port N] [--host ADDR]   start the gateway (default config: ./detour.yaml;
-                                                   without one: vendors from OPENAI_API_KEY /
-                                                   ANTHROPIC_API_KEY, else built-in simulated providers)
+                                                   without one: the hosts whose credentials are in
+                                                   the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY,
+                                                   AZURE_OPENAI_*, AWS_*, GOOGLE_APPLICATION_CREDENTIALS,
+                                                   GEMINI_API_KEY), else built-in simulated providers)
   config check FILE                                validate a config file and summarise it
   status [--url URL] [--admin-key KEY] [--json]    live health of every deployment of a running
                                                    Detour (default URL http://127.0.0.1:4000;
@@ -90,15 +97,19 @@ async function start(argv: string[]): Promise<number | undefined> {
   const closers: Array<() => Promise<void>> = [];
   let config: DetourConfig;
   let origin: string;
+  // Start-log lines naming which host was configured from which variables (names, never values).
+  let hostLines: string[] = [];
   try {
     if (configPath !== undefined) {
       config = await loadConfigFile(configPath);
       origin = `config ${configPath}`;
     } else {
-      const vendors = vendorConfigYaml(process.env);
-      if (vendors !== undefined) {
-        config = parseConfig(vendors, '<built-in vendor config>', process.env);
-        origin = 'vendors from OPENAI_API_KEY / ANTHROPIC_API_KEY (no config file)';
+      const vendors = detectVendorHosts(process.env);
+      for (const reason of vendors.skipped) process.stderr.write(`detour: not configured: ${reason}\n`);
+      if (vendors.hosts.length > 0) {
+        config = parseConfig(vendorConfigYaml(vendors.hosts), '<built-in vendor config>', process.env);
+        origin = 'hosts from the environment (no config file)';
+        hostLines = describeVendorHosts(vendors.hosts).map((line) => `  host:    ${line}`);
       } else {
         const simulator = await startSimulator({ port: 0, timeToFirstTokenMs: 150, tokenIntervalMs: 15 });
         closers.push(() => simulator.close());
@@ -123,6 +134,7 @@ async function start(argv: string[]): Promise<number | undefined> {
     [
       `Detour is listening on ${gateway.url}`,
       `  serving: ${origin}`,
+      ...hostLines,
       `  models:  ${Object.keys(config.models).join(', ')}`,
       `  status:  ${gateway.url}/status (page), ${gateway.url}/api/v2/summary.json (feed)`,
       `  store:   ${config.store.type === 'sqlite' ? config.store.path : 'postgres'}`,

@@ -1,57 +1,291 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the generated YAML holds ${NAME} references, resolved when the config loads
+import { readFileSync } from 'node:fs';
+import { type ProviderProtocol, SUPPORTED_PROTOCOLS } from '../config/index.js';
+import {
+  bedrockProfilePrefix,
+  ZERO_CONFIG_HOSTS,
+  ZERO_CONFIG_MODELS,
+  type ZeroConfigHost,
+} from './zero-config-models.js';
+
 /**
- * The config `detour start` uses when it finds no config file: the vendors whose keys are in the
- * environment, or else the built-in simulator so a new user can send a request at once.
+ * The config `detour start` uses when it finds no config file: the hosts whose credentials are in
+ * the environment, with the same model on several hosts where several serve it, or else the
+ * built-in simulator so a new user can send a request at once.
+ *
+ * Credentials are written as `${NAME}` references, never as values: the generated YAML can be
+ * shown or saved, and the config loader resolves and guards them like any config file's.
  */
 
-/** Models configured when `OPENAI_API_KEY` is set (OpenAI's current lineup; edit freely in a config). */
-const OPENAI_MODELS = [
-  'gpt-5',
-  'gpt-5-mini',
-  'gpt-5-nano',
-  'gpt-4.1',
-  'gpt-4.1-mini',
-  'gpt-4o',
-  'gpt-4o-mini',
-];
+/** A host found in the environment: its provider line and the variables it was configured from. */
+export interface DetectedHost {
+  /** The host, also its provider name. */
+  host: ZeroConfigHost;
+  /** The provider's YAML flow map. */
+  provider: string;
+  /** The environment variables it was configured from (names only, for the start log). */
+  variables: string[];
+  /** Bedrock: the inference profile prefix for its region. */
+  bedrockPrefix?: string;
+}
 
-/** Models configured when `ANTHROPIC_API_KEY` is set. */
-const ANTHROPIC_MODELS: ReadonlyArray<readonly [string, string]> = [
-  ['claude-opus-4.1', 'claude-opus-4-1'],
-  ['claude-sonnet-4.5', 'claude-sonnet-4-5'],
-  ['claude-haiku-4.5', 'claude-haiku-4-5'],
-];
+/** What the environment offers: the hosts to configure, and why a half-set one was left out. */
+export interface VendorEnvironment {
+  /** Hosts to configure, in {@link ZERO_CONFIG_HOSTS} order. */
+  hosts: DetectedHost[];
+  /** Hosts whose variables are only partly set, each with the reason (no values). */
+  skipped: string[];
+}
 
-/** Which kind of zero-config start this is. */
-export type ZeroConfigKind = 'vendors' | 'simulator';
+/** Reads a file as text; injected so tests need no real credentials file. */
+export type ReadTextFile = (path: string) => string;
 
-/** YAML for the vendors whose keys are set, or undefined when none is. */
-export function vendorConfigYaml(env: NodeJS.ProcessEnv): string | undefined {
-  const hasOpenai = Boolean(env.OPENAI_API_KEY);
-  const hasAnthropic = Boolean(env.ANTHROPIC_API_KEY);
-  if (!hasOpenai && !hasAnthropic) return undefined;
-  const lines = ['providers:'];
-  if (hasOpenai)
-    lines.push(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML env reference, resolved when the config loads
-      '  openai: { protocol: openai-chat, baseUrl: https://api.openai.com/v1, apiKey: ${OPENAI_API_KEY} }',
+const readUtf8: ReadTextFile = (path) => readFileSync(path, 'utf8');
+
+/** The provider kind (`protocol:`) of each host. */
+const PROTOCOL_OF: Readonly<Record<ZeroConfigHost, ProviderProtocol>> = {
+  openai: 'openai-chat',
+  azure: 'azure-openai',
+  anthropic: 'anthropic-messages',
+  bedrock: 'bedrock',
+  gemini: 'gemini',
+  vertex: 'vertex',
+};
+
+/** Options of {@link detectVendorHosts}. */
+export interface DetectOptions {
+  /** Reads the Vertex service-account file (default: from disk). */
+  readFile?: ReadTextFile;
+  /**
+   * The provider kinds this build can reach (default {@link SUPPORTED_PROTOCOLS}): a host of
+   * another kind is skipped with a note rather than turned into a config that cannot load.
+   */
+  protocols?: readonly ProviderProtocol[];
+}
+
+function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
+  return (env[name] ?? '') !== '';
+}
+
+/** A YAML scalar that cannot be misread, whatever it holds (`@`, `:`, a leading digit). */
+function quoted(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Azure's v1 endpoint takes no api-version (the config refuses one there). */
+const AZURE_V1_ENDPOINT = /\/openai\/v1\/*$/;
+
+/** Google Cloud project ids: 6–30 lowercase letters, digits and hyphens, starting with a letter. */
+const GCP_PROJECT_ID = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
+
+type Detector = (
+  env: NodeJS.ProcessEnv,
+  readFile: ReadTextFile,
+  skipped: string[],
+) => DetectedHost | undefined;
+
+function detectOpenai(env: NodeJS.ProcessEnv): DetectedHost | undefined {
+  if (!isSet(env, 'OPENAI_API_KEY')) return undefined;
+  return {
+    host: 'openai',
+    provider: '{ protocol: openai-chat, baseUrl: https://api.openai.com/v1, apiKey: ${OPENAI_API_KEY} }',
+    variables: ['OPENAI_API_KEY'],
+  };
+}
+
+function detectAzure(
+  env: NodeJS.ProcessEnv,
+  _readFile: ReadTextFile,
+  skipped: string[],
+): DetectedHost | undefined {
+  const hasKey = isSet(env, 'AZURE_OPENAI_API_KEY');
+  const hasEndpoint = isSet(env, 'AZURE_OPENAI_ENDPOINT');
+  if (!hasKey && !hasEndpoint) return undefined;
+  if (!hasKey || !hasEndpoint) {
+    skipped.push(
+      `azure: set both AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT (only ${hasKey ? 'the key' : 'the endpoint'} is set)`,
     );
-  if (hasAnthropic) {
-    lines.push(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a YAML env reference, resolved when the config loads
-      '  anthropic: { protocol: anthropic-messages, baseUrl: https://api.anthropic.com, apiKey: ${ANTHROPIC_API_KEY} }',
-    );
+    return undefined;
   }
+  const variables = ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_ENDPOINT'];
+  let version = '';
+  if (isSet(env, 'OPENAI_API_VERSION') && !AZURE_V1_ENDPOINT.test(env.AZURE_OPENAI_ENDPOINT ?? '')) {
+    version = ', apiVersion: ${OPENAI_API_VERSION}';
+    variables.push('OPENAI_API_VERSION');
+  }
+  return {
+    host: 'azure',
+    provider: `{ protocol: azure-openai, baseUrl: \${AZURE_OPENAI_ENDPOINT}, apiKey: \${AZURE_OPENAI_API_KEY}${version} }`,
+    variables,
+  };
+}
+
+function detectAnthropic(env: NodeJS.ProcessEnv): DetectedHost | undefined {
+  if (!isSet(env, 'ANTHROPIC_API_KEY')) return undefined;
+  return {
+    host: 'anthropic',
+    provider:
+      '{ protocol: anthropic-messages, baseUrl: https://api.anthropic.com, apiKey: ${ANTHROPIC_API_KEY} }',
+    variables: ['ANTHROPIC_API_KEY'],
+  };
+}
+
+function detectBedrock(
+  env: NodeJS.ProcessEnv,
+  _readFile: ReadTextFile,
+  skipped: string[],
+): DetectedHost | undefined {
+  const hasToken = isSet(env, 'AWS_BEARER_TOKEN_BEDROCK');
+  const hasKeyId = isSet(env, 'AWS_ACCESS_KEY_ID');
+  const hasSecret = isSet(env, 'AWS_SECRET_ACCESS_KEY');
+  if (!hasToken && !hasKeyId && !hasSecret) return undefined;
+  if (!hasToken && hasKeyId !== hasSecret) {
+    skipped.push(
+      'bedrock: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_BEARER_TOKEN_BEDROCK',
+    );
+    return undefined;
+  }
+  // AWS_REGION is what the AWS SDKs read; AWS_DEFAULT_REGION is what the AWS CLI's users often set.
+  const regionVariable = ['AWS_REGION', 'AWS_DEFAULT_REGION'].find((name) => isSet(env, name));
+  const region = regionVariable === undefined ? 'us-east-1' : (env[regionVariable] ?? 'us-east-1');
+  // A Bedrock API key wins over access keys when both are set, as in the AWS SDKs.
+  const variables = hasToken ? ['AWS_BEARER_TOKEN_BEDROCK'] : ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+  let credentials = hasToken
+    ? 'apiKey: ${AWS_BEARER_TOKEN_BEDROCK}'
+    : 'accessKeyId: ${AWS_ACCESS_KEY_ID}, secretAccessKey: ${AWS_SECRET_ACCESS_KEY}';
+  if (!hasToken && isSet(env, 'AWS_SESSION_TOKEN')) {
+    credentials += ', sessionToken: ${AWS_SESSION_TOKEN}';
+    variables.push('AWS_SESSION_TOKEN');
+  }
+  if (regionVariable !== undefined) variables.push(regionVariable);
+  return {
+    host: 'bedrock',
+    provider: `{ protocol: bedrock, region: ${quoted(region)}, ${credentials} }`,
+    variables,
+    bedrockPrefix: bedrockProfilePrefix(region),
+  };
+}
+
+/** The service-account file's `type` and `project_id`, or why it cannot be used. */
+function readServiceAccount(
+  path: string,
+  readFile: ReadTextFile,
+): { projectId?: string } | { problem: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFile(path));
+  } catch {
+    return { problem: 'the GOOGLE_APPLICATION_CREDENTIALS file cannot be read as JSON' };
+  }
+  const file = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  // User credentials from `gcloud auth application-default login` have no private key to sign with.
+  if (file.type !== 'service_account') {
+    return { problem: 'the GOOGLE_APPLICATION_CREDENTIALS file is not a service-account key' };
+  }
+  return typeof file.project_id === 'string' ? { projectId: file.project_id } : {};
+}
+
+function detectVertex(
+  env: NodeJS.ProcessEnv,
+  readFile: ReadTextFile,
+  skipped: string[],
+): DetectedHost | undefined {
+  if (!isSet(env, 'GOOGLE_APPLICATION_CREDENTIALS')) return undefined;
+  const account = readServiceAccount(env.GOOGLE_APPLICATION_CREDENTIALS ?? '', readFile);
+  if ('problem' in account) {
+    skipped.push(`vertex: ${account.problem}`);
+    return undefined;
+  }
+  const variables = ['GOOGLE_APPLICATION_CREDENTIALS'];
+  let project: string;
+  if (isSet(env, 'GOOGLE_CLOUD_PROJECT')) {
+    project = '${GOOGLE_CLOUD_PROJECT}';
+    variables.push('GOOGLE_CLOUD_PROJECT');
+  } else if (account.projectId !== undefined && GCP_PROJECT_ID.test(account.projectId)) {
+    project = quoted(account.projectId);
+  } else {
+    skipped.push('vertex: no project (set GOOGLE_CLOUD_PROJECT; the credentials file names none)');
+    return undefined;
+  }
+  if (isSet(env, 'GOOGLE_CLOUD_LOCATION')) variables.push('GOOGLE_CLOUD_LOCATION');
+  return {
+    host: 'vertex',
+    provider: `{ protocol: vertex, project: ${project}, region: \${GOOGLE_CLOUD_LOCATION:-global}, credentials: \${GOOGLE_APPLICATION_CREDENTIALS} }`,
+    variables,
+  };
+}
+
+function detectGemini(env: NodeJS.ProcessEnv): DetectedHost | undefined {
+  const variable = ['GEMINI_API_KEY', 'GOOGLE_API_KEY'].find((name) => isSet(env, name));
+  if (variable === undefined) return undefined;
+  return {
+    host: 'gemini',
+    provider: `{ protocol: gemini, baseUrl: https://generativelanguage.googleapis.com, apiKey: \${${variable}} }`,
+    variables: [variable],
+  };
+}
+
+const DETECTORS: Readonly<Record<ZeroConfigHost, Detector>> = {
+  openai: detectOpenai,
+  azure: detectAzure,
+  anthropic: detectAnthropic,
+  bedrock: detectBedrock,
+  gemini: detectGemini,
+  vertex: detectVertex,
+};
+
+/**
+ * Which hosts the environment's credentials reach. Nothing here reads a credential's value, only
+ * whether it is set; the Vertex service-account file is read for its type and project id.
+ */
+export function detectVendorHosts(env: NodeJS.ProcessEnv, options: DetectOptions = {}): VendorEnvironment {
+  const readFile = options.readFile ?? readUtf8;
+  const protocols = options.protocols ?? SUPPORTED_PROTOCOLS;
+  const hosts: DetectedHost[] = [];
+  const skipped: string[] = [];
+  for (const host of ZERO_CONFIG_HOSTS) {
+    const detected = DETECTORS[host](env, readFile, skipped);
+    if (detected === undefined) continue;
+    if (protocols.includes(PROTOCOL_OF[host])) hosts.push(detected);
+    else
+      skipped.push(
+        `${host}: this build of Detour cannot reach ${host} hosts yet (protocol ${PROTOCOL_OF[host]})`,
+      );
+  }
+  return { hosts, skipped };
+}
+
+function upstreamId(host: DetectedHost, id: string): string {
+  return host.bedrockPrefix === undefined ? id : `${host.bedrockPrefix}.${id}`;
+}
+
+/**
+ * YAML for the detected hosts: their providers, and every model that at least one of them serves,
+ * with one deployment per serving host in {@link ZERO_CONFIG_HOSTS} order.
+ */
+export function vendorConfigYaml(hosts: readonly DetectedHost[]): string {
+  const lines = [
+    '# Hosts configured from the environment (no config file). Save this as detour.yaml to edit it.',
+    'providers:',
+  ];
+  for (const host of hosts) lines.push(`  ${host.host}: ${host.provider}`);
   lines.push('models:');
-  if (hasOpenai) {
-    for (const model of OPENAI_MODELS)
-      lines.push(`  ${model}: { deployments: [ { provider: openai, model: ${model} } ] }`);
-  }
-  if (hasAnthropic) {
-    for (const [name, id] of ANTHROPIC_MODELS) {
-      lines.push(`  ${name}: { deployments: [ { provider: anthropic, model: ${id} } ] }`);
-    }
+  for (const model of ZERO_CONFIG_MODELS) {
+    const deployments = hosts.flatMap((host) => {
+      const id = model.ids[host.host];
+      return id === undefined
+        ? []
+        : [`      - { provider: ${host.host}, model: ${quoted(upstreamId(host, id))} }`];
+    });
+    if (deployments.length === 0) continue;
+    lines.push(`  ${quoted(model.name)}:`, '    deployments:', ...deployments);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** One line per host for the start log: which variables configured it (names, never values). */
+export function describeVendorHosts(hosts: readonly DetectedHost[]): string[] {
+  return hosts.map((host) => `${host.host} from ${host.variables.join(', ')}`);
 }
 
 /**

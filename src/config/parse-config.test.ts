@@ -130,7 +130,7 @@ describe('parseConfig', () => {
     expect(error.issues).toHaveLength(1);
     expect(error.toString()).toBe(
       'detour.yaml:6:16: providers.bedrock.protocol: unsupported protocol "bedrock-converse" ' +
-        '(supported now: openai-chat, anthropic-messages)',
+        '(supported now: openai-chat, anthropic-messages, azure-openai)',
     );
     expect(error).toMatchObject({
       file: 'detour.yaml',
@@ -252,6 +252,67 @@ routing: { strategy: fastest }
     expect(error.toString()).toBe(
       'detour.yaml:2:36: providers.openai.baseUrl: must be an http:// or https:// URL',
     );
+  });
+
+  it('reads an azure-openai provider with its api-version, and one on the v1 endpoint without', () => {
+    const text = `providers:
+  azure: { protocol: azure-openai, baseUrl: https://contoso.openai.azure.com/, apiKey: az-key-1, apiVersion: 2025-04-01-preview }
+  azure-v1: { protocol: azure-openai, baseUrl: https://contoso.openai.azure.com/openai/v1, apiKey: az-key-2 }
+models:
+  gpt-4o:
+    deployments: [ { provider: azure, model: gpt-4o }, { provider: azure-v1, model: gpt-4o } ]
+`;
+    expect(parseConfig(text, 'detour.yaml', {}).providers).toEqual({
+      azure: {
+        protocol: 'azure-openai',
+        baseUrl: 'https://contoso.openai.azure.com',
+        apiKey: 'az-key-1',
+        apiVersion: '2025-04-01-preview',
+      },
+      'azure-v1': {
+        protocol: 'azure-openai',
+        baseUrl: 'https://contoso.openai.azure.com/openai/v1',
+        apiKey: 'az-key-2',
+      },
+    });
+  });
+
+  it('refuses an apiVersion on the Azure v1 endpoint, and a malformed one, at the key', () => {
+    const text = (provider: string) =>
+      `providers:\n  azure: ${provider}\nmodels:\n  m: { deployments: [ { provider: azure, model: d } ] }\n`;
+    const onV1 = catchConfigError(() =>
+      parseConfig(
+        text(
+          '{ protocol: azure-openai, baseUrl: https://c.openai.azure.com/openai/v1/, apiKey: k, apiVersion: 2024-10-21 }',
+        ),
+        'detour.yaml',
+        {},
+      ),
+    );
+    expect(onV1.key).toBe('providers.azure.apiVersion');
+    expect(onV1.message).toMatch(/does not apply to the Azure OpenAI v1 endpoint/);
+    const malformed = catchConfigError(() =>
+      parseConfig(
+        text(
+          '{ protocol: azure-openai, baseUrl: https://c.openai.azure.com, apiKey: k, apiVersion: latest }',
+        ),
+        'detour.yaml',
+        {},
+      ),
+    );
+    expect(malformed.key).toBe('providers.azure.apiVersion');
+    expect(malformed.message).toMatch(/must be an api-version such as 2024-10-21/);
+  });
+
+  it('requires the key of an azure-openai provider', () => {
+    const error = catchConfigError(() =>
+      parseConfig(
+        'providers:\n  azure: { protocol: azure-openai, baseUrl: https://c.openai.azure.com }\nmodels:\n  m: { deployments: [ { provider: azure, model: d } ] }\n',
+        'detour.yaml',
+        {},
+      ),
+    );
+    expect(error.key).toBe('providers.azure.apiKey');
   });
 
   it('reads a postgres store and rejects a store naming both engines', () => {

@@ -3,7 +3,11 @@ import { parseDuration, parseSize } from '../core/index.js';
 import type { DetourConfig, ProviderProtocol, RoutingStrategy, StoreConfig } from './detour-config.js';
 
 /** Protocols an upstream provider may speak in this version. */
-export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = ['openai-chat', 'anthropic-messages'];
+export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
+  'openai-chat',
+  'anthropic-messages',
+  'azure-openai',
+];
 
 /** Routing strategies. */
 export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'weighted', 'least-latency'];
@@ -101,6 +105,9 @@ const baseUrlSchema = z.string().transform((value, context) => {
 });
 
 const headersSchema = z.record(z.string(), z.string()).optional();
+
+/** The path of Azure OpenAI's v1 endpoint, which takes no api-version (providers/azure-openai reads it too). */
+const AZURE_V1_PATH = /\/openai\/v1\/*$/;
 const secretSchema = z.string().min(1);
 
 /** Each kind's own fields (DESIGN.md section 10); a field of another kind is refused by name. */
@@ -147,16 +154,28 @@ const providerKindSchemas = [
     apiKey: secretSchema,
     headers: headersSchema,
   }),
-  z.strictObject({
-    protocol: z.literal('azure-openai'),
-    baseUrl: baseUrlSchema,
-    apiKey: secretSchema,
-    apiVersion: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must be an api-version such as 2024-10-21')
-      .optional(),
-    headers: headersSchema,
-  }),
+  z
+    .strictObject({
+      protocol: z.literal('azure-openai'),
+      baseUrl: baseUrlSchema,
+      apiKey: secretSchema,
+      apiVersion: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'must be an api-version such as 2024-10-21')
+        .optional(),
+      headers: headersSchema,
+    })
+    .superRefine((provider, context) => {
+      // Azure's v1 endpoint takes no api-version: a value there would be a key nothing reads.
+      if (provider.apiVersion !== undefined && AZURE_V1_PATH.test(new URL(provider.baseUrl).pathname)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['apiVersion'],
+          message:
+            'does not apply to the Azure OpenAI v1 endpoint (a baseUrl ending in /openai/v1); remove it, or use the resource URL (https://NAME.openai.azure.com) for deployment URLs',
+        });
+      }
+    }),
 ] as const;
 
 // The protocol is checked on its own first: for a protocol Detour does not speak yet, the

@@ -1,12 +1,5 @@
 export type { AttemptTimeouts } from './attempt-watchdog.js';
 export { classifyHttpFailure, upstreamCodeFor } from './classify-failure.js';
-export type {
-  ClientHeaders,
-  OutgoingBody,
-  PreparedCall,
-  Provider,
-  ProviderKindName,
-} from './provider-kind.js';
 export {
   CLOUD_PLATFORM_SCOPE,
   createServiceAccountClient,
@@ -14,6 +7,13 @@ export {
   GOOGLE_TOKEN_URL,
   type ServiceAccountKey,
 } from './google-service-account-client.js';
+export type {
+  ClientHeaders,
+  OutgoingBody,
+  PreparedCall,
+  Provider,
+  ProviderKindName,
+} from './provider-kind.js';
 export { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
 export { createProvider, type ProviderSettings } from './registry.js';
 export {

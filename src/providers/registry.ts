@@ -1,15 +1,20 @@
 import { assertNever } from '../core/index.js';
 import { AnthropicProvider, type AnthropicSettings } from './anthropic/index.js';
+import { AzureOpenAiProvider, type AzureOpenAiSettings } from './azure-openai/index.js';
 import { OpenAiCompatibleProvider, type OpenAiCompatibleSettings } from './openai-compatible/index.js';
 import type { Provider } from './provider-kind.js';
 
 /** Kinds the config describes whose folder is not built yet: refused when a provider is created. */
 interface UnbuiltKindSettings {
-  protocol: 'bedrock' | 'vertex' | 'gemini' | 'azure-openai';
+  protocol: 'bedrock' | 'vertex' | 'gemini';
 }
 
 /** A provider as configured, by kind: one upstream account (DESIGN.md section 2). */
-export type ProviderSettings = OpenAiCompatibleSettings | AnthropicSettings | UnbuiltKindSettings;
+export type ProviderSettings =
+  | OpenAiCompatibleSettings
+  | AnthropicSettings
+  | AzureOpenAiSettings
+  | UnbuiltKindSettings;
 
 /**
  * The registry of provider kinds: `protocol:` in the config picks the folder that reaches the
@@ -21,10 +26,11 @@ export function createProvider(name: string, settings: ProviderSettings): Provid
       return new OpenAiCompatibleProvider(name, settings);
     case 'anthropic-messages':
       return new AnthropicProvider(name, settings);
+    case 'azure-openai':
+      return new AzureOpenAiProvider(name, settings);
     case 'bedrock':
     case 'vertex':
     case 'gemini':
-    case 'azure-openai':
       throw new Error(`provider ${name}: protocol ${settings.protocol} is not built yet`);
     default:
       return assertNever(settings);

@@ -35,6 +35,34 @@ export const OPENAI_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = {
   engine_overloaded: 'overloaded',
 };
 
+/** The two header sets of a Chat Completions host, built once per provider: the hot path only picks one. */
+export interface ChatCompletionsHeaders {
+  /** For a call answered with one JSON body. */
+  json: Readonly<Record<string, string>>;
+  /** For a streamed call (SSE). */
+  stream: Readonly<Record<string, string>>;
+}
+
+/**
+ * Headers for Chat Completions calls: JSON content, the configured extra headers, then the
+ * credential headers (last, so an extra header cannot replace the configured key by accident).
+ */
+export function chatCompletionsHeaders(
+  extra: Readonly<Record<string, string>> | undefined,
+  credentials: Readonly<Record<string, string>>,
+): ChatCompletionsHeaders {
+  const headers = { 'content-type': 'application/json', ...extra, ...credentials };
+  return {
+    json: { ...headers, accept: 'application/json' },
+    stream: { ...headers, accept: 'text/event-stream' },
+  };
+}
+
+/** Reads an OpenAI-format error body (or a proxy's non-JSON page) leniently. */
+export function readOpenAiErrorDetails(parsed: unknown, text: string): UpstreamErrorDetails {
+  return readJsonErrorDetails(openaiChatCodec, parsed, text);
+}
+
 /** A host speaking OpenAI's Chat Completions: OpenAI itself, vLLM, Ollama, Together, Groq… */
 export class OpenAiCompatibleProvider implements Provider {
   readonly kind = 'openai-chat' as const;
@@ -43,8 +71,9 @@ export class OpenAiCompatibleProvider implements Provider {
   readonly vendorErrorClasses = OPENAI_ERROR_CLASSES;
   private readonly origin: string;
   private readonly path: string;
-  private readonly headers: Record<string, string>;
-  private readonly streamHeaders: Record<string, string>;
+  // A #private field: JSON.stringify and util.inspect never show it, so the key stays out of any log
+  // line that prints the provider.
+  readonly #headers: ChatCompletionsHeaders;
 
   constructor(name: string, settings: OpenAiCompatibleSettings) {
     this.name = name;
@@ -52,11 +81,11 @@ export class OpenAiCompatibleProvider implements Provider {
     this.origin = origin;
     this.path = `${basePath}/chat/completions`;
     this.endpoint = `${origin}${this.path}`;
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...settings.headers };
-    if (settings.apiKey) headers.authorization = `Bearer ${settings.apiKey}`;
     // Built once: the OpenAI-compatible path is the hot one (BENCHMARKS.md).
-    this.headers = { ...headers, accept: 'application/json' };
-    this.streamHeaders = { ...headers, accept: 'text/event-stream' };
+    this.#headers = chatCompletionsHeaders(
+      settings.headers,
+      settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {},
+    );
   }
 
   wireFor(): WireProtocol {
@@ -67,7 +96,7 @@ export class OpenAiCompatibleProvider implements Provider {
     return {
       origin: this.origin,
       path: this.path,
-      headers: outgoing.stream ? this.streamHeaders : this.headers,
+      headers: outgoing.stream ? this.#headers.stream : this.#headers.json,
       body: JSON.stringify(outgoing.body),
     };
   }
@@ -82,6 +111,6 @@ export class OpenAiCompatibleProvider implements Provider {
     parsed: unknown,
     text: string,
   ): UpstreamErrorDetails {
-    return readJsonErrorDetails(openaiChatCodec, parsed, text);
+    return readOpenAiErrorDetails(parsed, text);
   }
 }
