@@ -128,3 +128,22 @@ describe('anthropic-messages kind', () => {
     expect(provider.vendorErrorClasses.overloaded_error).toBe('overloaded');
   });
 });
+
+describe('every first-party kind', () => {
+  it('keeps its credentials out of a serialized provider', () => {
+    for (const provider of [
+      createProvider('o', {
+        protocol: 'openai-chat',
+        baseUrl: 'https://o.example/v1',
+        apiKey: 'sk-open-secret',
+      }),
+      createProvider('a', {
+        protocol: 'anthropic-messages',
+        baseUrl: 'https://a.example',
+        apiKey: 'sk-ant-secret',
+      }),
+    ]) {
+      expect(JSON.stringify(provider)).not.toMatch(/secret/);
+    }
+  });
+});

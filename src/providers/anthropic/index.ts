@@ -54,7 +54,8 @@ export class AnthropicProvider implements Provider {
   private readonly origin: string;
   private readonly path: string;
   private readonly countTokensPath: string;
-  private readonly headers: Record<string, string>;
+  // #private: the key is in here, and a private field never shows in JSON.stringify or a log of the provider.
+  readonly #headers: Record<string, string>;
 
   constructor(name: string, settings: AnthropicSettings) {
     this.name = name;
@@ -63,9 +64,9 @@ export class AnthropicProvider implements Provider {
     this.path = `${basePath}/v1/messages`;
     this.countTokensPath = `${basePath}/v1/messages/count_tokens`;
     this.endpoint = `${origin}${this.path}`;
-    this.headers = { 'content-type': 'application/json', ...settings.headers };
-    if (settings.apiKey) this.headers['x-api-key'] = settings.apiKey;
-    this.headers['anthropic-version'] = settings.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION;
+    this.#headers = { 'content-type': 'application/json', ...settings.headers };
+    if (settings.apiKey) this.#headers['x-api-key'] = settings.apiKey;
+    this.#headers['anthropic-version'] = settings.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION;
   }
 
   wireFor(): WireProtocol {
@@ -99,7 +100,7 @@ export class AnthropicProvider implements Provider {
     clientHeaders: ClientHeaders,
     stream: boolean,
   ): PreparedCall {
-    const headers = { ...this.headers, accept: stream ? 'text/event-stream' : 'application/json' };
+    const headers = { ...this.#headers, accept: stream ? 'text/event-stream' : 'application/json' };
     passAnthropicHeaders(headers, clientHeaders);
     return { origin: this.origin, path, headers, body: JSON.stringify(body) };
   }
