@@ -3,6 +3,9 @@ import { parseToolInput } from '../parse-tool-input.js';
 import { encodeImageFormat } from './map-image-format.js';
 import type { ConverseModelFamily } from './model-family.js';
 
+/** What a tool result that returned nothing says, since Converse will not take an empty one. */
+export const EMPTY_TOOL_RESULT = '(empty result)';
+
 /** One Converse content block: an object with exactly one key (a union member). */
 export type ConverseBlock = Record<string, unknown>;
 
@@ -27,8 +30,8 @@ function encodeImage(part: ImagePart): ConverseBlock | undefined {
 function encodePart(part: Part, family: ConverseModelFamily): ConverseBlock | undefined {
   switch (part.type) {
     case 'text':
-      // Converse rejects blank text blocks.
-      return part.text === '' ? undefined : { text: part.text };
+      // Converse rejects text blocks that are empty or whitespace only.
+      return part.text.trim() === '' ? undefined : { text: part.text };
     case 'image':
       return encodeImage(part);
     case 'tool_call':
@@ -38,7 +41,11 @@ function encodePart(part: Part, family: ConverseModelFamily): ConverseBlock | un
         const block = item.type === 'text' ? encodePart(item, family) : encodeImage(item);
         return block === undefined ? [] : [block];
       });
-      const result: Record<string, unknown> = { toolUseId: part.toolCallId, content };
+      const result: Record<string, unknown> = {
+        toolUseId: part.toolCallId,
+        // Several models (and every model for a failed result) reject a result without content.
+        content: content.length > 0 ? content : [{ text: EMPTY_TOOL_RESULT }],
+      };
       // Only Nova and Claude take `status`; other models reject the request when it is there.
       if (part.isError && family !== 'other') result.status = 'error';
       return { toolResult: result };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest, Message, ToolChoice } from '../../core/index.js';
 import { openaiChatCodec } from '../openai-chat/index.js';
+import { EMPTY_TOOL_RESULT } from './encode-messages.js';
 import { encodeConverseRequest } from './encode-request.js';
 
 function canonical(overrides: Partial<ChatRequest>): ChatRequest {
@@ -283,12 +284,13 @@ describe('encodeConverseRequest', () => {
     ]);
   });
 
-  it('keeps images inside tool results and skips blank text, and empty turns', () => {
+  it('keeps images inside tool results and skips blank text, and turns left empty', () => {
     const body = encodeConverseRequest(
       canonical({
-        system: [{ type: 'text', text: '' }],
+        system: [{ type: 'text', text: ' \n' }],
         messages: [
           { role: 'user', content: [{ type: 'text', text: '' }] },
+          { role: 'assistant', content: [{ type: 'text', text: '  ' }] },
           {
             role: 'tool',
             content: [
@@ -322,6 +324,32 @@ describe('encodeConverseRequest', () => {
         },
       ],
     });
+  });
+
+  it('gives a tool result that returned nothing a stand-in text, since Converse refuses empty results', () => {
+    const body = encodeConverseRequest(
+      canonical({
+        messages: [
+          {
+            role: 'tool',
+            content: [
+              { type: 'tool_result', toolCallId: 't1', content: [], isError: true },
+              {
+                type: 'tool_result',
+                toolCallId: 't2',
+                content: [{ type: 'text', text: ' ' }],
+                isError: false,
+              },
+            ],
+          },
+        ],
+      }),
+      CLAUDE,
+    );
+    expect((body.messages as Array<{ content: unknown[] }>)[0]!.content).toEqual([
+      { toolResult: { toolUseId: 't1', content: [{ text: EMPTY_TOOL_RESULT }], status: 'error' } },
+      { toolResult: { toolUseId: 't2', content: [{ text: EMPTY_TOOL_RESULT }] } },
+    ]);
   });
 
   it('sends temperatures within Converse range as they are, and no inference config when none is set', () => {

@@ -105,7 +105,7 @@ export function encodeConverseRequest(request: ChatRequest, upstreamModel: strin
   const family = modelFamilyOf(upstreamModel);
   const body: Record<string, unknown> = { messages: encodeConverseMessages(request.messages, family) };
   const system = (request.system ?? [])
-    .filter((part) => part.text !== '')
+    .filter((part) => part.text.trim() !== '')
     .map((part) => ({ text: part.text }));
   if (system.length > 0) body.system = system;
   const inferenceConfig = encodeInferenceConfig(request);
