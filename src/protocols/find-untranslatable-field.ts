@@ -1,5 +1,6 @@
 import type { ChatRequest, ProtocolName, WireProtocol } from '../core/index.js';
 import { UNTRANSLATABLE_PARTS } from './anthropic-messages/index.js';
+import { findConverseUntranslatableContent } from './bedrock-converse/index.js';
 
 /** A client field that a host of another protocol cannot honour. */
 export interface UntranslatableField {
@@ -15,6 +16,9 @@ type Rule = {
   reason: string;
 };
 
+/** Rules per client protocol, by field name. */
+type RuleTable = Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>>;
+
 const nonZero = (value: unknown) => typeof value === 'number' && value !== 0;
 const truthy = (value: unknown) => Boolean(value);
 const nonEmptyObject = (value: unknown) =>
@@ -26,7 +30,7 @@ const nonEmptyObject = (value: unknown) =>
  * other host remains). Fields not listed here are either mapped faithfully by the codecs or are
  * hints whose loss does not change what a correct answer is (see the README's translation table).
  */
-const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
+const RULES: RuleTable = {
   'openai-chat': {
     n: {
       matters: (value) => typeof value === 'number' && value > 1,
@@ -53,11 +57,46 @@ const RULES: Readonly<Record<ProtocolName, Readonly<Record<string, Rule>>>> = {
   },
 };
 
+/**
+ * The same client fields for a Bedrock Converse host, with reasons that name it. Converse's
+ * `inferenceConfig` has no penalties, bias, log probabilities or choice count, and it answers in
+ * text only.
+ */
+const CONVERSE_RULES: RuleTable = {
+  'openai-chat': {
+    n: {
+      matters: (value) => typeof value === 'number' && value > 1,
+      reason: 'Bedrock Converse returns one choice per request',
+    },
+    logprobs: { matters: truthy, reason: 'Bedrock Converse does not return log probabilities' },
+    top_logprobs: { matters: truthy, reason: 'Bedrock Converse does not return log probabilities' },
+    logit_bias: { matters: nonEmptyObject, reason: 'Bedrock Converse has no logit bias' },
+    frequency_penalty: { matters: nonZero, reason: 'Bedrock Converse has no frequency penalty' },
+    presence_penalty: { matters: nonZero, reason: 'Bedrock Converse has no presence penalty' },
+    audio: { matters: truthy, reason: 'Bedrock Converse does not produce audio' },
+    modalities: {
+      matters: (value) => Array.isArray(value) && value.some((modality) => modality !== 'text'),
+      reason: 'Bedrock Converse answers in text only',
+    },
+    web_search_options: {
+      matters: truthy,
+      reason: "OpenAI's built-in web search has no Bedrock Converse equivalent",
+    },
+  },
+  'anthropic-messages': RULES['anthropic-messages'],
+};
+
+/** The rule table for a target protocol. */
+function rulesFor(target: WireProtocol): RuleTable {
+  return target === 'bedrock-converse' ? CONVERSE_RULES : RULES;
+}
+
 /** Canonical features a target protocol cannot combine. */
 function findUnsupportedCombination(
   request: ChatRequest,
   target: WireProtocol,
 ): UntranslatableField | undefined {
+  if (target === 'bedrock-converse') return findConverseUntranslatableContent(request);
   const jsonMode = request.responseFormat !== undefined && request.responseFormat.type !== 'text';
   if (target === 'anthropic-messages' && jsonMode && (request.tools?.length ?? 0) > 0) {
     return {
@@ -86,7 +125,7 @@ export function findUntranslatableField(
     if (source === target || fields === undefined) continue;
     for (const [field, value] of Object.entries(fields)) {
       if (field === UNTRANSLATABLE_PARTS) continue;
-      const rule = RULES[source][field];
+      const rule = rulesFor(target)[source][field];
       if (rule?.matters(value)) return { field, reason: rule.reason };
     }
   }

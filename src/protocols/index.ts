@@ -1,12 +1,14 @@
 import type { ProtocolName, WireProtocol } from '../core/index.js';
 import { anthropicMessagesCodec } from './anthropic-messages/index.js';
+import { bedrockConverseCodec } from './bedrock-converse/index.js';
 import type { ProtocolCodec, UpstreamCodec } from './codec.js';
 import { openaiChatCodec } from './openai-chat/index.js';
 
+export { classifyBedrockStreamException, normalizeBedrockErrorType } from './bedrock-converse/index.js';
 export type * from './codec.js';
 export { findUntranslatableField, type UntranslatableField } from './find-untranslatable-field.js';
 export { formatSseEvent } from './sse.js';
-export { anthropicMessagesCodec, openaiChatCodec };
+export { anthropicMessagesCodec, bedrockConverseCodec, openaiChatCodec };
 
 const CODECS: Readonly<Record<ProtocolName, ProtocolCodec>> = {
   'openai-chat': openaiChatCodec,
@@ -19,10 +21,12 @@ export function codecFor(protocol: ProtocolName): ProtocolCodec {
 }
 
 /**
- * Formats only upstream hosts speak. Empty until their codecs exist; `upstreamCodecFor` refuses
- * them meanwhile so a half-built kind cannot send garbage.
+ * Formats only upstream hosts speak. A format without its codec yet is missing here;
+ * `upstreamCodecFor` refuses it meanwhile so a half-built kind cannot send garbage.
  */
-const UPSTREAM_ONLY_CODECS: Partial<Record<Exclude<WireProtocol, ProtocolName>, UpstreamCodec>> = {};
+const UPSTREAM_ONLY_CODECS: Partial<Record<Exclude<WireProtocol, ProtocolName>, UpstreamCodec>> = {
+  'bedrock-converse': bedrockConverseCodec,
+};
 
 /** The upstream-facing codec of any wire format a host can speak. */
 export function upstreamCodecFor(protocol: WireProtocol): UpstreamCodec {
