@@ -4,7 +4,6 @@ import { classifyHttpFailure } from '../classify-failure.js';
 import {
   BEDROCK_ERROR_CLASSES,
   classifyBedrockStreamException,
-  exceptionNameOf,
   readBedrockErrorDetails,
 } from './classify-error.js';
 
@@ -66,19 +65,6 @@ describe('BEDROCK_ERROR_CLASSES', () => {
   });
 });
 
-describe('exceptionNameOf', () => {
-  it('cuts the name out of header and body forms as the AWS SDK does', () => {
-    expect(exceptionNameOf('ThrottlingException:http://internal.amazon.com/coral/com.amazon.bedrock/')).toBe(
-      'ThrottlingException',
-    );
-    expect(exceptionNameOf('com.amazon.coral.service#UnrecognizedClientException')).toBe(
-      'UnrecognizedClientException',
-    );
-    expect(exceptionNameOf('ValidationException,other')).toBe('ValidationException');
-    expect(exceptionNameOf('')).toBeUndefined();
-  });
-});
-
 describe('readBedrockErrorDetails', () => {
   it('takes the type from x-amzn-ErrorType before the body', () => {
     expect(
@@ -91,6 +77,13 @@ describe('readBedrockErrorDetails', () => {
       type: 'ThrottlingException',
       message: 'Too many requests, please wait before trying again.',
     });
+  });
+
+  it('cuts the name out of the header as the AWS SDK does', () => {
+    expect(readBedrockErrorDetails({ 'x-amzn-errortype': 'ValidationException,other' }, {}, '')).toEqual({
+      type: 'ValidationException',
+    });
+    expect(readBedrockErrorDetails({ 'x-amzn-errortype': '' }, {}, '')).toEqual({});
   });
 
   it('falls back to the body’s code, then __type, and reads Message too', () => {

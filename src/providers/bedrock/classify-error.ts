@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DetourError, type FailureClass } from '../../core/index.js';
-import type { UpstreamErrorDetails } from '../../protocols/index.js';
+import { normalizeBedrockErrorType, type UpstreamErrorDetails } from '../../protocols/index.js';
 import { upstreamCodeFor } from '../classify-failure.js';
 
 /**
@@ -50,16 +50,6 @@ export const BEDROCK_ERROR_CLASSES: Readonly<Record<string, FailureClass>> = Obj
   ]),
 );
 
-/**
- * The exception name in an AWS error type: `ThrottlingException:http://internal.amazon.com/…`
- * (header) or `com.amazon.coral.service#ThrottlingException` (body `__type`) both name
- * `ThrottlingException`. Cut as the AWS SDK cuts it: at the first `,` and `:`, after the `#`.
- */
-export function exceptionNameOf(errorType: string): string | undefined {
-  const name = errorType.split(',')[0]!.split(':')[0]!.split('#').pop()!.trim();
-  return name === '' ? undefined : name;
-}
-
 function stringField(record: Record<string, unknown>, key: string): string | undefined {
   const value = record[key];
   return typeof value === 'string' ? value : undefined;
@@ -84,8 +74,9 @@ export function readBedrockErrorDetails(
     (Array.isArray(header) ? header[0] : header) ??
     (body === undefined ? undefined : (stringField(body, 'code') ?? stringField(body, '__type')));
   const details: UpstreamErrorDetails = {};
-  const type = rawType === undefined ? undefined : exceptionNameOf(rawType);
-  if (type !== undefined) details.type = type;
+  // `ThrottlingException:http://internal.amazon.com/…` and `com.amazon.coral#Throttling…` name the same.
+  const type = rawType === undefined ? '' : normalizeBedrockErrorType(rawType);
+  if (type !== '') details.type = type;
   const message =
     body === undefined
       ? text.slice(0, 200) || undefined
