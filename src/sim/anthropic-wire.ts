@@ -3,8 +3,12 @@ import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   countChars,
+  errorSpec,
+  MALFORMED_SSE_EVENT,
+  type ResponseIds,
   rejectRequest as reject,
   type SimWire,
+  SSE_HEADERS,
   type StreamPiece,
   sse,
   textOf,
@@ -86,153 +90,171 @@ function contentBlocks(answer: SimAnswer): Array<Record<string, unknown>> {
 }
 
 /**
+ * Reads the body of a Messages request once the model and streaming are known (the Anthropic API
+ * has them in the body; Bedrock and Vertex in the path).
+ */
+export function readMessagesRequest(
+  request: Record<string, unknown>,
+  model: string,
+  stream: boolean,
+): SimPrompt {
+  if (typeof request.max_tokens !== 'number') reject('max_tokens: Field required');
+  const messages = request.messages;
+  if (!Array.isArray(messages) || messages.length === 0) reject('messages: Field required');
+  const lastUser = asRecord([...messages].reverse().find((message) => asRecord(message)?.role === 'user'));
+  const last = asRecord(messages.at(-1));
+  const tools = Array.isArray(request.tools)
+    ? request.tools.flatMap((item) => {
+        const tool = asRecord(item);
+        return typeof tool?.name === 'string' ? [{ name: tool.name, schema: tool.input_schema }] : [];
+      })
+    : [];
+  const choice = asRecord(request.tool_choice);
+  const prompt: SimPrompt = {
+    model,
+    stream,
+    includeUsage: true,
+    lastUserText: textOf(lastUser?.content),
+    tools,
+    toolChoice: readToolChoice(request.tool_choice),
+    parallelToolCalls: choice?.disable_parallel_tool_use !== true,
+    maxTokens: request.max_tokens,
+    stop: Array.isArray(request.stop_sequences) ? request.stop_sequences : [],
+    thinking: asRecord(request.thinking)?.type === 'enabled',
+    promptChars: countChars(messages) + countChars(request.system),
+  };
+  const toolResult = last?.role === 'user' ? toolResultsOf(last.content) : undefined;
+  if (toolResult !== undefined) prompt.toolResult = toolResult;
+  return prompt;
+}
+
+/** A complete Messages response. */
+export function messageResponse(answer: SimAnswer, prompt: SimPrompt, ids: ResponseIds) {
+  return {
+    id: ids.id,
+    type: 'message',
+    role: 'assistant',
+    model: prompt.model,
+    content: contentBlocks(answer),
+    stop_reason: STOP_REASON[answer.finish],
+    stop_sequence: answer.stopSequence ?? null,
+    usage: usage(answer),
+  };
+}
+
+/** One event of a Messages stream, its `type` included, and its role for faults. */
+export interface MessagesStreamEvent {
+  kind: StreamPiece['kind'];
+  event: { type: string } & Record<string, unknown>;
+}
+
+/**
+ * The events of a Messages stream, in order. `ping` adds the keep-alive event the Anthropic API
+ * sends after the first block start (Bedrock sends none).
+ */
+export function messagesStreamEvents(
+  answer: SimAnswer,
+  prompt: SimPrompt,
+  ids: ResponseIds,
+  options: { ping: boolean },
+): MessagesStreamEvent[] {
+  const events: MessagesStreamEvent[] = [];
+  const head = (event: MessagesStreamEvent['event']) => events.push({ kind: 'head', event });
+  const content = (event: MessagesStreamEvent['event']) => events.push({ kind: 'content', event });
+  const tail = (event: MessagesStreamEvent['event']) => events.push({ kind: 'tail', event });
+
+  head({
+    type: 'message_start',
+    message: {
+      id: ids.id,
+      type: 'message',
+      role: 'assistant',
+      model: prompt.model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usage(answer), output_tokens: 1 },
+    },
+  });
+  let index = 0;
+  if (answer.reasoning !== undefined) {
+    content({ type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '' } });
+    content({
+      type: 'content_block_delta',
+      index,
+      delta: { type: 'thinking_delta', thinking: answer.reasoning.text },
+    });
+    content({
+      type: 'content_block_delta',
+      index,
+      delta: { type: 'signature_delta', signature: answer.reasoning.signature },
+    });
+    content({ type: 'content_block_stop', index });
+    index += 1;
+  }
+  if (answer.tokens.length > 0) {
+    head({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+    if (options.ping) head({ type: 'ping' });
+    for (const token of answer.tokens) {
+      content({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: token } });
+    }
+    content({ type: 'content_block_stop', index });
+    index += 1;
+  }
+  for (const call of answer.toolCalls) {
+    content({
+      type: 'content_block_start',
+      index,
+      content_block: { type: 'tool_use', id: `toolu_${call.idSuffix}`, name: call.name, input: {} },
+    });
+    for (let start = 0; start < call.arguments.length; start += 10) {
+      content({
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'input_json_delta', partial_json: call.arguments.slice(start, start + 10) },
+      });
+    }
+    content({ type: 'content_block_stop', index });
+    index += 1;
+  }
+  tail({
+    type: 'message_delta',
+    delta: { stop_reason: STOP_REASON[answer.finish], stop_sequence: answer.stopSequence ?? null },
+    usage: { output_tokens: answer.outputTokens },
+  });
+  tail({ type: 'message_stop' });
+  return events;
+}
+
+/**
  * The Anthropic Messages wire format.
  * @see https://docs.anthropic.com/en/api/messages
  * @see https://docs.anthropic.com/en/api/messages-streaming
  */
 export const anthropicWire: SimWire = {
-  readPrompt(body, headers) {
+  idPrefix: 'msg_',
+  streamHeaders: SSE_HEADERS,
+  truncation: 'at-event',
+
+  readPrompt(body, headers, route) {
     if (headers['anthropic-version'] === undefined) reject('anthropic-version: header is required');
-    const request = asRecord(body);
-    if (request === undefined) reject('The request body must be a JSON object.');
+    const given = asRecord(body);
+    if (given === undefined) reject('The request body must be a JSON object.');
+    // count_tokens takes a Messages request without `max_tokens`.
+    const request = route.endpoint === 'count_tokens' ? { max_tokens: 1, ...given } : given;
     if (typeof request.model !== 'string' || request.model === '') reject('model: Field required');
-    if (typeof request.max_tokens !== 'number') reject('max_tokens: Field required');
-    const messages = request.messages;
-    if (!Array.isArray(messages) || messages.length === 0) reject('messages: Field required');
-    const lastUser = asRecord([...messages].reverse().find((message) => asRecord(message)?.role === 'user'));
-    const last = asRecord(messages.at(-1));
-    const tools = Array.isArray(request.tools)
-      ? request.tools.flatMap((item) => {
-          const tool = asRecord(item);
-          return typeof tool?.name === 'string' ? [{ name: tool.name, schema: tool.input_schema }] : [];
-        })
-      : [];
-    const choice = asRecord(request.tool_choice);
-    const prompt: SimPrompt = {
-      model: request.model,
-      stream: request.stream === true,
-      includeUsage: true,
-      lastUserText: textOf(lastUser?.content),
-      tools,
-      toolChoice: readToolChoice(request.tool_choice),
-      parallelToolCalls: choice?.disable_parallel_tool_use !== true,
-      maxTokens: request.max_tokens,
-      stop: Array.isArray(request.stop_sequences) ? request.stop_sequences : [],
-      thinking: asRecord(request.thinking)?.type === 'enabled',
-      promptChars: countChars(messages) + countChars(request.system),
-    };
-    const toolResult = last?.role === 'user' ? toolResultsOf(last.content) : undefined;
-    if (toolResult !== undefined) prompt.toolResult = toolResult;
-    return prompt;
+    return readMessagesRequest(request, request.model, request.stream === true);
   },
 
   response(answer, prompt, ids) {
-    return {
-      id: ids.id,
-      type: 'message',
-      role: 'assistant',
-      model: prompt.model,
-      content: contentBlocks(answer),
-      stop_reason: STOP_REASON[answer.finish],
-      stop_sequence: answer.stopSequence ?? null,
-      usage: usage(answer),
-    };
+    return messageResponse(answer, prompt, ids);
   },
 
   stream(answer, prompt, ids) {
-    const pieces: StreamPiece[] = [];
-    const head = (data: unknown, event: string) => pieces.push({ kind: 'head', sse: sse(data, event) });
-    const content = (data: unknown, event: string) => pieces.push({ kind: 'content', sse: sse(data, event) });
-    const tail = (data: unknown, event: string) => pieces.push({ kind: 'tail', sse: sse(data, event) });
-
-    head(
-      {
-        type: 'message_start',
-        message: {
-          id: ids.id,
-          type: 'message',
-          role: 'assistant',
-          model: prompt.model,
-          content: [],
-          stop_reason: null,
-          stop_sequence: null,
-          usage: { ...usage(answer), output_tokens: 1 },
-        },
-      },
-      'message_start',
-    );
-    let index = 0;
-    if (answer.reasoning !== undefined) {
-      content(
-        { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '' } },
-        'content_block_start',
-      );
-      content(
-        {
-          type: 'content_block_delta',
-          index,
-          delta: { type: 'thinking_delta', thinking: answer.reasoning.text },
-        },
-        'content_block_delta',
-      );
-      content(
-        {
-          type: 'content_block_delta',
-          index,
-          delta: { type: 'signature_delta', signature: answer.reasoning.signature },
-        },
-        'content_block_delta',
-      );
-      content({ type: 'content_block_stop', index }, 'content_block_stop');
-      index += 1;
-    }
-    if (answer.tokens.length > 0) {
-      head(
-        { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
-        'content_block_start',
-      );
-      head({ type: 'ping' }, 'ping');
-      for (const token of answer.tokens) {
-        content(
-          { type: 'content_block_delta', index, delta: { type: 'text_delta', text: token } },
-          'content_block_delta',
-        );
-      }
-      content({ type: 'content_block_stop', index }, 'content_block_stop');
-      index += 1;
-    }
-    for (const call of answer.toolCalls) {
-      content(
-        {
-          type: 'content_block_start',
-          index,
-          content_block: { type: 'tool_use', id: `toolu_${call.idSuffix}`, name: call.name, input: {} },
-        },
-        'content_block_start',
-      );
-      for (let start = 0; start < call.arguments.length; start += 10) {
-        content(
-          {
-            type: 'content_block_delta',
-            index,
-            delta: { type: 'input_json_delta', partial_json: call.arguments.slice(start, start + 10) },
-          },
-          'content_block_delta',
-        );
-      }
-      content({ type: 'content_block_stop', index }, 'content_block_stop');
-      index += 1;
-    }
-    tail(
-      {
-        type: 'message_delta',
-        delta: { stop_reason: STOP_REASON[answer.finish], stop_sequence: answer.stopSequence ?? null },
-        usage: { output_tokens: answer.outputTokens },
-      },
-      'message_delta',
-    );
-    tail({ type: 'message_stop' }, 'message_stop');
-    return pieces;
+    return messagesStreamEvents(answer, prompt, ids, { ping: true }).map(({ kind, event }) => ({
+      kind,
+      data: sse(event, event.type),
+    }));
   },
 
   errorBody(spec: VendorErrorSpec) {
@@ -251,6 +273,18 @@ export const anthropicWire: SimWire = {
       { type: 'error', error: { type: errorType ?? 'overloaded_error', message: message ?? 'Overloaded' } },
       'error',
     );
+  },
+
+  streamErrorAsStatus(errorType, message) {
+    return errorSpec(529, errorType, message);
+  },
+
+  malformedEvent() {
+    return MALFORMED_SSE_EVENT;
+  },
+
+  tokenCount(inputTokens) {
+    return { input_tokens: inputTokens };
   },
 
   responseHeaders(requestId) {

@@ -6,5 +6,7 @@ export { runSimulatorCli } from './run-simulator-cli.js';
 export type { ScenarioStep } from './scenario.js';
 export { loadScenario } from './scenario.js';
 export { seededRandom } from './seeded-random.js';
+export type { AwsCredentials, SimCredentials } from './sim-credentials.js';
+export { SIM_AWS_CREDENTIALS, SIM_BEDROCK_API_KEY } from './sim-credentials.js';
 export type { SimHostStats, SimRequestRecord, SimStats, Simulator, SimulatorOptions } from './simulator.js';
 export { startSimulator } from './simulator.js';

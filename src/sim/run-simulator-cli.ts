@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadScenario } from './scenario.js';
+import { SIM_AWS_CREDENTIALS, SIM_BEDROCK_API_KEY } from './sim-credentials.js';
 import { startSimulator } from './simulator.js';
 
 /** `detour sim [--port N] [--host ADDR] [--scenario FILE] [--seed N] [--ttft MS] [--token-interval MS]`. */
@@ -35,6 +36,8 @@ export async function runSimulatorCli(argv: string[]): Promise<void> {
       `Detour simulator listening on ${simulator.url}`,
       `  OpenAI-format host "x":    ${simulator.url}/hosts/x/v1/chat/completions`,
       `  Anthropic-format host "x": ${simulator.url}/hosts/x/v1/messages`,
+      `  Bedrock host "x":          ${simulator.url}/hosts/x/model/<modelId>/{invoke,invoke-with-response-stream,converse,converse-stream}`,
+      `    (SigV4 with ${SIM_AWS_CREDENTIALS.accessKeyId} / its secret, or Bearer ${SIM_BEDROCK_API_KEY}; HTTP/2 or HTTP/1.1)`,
       `  control: GET ${simulator.url}/_sim/stats, POST/DELETE ${simulator.url}/_sim/faults`,
       steps === undefined ? '' : `  scenario: ${values.scenario} (${steps.length} steps)`,
       '',
