@@ -199,7 +199,9 @@ describe('an Anthropic model through InvokeModel', () => {
     const mode = stream ? 'streaming' : 'non-streaming';
 
     it(`answers the Anthropic SDK, ${mode}, with a signed Bedrock Messages body`, async () => {
-      expect(await anthropicText('claude-solo', 'echo: hello from bedrock', stream)).toBe('hello from bedrock');
+      expect(await anthropicText('claude-solo', 'echo: hello from bedrock', stream)).toBe(
+        'hello from bedrock',
+      );
       const [request] = received('br-a');
       expect(request?.path).toMatch(
         stream ? /\/model\/[^/]+\/invoke-with-response-stream$/ : /\/model\/[^/]+\/invoke$/,
@@ -208,7 +210,9 @@ describe('an Anthropic model through InvokeModel', () => {
       expect(request?.body).toMatchObject({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 100 });
       expect(request?.body).not.toHaveProperty('model');
       expect(request?.body).not.toHaveProperty('stream');
-      expect(request?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=\S+\/us-east-1\/bedrock\//);
+      expect(request?.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=\S+\/us-east-1\/bedrock\//,
+      );
     });
 
     it(`answers the OpenAI SDK, ${mode}, translated from Anthropic Messages`, async () => {
@@ -219,7 +223,9 @@ describe('an Anthropic model through InvokeModel', () => {
 
     it(`runs a tool call round trip, ${mode}, for both SDKs`, async () => {
       expect(await openaiToolRoundTrip('claude-solo', stream)).toBe('The tool returned: sunny, 21 degrees');
-      expect(await anthropicToolRoundTrip('claude-solo', stream)).toBe('The tool returned: sunny, 21 degrees');
+      expect(await anthropicToolRoundTrip('claude-solo', stream)).toBe(
+        'The tool returned: sunny, 21 degrees',
+      );
     });
 
     it(`answers JSON mode, ${mode}, with JSON that follows the schema`, async () => {
@@ -254,7 +260,9 @@ describe('other models through Converse', () => {
       const mode = stream ? 'streaming' : 'non-streaming';
 
       it(`${model}: answers both SDKs, ${mode}, through ${stream ? 'ConverseStream' : 'Converse'}`, async () => {
-        expect(await openaiText(model, 'echo: conversing with bedrock', stream)).toBe('conversing with bedrock');
+        expect(await openaiText(model, 'echo: conversing with bedrock', stream)).toBe(
+          'conversing with bedrock',
+        );
         expect(await anthropicText(model, 'echo: conversing again', stream)).toBe('conversing again');
         const paths = received('br-a').map((request) => request.path);
         expect(paths).toHaveLength(2);
@@ -307,8 +315,10 @@ describe('exceptions inside a stream', () => {
         fault: {
           type: 'stream_error',
           afterChunks: 2,
-          errorType: 'throttlingException',
-          message: 'Too many tokens, please wait before trying again.',
+          // A server error, not a throttle: a throttle would cool br-a down and send the second
+          // client elsewhere.
+          errorType: 'internalServerException',
+          message: 'The system encountered an unexpected error during processing.',
         },
       });
       const text = 'echo: one two three four five six seven eight';
@@ -332,7 +342,7 @@ describe('exceptions inside a stream', () => {
       expect('one two three four five six seven eight'.startsWith(openaiSeen)).toBe(true);
       expect(openaiSeen).not.toBe('one two three four five six seven eight');
       expect(openaiError).toBeInstanceOf(OpenAI.APIError);
-      expect(String((openaiError as Error).message)).toContain('throttlingException');
+      expect(String((openaiError as Error).message)).toContain('internalServerException');
 
       let anthropicSeen = '';
       const anthropicError = await (async () => {
@@ -353,11 +363,13 @@ describe('exceptions inside a stream', () => {
       })();
       expect(anthropicSeen.length).toBeGreaterThan(0);
       expect(anthropicError).toBeInstanceOf(Anthropic.APIError);
-      expect(String((anthropicError as Error).message)).toContain('rate_limit_error');
+      // Anthropic's own error event, with the server-error type.
+      expect(String((anthropicError as Error).message)).toContain('"type":"api_error"');
+      expect(String((anthropicError as Error).message)).toContain('internalServerException');
 
       // Content had gone out: nothing was retried on br-b.
       expect(upstreamCallsTo(stack, 'br-b')).toBe(0);
-      expect(failuresOf(`br-a/${deployment}`)).toEqual({ rate_limited: 2 });
+      expect(failuresOf(`br-a/${deployment}`)).toEqual({ server_error: 2 });
     });
   }
 
@@ -423,7 +435,9 @@ describe('bad credentials', () => {
     });
     const text = await response.text();
     responseTexts.push(text);
-    const { alerts } = JSON.parse(text) as { alerts: Array<{ kind: string; provider: string; message: string }> };
+    const { alerts } = JSON.parse(text) as {
+      alerts: Array<{ kind: string; provider: string; message: string }>;
+    };
     expect(alerts.filter((alert) => alert.provider === 'br-bad')).toEqual([
       expect.objectContaining({ kind: 'auth', message: expect.stringContaining('Provider "br-bad"') }),
     ]);
@@ -473,7 +487,8 @@ describe('credentials', () => {
     for (const path of ['/admin/alerts', '/admin/health']) {
       responseTexts.push(await fetch(`${stack.detour.url}${path}`, admin).then((answer) => answer.text()));
     }
-    expect(logLines.join('')).toContain('br-bad');
+    // The log stream is the gateway's own: the rejected key raised an alert there.
+    expect(logLines.join('')).toContain('alert.raised');
     const everything = `${logLines.join('')}\n${responseTexts.join('\n')}`;
     for (const secret of SECRETS) expect(everything).not.toContain(secret);
   });

@@ -3,7 +3,11 @@ import { parseDuration, parseSize } from '../core/index.js';
 import type { DetourConfig, ProviderProtocol, RoutingStrategy, StoreConfig } from './detour-config.js';
 
 /** Protocols an upstream provider may speak in this version. */
-export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = ['openai-chat', 'anthropic-messages', 'bedrock'];
+export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
+  'openai-chat',
+  'anthropic-messages',
+  'bedrock',
+];
 
 /** Routing strategies. */
 export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'weighted', 'least-latency'];
