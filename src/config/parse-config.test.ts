@@ -130,7 +130,7 @@ describe('parseConfig', () => {
     expect(error.issues).toHaveLength(1);
     expect(error.toString()).toBe(
       'detour.yaml:6:16: providers.bedrock.protocol: unsupported protocol "bedrock-converse" ' +
-        '(supported now: openai-chat, anthropic-messages, azure-openai)',
+        '(supported now: openai-chat, anthropic-messages, azure-openai, bedrock)',
     );
     expect(error).toMatchObject({
       file: 'detour.yaml',
@@ -138,6 +138,27 @@ describe('parseConfig', () => {
       column: 16,
       key: 'providers.bedrock.protocol',
     });
+  });
+
+  it('parses a bedrock provider with its own fields and refuses a region that is not one', () => {
+    const text = `providers:
+  br: { protocol: bedrock, region: us-east-1, accessKeyId: \${AWS_KEY}, secretAccessKey: \${AWS_SECRET} }
+  br-api: { protocol: bedrock, baseUrl: http://127.0.0.1:9000/, apiKey: bk-1 }
+models:
+  claude:
+    deployments: [ { provider: br, model: us.anthropic.claude-sonnet-4-5-20250929-v1:0 } ]
+`;
+    const config = parseConfig(text, 'detour.yaml', { AWS_KEY: 'AKIA1', AWS_SECRET: 's3cr3t' });
+    expect(config.providers).toEqual({
+      br: { protocol: 'bedrock', region: 'us-east-1', accessKeyId: 'AKIA1', secretAccessKey: 's3cr3t' },
+      'br-api': { protocol: 'bedrock', baseUrl: 'http://127.0.0.1:9000', apiKey: 'bk-1' },
+    });
+    const error = catchConfigError(() =>
+      parseConfig(text.replace('us-east-1', 'Virginia'), 'detour.yaml', { AWS_KEY: 'a', AWS_SECRET: 'b' }),
+    );
+    expect(error.toString()).toBe(
+      'detour.yaml:2:28: providers.br.region: must be an AWS region such as us-east-1',
+    );
   });
 
   it('reports a YAML syntax error with its line, column and the key around it', () => {

@@ -7,6 +7,7 @@ export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
   'openai-chat',
   'anthropic-messages',
   'azure-openai',
+  'bedrock',
 ];
 
 /** Routing strategies. */

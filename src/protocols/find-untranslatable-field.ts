@@ -1,5 +1,6 @@
 import type { ChatRequest, ProtocolName, WireProtocol } from '../core/index.js';
 import { UNTRANSLATABLE_PARTS } from './anthropic-messages/index.js';
+import { findConverseUntranslatableContent } from './bedrock-converse/index.js';
 import { isGeminiReadableImage } from './gemini/index.js';
 
 /** A client field that a host of another protocol cannot honour. */
@@ -154,6 +155,7 @@ function findUnsupportedCombination(
   target: WireProtocol,
 ): UntranslatableField | undefined {
   if (target === 'gemini') return findGeminiUnsupportedFeature(request);
+  if (target === 'bedrock-converse') return findConverseUntranslatableContent(request);
   const jsonMode = request.responseFormat !== undefined && request.responseFormat.type !== 'text';
   if (target === 'anthropic-messages' && jsonMode && (request.tools?.length ?? 0) > 0) {
     return {
@@ -182,7 +184,8 @@ export function findUntranslatableField(
     if (source === target || fields === undefined) continue;
     for (const [field, value] of Object.entries(fields)) {
       if (field === UNTRANSLATABLE_PARTS) continue;
-      const rule = RULES[source][field];
+      // Own keys only: a client field named `constructor` is no rule.
+      const rule = Object.hasOwn(RULES[source], field) ? RULES[source][field] : undefined;
       if (rule?.matters(value)) return { field, reason: rule.reason(target) };
     }
   }

@@ -15,7 +15,7 @@ export type {
   ProviderKindName,
 } from './provider-kind.js';
 export { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
-export { createProvider, type ProviderSettings } from './registry.js';
+export { createProvider, type ProviderEnvironment, type ProviderSettings } from './registry.js';
 export {
   type AttemptInput,
   type AttemptTarget,

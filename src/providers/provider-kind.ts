@@ -3,7 +3,7 @@ import type { FailureClass, WireProtocol } from '../core/index.js';
 import type { SseMessage, UpstreamErrorDetails } from '../protocols/index.js';
 
 /** A value of `protocol:` in a provider's config: the kind of host it is (DESIGN.md section 10). */
-export type ProviderKindName = 'openai-chat' | 'anthropic-messages' | 'azure-openai';
+export type ProviderKindName = 'openai-chat' | 'anthropic-messages' | 'azure-openai' | 'bedrock';
 
 /** Client headers as Fastify hands them over. */
 export type ClientHeaders = Readonly<Record<string, string | string[] | undefined>>;

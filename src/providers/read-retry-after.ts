@@ -49,5 +49,6 @@ export function readShouldRetry(headers: IncomingHttpHeaders): boolean | undefin
 
 /** The upstream's request id, for support tickets (`x-request-id` at OpenAI, `request-id` at Anthropic). */
 export function readUpstreamRequestId(headers: IncomingHttpHeaders): string | undefined {
-  return first(headers['x-request-id']) ?? first(headers['request-id']);
+  // AWS names it `x-amzn-RequestId` (Node lower-cases header names).
+  return first(headers['x-request-id']) ?? first(headers['request-id']) ?? first(headers['x-amzn-requestid']);
 }

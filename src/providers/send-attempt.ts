@@ -305,8 +305,10 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
     const tail = relay.end();
     if (tail !== '') yield { text: tail, content: false };
   } catch (error) {
+    // A kind's stream reader classifies the host's in-stream exceptions without knowing the
+    // deployment; the attempt names it here.
     throw error instanceof DetourError
-      ? error
+      ? withUpstream(error, target)
       : classifyTransportError(watchdog.explain(error), upstreamInfo(target));
   } finally {
     watchdog.dispose();
@@ -319,7 +321,11 @@ function withUpstream(error: DetourError, target: AttemptTarget): DetourError {
   if (error.upstream !== undefined) return error;
   return new DetourError(error.code, error.failureClass, error.message, {
     status: error.status,
+    param: error.param,
     retryAfterMs: error.retryAfterMs,
+    timeout: error.timeout,
+    shouldRetry: error.shouldRetry,
     upstream: upstreamInfo(target),
+    cause: error.cause,
   });
 }

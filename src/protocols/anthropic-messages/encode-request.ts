@@ -8,9 +8,9 @@ import {
   type ToolChoice,
 } from '../../core/index.js';
 import { unmarkGeminiSignature } from '../gemini/index.js';
+import { parseToolInput } from '../parse-tool-input.js';
 import { UNTRANSLATABLE_PARTS } from './decode-request.js';
 import { JSON_MODE_TOOL_DESCRIPTION, JSON_MODE_TOOL_NAME } from './json-mode-tool.js';
-import { parseToolInput } from './parse-tool-input.js';
 
 /**
  * Anthropic requires `max_tokens`; OpenAI does not. A request from an OpenAI client without a limit

@@ -1,7 +1,7 @@
 import { assertNever, type ChatResponse, newId } from '../../core/index.js';
+import { parseToolInput } from '../parse-tool-input.js';
 import { encodeStopReason } from './map-stop-reason.js';
 import { encodeAnthropicUsage } from './map-usage.js';
-import { parseToolInput } from './parse-tool-input.js';
 
 /**
  * Encodes a canonical response as a `message` for an Anthropic client.

@@ -1,6 +1,7 @@
 /**
- * Tool arguments as the object Anthropic's `tool_use.input` must be. Arguments that are not a JSON
- * object (a model's malformed output) are kept whole under `arguments` rather than lost.
+ * Tool arguments as the JSON object a tool-use block's input must be (Anthropic `tool_use.input`,
+ * Bedrock Converse `toolUse.input`). Arguments that are not a JSON object (a model's malformed
+ * output) are kept whole under `arguments` rather than lost.
  */
 export function parseToolInput(text: string): Record<string, unknown> {
   try {
