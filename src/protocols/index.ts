@@ -1,12 +1,13 @@
 import type { ProtocolName, WireProtocol } from '../core/index.js';
 import { anthropicMessagesCodec } from './anthropic-messages/index.js';
 import type { ProtocolCodec, UpstreamCodec } from './codec.js';
+import { geminiCodec } from './gemini/index.js';
 import { openaiChatCodec } from './openai-chat/index.js';
 
 export type * from './codec.js';
 export { findUntranslatableField, type UntranslatableField } from './find-untranslatable-field.js';
 export { formatSseEvent } from './sse.js';
-export { anthropicMessagesCodec, openaiChatCodec };
+export { anthropicMessagesCodec, geminiCodec, openaiChatCodec };
 
 const CODECS: Readonly<Record<ProtocolName, ProtocolCodec>> = {
   'openai-chat': openaiChatCodec,
@@ -19,10 +20,12 @@ export function codecFor(protocol: ProtocolName): ProtocolCodec {
 }
 
 /**
- * Formats only upstream hosts speak. Empty until their codecs exist; `upstreamCodecFor` refuses
- * them meanwhile so a half-built kind cannot send garbage.
+ * Formats only upstream hosts speak. One without a codec yet is refused by `upstreamCodecFor`, so a
+ * half-built kind cannot send garbage.
  */
-const UPSTREAM_ONLY_CODECS: Partial<Record<Exclude<WireProtocol, ProtocolName>, UpstreamCodec>> = {};
+const UPSTREAM_ONLY_CODECS: Partial<Record<Exclude<WireProtocol, ProtocolName>, UpstreamCodec>> = {
+  gemini: geminiCodec,
+};
 
 /** The upstream-facing codec of any wire format a host can speak. */
 export function upstreamCodecFor(protocol: WireProtocol): UpstreamCodec {
