@@ -3,7 +3,12 @@ import { parseDuration, parseSize } from '../core/index.js';
 import type { DetourConfig, ProviderProtocol, RoutingStrategy, StoreConfig } from './detour-config.js';
 
 /** Protocols an upstream provider may speak in this version. */
-export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = ['openai-chat', 'anthropic-messages'];
+export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
+  'openai-chat',
+  'anthropic-messages',
+  'vertex',
+  'gemini',
+];
 
 /** Routing strategies. */
 export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'weighted', 'least-latency'];

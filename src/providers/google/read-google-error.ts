@@ -1,4 +1,4 @@
-import type { UpstreamErrorDetails } from '../../protocols/index.js';
+import { geminiCodec, type UpstreamErrorDetails } from '../../protocols/index.js';
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -34,31 +34,32 @@ function durationMs(value: unknown): number | undefined {
 
 /**
  * Reads Google's error body, as the Gemini API and Vertex AI send it:
- * `{error: {code, message, status, details: [{'@type', reason, …}, {retryDelay, …}]}}`. The RPC
- * status name (`RESOURCE_EXHAUSTED`) becomes the type, the `ErrorInfo` reason (`API_KEY_INVALID`)
- * the code, and a `RetryInfo` delay the advised wait. A body that is not JSON lends its start as
- * the message.
+ * `{error: {code, message, status, details: [{'@type', reason, …}, {retryDelay, …}]}}`. The gemini
+ * codec's reader gives the RPC status name (`RESOURCE_EXHAUSTED`) as the type, the `ErrorInfo`
+ * reason (`API_KEY_INVALID`) as the code and the blamed field; this adds what only a host needs: a
+ * `RetryInfo` delay as the advised wait, and billing refusals told apart. A body that is not JSON
+ * (a proxy's page) or not in Google's shape lends its start as the message.
  * @see https://cloud.google.com/apis/design/errors
  */
 export function readGoogleErrorDetails(parsed: unknown, text: string): UpstreamErrorDetails {
   const error = googleErrorObject(parsed);
   if (error === undefined) return { message: text.slice(0, 200) || undefined };
-  const details: UpstreamErrorDetails = {};
-  const status = asString(error.status);
-  if (status !== undefined) details.type = status;
-  const message = asString(error.message);
-  if (message !== undefined) details.message = message;
+  const details = geminiCodec.decodeError(parsed);
   for (const detail of Array.isArray(error.details) ? error.details : []) {
-    const record = asRecord(detail);
-    const reason = asString(record?.reason);
-    if (reason !== undefined && details.code === undefined) details.code = reason;
-    const delay = durationMs(record?.retryDelay);
-    if (delay !== undefined && details.retryAfterMs === undefined) details.retryAfterMs = delay;
+    const delay = durationMs(asRecord(detail)?.retryDelay);
+    if (delay !== undefined) {
+      details.retryAfterMs = delay;
+      break;
+    }
   }
   // Google says "enable billing" with FAILED_PRECONDITION and no reason of its own (the Gemini API's
   // free tier being unavailable in a region, a project without billing): our account's problem,
   // which an operator must fix, as DESIGN.md section 6 files under quota.
-  if (details.code === undefined && status === 'FAILED_PRECONDITION' && /billing/i.test(message ?? '')) {
+  if (
+    details.code === undefined &&
+    details.type === 'FAILED_PRECONDITION' &&
+    /billing/i.test(details.message ?? '')
+  ) {
     details.code = 'BILLING_DISABLED';
   }
   return details;
