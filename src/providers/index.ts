@@ -1,5 +1,12 @@
 export type { AttemptTimeouts } from './attempt-watchdog.js';
 export { classifyHttpFailure, upstreamCodeFor } from './classify-failure.js';
+export {
+  CLOUD_PLATFORM_SCOPE,
+  createServiceAccountClient,
+  fetchHonouringTokenUri,
+  GOOGLE_TOKEN_URL,
+  type ServiceAccountKey,
+} from './google/index.js';
 export type {
   ClientHeaders,
   OutgoingBody,

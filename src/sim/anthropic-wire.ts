@@ -3,8 +3,11 @@ import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   countChars,
+  errorSpec,
+  MALFORMED_SSE_EVENT,
   rejectRequest as reject,
   type SimWire,
+  SSE_HEADERS,
   type StreamPiece,
   sse,
   textOf,
@@ -34,6 +37,8 @@ const STOP_REASON: Readonly<Record<SimAnswer['finish'], string>> = {
   stop_sequence: 'stop_sequence',
   length: 'max_tokens',
   tool_calls: 'tool_use',
+  // Claude's own word for an answer its safety systems stopped.
+  content_filter: 'refusal',
 };
 
 function readToolChoice(value: unknown): SimPrompt['toolChoice'] {
@@ -91,9 +96,16 @@ function contentBlocks(answer: SimAnswer): Array<Record<string, unknown>> {
  * @see https://docs.anthropic.com/en/api/messages-streaming
  */
 export const anthropicWire: SimWire = {
-  readPrompt(body, headers) {
+  idPrefix: 'msg_',
+  streamHeaders: SSE_HEADERS,
+  truncation: 'at-event',
+
+  readPrompt(body, headers, route) {
     if (headers['anthropic-version'] === undefined) reject('anthropic-version: header is required');
-    const request = asRecord(body);
+    const given = asRecord(body);
+    // count_tokens takes a Messages request without `max_tokens`.
+    const request =
+      given !== undefined && route.endpoint === 'count_tokens' ? { max_tokens: 1, ...given } : given;
     if (request === undefined) reject('The request body must be a JSON object.');
     if (typeof request.model !== 'string' || request.model === '') reject('model: Field required');
     if (typeof request.max_tokens !== 'number') reject('max_tokens: Field required');
@@ -141,9 +153,10 @@ export const anthropicWire: SimWire = {
 
   stream(answer, prompt, ids) {
     const pieces: StreamPiece[] = [];
-    const head = (data: unknown, event: string) => pieces.push({ kind: 'head', sse: sse(data, event) });
-    const content = (data: unknown, event: string) => pieces.push({ kind: 'content', sse: sse(data, event) });
-    const tail = (data: unknown, event: string) => pieces.push({ kind: 'tail', sse: sse(data, event) });
+    const head = (data: unknown, event: string) => pieces.push({ kind: 'head', data: sse(data, event) });
+    const content = (data: unknown, event: string) =>
+      pieces.push({ kind: 'content', data: sse(data, event) });
+    const tail = (data: unknown, event: string) => pieces.push({ kind: 'tail', data: sse(data, event) });
 
     head(
       {
@@ -251,6 +264,18 @@ export const anthropicWire: SimWire = {
       { type: 'error', error: { type: errorType ?? 'overloaded_error', message: message ?? 'Overloaded' } },
       'error',
     );
+  },
+
+  streamErrorAsStatus(errorType, message) {
+    return errorSpec(529, errorType, message);
+  },
+
+  malformedEvent() {
+    return MALFORMED_SSE_EVENT;
+  },
+
+  tokenCount(inputTokens) {
+    return { input_tokens: inputTokens };
   },
 
   responseHeaders(requestId) {

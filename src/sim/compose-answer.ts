@@ -18,8 +18,8 @@ export interface SimAnswer {
   /** The answer text cut into tokens (each keeps its leading space). */
   tokens: string[];
   toolCalls: SimToolCall[];
-  /** Why it stopped. */
-  finish: 'end' | 'length' | 'stop_sequence' | 'tool_calls';
+  /** Why it stopped (`content_filter` only when a content-filter fault cut it). */
+  finish: 'end' | 'length' | 'stop_sequence' | 'tool_calls' | 'content_filter';
   /** The stop sequence that matched. */
   stopSequence?: string;
   inputTokens: number;
@@ -134,4 +134,22 @@ export function composeAnswer(prompt: SimPrompt, seed: number, wrong = false): S
   if (finish === 'stop_sequence' && cut.stop !== undefined) answer.stopSequence = cut.stop;
   if (reasoning !== undefined) answer.reasoning = reasoning;
   return answer;
+}
+
+/**
+ * The answer as a vendor's content filter leaves it: the first `keptTokens` tokens, no tool calls,
+ * finished as filtered. Reasoning stays: filters judge the visible answer.
+ */
+export function cutByContentFilter(answer: SimAnswer, keptTokens: number): SimAnswer {
+  const tokens = answer.tokens.slice(0, keptTokens);
+  const reasoningTokens = answer.reasoning === undefined ? 0 : tokenize(answer.reasoning.text).length;
+  const cut: SimAnswer = {
+    tokens,
+    toolCalls: [],
+    finish: 'content_filter',
+    inputTokens: answer.inputTokens,
+    outputTokens: Math.max(1, tokens.length + reasoningTokens),
+  };
+  if (answer.reasoning !== undefined) cut.reasoning = answer.reasoning;
+  return cut;
 }

@@ -41,6 +41,17 @@ export const faultSchema = z.discriminatedUnion('type', [
   }),
   /** End the stream after the content, without the finish event and terminator. */
   z.object({ type: z.literal('truncate_stream') }),
+  /**
+   * The vendor's content filter: `prompt` (the default) refuses the request as the vendor does (Azure's
+   * 400 `content_filter`, Gemini's `promptFeedback.blockReason`); `completion` cuts the answer after
+   * `afterChunks` content events (default 0) and finishes it as filtered (`content_filter`, Gemini
+   * `SAFETY`, Anthropic `refusal`).
+   */
+  z.object({
+    type: z.literal('content_filter'),
+    stage: z.enum(['prompt', 'completion']).optional(),
+    afterChunks: z.int().min(0).optional(),
+  }),
   /** Answer well-formed but wrong (echoes reversed, other words), for quality canaries. */
   z.object({ type: z.literal('wrong_answer') }),
 ]);

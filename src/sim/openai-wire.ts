@@ -3,8 +3,11 @@ import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
   countChars,
+  errorSpec,
+  MALFORMED_SSE_EVENT,
   rejectRequest as reject,
   type SimWire,
+  SSE_HEADERS,
   type StreamPiece,
   sse,
   textOf,
@@ -32,6 +35,7 @@ const FINISH: Readonly<Record<SimAnswer['finish'], string>> = {
   stop_sequence: 'stop',
   length: 'length',
   tool_calls: 'tool_calls',
+  content_filter: 'content_filter',
 };
 
 function readTools(value: unknown): SimPrompt['tools'] {
@@ -77,6 +81,10 @@ function usage(answer: SimAnswer, reasoning: boolean) {
  * @see https://platform.openai.com/docs/api-reference/chat
  */
 export const openaiWire: SimWire = {
+  idPrefix: 'chatcmpl-',
+  streamHeaders: SSE_HEADERS,
+  truncation: 'at-event',
+
   readPrompt(body) {
     const request = asRecord(body);
     if (request === undefined) reject('The request body must be a JSON object.');
@@ -154,13 +162,13 @@ export const openaiWire: SimWire = {
       return sse(body);
     };
     const pieces: StreamPiece[] = [
-      { kind: 'head', sse: chunk({ role: 'assistant', content: '', refusal: null }) },
+      { kind: 'head', data: chunk({ role: 'assistant', content: '', refusal: null }) },
     ];
-    for (const token of answer.tokens) pieces.push({ kind: 'content', sse: chunk({ content: token }) });
+    for (const token of answer.tokens) pieces.push({ kind: 'content', data: chunk({ content: token }) });
     answer.toolCalls.forEach((call, index) => {
       pieces.push({
         kind: 'content',
-        sse: chunk({
+        data: chunk({
           tool_calls: [
             {
               index,
@@ -175,11 +183,11 @@ export const openaiWire: SimWire = {
         const piece = call.arguments.slice(start, start + 10);
         pieces.push({
           kind: 'content',
-          sse: chunk({ tool_calls: [{ index, function: { arguments: piece } }] }),
+          data: chunk({ tool_calls: [{ index, function: { arguments: piece } }] }),
         });
       }
     });
-    pieces.push({ kind: 'tail', sse: chunk({}, FINISH[answer.finish]) });
+    pieces.push({ kind: 'tail', data: chunk({}, FINISH[answer.finish]) });
     if (prompt.includeUsage) {
       const last = {
         id: ids.id,
@@ -190,9 +198,9 @@ export const openaiWire: SimWire = {
         choices: [],
         usage: usage(answer, prompt.thinking),
       };
-      pieces.push({ kind: 'tail', sse: sse(last) });
+      pieces.push({ kind: 'tail', data: sse(last) });
     }
-    pieces.push({ kind: 'tail', sse: sse('[DONE]') });
+    pieces.push({ kind: 'tail', data: sse('[DONE]') });
     return pieces;
   },
 
@@ -221,6 +229,14 @@ export const openaiWire: SimWire = {
         code: null,
       },
     });
+  },
+
+  streamErrorAsStatus(errorType, message) {
+    return errorSpec(500, errorType, message);
+  },
+
+  malformedEvent() {
+    return MALFORMED_SSE_EVENT;
   },
 
   responseHeaders(requestId) {

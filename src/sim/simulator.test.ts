@@ -1,3 +1,4 @@
+import { connect as connectHttp2 } from 'node:http2';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -433,6 +434,55 @@ describe('transport faults', () => {
     expect(bad.status).toBe(400);
     await fetch(`${sim.url}/_sim/faults`, { method: 'DELETE' });
     expect((await post()).startsWith('200:')).toBe(true);
+  });
+});
+
+describe('HTTP/2 with prior knowledge', () => {
+  /** Posts a streamed chat request over h2c; answers the status, the body and the stream's reset code. */
+  function postOverHttp2(): Promise<{ status: number; body: string; rstCode: number }> {
+    return new Promise((resolve, reject) => {
+      const session = connectHttp2(sim.url);
+      session.on('error', reject);
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': '/hosts/oai/v1/chat/completions',
+        'content-type': 'application/json',
+      });
+      let status = 0;
+      let body = '';
+      stream.on('response', (headers) => {
+        status = Number(headers[':status']);
+      });
+      stream.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      stream.on('error', () => {});
+      stream.on('close', () => {
+        session.close();
+        resolve({ status, body, rstCode: stream.rstCode ?? 0 });
+      });
+      stream.end(
+        JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'echo: x y z' }] }),
+      );
+    });
+  }
+
+  it('answers the same routes over h2c on the same port', async () => {
+    const answer = await postOverHttp2();
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('"content":" z"');
+    expect(answer.body).toContain('[DONE]');
+    expect(sim.stats()).toMatchObject({ connections: 1, hosts: { oai: { requests: 1, aborted: 0 } } });
+    expect(sim.stats().hosts.oai?.recent[0]?.headers[':authority']).toBe(new URL(sim.url).host);
+  });
+
+  it('resets only the stream on a mid-body reset, and does not count it as the caller abort', async () => {
+    sim.setFault({ host: 'oai', fault: { type: 'reset_mid_body', afterChunks: 1 } });
+    const answer = await postOverHttp2();
+    expect(answer.body).toContain('"content":"x"');
+    expect(answer.body).not.toContain('[DONE]');
+    expect(answer.rstCode).toBe(2); // NGHTTP2_INTERNAL_ERROR
+    expect(sim.stats().hosts.oai?.aborted).toBe(0);
   });
 });
 

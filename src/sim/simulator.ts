@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { anthropicWire } from './anthropic-wire.js';
-import { composeAnswer } from './compose-answer.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { composeAnswer, cutByContentFilter } from './compose-answer.js';
 import { FaultBook, type FaultRule, faultRuleSchema, type SimFault } from './fault.js';
-import { openaiWire } from './openai-wire.js';
+import { type GoogleServiceAccount, generateServiceAccount } from './google-service-account.js';
+import { GoogleTokenIssuer } from './google-token-endpoint.js';
+import { matchHostRoute, type SimApiRoute } from './host-routes.js';
+import { type DualProtocolListener, listenHttp1AndH2c } from './listen-http1-and-h2c.js';
 import { type ScenarioStep, scheduleScenario } from './scenario.js';
 import { seededRandom } from './seeded-random.js';
+import { type SimCredentials, simCredentials } from './sim-credentials.js';
+import type { SimExchange } from './sim-exchange.js';
 import type { SimPrompt } from './sim-prompt.js';
 import {
   type ResponseIds,
@@ -34,17 +39,37 @@ export interface SimulatorOptions {
    * measured exactly and cost no real time.
    */
   wait?: (ms: number) => Promise<void>;
+  /**
+   * Credentials the hosts accept, per vendor (default: {@link SIM_AWS_CREDENTIALS} and
+   * {@link SIM_BEDROCK_API_KEY} for Bedrock). Hosts of vendors that check none take any.
+   */
+  credentials?: Partial<SimCredentials>;
+  /**
+   * The simulator's clock in epoch ms (default `Date.now`): when Google access tokens expire, and
+   * whether a JWT grant is in its time window. A test moves it to expire tokens without waiting.
+   */
+  now?: () => number;
+  /** Seconds a Google access token from the token endpoint lives (default 3599, as Google's). */
+  googleTokenLifetimeSeconds?: number;
+}
+
+/** A service account the simulator's token endpoint honours. */
+export interface SimServiceAccount {
+  /** The key file's content; its `token_uri` is `<simulator>/hosts/<host>/token`. */
+  json: GoogleServiceAccount;
+  /** The same, written to a file (removed when the simulator closes), for `GOOGLE_APPLICATION_CREDENTIALS`. */
+  keyFile: string;
 }
 
 /** One request a host received. */
 export interface SimRequestRecord {
   /** The upstream model asked for. */
   model: string;
-  /** The path called. */
+  /** The path called under `/hosts/<name>`, raw (percent-encoding as received). */
   path: string;
   /** The parsed JSON body. */
   body: unknown;
-  /** Request headers, lower-case names. */
+  /** Request headers, lower-case names (HTTP/2 pseudo-headers such as `:authority` included). */
   headers: Record<string, string>;
   /** The fault applied, if any. */
   fault?: SimFault['type'];
@@ -74,6 +99,8 @@ export interface SimStats {
   connections: number;
   /** Fault rules in force. */
   faults: FaultRule[];
+  /** JWT grants the Google token endpoint answered with an access token. */
+  googleTokenGrants: number;
 }
 
 /** A running simulator. */
@@ -92,53 +119,50 @@ export interface Simulator {
   stats(): SimStats;
   /** Zeroes the counters. */
   resetStats(): void;
+  /**
+   * Makes a Google service account (a fresh RSA key) whose JWT grants the token endpoint at
+   * `/hosts/<host>/token` honours (`host` defaults to `google`; any host's `/token` serves every
+   * account). Tokens it gets are accepted by Vertex AI routes of `projectId` (default `sim-project`);
+   * other projects answer 403.
+   */
+  createServiceAccount(options?: { projectId?: string; host?: string }): Promise<SimServiceAccount>;
   /** Stops the server and closes every open connection. */
   close(): Promise<void>;
 }
 
 const RECENT_LIMIT = 50;
-const HOST_ROUTE = /^\/hosts\/([^/]+)(\/v1\/(?:chat\/completions|messages|messages\/count_tokens|models))$/;
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 function sleep(ms: number): Promise<void> {
   return ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) request.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
 function sendJson(
-  response: ServerResponse,
+  exchange: SimExchange,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, {
+  exchange.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(text),
     ...headers,
   });
-  response.end(text);
+  exchange.end(text);
 }
 
-function flattenHeaders(request: IncomingMessage): Record<string, string> {
+function flattenHeaders(exchange: SimExchange): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const [name, value] of Object.entries(exchange.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+/** Half of a piece of a stream or body: text or bytes. */
+function firstHalf(data: string | Uint8Array): string | Uint8Array {
+  return data.slice(0, Math.floor(data.length / 2));
 }
 
 /** Where in a stream a fault cuts in: after this many content events. */
@@ -157,7 +181,7 @@ function cutPoint(fault: SimFault | undefined): number | undefined {
   }
 }
 
-/** The simulated upstream: many hosts on one HTTP server, each speaking OpenAI's or Anthropic's format. */
+/** The simulated upstream: many hosts on one port, each speaking the wire format of the path it is called on. */
 class SimulatorServer implements Simulator {
   readonly url: string;
   private readonly faults = new FaultBook();
@@ -165,16 +189,45 @@ class SimulatorServer implements Simulator {
   private connections = 0;
   private readonly roll: () => number;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Responses the simulator itself cut off (reset faults): their close is no caller's abort. */
-  private readonly cutBySimulator = new WeakSet<ServerResponse>();
+  private readonly tokenIssuer: GoogleTokenIssuer;
+  private serviceAccounts = 0;
+  /** Where key files of service accounts go; made on the first one, removed at close. */
+  private keyDirectory: Promise<string> | undefined;
 
   constructor(
-    private readonly server: Server,
-    private readonly options: Required<Omit<SimulatorOptions, 'port' | 'host'>>,
+    private readonly listener: DualProtocolListener,
+    private readonly options: Required<Omit<SimulatorOptions, 'port' | 'host' | 'credentials'>>,
+    private readonly credentials: SimCredentials,
     url: string,
   ) {
     this.url = url;
     this.roll = seededRandom(options.seed ^ 0x9e3779b9);
+    this.tokenIssuer =
+      credentials.googleTokenIssuer ??
+      new GoogleTokenIssuer({
+        lifetimeSeconds: options.googleTokenLifetimeSeconds,
+        now: options.now,
+        // Every host's `/token` is the one endpoint.
+        isOwnUri: (uri) => uri.startsWith(`${url}/hosts/`) && uri.endsWith('/token'),
+      });
+    credentials.googleTokenIssuer = this.tokenIssuer;
+  }
+
+  async createServiceAccount(
+    options: { projectId?: string; host?: string } = {},
+  ): Promise<SimServiceAccount> {
+    this.serviceAccounts += 1;
+    const projectId = options.projectId ?? 'sim-project';
+    const { account, publicKey } = generateServiceAccount({
+      tokenUri: `${this.url}/hosts/${encodeURIComponent(options.host ?? 'google')}/token`,
+      projectId,
+      name: `sim-${this.serviceAccounts}`,
+    });
+    this.tokenIssuer.register(account.client_email, publicKey, projectId);
+    this.keyDirectory ??= mkdtemp(join(tmpdir(), 'detour-sim-keys-'));
+    const keyFile = join(await this.keyDirectory, `${account.client_email}.json`);
+    await writeFile(keyFile, JSON.stringify(account, null, 2), { mode: 0o600 });
+    return { json: account, keyFile };
   }
 
   setFault(rule: FaultRule): number {
@@ -196,12 +249,18 @@ class SimulatorServer implements Simulator {
   stats(): SimStats {
     const hosts: Record<string, SimHostStats> = {};
     for (const [name, stats] of this.hostStats) hosts[name] = { ...stats, recent: [...stats.recent] };
-    return { hosts, connections: this.connections, faults: this.faults.list() };
+    return {
+      hosts,
+      connections: this.connections,
+      faults: this.faults.list(),
+      googleTokenGrants: this.tokenIssuer.grants,
+    };
   }
 
   resetStats(): void {
     this.hostStats = new Map();
     this.connections = 0;
+    this.tokenIssuer.resetGrants();
   }
 
   /** Counts an accepted TCP connection. */
@@ -212,64 +271,88 @@ class SimulatorServer implements Simulator {
   async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await this.listener.close();
+    if (this.keyDirectory !== undefined) await rm(await this.keyDirectory, { recursive: true, force: true });
   }
 
-  /** Entry point of every HTTP request. */
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    if (path.startsWith('/_sim/')) return this.handleControl(path, request, response);
-    const match = HOST_ROUTE.exec(path);
-    if (match === null) {
-      sendJson(response, 404, {
-        error: { message: `no such route: ${request.method} ${path}`, type: 'not_found' },
+  /** Entry point of every request, HTTP/1.1 or HTTP/2. */
+  async handle(exchange: SimExchange): Promise<void> {
+    const path = exchange.target.split('?')[0] ?? '/';
+    if (path.startsWith('/_sim/')) return this.handleControl(path, exchange);
+    const matched = matchHostRoute(exchange.target);
+    if (matched === undefined) {
+      sendJson(exchange, 404, {
+        error: { message: `no such route: ${exchange.method} ${path}`, type: 'not_found' },
       });
       return;
     }
-    const host = decodeURIComponent(match[1] ?? '');
-    const endpoint = match[2] ?? '';
-    if (endpoint === '/v1/models') {
-      sendJson(response, 200, { object: 'list', data: [] });
+    const { host, route } = matched;
+    if (route.endpoint === 'other') {
+      const body = await exchange.readBody(MAX_BODY_BYTES);
+      const answer = await route.answer(this.httpRequest(exchange, body), this.credentials);
+      sendJson(exchange, answer.status, answer.body, answer.headers);
       return;
     }
-    if (request.method !== 'POST') {
-      sendJson(response, 405, { error: { message: 'method not allowed', type: 'invalid_request_error' } });
+    if (route.endpoint === 'models') {
+      sendJson(exchange, 200, { object: 'list', data: [] });
       return;
     }
-    const wire = endpoint === '/v1/chat/completions' ? openaiWire : anthropicWire;
-    const text = await readBody(request);
+    if (exchange.method !== 'POST') {
+      sendJson(exchange, 405, { error: { message: 'method not allowed', type: 'invalid_request_error' } });
+      return;
+    }
+    await this.answerApi(exchange, host, matched.path, { ...route, endpoint: route.endpoint });
+  }
+
+  /** A model API request: authentication, the fault program, then the simulated model's answer. */
+  private async answerApi(
+    exchange: SimExchange,
+    host: string,
+    path: string,
+    route: SimApiRoute & { endpoint: 'chat' | 'count_tokens' },
+  ): Promise<void> {
+    const { wire } = route;
+    const raw = await exchange.readBody(MAX_BODY_BYTES);
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       body = undefined;
     }
-    const model =
-      typeof (body as { model?: unknown })?.model === 'string' ? (body as { model: string }).model : '';
-    const record: SimRequestRecord = { model, path: endpoint, body, headers: flattenHeaders(request) };
+    const bodyModel = (body as { model?: unknown } | undefined)?.model;
+    const model = route.model ?? (typeof bodyModel === 'string' ? bodyModel : '');
+    const record: SimRequestRecord = { model, path, body, headers: flattenHeaders(exchange) };
     this.count(host, record);
-    this.watchForAbort(host, record, response);
+    this.watchForAbort(host, record, exchange);
+    const requestId = `req_${randomBytes(8).toString('hex')}`;
+    const headers = wire.responseHeaders(requestId);
+    const sendError = (spec: VendorErrorSpec, extra: Record<string, string> = {}) =>
+      sendJson(exchange, spec.status, wire.errorBody(spec), {
+        ...headers,
+        ...wire.errorHeaders?.(spec),
+        ...extra,
+      });
+
+    const denied = await wire.authenticate?.(this.httpRequest(exchange, raw), this.credentials);
+    if (denied !== undefined) {
+      sendError(denied);
+      return;
+    }
 
     const fault = this.faults.pick(host, model, this.roll());
     if (fault !== undefined) {
       record.fault = fault.type;
       this.hostStatsOf(host).faulted += 1;
     }
-    const requestId = `req_${randomBytes(8).toString('hex')}`;
-    const headers = wire.responseHeaders(requestId);
 
     switch (fault?.type) {
       case 'status':
-        sendJson(response, fault.status, wire.errorBody(fault), { ...headers, ...fault.headers });
+        sendError(fault, fault.headers);
         return;
       case 'silence':
         return;
       case 'reset_before_headers':
-        this.cutBySimulator.add(response);
-        request.socket.destroy();
+        exchange.reset();
         return;
       case 'latency':
         await this.options.wait(fault.ms);
@@ -282,39 +365,75 @@ class SimulatorServer implements Simulator {
     try {
       if (body === undefined)
         throw new SimRequestError({ status: 400, message: 'The body is not valid JSON.' }, 'bad json');
-      // count_tokens takes a Messages request without `max_tokens`.
-      const counted =
-        endpoint === '/v1/messages/count_tokens' ? { max_tokens: 1, ...(body as object) } : body;
-      prompt = wire.readPrompt(counted, request.headers);
+      prompt = wire.readPrompt(body, exchange.headers, route);
     } catch (error) {
       if (!(error instanceof SimRequestError)) throw error;
-      sendJson(response, error.spec.status, wire.errorBody(error.spec), headers);
+      sendError(error.spec);
       return;
     }
 
-    if (endpoint === '/v1/messages/count_tokens') {
-      sendJson(response, 200, { input_tokens: Math.max(1, Math.ceil(prompt.promptChars / 4)) }, headers);
+    if (route.endpoint === 'count_tokens') {
+      const inputTokens = Math.max(1, Math.ceil(prompt.promptChars / 4));
+      sendJson(exchange, 200, wire.tokenCount?.(inputTokens) ?? { input_tokens: inputTokens }, headers);
       return;
     }
-    const answer = composeAnswer(prompt, this.options.seed, fault?.type === 'wrong_answer');
     const ids: ResponseIds = {
-      id: wire === openaiWire ? `chatcmpl-${requestId.slice(4)}` : `msg_${requestId.slice(4)}`,
+      id: `${wire.idPrefix}${requestId.slice(4)}`,
       created: Math.floor(Date.now() / 1000),
     };
-    if (prompt.stream) await this.stream(response, wire, wire.stream(answer, prompt, ids), headers, fault);
+    if (fault?.type === 'content_filter' && (fault.stage ?? 'prompt') === 'prompt') {
+      this.refusePrompt(exchange, wire, prompt, ids, headers);
+      return;
+    }
+    let answer = composeAnswer(prompt, this.options.seed, fault?.type === 'wrong_answer');
+    if (fault?.type === 'content_filter') answer = cutByContentFilter(answer, fault.afterChunks ?? 0);
+    if (prompt.stream) await this.stream(exchange, wire, wire.stream(answer, prompt, ids), headers, fault);
     else
       await this.respond(
-        response,
+        exchange,
         wire,
         wire.response(answer, prompt, ids),
-        headers,
+        { ...headers, ...wire.answerHeaders?.(answer) },
         fault,
         answer.tokens.length,
       );
   }
 
+  /** A prompt the vendor's content filter caught: the vendor's verdict, or its 400 `content_filter`. */
+  private refusePrompt(
+    exchange: SimExchange,
+    wire: SimWire,
+    prompt: SimPrompt,
+    ids: ResponseIds,
+    headers: Record<string, string>,
+  ): void {
+    const verdict = wire.blockedPrompt?.(prompt, ids);
+    if (verdict === undefined) {
+      // Azure's code for it; other vendors' bodies carry it as their error code.
+      const spec: VendorErrorSpec = { status: 400, errorCode: 'content_filter' };
+      sendJson(exchange, 400, wire.errorBody(spec), { ...headers, ...wire.errorHeaders?.(spec) });
+      return;
+    }
+    if (!prompt.stream) {
+      sendJson(exchange, 200, verdict.body, headers);
+      return;
+    }
+    exchange.writeHead(200, { ...wire.streamHeaders, ...headers });
+    exchange.end(verdict.event);
+  }
+
+  private httpRequest(exchange: SimExchange, body: Buffer) {
+    return {
+      httpVersion: exchange.httpVersion,
+      method: exchange.method,
+      target: exchange.target,
+      headers: exchange.headers,
+      body,
+    };
+  }
+
   private async respond(
-    response: ServerResponse,
+    exchange: SimExchange,
     wire: SimWire,
     body: unknown,
     headers: Record<string, string>,
@@ -331,122 +450,116 @@ class SimulatorServer implements Simulator {
         break;
       case 'stream_error': {
         // A non-streamed request has no stream to fail in: the same failure arrives as the status.
-        const spec: VendorErrorSpec = { status: wire === openaiWire ? 500 : 529 };
-        if (fault.errorType !== undefined) spec.errorType = fault.errorType;
-        if (fault.message !== undefined) spec.message = fault.message;
-        sendJson(response, spec.status, wire.errorBody(spec), headers);
+        const spec = wire.streamErrorAsStatus(fault.errorType, fault.message);
+        sendJson(exchange, spec.status, wire.errorBody(spec), { ...headers, ...wire.errorHeaders?.(spec) });
         return;
       }
       case 'stall':
-        response.writeHead(200, { 'content-type': 'application/json', ...headers });
-        response.flushHeaders();
+        exchange.writeHead(200, { 'content-type': 'application/json', ...headers });
+        exchange.flushHeaders();
         return;
       case 'malformed_json':
       case 'malformed_sse':
-        response.writeHead(200, { 'content-type': 'application/json', ...headers });
-        response.end(`${text.slice(0, Math.floor(text.length / 2))}<html>upstream proxy error</html>`);
+        exchange.writeHead(200, { 'content-type': 'application/json', ...headers });
+        exchange.end(`${firstHalf(text)}<html>upstream proxy error</html>`);
         return;
       case 'reset_mid_body':
-        this.cutBySimulator.add(response);
-        response.writeHead(200, { 'content-type': 'application/json', ...headers });
-        response.write(text.slice(0, Math.floor(text.length / 2)), () => response.destroy());
+        exchange.writeHead(200, { 'content-type': 'application/json', ...headers });
+        exchange.write(firstHalf(text), () => exchange.reset());
         return;
       case 'truncate_stream':
-        response.writeHead(200, { 'content-type': 'application/json', ...headers });
-        response.end(text.slice(0, Math.floor(text.length / 2)));
+        exchange.writeHead(200, { 'content-type': 'application/json', ...headers });
+        exchange.end(firstHalf(text));
         return;
       default:
         await this.options.wait(this.options.timeToFirstTokenMs);
     }
-    if (!response.destroyed) sendJson(response, 200, body, headers);
+    if (!exchange.destroyed) sendJson(exchange, 200, body, headers);
   }
 
   private async stream(
-    response: ServerResponse,
+    exchange: SimExchange,
     wire: SimWire,
     pieces: StreamPiece[],
     headers: Record<string, string>,
     fault: SimFault | undefined,
   ): Promise<void> {
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      ...headers,
-    });
-    response.flushHeaders();
+    exchange.writeHead(200, { ...wire.streamHeaders, ...headers });
+    exchange.flushHeaders();
     const firstTokenDelay =
       fault?.type === 'time_to_first_token' ? fault.ms : this.options.timeToFirstTokenMs;
     const tokenInterval = fault?.type === 'slow_tokens' ? fault.ms : this.options.tokenIntervalMs;
     const cut = cutPoint(fault);
     let sent = 0;
     for (const piece of pieces) {
-      if (response.destroyed) return;
-      if (piece.kind === 'tail' && fault?.type === 'truncate_stream') break;
+      if (exchange.destroyed) return;
+      if (piece.kind === 'tail' && fault?.type === 'truncate_stream') {
+        // A binary stream cut off mid-frame, as a dropped proxy leaves it.
+        if (wire.truncation === 'mid-event') exchange.write(firstHalf(piece.data));
+        break;
+      }
       if (piece.kind === 'content') {
-        if (cut !== undefined && sent === cut && fault !== undefined && this.cutStream(response, wire, fault))
+        if (cut !== undefined && sent === cut && fault !== undefined && this.cutStream(exchange, wire, fault))
           return;
         await this.options.wait(sent === 0 ? firstTokenDelay : tokenInterval);
-        if (response.destroyed) return;
+        if (exchange.destroyed) return;
         sent += 1;
       }
-      response.write(piece.sse);
+      exchange.write(piece.data);
     }
-    if (cut !== undefined && sent <= cut && fault !== undefined && this.cutStream(response, wire, fault))
+    if (cut !== undefined && sent <= cut && fault !== undefined && this.cutStream(exchange, wire, fault))
       return;
-    response.end();
+    exchange.end();
   }
 
   /** Applies a mid-stream fault; true when the stream must stop here. */
-  private cutStream(response: ServerResponse, wire: SimWire, fault: SimFault): boolean {
+  private cutStream(exchange: SimExchange, wire: SimWire, fault: SimFault): boolean {
     switch (fault.type) {
       case 'stream_error':
-        response.end(wire.streamError(fault.errorType, fault.message));
+        exchange.end(wire.streamError(fault.errorType, fault.message));
         return true;
       case 'stall':
         return true;
       case 'reset_mid_body':
-        this.cutBySimulator.add(response);
-        response.destroy();
+        exchange.reset();
         return true;
       case 'malformed_sse':
       case 'malformed_json':
-        response.write('data: {"choices": [{"delta": {"content": "unterminated\n\n');
+        exchange.write(wire.malformedEvent(fault.type));
         return false;
       default:
         return false;
     }
   }
 
-  private async handleControl(
-    path: string,
-    request: IncomingMessage,
-    response: ServerResponse,
-  ): Promise<void> {
-    const route = `${request.method} ${path}`;
+  private async handleControl(path: string, exchange: SimExchange): Promise<void> {
+    const route = `${exchange.method} ${path}`;
     try {
       switch (route) {
         case 'GET /_sim/stats':
-          sendJson(response, 200, this.stats());
+          sendJson(exchange, 200, this.stats());
           return;
         case 'DELETE /_sim/stats':
           this.resetStats();
-          response.writeHead(204).end();
+          exchange.writeHead(204, {});
+          exchange.end();
           return;
         case 'POST /_sim/faults': {
-          const id = this.setFault(faultRuleSchema.parse(JSON.parse(await readBody(request))));
-          sendJson(response, 201, { id });
+          const body = await exchange.readBody(MAX_BODY_BYTES);
+          const id = this.setFault(faultRuleSchema.parse(JSON.parse(body.toString('utf8'))));
+          sendJson(exchange, 201, { id });
           return;
         }
         case 'DELETE /_sim/faults':
           this.clearFaults();
-          response.writeHead(204).end();
+          exchange.writeHead(204, {});
+          exchange.end();
           return;
         default:
-          sendJson(response, 404, { error: { message: `no such control route: ${route}` } });
+          sendJson(exchange, 404, { error: { message: `no such control route: ${route}` } });
       }
     } catch (error) {
-      sendJson(response, 400, { error: { message: error instanceof Error ? error.message : String(error) } });
+      sendJson(exchange, 400, { error: { message: error instanceof Error ? error.message : String(error) } });
     }
   }
 
@@ -460,11 +573,11 @@ class SimulatorServer implements Simulator {
   }
 
   /** Counts the request as aborted if its caller hangs up before the response has ended. */
-  private watchForAbort(host: string, record: SimRequestRecord, response: ServerResponse): void {
+  private watchForAbort(host: string, record: SimRequestRecord, exchange: SimExchange): void {
     // Taken now, so a late close after `resetStats()` lands in the old counters, not the new ones.
     const stats = this.hostStatsOf(host);
-    response.once('close', () => {
-      if (response.writableFinished || this.cutBySimulator.has(response)) return;
+    exchange.onClose((byCaller) => {
+      if (!byCaller) return;
       record.aborted = true;
       stats.aborted += 1;
     });
@@ -479,8 +592,9 @@ class SimulatorServer implements Simulator {
 }
 
 /**
- * Starts the upstream simulator: OpenAI-format hosts at `/hosts/<name>/v1/chat/completions`,
- * Anthropic-format hosts at `/hosts/<name>/v1/messages`, and a control API at `/_sim/`.
+ * Starts the upstream simulator on one port that speaks HTTP/1.1 and HTTP/2 cleartext: hosts at
+ * `/hosts/<name>/…` in the wire format of the path (OpenAI `/v1/chat/completions`, Anthropic
+ * `/v1/messages`…, see `host-routes.ts`), and a control API at `/_sim/`.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const settings = {
@@ -488,23 +602,24 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     timeToFirstTokenMs: options.timeToFirstTokenMs ?? 0,
     tokenIntervalMs: options.tokenIntervalMs ?? 0,
     wait: options.wait ?? sleep,
+    now: options.now ?? Date.now,
+    googleTokenLifetimeSeconds: options.googleTokenLifetimeSeconds ?? 3599,
   };
   let simulator: SimulatorServer | undefined;
-  const server = createServer((request, response) => {
-    simulator?.handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent)
-        sendJson(response, 500, { error: { message: String(error), type: 'server_error' } });
-      else response.destroy();
-    });
+  const host = options.host ?? '127.0.0.1';
+  const listener = await listenHttp1AndH2c({
+    port: options.port ?? 0,
+    host,
+    onConnection: () => simulator?.countConnection(),
+    handle: (exchange) => {
+      simulator?.handle(exchange).catch((error: unknown) => {
+        if (!exchange.headersSent)
+          sendJson(exchange, 500, { error: { message: String(error), type: 'server_error' } });
+        else exchange.reset();
+      });
+    },
   });
-  server.on('connection', () => simulator?.countConnection());
-  // Keep-alive sockets of clients (Detour's pool) must not hold the simulator open at close.
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  simulator = new SimulatorServer(server, settings, `http://${options.host ?? '127.0.0.1'}:${address.port}`);
+  const url = `http://${host}:${listener.address.port}`;
+  simulator = new SimulatorServer(listener, settings, simCredentials(options.credentials), url);
   return simulator;
 }
