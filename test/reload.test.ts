@@ -330,4 +330,27 @@ describe('config reload under a running gateway', () => {
       logLines.some((line) => line.level === 50 && line.msg.includes('the last good config stays live')),
     ).toBe(true);
   });
+
+  it("keeps the last good config when a provider's credentials file cannot be read, naming provider and file", async () => {
+    const missing = join(folder, 'missing-key.json');
+    await replaceFile(
+      configText(sim.url, {
+        models: `${BASE_MODELS}\n  on-vertex: { deployments: [ { provider: vx, model: gemini-2.5-flash } ] }`,
+      }).replace(
+        'providers:\n',
+        `providers:\n  vx: { protocol: vertex, project: p, region: us-east5, credentials: ${missing} }\n`,
+      ),
+    );
+    const event = await events.next();
+
+    expect(event.type).toBe('error');
+    expect(event.type === 'error' && event.error.message).toBe(
+      `${file}: provider "vx": credentials file ${JSON.stringify(missing)} cannot be read (ENOENT)`,
+    );
+    expect((await ask('on-vertex')).status).toBe(404);
+    expect(await ask('m')).toMatchObject({ status: 200, deployment: 'a/up-m' });
+    // The watcher lives on: the next good edit loads.
+    await edit({ models: `${BASE_MODELS}\n  fresh: { deployments: [ { provider: c, model: up-fresh } ] }` });
+    expect(await ask('fresh')).toMatchObject({ status: 200, deployment: 'c/up-fresh' });
+  });
 });

@@ -130,7 +130,7 @@ describe('parseConfig', () => {
     expect(error.issues).toHaveLength(1);
     expect(error.toString()).toBe(
       'detour.yaml:6:16: providers.bedrock.protocol: unsupported protocol "bedrock-converse" ' +
-        '(supported now: openai-chat, anthropic-messages, azure-openai, bedrock)',
+        '(supported now: openai-chat, anthropic-messages, azure-openai, bedrock, vertex, gemini)',
     );
     expect(error).toMatchObject({
       file: 'detour.yaml',
@@ -415,7 +415,7 @@ describe('parseConfig secrets', () => {
       `providers:\n  openai:\n    protocol: openai-chat\n    apiKey: ${secret}: x\nmodels: {}\n`,
       `providers:\n  openai: { protocol: openai-chat, apiKey: ${secret}: x }\nmodels: {}\n`,
       // Unknown protocol, unknown key and a bad URL next to the secret.
-      `providers:\n  openai: { protocol: gemini, apiKey: ${secret} }\nmodels: {}\n`,
+      `providers:\n  openai: { protocol: palm, apiKey: ${secret} }\nmodels: {}\n`,
       `providers:\n  openai: { protocol: openai-chat, baseUrl: "${secret}", apikey: ${secret} }\nmodels: {}\n`,
       // Wrong types of secret fields.
       `server: { adminKey: [${secret}] }\n${minimal}`,

@@ -8,6 +8,8 @@ export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
   'anthropic-messages',
   'azure-openai',
   'bedrock',
+  'vertex',
+  'gemini',
 ];
 
 /** Routing strategies. */

@@ -36,6 +36,11 @@ export interface UpstreamErrorDetails {
   message?: string;
   /** The field the vendor blamed. */
   param?: string;
+  /**
+   * How long the vendor asked us to wait, in milliseconds, when it said so in the body rather than
+   * in a header (Google's `RetryInfo.retryDelay`); a header wins over it.
+   */
+  retryAfterMs?: number;
 }
 
 /**

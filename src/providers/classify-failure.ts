@@ -103,7 +103,7 @@ export function classifyHttpFailure(failure: HttpFailure): DetourError {
     // Client errors keep the upstream's own status (400, 413, 422) so the client sees what the host said.
     status: failureClass === 'client_error' || failureClass === 'content_policy' ? status : undefined,
     param: details.param,
-    retryAfterMs: readRetryAfterMs(failure.headers, failure.now),
+    retryAfterMs: readRetryAfterMs(failure.headers, failure.now) ?? details.retryAfterMs,
     shouldRetry: readShouldRetry(failure.headers),
     upstream,
   });

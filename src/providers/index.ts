@@ -6,7 +6,7 @@ export {
   fetchHonouringTokenUri,
   GOOGLE_TOKEN_URL,
   type ServiceAccountKey,
-} from './google-service-account-client.js';
+} from './google/index.js';
 export type {
   ClientHeaders,
   OutgoingBody,

@@ -3,7 +3,13 @@ import type { FailureClass, WireProtocol } from '../core/index.js';
 import type { SseMessage, UpstreamErrorDetails } from '../protocols/index.js';
 
 /** A value of `protocol:` in a provider's config: the kind of host it is (DESIGN.md section 10). */
-export type ProviderKindName = 'openai-chat' | 'anthropic-messages' | 'azure-openai' | 'bedrock';
+export type ProviderKindName =
+  | 'openai-chat'
+  | 'anthropic-messages'
+  | 'azure-openai'
+  | 'bedrock'
+  | 'vertex'
+  | 'gemini';
 
 /** Client headers as Fastify hands them over. */
 export type ClientHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -18,6 +24,11 @@ export interface OutgoingBody {
   stream: boolean;
   /** The client's headers (a kind passes a few through, e.g. `anthropic-beta`). */
   clientHeaders: ClientHeaders;
+  /**
+   * The attempt's signal (timeouts, client gone, deadline), for kinds whose preparation waits on
+   * the network (an OAuth token): they stop waiting when it aborts.
+   */
+  signal?: AbortSignal;
 }
 
 /** An HTTP call ready for the transport: where, with which headers (credentials included), what. */

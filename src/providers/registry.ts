@@ -2,13 +2,10 @@ import { assertNever } from '../core/index.js';
 import { AnthropicProvider, type AnthropicSettings } from './anthropic/index.js';
 import { AzureOpenAiProvider, type AzureOpenAiSettings } from './azure-openai/index.js';
 import { type BedrockEnvironment, BedrockProvider, type BedrockSettings } from './bedrock/index.js';
+import { GeminiProvider, type GeminiSettings } from './gemini/index.js';
 import { OpenAiCompatibleProvider, type OpenAiCompatibleSettings } from './openai-compatible/index.js';
 import type { Provider } from './provider-kind.js';
-
-/** Kinds the config describes whose folder is not built yet: refused when a provider is created. */
-interface UnbuiltKindSettings {
-  protocol: 'vertex' | 'gemini';
-}
+import { VertexProvider, type VertexSettings } from './vertex/index.js';
 
 /** A provider as configured, by kind: one upstream account (DESIGN.md section 2). */
 export type ProviderSettings =
@@ -16,7 +13,8 @@ export type ProviderSettings =
   | AnthropicSettings
   | AzureOpenAiSettings
   | BedrockSettings
-  | UnbuiltKindSettings;
+  | VertexSettings
+  | GeminiSettings;
 
 /** Environment variables a kind may read for settings the config leaves out (Bedrock's `AWS_*`). */
 export type ProviderEnvironment = BedrockEnvironment;
@@ -41,8 +39,9 @@ export function createProvider(
     case 'bedrock':
       return new BedrockProvider(name, settings, env);
     case 'vertex':
+      return new VertexProvider(name, settings);
     case 'gemini':
-      throw new Error(`provider ${name}: protocol ${settings.protocol} is not built yet`);
+      return new GeminiProvider(name, settings);
     default:
       return assertNever(settings);
   }

@@ -22,7 +22,7 @@ import {
   TransportTimeoutGuard,
 } from './attempt-watchdog.js';
 import { classifyHttpFailure } from './classify-failure.js';
-import type { ClientHeaders, Provider } from './provider-kind.js';
+import type { ClientHeaders, PreparedCall, Provider } from './provider-kind.js';
 import {
   classifyTransportError,
   type UpstreamHttpResponse,
@@ -101,14 +101,23 @@ async function sendRequest(
 ): Promise<UpstreamHttpResponse> {
   let response: UpstreamHttpResponse;
   try {
-    const prepared = target.provider.prepareCall({
-      upstreamModel: target.upstreamModel,
-      body: buildBody(target, input, stream),
-      stream,
-      clientHeaders: input.clientHeaders,
-    });
-    // Most kinds build the call synchronously; only signing or token kinds pay for an await.
-    const call = prepared instanceof Promise ? await prepared : prepared;
+    const body = buildBody(target, input, stream);
+    let call: PreparedCall;
+    try {
+      const prepared = target.provider.prepareCall({
+        upstreamModel: target.upstreamModel,
+        body,
+        stream,
+        clientHeaders: input.clientHeaders,
+        signal: guard.signal,
+      });
+      // Most kinds build the call synchronously; only signing or token kinds pay for an await.
+      call = prepared instanceof Promise ? await prepared : prepared;
+    } catch (error) {
+      // A kind's own classified failure (its token endpoint refused the credentials) names the
+      // deployment too; an abort's reason goes on as it is.
+      throw error instanceof DetourError && !guard.signal.aborted ? withUpstream(error, target) : error;
+    }
     response = await input.transport.request({ ...call, signal: guard.signal, ...guard.transportTimeouts });
   } catch (error) {
     if (error instanceof DetourError) throw error;

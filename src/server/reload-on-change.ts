@@ -1,4 +1,4 @@
-import { type ConfigError, type ConfigWatcher, watchConfigFile } from '../config/index.js';
+import { ConfigError, type ConfigWatcher, watchConfigFile } from '../config/index.js';
 import type { ReloadSummary } from './reload-summary.js';
 import type { RunningGateway } from './start-gateway.js';
 
@@ -24,16 +24,26 @@ export function reloadOnChange(
   path: string,
   options: ReloadOnChangeOptions = {},
 ): ConfigWatcher {
+  const rejected = (error: ConfigError): void => {
+    gateway.app.log.error(`config not reloaded, the last good config stays live: ${error.toString()}`);
+    options.onError?.(error);
+  };
   return watchConfigFile(path, {
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     onReload: (config) => {
-      const summary = gateway.reload(config);
+      let summary: ReloadSummary;
+      try {
+        summary = gateway.reload(config);
+      } catch (error) {
+        // The file parsed, but building what it describes failed (a provider's credentials file
+        // that cannot be read): the running config stays, as for any edit that does not load.
+        const message = error instanceof Error ? error.message : String(error);
+        rejected(new ConfigError([{ file: path, line: undefined, column: undefined, key: '', message }]));
+        return;
+      }
       options.onReload?.(summary);
     },
-    onError: (error) => {
-      gateway.app.log.error(`config not reloaded, the last good config stays live: ${error.toString()}`);
-      options.onError?.(error);
-    },
+    onError: (error) => rejected(error),
   });
 }

@@ -17,8 +17,11 @@ export interface Stack {
 
 /** Options for {@link startStack}. */
 export interface StackOptions {
-  /** YAML of the config, given the simulator's URL. Defaults to {@link twoHostConfig}. */
-  config?: (simUrl: string) => string;
+  /**
+   * YAML of the config, given the simulator's URL (and the simulator, for what must exist before
+   * the config names it, such as a service-account key file). Defaults to {@link twoHostConfig}.
+   */
+  config?: (simUrl: string, sim: Simulator) => string | Promise<string>;
   /** Simulator options. */
   sim?: SimulatorOptions;
   /** Detour's options (clock, random, logger). */
@@ -50,7 +53,7 @@ timeouts: { connect: 1s, firstToken: 400ms, idle: 400ms, total: 10s }
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, seed: 7, ...options.sim });
   try {
-    const config = parseConfig((options.config ?? twoHostConfig)(sim.url), 'test.yaml', {});
+    const config = parseConfig(await (options.config ?? twoHostConfig)(sim.url, sim), 'test.yaml', {});
     const detour = await startGateway(config, {
       store: new SqliteStore({ path: ':memory:' }),
       ...options.detour,

@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import type { FailureClass } from '../../core/index.js';
+import { classifyHttpFailure } from '../classify-failure.js';
+import { GOOGLE_ERROR_CLASSES } from './google-error-classes.js';
+import { readGoogleErrorDetails } from './read-google-error.js';
+
+function googleError(code: number, status: string, message: string, details?: unknown[]) {
+  return { error: { code, message, status, ...(details === undefined ? {} : { details }) } };
+}
+
+function errorInfo(reason: string) {
+  return { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' };
+}
+
+describe('readGoogleErrorDetails', () => {
+  it('takes the RPC status as type, the ErrorInfo reason as code, and the message', () => {
+    const body = googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
+      errorInfo('API_KEY_INVALID'),
+      { '@type': 'type.googleapis.com/google.rpc.LocalizedMessage', locale: 'en-US', message: 'x' },
+    ]);
+
+    expect(readGoogleErrorDetails(body, JSON.stringify(body))).toEqual({
+      type: 'INVALID_ARGUMENT',
+      code: 'API_KEY_INVALID',
+      message: 'API key not valid. Please pass a valid API key.',
+    });
+  });
+
+  it('reads a body that Vertex wrapped in a one-element array', () => {
+    const body = [googleError(429, 'RESOURCE_EXHAUSTED', 'Quota exceeded for aiplatform.googleapis.com')];
+
+    expect(readGoogleErrorDetails(body, JSON.stringify(body))).toEqual({
+      type: 'RESOURCE_EXHAUSTED',
+      message: 'Quota exceeded for aiplatform.googleapis.com',
+    });
+  });
+
+  it('takes a RetryInfo delay as the advised wait', () => {
+    const body = googleError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota.', [
+      { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [] },
+      { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '37s' },
+    ]);
+
+    expect(readGoogleErrorDetails(body, '').retryAfterMs).toBe(37_000);
+    expect(
+      readGoogleErrorDetails(googleError(429, 'RESOURCE_EXHAUSTED', 'm', [{ retryDelay: '1.5s' }]), '')
+        .retryAfterMs,
+    ).toBe(1500);
+  });
+
+  it('marks a FAILED_PRECONDITION that asks to enable billing, and no other', () => {
+    const billing = googleError(
+      400,
+      'FAILED_PRECONDITION',
+      'Gemini API free tier is not available in your country. Please enable billing on your project in Google AI Studio.',
+    );
+    const region = googleError(400, 'FAILED_PRECONDITION', 'User location is not supported for the API use.');
+
+    expect(readGoogleErrorDetails(billing, '').code).toBe('BILLING_DISABLED');
+    expect(readGoogleErrorDetails(region, '').code).toBeUndefined();
+    expect(
+      readGoogleErrorDetails(googleError(400, 'INVALID_ARGUMENT', 'billing field is wrong'), '').code,
+    ).toBeUndefined();
+  });
+
+  it('lends the start of a body that is not Google-shaped as the message', () => {
+    expect(readGoogleErrorDetails(undefined, '<html>502 Bad Gateway</html>')).toEqual({
+      message: '<html>502 Bad Gateway</html>',
+    });
+    expect(readGoogleErrorDetails({ error: 'invalid_grant' }, '{"error":"invalid_grant"}')).toEqual({
+      message: '{"error":"invalid_grant"}',
+    });
+    expect(readGoogleErrorDetails(undefined, '')).toEqual({ message: undefined });
+    expect(readGoogleErrorDetails(undefined, 'x'.repeat(300)).message).toHaveLength(200);
+  });
+});
+
+describe('GOOGLE_ERROR_CLASSES', () => {
+  const cases: ReadonlyArray<readonly [string, number, unknown, FailureClass]> = [
+    [
+      '429 RESOURCE_EXHAUSTED',
+      429,
+      googleError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted'),
+      'rate_limited',
+    ],
+    [
+      '503 UNAVAILABLE (model overloaded)',
+      503,
+      googleError(503, 'UNAVAILABLE', 'The model is overloaded.'),
+      'overloaded',
+    ],
+    ['504 DEADLINE_EXCEEDED', 504, googleError(504, 'DEADLINE_EXCEEDED', 'Deadline expired'), 'timeout'],
+    [
+      '401 UNAUTHENTICATED',
+      401,
+      googleError(401, 'UNAUTHENTICATED', 'invalid credentials', [errorInfo('ACCESS_TOKEN_EXPIRED')]),
+      'auth',
+    ],
+    [
+      '403 PERMISSION_DENIED',
+      403,
+      googleError(403, 'PERMISSION_DENIED', 'denied', [errorInfo('IAM_PERMISSION_DENIED')]),
+      'auth',
+    ],
+    [
+      '400 API_KEY_INVALID',
+      400,
+      googleError(400, 'INVALID_ARGUMENT', 'API key not valid', [errorInfo('API_KEY_INVALID')]),
+      'auth',
+    ],
+    ['404 NOT_FOUND', 404, googleError(404, 'NOT_FOUND', 'models/nope is not found'), 'not_found'],
+    [
+      '400 INVALID_ARGUMENT',
+      400,
+      googleError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.'),
+      'client_error',
+    ],
+    [
+      '400 FAILED_PRECONDITION',
+      400,
+      googleError(400, 'FAILED_PRECONDITION', 'User location is not supported'),
+      'client_error',
+    ],
+    [
+      '400 FAILED_PRECONDITION, billing',
+      400,
+      googleError(400, 'FAILED_PRECONDITION', 'Please enable billing on your project.'),
+      'quota',
+    ],
+    [
+      '403 BILLING_DISABLED reason',
+      403,
+      googleError(403, 'PERMISSION_DENIED', 'This API method requires billing to be enabled.', [
+        errorInfo('BILLING_DISABLED'),
+      ]),
+      'quota',
+    ],
+    ['500 INTERNAL', 500, googleError(500, 'INTERNAL', 'Internal error encountered.'), 'server_error'],
+    // A status name that says client error must not turn a 5xx into one.
+    ['500 with INVALID_ARGUMENT', 500, googleError(500, 'INVALID_ARGUMENT', 'odd'), 'server_error'],
+    ['502 HTML from a proxy', 502, undefined, 'server_error'],
+  ];
+
+  it.each(cases)('classifies %s as DESIGN.md section 6 says', (_name, status, body, expected) => {
+    const error = classifyHttpFailure({
+      vendorErrorClasses: GOOGLE_ERROR_CLASSES,
+      status,
+      headers: {},
+      details: readGoogleErrorDetails(
+        body,
+        body === undefined ? '<html>bad gateway</html>' : JSON.stringify(body),
+      ),
+      provider: 'gem',
+      deployment: 'gem/gemini-2.5-flash',
+      now: 0,
+    });
+    expect(error.failureClass).toBe(expected);
+  });
+
+  it('cools a rate-limited deployment down for the RetryInfo delay when no header says otherwise', () => {
+    const body = googleError(429, 'RESOURCE_EXHAUSTED', 'quota', [{ retryDelay: '20s' }]);
+    const classify = (headers: Record<string, string>) =>
+      classifyHttpFailure({
+        vendorErrorClasses: GOOGLE_ERROR_CLASSES,
+        status: 429,
+        headers,
+        details: readGoogleErrorDetails(body, ''),
+        provider: 'gem',
+        deployment: 'gem/m',
+        now: 0,
+      });
+
+    expect(classify({}).retryAfterMs).toBe(20_000);
+    expect(classify({ 'retry-after': '3' }).retryAfterMs).toBe(3000);
+  });
+
+  it('never echoes an auth message, which may quote the key', () => {
+    const error = classifyHttpFailure({
+      vendorErrorClasses: GOOGLE_ERROR_CLASSES,
+      status: 400,
+      headers: {},
+      details: readGoogleErrorDetails(
+        googleError(400, 'INVALID_ARGUMENT', 'API key not valid: AIzaSECRET', [errorInfo('API_KEY_INVALID')]),
+        '',
+      ),
+      provider: 'gem',
+      deployment: 'gem/m',
+      now: 0,
+    });
+    expect(error.message).toBe('upstream credentials rejected by provider "gem" (HTTP 400)');
+    expect(JSON.stringify(error.toJSON())).not.toContain('AIzaSECRET');
+  });
+});
