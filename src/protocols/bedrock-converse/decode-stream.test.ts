@@ -88,6 +88,19 @@ describe('createConverseStreamDecoder', () => {
     expect(events.slice(1)).toEqual([{ type: 'reasoning_delta', text: '', redactedData: 'ZW5j' }]);
   });
 
+  it('passes over deltas that carry nothing', () => {
+    const { events } = decodeAll([
+      frame('messageStart', { role: 'assistant' }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: { text: '' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { reasoningContent: {} } }),
+      frame('contentBlockDelta', { contentBlockIndex: 1, delta: { text: '' } }),
+      frame('contentBlockDelta', { contentBlockIndex: 2, delta: { toolUse: { input: '{}' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 3, delta: { citation: { title: 'x' } } }),
+    ]);
+    // The tool-use delta has no tool-use start before it: there is no call to add it to.
+    expect(events.map((event) => event.type)).toEqual(['start']);
+  });
+
   it('finishes at messageStop but is done only after the metadata', () => {
     const decoder = createConverseStreamDecoder();
     for (const message of TEXT_STREAM) decoder.decode(message);

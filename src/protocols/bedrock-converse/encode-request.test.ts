@@ -352,6 +352,23 @@ describe('encodeConverseRequest', () => {
     ]);
   });
 
+  it('reads image media types case-insensitively', () => {
+    const body = encodeConverseRequest(
+      canonical({
+        messages: [
+          {
+            role: 'user',
+            content: [{ type: 'image', source: { type: 'base64', mediaType: 'Image/JPEG', data: '/9j/' } }],
+          },
+        ],
+      }),
+      LLAMA,
+    );
+    expect(body.messages).toEqual([
+      { role: 'user', content: [{ image: { format: 'jpeg', source: { bytes: '/9j/' } } }] },
+    ]);
+  });
+
   it('sends temperatures within Converse range as they are, and no inference config when none is set', () => {
     expect(encodeConverseRequest(canonical({ temperature: 0.3 }), LLAMA).inferenceConfig).toEqual({
       temperature: 0.3,

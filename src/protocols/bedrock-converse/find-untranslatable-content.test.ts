@@ -144,6 +144,7 @@ describe('findUntranslatableField for a Bedrock Converse target', () => {
     for (const schema of [
       { type: 'object' },
       { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: true },
+      { type: 'object', properties: {} },
       { type: 'object', properties: { meta: { type: 'object', additionalProperties: { type: 'string' } } } },
       { type: 'array', items: { type: 'object' } },
       { anyOf: [{ type: 'object', properties: { a: { type: 'string' } } }, { type: 'object' }] },
@@ -157,6 +158,20 @@ describe('findUntranslatableField for a Bedrock Converse target', () => {
         reason: expect.stringMatching(/additionalProperties: false/),
       });
     }
+  });
+
+  it('refuses a conversation with tool calls but no tools declared', () => {
+    expect(findUntranslatableField(fromOpenai({ messages: TOOL_HISTORY }), 'bedrock-converse')).toEqual({
+      field: 'tools',
+      reason: expect.stringMatching(/tools declared/),
+    });
+    expect(
+      findUntranslatableField(fromOpenai({ messages: TOOL_HISTORY, tool_choice: 'none' }), 'bedrock-converse')
+        ?.field,
+    ).toBe('tools');
+    expect(
+      findUntranslatableField(fromOpenai({ messages: TOOL_HISTORY, tools: TOOLS }), 'bedrock-converse'),
+    ).toBeUndefined();
   });
 
   it('refuses tool choice none only when the conversation already has tool blocks', () => {

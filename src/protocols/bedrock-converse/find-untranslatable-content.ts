@@ -60,12 +60,21 @@ export function findConverseUntranslatableContent(request: ChatRequest): Convers
         'Bedrock Converse needs every object in the schema closed (additionalProperties: false); this schema leaves one open',
     };
   }
-  if (request.toolChoice?.type === 'none' && (request.tools?.length ?? 0) > 0 && hasToolBlocks(request)) {
-    return {
-      field: 'tool_choice',
-      reason:
-        'Bedrock Converse has no tool choice "none", and a conversation with tool calls must declare its tools there',
-    };
+  // Converse refuses tool calls and results in a conversation unless `toolConfig` declares tools.
+  if (hasToolBlocks(request)) {
+    if ((request.tools?.length ?? 0) === 0) {
+      return {
+        field: 'tools',
+        reason: 'Bedrock Converse needs the tools declared when the conversation holds tool calls',
+      };
+    }
+    if (request.toolChoice?.type === 'none') {
+      return {
+        field: 'tool_choice',
+        reason:
+          'Bedrock Converse has no tool choice "none", and a conversation with tool calls must declare its tools',
+      };
+    }
   }
   if (request.parallelToolCalls === false && (request.tools?.length ?? 0) > 0) {
     return {
