@@ -279,6 +279,28 @@ describe('other models through Converse', () => {
     }
   }
 
+  it('names the model that answered, although Converse answers do not (regression)', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'nova-solo',
+      messages: [{ role: 'user', content: 'echo: who answers' }],
+    });
+    expect(completion.model).toBe(NOVA);
+    const chunks = await openai.chat.completions.create({
+      model: 'nova-solo',
+      stream: true,
+      messages: [{ role: 'user', content: 'echo: who answers' }],
+    });
+    const models = new Set<string>();
+    for await (const chunk of chunks) models.add(chunk.model);
+    expect([...models]).toEqual([NOVA]);
+    const message = await anthropic.messages.create({
+      model: 'nova-solo',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'echo: who answers' }],
+    });
+    expect(message.model).toBe(NOVA);
+  });
+
   for (const stream of [false, true]) {
     it(`answers JSON mode on Nova, ${stream ? 'streaming' : 'non-streaming'}, with Converse's structured output`, async () => {
       expect(await openaiJson('nova-solo', stream)).toEqual({

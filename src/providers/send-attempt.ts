@@ -193,6 +193,8 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
       return { bodyText: text, usage: upstreamCodec.readUsage(parsed) };
     }
     const canonical = upstreamCodec.decodeResponse(parsed);
+    // Converse answers do not name their model; the client is still told which one answered.
+    if (canonical.model === '') canonical.model = target.upstreamModel;
     const clientCodec = codecFor(input.clientProtocol);
     return { bodyText: JSON.stringify(clientCodec.encodeResponse(canonical)), usage: canonical.usage };
   } catch (error) {
@@ -215,6 +217,8 @@ class StreamRelay {
     clientCodec: ReturnType<typeof codecFor>,
     private readonly passthrough: boolean,
     includeUsage: boolean,
+    /** The deployment's model id, for wire formats whose answers do not name one (Converse). */
+    private readonly upstreamModel: string,
   ) {
     this.decoder = upstreamCodec.createStreamDecoder();
     this.encoder = passthrough ? undefined : clientCodec.createStreamEncoder({ includeUsage });
@@ -242,6 +246,7 @@ class StreamRelay {
         return { text: '', content: false, error: DetourError.fromShape(event.error) };
       if (event.type === 'finish') this.finished = true;
       if (event.type === 'usage') usage = event.usage;
+      if (event.type === 'start' && event.model === '') event.model = this.upstreamModel;
       if (isContentEvent(event) && !isEmptyDelta(event)) content = true;
       if (this.encoder !== undefined) text += this.encoder.encode(event);
     }
@@ -282,6 +287,7 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
     codecFor(input.clientProtocol),
     wire === input.clientProtocol,
     input.request.streamUsage ?? false,
+    target.upstreamModel,
   );
   let response: UpstreamHttpResponse | undefined;
   let contentSeen = false;
