@@ -4,7 +4,7 @@ import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
 import { configSchema, parseConfig } from '../src/config/index.js';
 import { startGateway } from '../src/server/index.js';
-import { startSimulator } from '../src/sim/index.js';
+import { SIM_BEDROCK_API_KEY, startSimulator } from '../src/sim/index.js';
 import { recordReads } from './support/record-reads.js';
 import { formatKeyPattern, readsUnder, schemaKeyPaths } from './support/schema-key-paths.js';
 
@@ -12,7 +12,7 @@ import { formatKeyPattern, readsUnder, schemaKeyPaths } from './support/schema-k
  * Every optional key without a default is set here, so that the code paths reading it run; keys
  * with defaults are filled in by the schema. A new optional key needs a line here too.
  */
-function fullConfig(simUrl: string, hookUrl: string): string {
+function fullConfig(simUrl: string, hookUrl: string, keyFile: string): string {
   return `
 server: { port: 0, host: 127.0.0.1, adminKey: admin-secret, bodyLimit: 1mb, requestTimeout: 30s }
 providers:
@@ -23,6 +23,24 @@ providers:
     apiKey: key-b
     anthropicVersion: 2023-06-01
     headers: { x-team: two }
+  br:
+    protocol: bedrock
+    region: us-east-1
+    baseUrl: ${simUrl}/hosts/br
+    accessKeyId: ${AWS_KEYS.accessKeyId}
+    secretAccessKey: ${AWS_KEYS.secretAccessKey}
+    sessionToken: ${AWS_KEYS.sessionToken}
+    headers: { x-team: three }
+  br-key: { protocol: bedrock, region: us-west-2, baseUrl: ${simUrl}/hosts/br-key, apiKey: ${SIM_BEDROCK_API_KEY} }
+  vx:
+    protocol: vertex
+    project: proj-keys
+    region: us-east5
+    credentials: ${keyFile}
+    baseUrl: ${simUrl}/hosts/vx
+    headers: { x-team: four }
+  gm: { protocol: gemini, baseUrl: ${simUrl}/hosts/gm, apiKey: key-gm, headers: { x-team: five } }
+  az: { protocol: azure-openai, baseUrl: ${simUrl}/hosts/az, apiKey: key-az, apiVersion: 2024-10-21, headers: { x-team: six } }
 models:
   m:
     deployments:
@@ -34,6 +52,11 @@ models:
     description: the model
   n:
     deployments: [ { provider: a, model: up-n } ]
+  k-br: { deployments: [ { provider: br, model: us.amazon.nova-pro-v1:0 } ] }
+  k-br-key: { deployments: [ { provider: br-key, model: anthropic.claude-sonnet-4-5-20250929-v1:0 } ] }
+  k-vx: { deployments: [ { provider: vx, model: gemini-2.5-flash } ] }
+  k-gm: { deployments: [ { provider: gm, model: gemini-2.5-flash } ] }
+  k-az: { deployments: [ { provider: az, model: gpt-dep } ] }
 routing: { strategy: least-latency }
 store: { sqlite: ":memory:" }
 status: { title: Keys, public: [m] }
@@ -42,9 +65,17 @@ webhooks:
 `;
 }
 
+/** Temporary AWS credentials (with a session token), so every Bedrock key is set. */
+const AWS_KEYS = {
+  accessKeyId: 'AKIAKEYSREADTEST0001',
+  secretAccessKey: 'keys-read-secret-access-key',
+  sessionToken: 'keys-read-session-token',
+};
+
 describe('configSchema', () => {
   it('has no key that a running gateway never reads', async () => {
-    const sim = await startSimulator({ port: 0, seed: 3 });
+    const sim = await startSimulator({ port: 0, seed: 3, credentials: { aws: [AWS_KEYS] } });
+    const account = await sim.createServiceAccount({ projectId: 'proj-keys' });
     const received: IncomingHttpHeaders[] = [];
     const hook = createServer((request, response) => {
       received.push(request.headers);
@@ -52,7 +83,7 @@ describe('configSchema', () => {
     });
     await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
-    const recorder = recordReads(parseConfig(fullConfig(sim.url, hookUrl), 'keys.yaml', {}));
+    const recorder = recordReads(parseConfig(fullConfig(sim.url, hookUrl, account.keyFile), 'keys.yaml', {}));
     const detour = await startGateway(recorder.value, { logger: false });
     let readPaths: typeof recorder.paths = [];
     try {
@@ -67,6 +98,14 @@ describe('configSchema', () => {
         // Drained so the attempt is settled and recorded.
       }
       await client.chat.completions.create({ model: 'n', messages: [{ role: 'user', content: 'hi' }] });
+      // One request through each other kind: each one reads its own keys and must be answered.
+      for (const model of ['k-br', 'k-br-key', 'k-vx', 'k-gm', 'k-az']) {
+        const answer = await client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'echo: read' }],
+        });
+        expect(answer.choices[0]?.message.content).toBe('read');
+      }
       await detour.status.detector.evaluate();
       for (const path of ['/status', '/status/feed.atom', '/api/v2/summary.json', '/v1/models']) {
         expect((await fetch(`${detour.url}${path}`)).status).toBe(200);
@@ -84,7 +123,7 @@ describe('configSchema', () => {
       // Reloading diffs the whole config key by key, which would read every key; what matters is
       // that the running gateway reads each one, so the reads are taken before the reload.
       readPaths = [...recorder.paths];
-      detour.reload(parseConfig(fullConfig(sim.url, hookUrl), 'keys.yaml', {}));
+      detour.reload(parseConfig(fullConfig(sim.url, hookUrl, account.keyFile), 'keys.yaml', {}));
       await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
     } finally {
       await detour.close();

@@ -4,7 +4,8 @@ import { z } from 'zod';
 export type KeySegment = string | { record: true } | { array: true };
 
 /**
- * Every leaf key of a zod schema as a path pattern. Objects are walked by their shape, records
+ * Every leaf key of a zod schema as a path pattern. Objects are walked by their shape, unions of
+ * objects through each option, records
  * through their value schema (any key), arrays through their element (any index). A leaf is
  * anything else: a scalar, an enum, a list or map of scalars, or an object that a transform
  * reshapes (its parsed form has other keys, so it counts as one leaf). A key typed `never` is a
@@ -20,6 +21,11 @@ export function schemaKeyPaths(schema: z.ZodType): KeySegment[][] {
         walk(child, [...path, key]);
       return;
     }
+    // A union of objects (a provider, by kind): every option's keys are keys of the config.
+    if (inner instanceof z.ZodUnion && isStructural(inner)) {
+      for (const option of inner.options) walk(option as z.ZodType, path);
+      return;
+    }
     if (inner instanceof z.ZodRecord && isStructural(inner.valueType as z.ZodType)) {
       walk(inner.valueType as z.ZodType, [...path, { record: true }]);
       return;
@@ -31,7 +37,14 @@ export function schemaKeyPaths(schema: z.ZodType): KeySegment[][] {
     paths.push(path);
   };
   walk(schema, []);
-  return paths;
+  // Options of a union share keys (`protocol`, `baseUrl`): each path once.
+  const seen = new Set<string>();
+  return paths.filter((path) => {
+    const key = JSON.stringify(path);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Whether a path read from a value (keys and indexes) lies at or under a key path pattern. */
@@ -75,5 +88,6 @@ function unwrap(node: z.ZodType): z.ZodType {
 
 function isStructural(node: z.ZodType): boolean {
   const inner = unwrap(node);
+  if (inner instanceof z.ZodUnion) return inner.options.every((option) => isStructural(option as z.ZodType));
   return inner instanceof z.ZodObject || inner instanceof z.ZodRecord || inner instanceof z.ZodArray;
 }
