@@ -205,10 +205,22 @@ const partialTimeoutsSchema = z.strictObject({
   total: duration().optional(),
 });
 
+const pricePerMillion = () => numeric(z.number().positive());
+
 const deploymentSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   weight: numeric(z.number().positive()).optional(),
+  // Overrides the model catalog's price for this deployment (a negotiated rate, a model the
+  // catalog does not know); USD per million tokens.
+  price: z
+    .strictObject({
+      input: pricePerMillion(),
+      output: pricePerMillion(),
+      cachedInput: pricePerMillion().optional(),
+      cacheWrite: pricePerMillion().optional(),
+    })
+    .optional(),
 });
 
 // `cost` is a strategy of the design that needs the catalog's prices (a later release); a config
@@ -220,13 +232,26 @@ const strategySchema = z.enum(ROUTING_STRATEGIES as [RoutingStrategy, ...Routing
       : undefined,
 });
 
-const modelSchema = z.strictObject({
-  deployments: z.array(deploymentSchema).min(1, 'must list at least one deployment'),
-  fallbacks: z.array(z.string().min(1)).default([]),
-  timeouts: partialTimeoutsSchema.optional(),
-  strategy: strategySchema.optional(),
-  description: z.string().optional(),
-});
+const modelSchema = z
+  .strictObject({
+    // With `hosts`, deployments come from the model catalog (filled in where the gateway is built,
+    // since config does not import the catalog); explicit ones override the catalog's per provider.
+    deployments: z.array(deploymentSchema).default([]),
+    hosts: z.array(z.string().min(1)).min(1, 'must name at least one provider').optional(),
+    fallbacks: z.array(z.string().min(1)).default([]),
+    timeouts: partialTimeoutsSchema.optional(),
+    strategy: strategySchema.optional(),
+    description: z.string().optional(),
+  })
+  .superRefine((model, context) => {
+    if (model.deployments.length === 0 && model.hosts === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['deployments'],
+        message: 'must list at least one deployment (or name `hosts:` to take them from the model catalog)',
+      });
+    }
+  });
 
 const storeSchema = z
   .strictObject({ sqlite: z.string().min(1).optional(), postgres: z.string().min(1).optional() })

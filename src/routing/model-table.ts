@@ -1,3 +1,4 @@
+import type { TokenPrice } from '../catalog/index.js';
 import type { AttemptTarget } from '../providers/index.js';
 
 /**
@@ -12,6 +13,8 @@ export interface Deployment extends AttemptTarget {
   modelName: string;
   /** Relative share under the `weighted` strategy; 1 when absent. */
   weight?: number;
+  /** What its tokens cost (config override, else the model catalog); no cost is computed without it. */
+  price?: TokenPrice;
 }
 
 /** A model as clients see it: its deployments in priority order and its fallback models. */

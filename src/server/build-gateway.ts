@@ -1,8 +1,10 @@
+import { loadCatalog } from '../catalog/index.js';
 import type { DetourConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { createProvider, type UpstreamTransport } from '../providers/index.js';
 import { type Deployment, type ModelRoute, ModelTable, type RoutingState } from '../routing/index.js';
 import { retryPolicyOf } from './build-routing-state.js';
+import { deploymentPrice } from './expand-catalog-hosts.js';
 import type { Gateway } from './gateway.js';
 
 /** Builds the request path's runtime view of a config: providers, models and their deployments; `state` is kept across reloads. */
@@ -14,6 +16,7 @@ export function buildGateway(
 ): Gateway {
   // Config fields are read by name, never spread: a key that nothing reads must show up as unread
   // (test/config-keys-read.test.ts), and a spread would hide it. A provider's kind reads its own.
+  const catalog = loadCatalog();
   const providers = new Map(
     Object.entries(config.providers).map(([name, settings]) => [name, createProvider(name, settings)]),
   );
@@ -28,7 +31,7 @@ export function buildGateway(
       // The config loader already checked every reference; this guards against a hand-built config.
       if (provider === undefined)
         throw new Error(`model ${modelName}: unknown provider ${deployment.provider}`);
-      return {
+      const built: Deployment = {
         modelName,
         provider,
         deploymentId: `${deployment.provider}/${deployment.model}`,
@@ -36,6 +39,11 @@ export function buildGateway(
         timeouts: { firstTokenMs: timeouts.firstToken, idleMs: timeouts.idle },
         weight: deployment.weight ?? 1,
       };
+      const settings = config.providers[deployment.provider];
+      const price =
+        settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings);
+      if (price !== undefined) built.price = price;
+      return built;
     });
     const route: ModelRoute = {
       name: modelName,
