@@ -10,6 +10,7 @@ import {
 } from '../providers/index.js';
 import { AttemptSequence, type FailedAttempt, type RetryPolicy } from './attempt-sequence.js';
 import { chooseFinalError } from './choose-final-error.js';
+import { costOf, type RequestCost, UsageMeter } from './meter-usage.js';
 import type { Deployment } from './model-table.js';
 import { outcomeOf } from './outcome-of.js';
 import type { PlannedModel } from './plan.js';
@@ -60,6 +61,13 @@ export interface Served<T> {
   attempts: AttemptRecord[];
   /** The answer. */
   result: T;
+  /**
+   * What the answer cost: only the answering attempt is charged (failed ones cost nothing).
+   * Set at once for a complete answer; for a stream, when its `rest` ends (finished or cut).
+   * Undefined when the deployment has no price (not in the catalog, no `price:`) or no usage was
+   * reported.
+   */
+  cost?: RequestCost;
 }
 
 /** A stream whose first content has arrived; `rest` yields what follows. */
@@ -205,26 +213,37 @@ async function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<bool
 }
 
 /** Tries the candidates in order until one answers a non-streaming request. */
-export function executeNonStream(
+export async function executeNonStream(
   planned: readonly PlannedModel[],
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<NonStreamResult>> {
-  return runAttempts(planned, input, options, async ({ deployment }) => ({
+  const served = await runAttempts(planned, input, options, async ({ deployment }) => ({
     result: await sendNonStream(deployment, input),
   }));
+  const cost = costOf(served.result.usage, served.deployment.price);
+  if (cost !== undefined) served.cost = cost;
+  return served;
 }
 
 /**
  * Tries the candidates in order until one stream delivers content. Until then the client has
  * received nothing, so any failure moves on to the next candidate invisibly (DESIGN.md section 3).
  */
-export function executeStream(
+export async function executeStream(
   planned: readonly PlannedModel[],
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<OpenedStream>> {
-  return runAttempts(planned, input, options, async ({ deployment, record, settle }) => {
+  // The stream's rest runs only after this resolves (generators are lazy), so `served` is set
+  // by the time its end is metered.
+  let served: Served<OpenedStream> | undefined;
+  const meter = (deployment: Deployment, usage: UsageMeter, finished: boolean) => {
+    const cost = usage.cost(deployment.price, finished);
+    if (served !== undefined && cost !== undefined) served.cost = cost;
+  };
+  served = await runAttempts(planned, input, options, async ({ deployment, record, settle }) => {
+    const usage = new UsageMeter();
     const stream = openStream(deployment, input);
     const head: StreamChunk[] = [];
     try {
@@ -239,7 +258,10 @@ export function executeStream(
       throw error;
     }
     const timeToFirstTokenMs = input.clock.now() - record.startedAt;
-    const rest = recordWhenDone(stream, input, (outcome, error) => {
+    for (const chunk of head) usage.observe(chunk);
+    const rest = recordWhenDone(stream, input, usage, (outcome, error) => {
+      // A stream cut after content was billed by the host for what it sent (DESIGN.md section 8).
+      meter(deployment, usage, outcome === 'success');
       record.latencyMs = input.clock.now() - record.startedAt;
       if (outcome === 'abandoned') {
         record.abandoned = true;
@@ -251,6 +273,7 @@ export function executeStream(
     });
     return { result: { head, rest }, deferSettle: true, timeToFirstTokenMs };
   });
+  return served;
 }
 
 /**
@@ -260,11 +283,15 @@ export function executeStream(
 async function* recordWhenDone(
   stream: AsyncGenerator<StreamChunk>,
   input: AttemptInput,
+  usage: UsageMeter,
   report: (outcome: AttemptRecord['outcome'] | 'abandoned', error?: DetourError) => void,
 ): AsyncGenerator<StreamChunk> {
   let finished = false;
   try {
-    for await (const chunk of stream) yield chunk;
+    for await (const chunk of stream) {
+      usage.observe(chunk);
+      yield chunk;
+    }
     finished = true;
     report('success');
   } catch (thrown) {

@@ -10,6 +10,7 @@ export {
   type OpenedStream,
   type Served,
 } from './execute.js';
+export { costOf, type RequestCost, UsageMeter } from './meter-usage.js';
 export { type Deployment, type ModelRoute, ModelTable } from './model-table.js';
 export { type PlannedModel, planCandidates } from './plan.js';
 export { Prober, type ProberOptions, type ProbeTarget } from './prober.js';

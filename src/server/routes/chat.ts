@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { formatCostUsd } from '../../catalog/index.js';
 import {
   DetourError,
   invalidRequest,
@@ -27,6 +28,8 @@ function servedHeaders(served: Served<unknown>, requestId: string): Record<strin
     'x-detour-model': served.deployment.modelName,
   };
   if (served.attempts.length > 1) headers['x-detour-attempts'] = String(served.attempts.length);
+  // Known before the body only for complete answers; a stream's cost is on `served.cost` at its end.
+  if (served.cost !== undefined) headers['x-detour-cost-usd'] = formatCostUsd(served.cost.usd);
   return headers;
 }
 
