@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { loadCatalog } from '../catalog/index.js';
 import {
   configSchema,
   interpolateEnv,
@@ -14,7 +15,8 @@ import {
   detectVendorHosts,
   vendorConfigYaml,
 } from './zero-config.js';
-import { bedrockProfilePrefix, ZERO_CONFIG_MODELS } from './zero-config-models.js';
+
+const CATALOG_MODELS = loadCatalog().list();
 
 /** Every kind the config describes, built in this branch or not: the generator must speak them all. */
 const ALL_PROTOCOLS: readonly ProviderProtocol[] = [
@@ -81,13 +83,16 @@ const SERVICE_ACCOUNT = JSON.stringify({
   token_uri: 'https://oauth2.googleapis.com/token',
 });
 
-const GPT_MODELS = ZERO_CONFIG_MODELS.filter((model) => model.ids.openai !== undefined).map(
+const GPT_MODELS = CATALOG_MODELS.filter((model) => model.ids.openai !== undefined).map(
   (model) => model.name,
 );
-const CLAUDE_MODELS = ZERO_CONFIG_MODELS.filter((model) => model.ids.anthropic !== undefined).map(
+const CLAUDE_MODELS = CATALOG_MODELS.filter((model) => model.ids.anthropic !== undefined).map(
   (model) => model.name,
 );
-const GEMINI_MODELS = ZERO_CONFIG_MODELS.filter((model) => model.ids.gemini !== undefined).map(
+const BEDROCK_MODELS = CATALOG_MODELS.filter((model) => model.ids.bedrock !== undefined).map(
+  (model) => model.name,
+);
+const GEMINI_MODELS = CATALOG_MODELS.filter((model) => model.ids.gemini !== undefined).map(
   (model) => model.name,
 );
 
@@ -224,7 +229,7 @@ describe('vendorConfigYaml', () => {
         sessionToken: 'aws-session',
       },
     });
-    expect(Object.keys(config.models)).toEqual(CLAUDE_MODELS);
+    expect(Object.keys(config.models)).toEqual(BEDROCK_MODELS);
     expect(deploymentsOf(config, 'claude-sonnet-4.5')).toEqual([
       'bedrock/eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
     ]);
@@ -355,7 +360,13 @@ describe('vendorConfigYaml', () => {
       'gemini/gemini-2.5-pro',
       'vertex/gemini-2.5-pro',
     ]);
-    expect(Object.keys(config.models)).toEqual(ZERO_CONFIG_MODELS.map((model) => model.name));
+    const served = CATALOG_MODELS.filter((model) =>
+      ['openai', 'azure', 'anthropic', 'bedrock', 'gemini', 'vertex'].some(
+        (host) => model.ids[host] !== undefined,
+      ),
+    );
+    expect(Object.keys(config.models)).toEqual(served.map((model) => model.name));
+    expect(Object.keys(config.models).length).toBeGreaterThanOrEqual(40);
   });
 
   it('writes credentials as environment references, never their values', () => {
@@ -397,15 +408,5 @@ describe('describeVendorHosts', () => {
       'anthropic from ANTHROPIC_API_KEY',
       'bedrock from AWS_BEARER_TOKEN_BEDROCK, AWS_REGION',
     ]);
-  });
-});
-
-describe('bedrockProfilePrefix', () => {
-  it('picks the geography of the region, else the global profile', () => {
-    expect(bedrockProfilePrefix('us-east-1')).toBe('us');
-    expect(bedrockProfilePrefix('us-west-2')).toBe('us');
-    expect(bedrockProfilePrefix('eu-central-1')).toBe('eu');
-    expect(bedrockProfilePrefix('ap-southeast-2')).toBe('global');
-    expect(bedrockProfilePrefix('ca-central-1')).toBe('global');
   });
 });

@@ -1,12 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the generated YAML holds ${NAME} references, resolved when the config loads
 import { readFileSync } from 'node:fs';
+import { type Catalog, loadCatalog } from '../catalog/index.js';
 import { type ProviderProtocol, SUPPORTED_PROTOCOLS } from '../config/index.js';
-import {
-  bedrockProfilePrefix,
-  ZERO_CONFIG_HOSTS,
-  ZERO_CONFIG_MODELS,
-  type ZeroConfigHost,
-} from './zero-config-models.js';
+import { ZERO_CONFIG_HOSTS, type ZeroConfigHost } from './zero-config-models.js';
 
 /**
  * The config `detour start` uses when it finds no config file: the hosts whose credentials are in
@@ -25,8 +21,8 @@ export interface DetectedHost {
   provider: string;
   /** The environment variables it was configured from (names only, for the start log). */
   variables: string[];
-  /** Bedrock: the inference profile prefix for its region. */
-  bedrockPrefix?: string;
+  /** Bedrock: its region, which decides the inference profile prefix of each model id. */
+  region?: string;
 }
 
 /** What the environment offers: the hosts to configure, and why a half-set one was left out. */
@@ -162,7 +158,7 @@ function detectBedrock(
     host: 'bedrock',
     provider: `{ protocol: bedrock, region: ${quoted(region)}, ${credentials} }`,
     variables,
-    bedrockPrefix: bedrockProfilePrefix(region),
+    region,
   };
 }
 
@@ -255,27 +251,23 @@ export function detectVendorHosts(env: NodeJS.ProcessEnv, options: DetectOptions
   return { hosts, skipped };
 }
 
-function upstreamId(host: DetectedHost, id: string): string {
-  return host.bedrockPrefix === undefined ? id : `${host.bedrockPrefix}.${id}`;
-}
-
 /**
- * YAML for the detected hosts: their providers, and every model that at least one of them serves,
- * with one deployment per serving host in {@link ZERO_CONFIG_HOSTS} order.
+ * YAML for the detected hosts: their providers, and every model of the catalog that at least one
+ * of them serves, with one deployment per serving host in {@link ZERO_CONFIG_HOSTS} order and the
+ * catalog's id at each (Bedrock's with the inference profile its region needs).
  */
-export function vendorConfigYaml(hosts: readonly DetectedHost[]): string {
+export function vendorConfigYaml(hosts: readonly DetectedHost[], catalog: Catalog = loadCatalog()): string {
   const lines = [
     '# Hosts configured from the environment (no config file). Save this as detour.yaml to edit it.',
     'providers:',
   ];
   for (const host of hosts) lines.push(`  ${host.host}: ${host.provider}`);
   lines.push('models:');
-  for (const model of ZERO_CONFIG_MODELS) {
+  for (const model of catalog.list()) {
     const deployments = hosts.flatMap((host) => {
-      const id = model.ids[host.host];
-      return id === undefined
-        ? []
-        : [`      - { provider: ${host.host}, model: ${quoted(upstreamId(host, id))} }`];
+      // Zero-config host names are the catalog's host names.
+      const id = catalog.idAt(model.name, host.host, host.region);
+      return id === undefined ? [] : [`      - { provider: ${host.host}, model: ${quoted(id)} }`];
     });
     if (deployments.length === 0) continue;
     lines.push(`  ${quoted(model.name)}:`, '    deployments:', ...deployments);
