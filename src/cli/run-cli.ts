@@ -11,6 +11,7 @@ import {
 } from '../config/index.js';
 import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
+import { runModels } from './run-models.js';
 import { runStatus } from './run-status.js';
 import {
   describeVendorHosts,
@@ -28,6 +29,8 @@ Commands:
                                                    AZURE_OPENAI_*, AWS_*, GOOGLE_APPLICATION_CREDENTIALS,
                                                    GEMINI_API_KEY), else built-in simulated providers)
   config check FILE                                validate a config file and summarise it
+  models [--config FILE] [--json]                  the model catalog: context, prices, hosts, and
+                                                   which models the config (or environment) serves
   status [--url URL] [--admin-key KEY] [--json]    live health of every deployment of a running
                                                    Detour (default URL http://127.0.0.1:4000;
                                                    key from DETOUR_ADMIN_KEY)
@@ -43,6 +46,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return start(rest);
     case 'status':
       return runStatus(rest);
+    case 'models':
+      return runModels(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;
