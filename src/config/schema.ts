@@ -220,13 +220,39 @@ const strategySchema = z.enum(ROUTING_STRATEGIES as [RoutingStrategy, ...Routing
       : undefined,
 });
 
-const modelSchema = z.strictObject({
-  deployments: z.array(deploymentSchema).min(1, 'must list at least one deployment'),
-  fallbacks: z.array(z.string().min(1)).default([]),
-  timeouts: partialTimeoutsSchema.optional(),
-  strategy: strategySchema.optional(),
-  description: z.string().optional(),
+const autoSchema = z.strictObject({
+  among: z.array(z.string().min(1)).min(1, 'must list at least one candidate model'),
+  prefer: z.enum(['cost', 'latency', 'balanced']).default('cost'),
 });
+
+const modelSchema = z
+  .strictObject({
+    // Absent on an `auto` model, which has no deployments of its own; filled in as [] so that every
+    // reader of deployments sees a list.
+    deployments: z.array(deploymentSchema).min(1, 'must list at least one deployment').optional(),
+    auto: autoSchema.optional(),
+    fallbacks: z.array(z.string().min(1)).default([]),
+    timeouts: partialTimeoutsSchema.optional(),
+    strategy: strategySchema.optional(),
+    description: z.string().optional(),
+    contextWindow: count().optional(),
+  })
+  .check((context) => {
+    const { deployments, auto, strategy } = context.value;
+    const problem =
+      auto === undefined
+        ? deployments === undefined
+          ? 'must list at least one deployment, or be an `auto` model'
+          : undefined
+        : deployments !== undefined
+          ? '`auto` and `deployments` cannot both be set: an auto model routes among other models'
+          : strategy !== undefined
+            ? "`strategy` ranks a model's own deployments; an `auto` model has none (use `auto.prefer`)"
+            : undefined;
+    if (problem !== undefined)
+      context.issues.push({ code: 'custom', input: context.value, message: problem });
+  })
+  .transform(({ deployments, ...rest }) => ({ ...rest, deployments: deployments ?? [] }));
 
 const storeSchema = z
   .strictObject({ sqlite: z.string().min(1).optional(), postgres: z.string().min(1).optional() })

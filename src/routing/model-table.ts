@@ -1,4 +1,5 @@
 import type { AttemptTarget } from '../providers/index.js';
+import type { AutoChoice, ModelCapabilities, TokenPrice } from './model-facts.js';
 
 /**
  * How a model's deployments are ranked before health reorders them: `priority` in config order,
@@ -12,6 +13,13 @@ export interface Deployment extends AttemptTarget {
   modelName: string;
   /** Relative share under the `weighted` strategy; 1 when absent. */
   weight?: number;
+  /**
+   * The model's context window at this host, in tokens (catalog, or the config's override); unknown
+   * when absent. A prompt estimated over it is not sent here (DESIGN.md section 6, "Context window").
+   */
+  contextWindow?: number;
+  /** What this host charges for the model, when known; `auto` models with `prefer: cost` rank by it. */
+  price?: TokenPrice;
 }
 
 /** A model as clients see it: its deployments in priority order and its fallback models. */
@@ -28,6 +36,13 @@ export interface ModelRoute {
   totalTimeoutMs: number;
   /** Optional description for `/v1/models`. */
   description?: string;
+  /** What the model can do, when known (catalog); `auto` models choose among candidates by it. */
+  capabilities?: ModelCapabilities;
+  /**
+   * Set for an `auto` model: no deployments of its own; each request is routed among these
+   * candidate models (DESIGN.md section 10).
+   */
+  auto?: AutoChoice;
 }
 
 /** The configured models, looked up by name. */
