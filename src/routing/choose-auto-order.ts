@@ -191,7 +191,7 @@ function priceOf(candidate: Candidate, request: ChatRequest, inputs: AutoInputs)
   let best = Number.POSITIVE_INFINITY;
   for (const { price } of candidate.admissible) {
     if (price === undefined) continue;
-    best = Math.min(best, (input * price.inputPerMillion + output * price.outputPerMillion) / 1_000_000);
+    best = Math.min(best, (input * price.input + output * price.output) / 1_000_000);
   }
   return best;
 }

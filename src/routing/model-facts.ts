@@ -18,12 +18,12 @@ export interface ModelCapabilities {
   reasoning?: boolean;
 }
 
-/** A host's price for a model, in US dollars per million tokens. */
+/** A host's price for a model, in US dollars per million tokens (the catalog's shape, read in part). */
 export interface TokenPrice {
   /** Per million input (prompt) tokens. */
-  inputPerMillion: number;
+  input: number;
   /** Per million output tokens. */
-  outputPerMillion: number;
+  output: number;
 }
 
 /** How an `auto` model ranks its candidates once their capabilities and health have been checked. */

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { loadCatalog } from '../catalog/index.js';
 import { type DetourConfig, planConfigReload } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { UpstreamTransport } from '../providers/index.js';
@@ -7,6 +8,7 @@ import type { Store } from '../store/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
+import { catalogFacts } from './catalog-facts.js';
 import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
@@ -66,7 +68,13 @@ export async function startGateway(
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => ({
-    ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
+    ...buildGateway(
+      next,
+      nextTransport,
+      state,
+      clock,
+      options.modelFacts ?? catalogFacts(loadCatalog(), next),
+    ),
     metrics,
     onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
   });
