@@ -44,7 +44,7 @@ providers:
 models:
   m:
     deployments:
-      - { provider: a, model: up-m, weight: 3 }
+      - { provider: a, model: up-m, weight: 3, price: { input: 1, output: 2, cachedInput: 0.5, cacheWrite: 1.25 } }
       - { provider: b, model: up-m, weight: 1 }
     fallbacks: [n]
     timeouts: { firstToken: 5s, idle: 5s, total: 20s }

@@ -72,6 +72,16 @@ export class Catalog {
     return model.hostPrices[host] ?? model.price;
   }
 
+  /**
+   * The model a host calls by `id`, or undefined. A Bedrock inference profile prefix (`us.`,
+   * `eu.`, `apac.`, `global.`) is looked through to the base id.
+   */
+  modelAt(host: string, id: string): CatalogModel | undefined {
+    const bedrock = this.hosts.get(host)?.kind === 'bedrock';
+    const baseId = bedrock ? id.replace(/^(us|us-gov|eu|apac|jp|au|ca|global)\./, '') : id;
+    return this.list().find((model) => model.ids[host] === baseId);
+  }
+
   /** What the model can do. */
   capabilitiesOf(name: string): ModelCapabilities | undefined {
     return this.models.get(name)?.capabilities;

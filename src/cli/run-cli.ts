@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadCatalog } from '../catalog/index.js';
 import {
   ConfigError,
   checkConfigFile,
@@ -8,7 +9,7 @@ import {
   loadConfigFile,
   parseConfig,
 } from '../config/index.js';
-import { describeReload, reloadOnChange, startGateway } from '../server/index.js';
+import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { runStatus } from './run-status.js';
 import {
@@ -66,7 +67,9 @@ async function configCommand(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    process.stdout.write(`${await checkConfigFile(file)}\n`);
+    process.stdout.write(
+      `${await checkConfigFile(file, process.env, { expand: catalogExpander(loadCatalog()) })}\n`,
+    );
     return 0;
   } catch (error) {
     process.stderr.write(`${error instanceof ConfigError ? error.toString() : String(error)}\n`);
@@ -101,7 +104,7 @@ async function start(argv: string[]): Promise<number | undefined> {
   let hostLines: string[] = [];
   try {
     if (configPath !== undefined) {
-      config = await loadConfigFile(configPath);
+      config = await loadConfigFile(configPath, process.env, { expand: catalogExpander(loadCatalog()) });
       origin = `config ${configPath}`;
     } else {
       const vendors = detectVendorHosts(process.env);

@@ -43,6 +43,15 @@ export function checkReferences(document: unknown): PathIssue[] {
         }
       });
     }
+    if (providers !== undefined && Array.isArray(model.hosts)) {
+      model.hosts.forEach((host: unknown, index) => {
+        if (typeof host !== 'string' || providers.includes(host)) return;
+        issues.push({
+          path: ['models', modelName, 'hosts', index],
+          message: `unknown provider ${JSON.stringify(host)} (known: ${listNames(providers)})`,
+        });
+      });
+    }
     if (Array.isArray(model.fallbacks)) {
       model.fallbacks.forEach((fallback: unknown, index) => {
         if (typeof fallback !== 'string') return;

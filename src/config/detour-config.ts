@@ -120,6 +120,20 @@ export interface DeploymentConfig {
   model: string;
   /** Relative share under the `weighted` strategy; 1 when absent. */
   weight?: number;
+  /** Overrides the model catalog's price for this deployment, in USD per million tokens. */
+  price?: DeploymentPrice;
+}
+
+/** A deployment's price, in USD per million tokens. */
+export interface DeploymentPrice {
+  /** An uncached prompt token. */
+  input: number;
+  /** A generated token. */
+  output: number;
+  /** A prompt token read from the cache; the input price when absent. */
+  cachedInput?: number;
+  /** A prompt token written to the cache; the input price when absent. */
+  cacheWrite?: number;
 }
 
 /** Timeouts, in milliseconds (DESIGN.md section 6). */
@@ -147,8 +161,13 @@ export interface AutoModelConfig {
 
 /** A model as clients name it. */
 export interface ModelConfig {
-  /** Deployments in config order (the order `priority` tries them); empty only for an `auto` model. */
+  /**
+   * Deployments in config order (the order `priority` tries them). Empty only while `hosts` is
+   * not yet filled in from the model catalog (the server does that before building routes).
+   */
   deployments: DeploymentConfig[];
+  /** Provider names whose deployments' ids come from the model catalog, in priority order. */
+  hosts?: string[];
   /** Set instead of deployments: route each request among other models. */
   auto?: AutoModelConfig;
   /** The model's context window in tokens, overriding the catalog's. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ConfigError } from './config-error.js';
 import type { DetourConfig } from './detour-config.js';
-import { parseConfig } from './parse-config.js';
+import { type ParseConfigOptions, parseConfig } from './parse-config.js';
 
 /**
  * Reads and parses a config file (see {@link parseConfig}).
@@ -10,8 +10,9 @@ import { parseConfig } from './parse-config.js';
 export async function loadConfigFile(
   path: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: ParseConfigOptions = {},
 ): Promise<DetourConfig> {
-  return parseConfig(await readConfigText(path), path, env);
+  return parseConfig(await readConfigText(path), path, env, options);
 }
 
 /** Reads a config file's text, turning I/O failures into a {@link ConfigError}. */

@@ -236,11 +236,11 @@ models:
   it('refuses a model with both auto and deployments, or neither, or auto with a strategy', () => {
     const both = `${minimal}    auto: { among: [gpt-5] }\n`;
     expect(catchConfigError(() => parseConfig(both, 'detour.yaml', {})).issues[0]?.message).toBe(
-      '`auto` and `deployments` cannot both be set: an auto model routes among other models',
+      '`auto` cannot be set with `deployments` or `hosts`: an auto model routes among other models',
     );
     const neither = `${minimal}  empty: { description: nothing }\n`;
     expect(catchConfigError(() => parseConfig(neither, 'detour.yaml', {})).issues[0]?.message).toBe(
-      'must list at least one deployment, or be an `auto` model',
+      'must list at least one deployment (or name `hosts:` to take them from the model catalog, or be an `auto` model)',
     );
     const strategy = `${minimal}  fast: { auto: { among: [gpt-5] }, strategy: weighted }\n`;
     expect(catchConfigError(() => parseConfig(strategy, 'detour.yaml', {})).issues[0]?.message).toContain(

@@ -10,6 +10,19 @@ import { collectSecretValues, cutAtSecret, scrubSecrets } from './secret-fields.
 import { validateConfig } from './validate-config.js';
 
 /**
+ * Fills in what a valid config names but does not spell out (a model's `hosts:`, whose ids come
+ * from the model catalog), reporting by path what it cannot. Injected by the layers above config,
+ * which alone may import the catalog.
+ */
+export type ConfigExpander = (config: DetourConfig) => { config: DetourConfig; issues: PathIssue[] };
+
+/** Options of {@link parseConfig}. */
+export interface ParseConfigOptions {
+  /** Runs on a config that validated; its issues are reported with file, line and key. */
+  expand?: ConfigExpander;
+}
+
+/**
  * Parses and validates a Detour YAML config (DESIGN.md section 9): interpolates `${ENV}`
  * references, fills defaults, converts durations to milliseconds and sizes to bytes.
  * `fileName` names the file in errors and anchors relative paths (the SQLite file); a name in
@@ -20,6 +33,7 @@ export function parseConfig(
   text: string,
   fileName: string,
   env: NodeJS.ProcessEnv = process.env,
+  options: ParseConfigOptions = {},
 ): DetourConfig {
   const lineCounter = new LineCounter();
   const { masked, unmask } = maskEnvReferences(text);
@@ -69,8 +83,13 @@ export function parseConfig(
   const origin = /^<.*>$/.test(fileName)
     ? { configDir: process.cwd() }
     : { configDir: dirname(resolve(fileName)), sourcePath: resolve(fileName) };
-  const result = validateConfig(value, origin);
-  if (result.ok && interpolationIssues.length === 0) return result.config;
+  let result = validateConfig(value, origin);
+  if (result.ok && interpolationIssues.length === 0) {
+    if (options.expand === undefined) return result.config;
+    const expanded = options.expand(result.config);
+    if (expanded.issues.length === 0) return expanded.config;
+    result = { ok: false, issues: expanded.issues };
+  }
 
   // A field whose variable is missing would also fail its type check; report the cause only.
   const interpolated = new Set(interpolationIssues.map((issue) => formatKeyPath(issue.path)));

@@ -205,10 +205,22 @@ const partialTimeoutsSchema = z.strictObject({
   total: duration().optional(),
 });
 
+const pricePerMillion = () => numeric(z.number().positive());
+
 const deploymentSchema = z.strictObject({
   provider: z.string().min(1),
   model: z.string().min(1),
   weight: numeric(z.number().positive()).optional(),
+  // Overrides the model catalog's price for this deployment (a negotiated rate, a model the
+  // catalog does not know); USD per million tokens.
+  price: z
+    .strictObject({
+      input: pricePerMillion(),
+      output: pricePerMillion(),
+      cachedInput: pricePerMillion().optional(),
+      cacheWrite: pricePerMillion().optional(),
+    })
+    .optional(),
 });
 
 // `cost` is a strategy of the design that needs the catalog's prices (a later release); a config
@@ -227,9 +239,12 @@ const autoSchema = z.strictObject({
 
 const modelSchema = z
   .strictObject({
-    // Absent on an `auto` model, which has no deployments of its own; filled in as [] so that every
-    // reader of deployments sees a list.
-    deployments: z.array(deploymentSchema).min(1, 'must list at least one deployment').optional(),
+    // With `hosts`, deployments come from the model catalog (filled in where the gateway is built,
+    // since config does not import the catalog); explicit ones override the catalog's per provider.
+    // Absent on an `auto` model, which has no deployments of its own; filled in as [] below so
+    // that every reader of deployments sees a list.
+    deployments: z.array(deploymentSchema).optional(),
+    hosts: z.array(z.string().min(1)).min(1, 'must name at least one provider').optional(),
     auto: autoSchema.optional(),
     fallbacks: z.array(z.string().min(1)).default([]),
     timeouts: partialTimeoutsSchema.optional(),
@@ -237,20 +252,32 @@ const modelSchema = z
     description: z.string().optional(),
     contextWindow: count().optional(),
   })
-  .check((context) => {
-    const { deployments, auto, strategy } = context.value;
-    const problem =
-      auto === undefined
-        ? deployments === undefined
-          ? 'must list at least one deployment, or be an `auto` model'
-          : undefined
-        : deployments !== undefined
-          ? '`auto` and `deployments` cannot both be set: an auto model routes among other models'
-          : strategy !== undefined
-            ? "`strategy` ranks a model's own deployments; an `auto` model has none (use `auto.prefer`)"
-            : undefined;
-    if (problem !== undefined)
-      context.issues.push({ code: 'custom', input: context.value, message: problem });
+  .superRefine((model, context) => {
+    if (model.auto !== undefined) {
+      if (model.deployments !== undefined || model.hosts !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['auto'],
+          message:
+            '`auto` cannot be set with `deployments` or `hosts`: an auto model routes among other models',
+        });
+      } else if (model.strategy !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['strategy'],
+          message: "ranks a model's own deployments; an `auto` model has none (use `auto.prefer`)",
+        });
+      }
+      return;
+    }
+    if ((model.deployments ?? []).length === 0 && model.hosts === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['deployments'],
+        message:
+          'must list at least one deployment (or name `hosts:` to take them from the model catalog, or be an `auto` model)',
+      });
+    }
   })
   .transform(({ deployments, ...rest }) => ({ ...rest, deployments: deployments ?? [] }));
 

@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import type { DetourConfig } from './detour-config.js';
 import { readConfigText } from './load-config-file.js';
-import { parseConfig } from './parse-config.js';
+import { type ConfigExpander, parseConfig } from './parse-config.js';
 
 /** What {@link watchConfigFile} calls and how it waits. */
 export interface WatchConfigOptions {
@@ -15,6 +15,8 @@ export interface WatchConfigOptions {
   onError(error: ConfigError): void;
   /** Quiet time after the last file event before reloading, in milliseconds (default 100). */
   debounceMs?: number;
+  /** Fills in `hosts:` from the model catalog (see {@link ConfigExpander}). */
+  expand?: ConfigExpander;
 }
 
 /** A running watch. */
@@ -56,7 +58,14 @@ export function watchConfigFile(path: string, options: WatchConfigOptions): Conf
       const text = await readConfigText(path);
       if (text !== lastText) {
         lastText = text;
-        outcome = { config: parseConfig(text, path, env) };
+        outcome = {
+          config: parseConfig(
+            text,
+            path,
+            env,
+            options.expand === undefined ? {} : { expand: options.expand },
+          ),
+        };
       }
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

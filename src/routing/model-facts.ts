@@ -18,13 +18,8 @@ export interface ModelCapabilities {
   reasoning?: boolean;
 }
 
-/** A host's price for a model, in US dollars per million tokens (the catalog's shape, read in part). */
-export interface TokenPrice {
-  /** Per million input (prompt) tokens. */
-  input: number;
-  /** Per million output tokens. */
-  output: number;
-}
+/** A host's price for a model, in US dollars per million tokens: the catalog's. */
+export type { TokenPrice } from '../catalog/index.js';
 
 /** How an `auto` model ranks its candidates once their capabilities and health have been checked. */
 export type AutoPreference = 'cost' | 'latency' | 'balanced';

@@ -1,5 +1,6 @@
+import type { TokenPrice } from '../catalog/index.js';
 import type { AttemptTarget } from '../providers/index.js';
-import type { AutoChoice, ModelCapabilities, TokenPrice } from './model-facts.js';
+import type { AutoChoice, ModelCapabilities } from './model-facts.js';
 
 /**
  * How a model's deployments are ranked before health reorders them: `priority` in config order,

@@ -1,3 +1,4 @@
+import { loadCatalog } from '../catalog/index.js';
 import type { DetourConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { createProvider, type UpstreamTransport } from '../providers/index.js';
@@ -10,6 +11,8 @@ import {
   type TokenPrice,
 } from '../routing/index.js';
 import { retryPolicyOf } from './build-routing-state.js';
+import { catalogFacts } from './catalog-facts.js';
+import { deploymentPrice } from './expand-catalog-hosts.js';
 import type { Gateway } from './gateway.js';
 
 /** What is known of a model (at one host, when a provider is given), from the catalog. */
@@ -33,18 +36,18 @@ export type ModelFactsLookup = (
   upstreamModel?: string,
 ) => ModelFacts | undefined;
 
-const noFacts: ModelFactsLookup = () => undefined;
-
 /** Builds the request path's runtime view of a config: providers, models and their deployments; `state` is kept across reloads. */
 export function buildGateway(
   config: DetourConfig,
   transport: UpstreamTransport,
   state: RoutingState,
   clock: Clock = systemClock,
-  factsOf: ModelFactsLookup = noFacts,
+  modelFacts?: ModelFactsLookup,
 ): Gateway {
   // Config fields are read by name, never spread: a key that nothing reads must show up as unread
   // (test/config-keys-read.test.ts), and a spread would hide it. A provider's kind reads its own.
+  const catalog = loadCatalog();
+  const factsOf = modelFacts ?? catalogFacts(catalog, config);
   const providers = new Map(
     Object.entries(config.providers).map(([name, settings]) => [name, createProvider(name, settings)]),
   );
@@ -71,7 +74,11 @@ export function buildGateway(
       // The config's window wins over the catalog's: an operator may know a host's own limit.
       const contextWindow = model.contextWindow ?? facts?.contextWindow;
       if (contextWindow !== undefined) built.contextWindow = contextWindow;
-      if (facts?.price !== undefined) built.price = facts.price;
+      const settings = config.providers[deployment.provider];
+      const price =
+        (settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings)) ??
+        facts?.price;
+      if (price !== undefined) built.price = price;
       return built;
     });
     const route: ModelRoute = {

@@ -1,6 +1,7 @@
 import type { Catalog } from '../catalog/index.js';
 import type { DetourConfig } from '../config/index.js';
 import type { ModelFacts, ModelFactsLookup } from './build-gateway.js';
+import { catalogHostOf } from './expand-catalog-hosts.js';
 
 // Bedrock calls a model through an inference profile by its base id with a geography prefix.
 const BEDROCK_PROFILE_PREFIX = /^(us|eu|apac|global)\./;
@@ -18,13 +19,7 @@ export function catalogFacts(catalog: Catalog, config: DetourConfig): ModelFacts
   }
   const hostOf = (provider: string) => {
     const settings = config.providers[provider];
-    if (settings === undefined) return undefined;
-    const baseUrl = 'baseUrl' in settings ? settings.baseUrl : undefined;
-    return catalog.hostFor({
-      name: provider,
-      kind: settings.protocol,
-      ...(baseUrl === undefined ? {} : { baseUrl }),
-    });
+    return settings === undefined ? undefined : catalogHostOf(catalog, provider, settings);
   };
   const catalogNameAt = (model: string, host: string, upstreamModel: string): string | undefined => {
     const id = upstreamModel.replace(BEDROCK_PROFILE_PREFIX, '');

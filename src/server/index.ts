@@ -1,5 +1,11 @@
 export { type AppOptions, buildApp } from './build-app.js';
 export { buildGateway, type ModelFacts, type ModelFactsLookup } from './build-gateway.js';
+export {
+  catalogExpander,
+  catalogHostOf,
+  deploymentPrice,
+  expandCatalogHosts,
+} from './expand-catalog-hosts.js';
 export type { Gateway } from './gateway.js';
 export { type ReloadOnChangeOptions, reloadOnChange } from './reload-on-change.js';
 export { describeReload, type ReloadSummary } from './reload-summary.js';

@@ -1,4 +1,6 @@
+import { loadCatalog } from '../catalog/index.js';
 import { ConfigError, type ConfigWatcher, watchConfigFile } from '../config/index.js';
+import { catalogExpander } from './expand-catalog-hosts.js';
 import type { ReloadSummary } from './reload-summary.js';
 import type { RunningGateway } from './start-gateway.js';
 
@@ -29,6 +31,8 @@ export function reloadOnChange(
     options.onError?.(error);
   };
   return watchConfigFile(path, {
+    // An edit naming a model the catalog lacks is refused with its line, like any other bad edit.
+    expand: catalogExpander(loadCatalog(), options.env ?? process.env),
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
     onReload: (config) => {

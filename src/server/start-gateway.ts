@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadCatalog } from '../catalog/index.js';
-import { type DetourConfig, planConfigReload } from '../config/index.js';
+import { type DetourConfig, formatKeyPath, planConfigReload } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
-import { catalogFacts } from './catalog-facts.js';
+import { expandCatalogHosts } from './expand-catalog-hosts.js';
 import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
@@ -59,22 +59,18 @@ export interface StartOptions {
 
 /** Starts Detour on a config. */
 export async function startGateway(
-  config: DetourConfig,
+  written: DetourConfig,
   options: StartOptions = {},
 ): Promise<RunningGateway> {
+  // A config loaded without the catalog expander (a test's, an embedder's) still gets its `hosts:`.
+  const config = withCatalogHosts(written);
   const metrics = new GatewayMetrics();
   const clock = options.clock ?? systemClock;
   // Health outlives config reloads: a reload must not forget that a host is down.
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => ({
-    ...buildGateway(
-      next,
-      nextTransport,
-      state,
-      clock,
-      options.modelFacts ?? catalogFacts(loadCatalog(), next),
-    ),
+    ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
     metrics,
     onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
   });
@@ -119,7 +115,8 @@ export async function startGateway(
     state,
     prober,
     status,
-    reload(next) {
+    reload(nextWritten) {
+      const next = withCatalogHosts(nextWritten);
       const plan = planConfigReload(current, next);
       for (const change of plan.restart)
         app.log.warn({ key: change.key }, `${change.key} changed: takes effect on restart`);
@@ -152,4 +149,13 @@ export async function startGateway(
       await status.close();
     },
   };
+}
+
+/** Fills in `hosts:` from the model catalog. @throws Error naming every model it cannot fill in. */
+function withCatalogHosts(config: DetourConfig): DetourConfig {
+  const { config: expanded, issues } = expandCatalogHosts(config, loadCatalog());
+  if (issues.length > 0) {
+    throw new Error(issues.map((issue) => `${formatKeyPath(issue.path)}: ${issue.message}`).join('\n'));
+  }
+  return expanded;
 }
