@@ -50,8 +50,10 @@ models:
     timeouts: { firstToken: 5s, idle: 5s, total: 20s }
     strategy: weighted
     description: the model
+    contextWindow: 100000
   n:
     deployments: [ { provider: a, model: up-n } ]
+  fast: { auto: { among: [n, m], prefer: balanced } }
   k-br: { deployments: [ { provider: br, model: us.amazon.nova-pro-v1:0 } ] }
   k-br-key: { deployments: [ { provider: br-key, model: anthropic.claude-sonnet-4-5-20250929-v1:0 } ] }
   k-vx: { deployments: [ { provider: vx, model: gemini-2.5-flash } ] }
@@ -98,6 +100,7 @@ describe('configSchema', () => {
         // Drained so the attempt is settled and recorded.
       }
       await client.chat.completions.create({ model: 'n', messages: [{ role: 'user', content: 'hi' }] });
+      await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] });
       // One request through each other kind: each one reads its own keys and must be answered.
       for (const model of ['k-br', 'k-br-key', 'k-vx', 'k-gm', 'k-az']) {
         const answer = await client.chat.completions.create({

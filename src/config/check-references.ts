@@ -2,7 +2,8 @@ import type { PathIssue } from './config-path.js';
 
 /**
  * Checks what the schema cannot see field by field: every deployment names a configured
- * provider, every fallback names a configured model, and no model falls back to itself.
+ * provider, every fallback and every `auto` candidate names a configured model, no model falls back
+ * to itself, and no auto model chooses itself or another auto model.
  * Reads the raw document defensively, so these problems are reported together with type errors.
  */
 export function checkReferences(document: unknown): PathIssue[] {
@@ -21,6 +22,25 @@ export function checkReferences(document: unknown): PathIssue[] {
           path: ['models', modelName, 'deployments', index, 'provider'],
           message: `unknown provider ${JSON.stringify(deployment.provider)} (known: ${listNames(providers)})`,
         });
+      });
+    }
+    const auto = isRecord(model.auto) ? model.auto : undefined;
+    if (auto !== undefined && Array.isArray(auto.among)) {
+      auto.among.forEach((candidate: unknown, index) => {
+        if (typeof candidate !== 'string') return;
+        const path = ['models', modelName, 'auto', 'among', index];
+        const target = models[candidate];
+        if (candidate === modelName) {
+          issues.push({ path, message: `auto model ${JSON.stringify(modelName)} cannot choose itself` });
+        } else if (target === undefined) {
+          issues.push({
+            path,
+            message: `unknown model ${JSON.stringify(candidate)} (known: ${listNames(modelNames)})`,
+          });
+        } else if (isRecord(target) && target.auto !== undefined) {
+          // One level of choice: an auto model among auto models would hide what serves a request.
+          issues.push({ path, message: `${JSON.stringify(candidate)} is an auto model itself` });
+        }
       });
     }
     if (providers !== undefined && Array.isArray(model.hosts)) {

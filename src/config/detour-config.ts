@@ -148,6 +148,17 @@ export interface TimeoutsConfig {
   total: number;
 }
 
+/** How an `auto` model ranks its candidates (DESIGN.md section 10). */
+export type AutoPreference = 'cost' | 'latency' | 'balanced';
+
+/** An `auto` model's rule: route each request among these models. */
+export interface AutoModelConfig {
+  /** Candidate models (configured, not `auto` themselves), in the order that breaks ties. */
+  among: string[];
+  /** Rank by price (`cost`, the default), recent latency, or both (`balanced`). */
+  prefer: AutoPreference;
+}
+
 /** A model as clients name it. */
 export interface ModelConfig {
   /**
@@ -157,6 +168,10 @@ export interface ModelConfig {
   deployments: DeploymentConfig[];
   /** Provider names whose deployments' ids come from the model catalog, in priority order. */
   hosts?: string[];
+  /** Set instead of deployments: route each request among other models. */
+  auto?: AutoModelConfig;
+  /** The model's context window in tokens, overriding the catalog's. */
+  contextWindow?: number;
   /** Other models, tried only after every deployment of this one. */
   fallbacks: string[];
   /** Per-model overrides of the global timeouts (`connect` is the host's, so global only). */

@@ -221,6 +221,33 @@ models:
     ]);
   });
 
+  it('reads an auto model and reports its candidates that are unknown, itself or auto', () => {
+    const good = parseConfig(`${minimal}  fast: { auto: { among: [gpt-5] } }\n`, 'detour.yaml', {});
+    expect(good.models.fast).toMatchObject({ auto: { among: ['gpt-5'], prefer: 'cost' }, deployments: [] });
+    const text = `${minimal}  fast: { auto: { among: [gpt-6, fast, other] } }\n  other: { auto: { among: [gpt-5] } }\n`;
+    const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
+    expect(error.issues.map((issue) => `${issue.key}: ${issue.message}`)).toEqual([
+      'models.fast.auto.among[0]: unknown model "gpt-6" (known: gpt-5, fast, other)',
+      'models.fast.auto.among[1]: auto model "fast" cannot choose itself',
+      'models.fast.auto.among[2]: "other" is an auto model itself',
+    ]);
+  });
+
+  it('refuses a model with both auto and deployments, or neither, or auto with a strategy', () => {
+    const both = `${minimal}    auto: { among: [gpt-5] }\n`;
+    expect(catchConfigError(() => parseConfig(both, 'detour.yaml', {})).issues[0]?.message).toBe(
+      '`auto` cannot be set with `deployments` or `hosts`: an auto model routes among other models',
+    );
+    const neither = `${minimal}  empty: { description: nothing }\n`;
+    expect(catchConfigError(() => parseConfig(neither, 'detour.yaml', {})).issues[0]?.message).toBe(
+      'must list at least one deployment (or name `hosts:` to take them from the model catalog, or be an `auto` model)',
+    );
+    const strategy = `${minimal}  fast: { auto: { among: [gpt-5] }, strategy: weighted }\n`;
+    expect(catchConfigError(() => parseConfig(strategy, 'detour.yaml', {})).issues[0]?.message).toContain(
+      'an `auto` model has none',
+    );
+  });
+
   it('reports a bad duration with the accepted forms', () => {
     const text = `${minimal}timeouts:\n  idle: 30 seconds\n`;
     const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));

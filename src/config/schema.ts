@@ -232,26 +232,54 @@ const strategySchema = z.enum(ROUTING_STRATEGIES as [RoutingStrategy, ...Routing
       : undefined,
 });
 
+const autoSchema = z.strictObject({
+  among: z.array(z.string().min(1)).min(1, 'must list at least one candidate model'),
+  prefer: z.enum(['cost', 'latency', 'balanced']).default('cost'),
+});
+
 const modelSchema = z
   .strictObject({
     // With `hosts`, deployments come from the model catalog (filled in where the gateway is built,
     // since config does not import the catalog); explicit ones override the catalog's per provider.
-    deployments: z.array(deploymentSchema).default([]),
+    // Absent on an `auto` model, which has no deployments of its own; filled in as [] below so
+    // that every reader of deployments sees a list.
+    deployments: z.array(deploymentSchema).optional(),
     hosts: z.array(z.string().min(1)).min(1, 'must name at least one provider').optional(),
+    auto: autoSchema.optional(),
     fallbacks: z.array(z.string().min(1)).default([]),
     timeouts: partialTimeoutsSchema.optional(),
     strategy: strategySchema.optional(),
     description: z.string().optional(),
+    contextWindow: count().optional(),
   })
   .superRefine((model, context) => {
-    if (model.deployments.length === 0 && model.hosts === undefined) {
+    if (model.auto !== undefined) {
+      if (model.deployments !== undefined || model.hosts !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['auto'],
+          message:
+            '`auto` cannot be set with `deployments` or `hosts`: an auto model routes among other models',
+        });
+      } else if (model.strategy !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['strategy'],
+          message: "ranks a model's own deployments; an `auto` model has none (use `auto.prefer`)",
+        });
+      }
+      return;
+    }
+    if ((model.deployments ?? []).length === 0 && model.hosts === undefined) {
       context.addIssue({
         code: 'custom',
         path: ['deployments'],
-        message: 'must list at least one deployment (or name `hosts:` to take them from the model catalog)',
+        message:
+          'must list at least one deployment (or name `hosts:` to take them from the model catalog, or be an `auto` model)',
       });
     }
-  });
+  })
+  .transform(({ deployments, ...rest }) => ({ ...rest, deployments: deployments ?? [] }));
 
 const storeSchema = z
   .strictObject({ sqlite: z.string().min(1).optional(), postgres: z.string().min(1).optional() })

@@ -31,6 +31,8 @@ export type DetourErrorCode =
   | 'not_implemented'
   // What an upstream answered or failed to answer.
   | 'upstream_invalid_request'
+  /** A host refused the prompt as longer than the model's context window (class `client_error`). */
+  | 'upstream_context_length_exceeded'
   | 'upstream_content_policy'
   | 'upstream_rate_limited'
   | 'upstream_quota_exceeded'
@@ -46,6 +48,8 @@ export type DetourErrorCode =
   | 'upstream_bad_response'
   // Detour itself.
   | 'no_deployment_available'
+  /** The prompt's estimate exceeds the known context window of every deployment that could serve it. */
+  | 'context_length_exceeded'
   | 'internal_error';
 
 /** Which timeout fired, for `timeout` failures. */

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ANTHROPIC_ERROR_CLASSES } from './anthropic/index.js';
+import { BEDROCK_ERROR_CLASSES } from './bedrock/classify-error.js';
 import { classifyHttpFailure, type HttpFailure } from './classify-failure.js';
+import { GOOGLE_ERROR_CLASSES } from './google/google-error-classes.js';
 import { OPENAI_ERROR_CLASSES } from './openai-compatible/index.js';
 
 function failure(overrides: Partial<HttpFailure>): HttpFailure {
@@ -133,5 +135,67 @@ describe('classifyHttpFailure', () => {
 
   it('says what the status was when the vendor gave no message', () => {
     expect(classifyHttpFailure(failure({ status: 502 })).message).toBe('upstream answered HTTP 502');
+  });
+
+  it("recognises each vendor's context-length refusal as a client error with its own code", () => {
+    const refusals: Array<Partial<HttpFailure>> = [
+      // OpenAI and Azure: a code.
+      { details: { type: 'invalid_request_error', code: 'context_length_exceeded', message: 'too many' } },
+      // Anthropic API, Bedrock's and Vertex's Claude.
+      {
+        vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+        details: {
+          type: 'invalid_request_error',
+          message: 'prompt is too long: 208310 tokens > 200000 maximum',
+        },
+      },
+      {
+        vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+        details: {
+          type: 'invalid_request_error',
+          message: 'input length and `max_tokens` exceed context limit: 197000 + 21333 > 200000',
+        },
+      },
+      // Gemini API and Vertex Gemini.
+      {
+        vendorErrorClasses: GOOGLE_ERROR_CLASSES,
+        details: {
+          type: 'INVALID_ARGUMENT',
+          message: 'The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).',
+        },
+      },
+      // Bedrock Converse and InvokeModel.
+      {
+        vendorErrorClasses: BEDROCK_ERROR_CLASSES,
+        details: { type: 'ValidationException', message: 'Input is too long for requested model.' },
+      },
+      // vLLM and other OpenAI-compatible servers without the code.
+      {
+        details: {
+          message: "This model's maximum context length is 8192 tokens. However, you requested 9000",
+        },
+      },
+    ];
+    for (const refusal of refusals) {
+      const error = classifyHttpFailure(failure({ status: 400, ...refusal }));
+      expect(error.failureClass).toBe('client_error');
+      expect(error.code).toBe('upstream_context_length_exceeded');
+      expect(error.status).toBe(400);
+    }
+  });
+
+  it('leaves other invalid requests, and a 5xx that mentions context, as they were', () => {
+    const other = classifyHttpFailure(
+      failure({
+        status: 400,
+        details: { type: 'invalid_request_error', message: 'messages: field required' },
+      }),
+    );
+    expect(other.code).toBe('upstream_invalid_request');
+    const serverSide = classifyHttpFailure(
+      failure({ status: 500, details: { message: 'prompt is too long for the tokenizer worker' } }),
+    );
+    expect(serverSide.failureClass).toBe('server_error');
+    expect(serverSide.code).toBe('upstream_server_error');
   });
 });

@@ -6,6 +6,7 @@ import {
   type UpstreamErrorInfo,
 } from '../core/index.js';
 import type { UpstreamErrorDetails } from '../protocols/codec.js';
+import { saysContextLengthExceeded } from './detect-context-length.js';
 import { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
 
 /** What a failure class is called when it came from an upstream. */
@@ -99,7 +100,13 @@ export function classifyHttpFailure(failure: HttpFailure): DetourError {
     failureClass === 'auth'
       ? `upstream credentials rejected by provider "${failure.provider}" (HTTP ${status})`
       : (details.message ?? `upstream answered HTTP ${status}`);
-  return new DetourError(CODE_BY_CLASS[failureClass], failureClass, vendorMessage, {
+  // A prompt too long for this model is the client's for this model only: routing may still send it
+  // to a fallback model with a larger window (DESIGN.md section 6, "Context window").
+  const code =
+    failureClass === 'client_error' && saysContextLengthExceeded(details)
+      ? 'upstream_context_length_exceeded'
+      : CODE_BY_CLASS[failureClass];
+  return new DetourError(code, failureClass, vendorMessage, {
     // Client errors keep the upstream's own status (400, 413, 422) so the client sees what the host said.
     status: failureClass === 'client_error' || failureClass === 'content_policy' ? status : undefined,
     param: details.param,

@@ -1,5 +1,6 @@
 import { DetourError } from '../core/index.js';
 import type { DeploymentStatus, TrialLease } from '../health/index.js';
+import { isContextLengthExceeded } from './context-window.js';
 import type { Deployment } from './model-table.js';
 import { orderByStrategy } from './order-by-strategy.js';
 import type { PlannedModel } from './plan.js';
@@ -73,14 +74,35 @@ export class AttemptSequence {
   private next = 0;
   private attempts = 0;
   private budgetHeld = 0;
+  private readonly promptTokens: number | undefined;
+  /**
+   * Set once a host refused the prompt as too long: only deployments with a known window larger
+   * than this are tried from then on.
+   */
+  private contextFloor: number | undefined;
+  /** Groups (models) whose window the prompt has been shown not to fit. */
+  private readonly tooSmallGroups = new Set<number>();
+  private readonly notes: string[] = [];
 
-  constructor(planned: readonly PlannedModel[], state: RoutingState, policy: RetryPolicy, now: number) {
+  constructor(
+    planned: readonly PlannedModel[],
+    state: RoutingState,
+    policy: RetryPolicy,
+    now: number,
+    promptTokens?: number,
+  ) {
     this.state = state;
     this.policy = policy;
+    this.promptTokens = promptTokens;
     this.model = planned[0]?.model ?? '';
     this.groupModels = planned.map((model) => model.model);
     this.entries = orderEntries(planned, state, now);
     state.budget(this.model).recordRequest(now);
+  }
+
+  /** What the sequence did beyond the plan (a move to a larger window), for the route reason. */
+  get routeNotes(): readonly string[] {
+    return this.notes;
   }
 
   /** Attempts handed out so far. */
@@ -114,7 +136,13 @@ export class AttemptSequence {
 
   private pick(now: number, failed: FailedAttempt | undefined): NextStep {
     const failedGroup = failed === undefined ? -1 : this.groupOf(failed.deployment);
+    if (failed !== undefined && isContextLengthExceeded(failed.error))
+      this.raiseContextFloor(failed, failedGroup);
     while (this.next < this.entries.length) {
+      if (this.outgrown(this.entries[this.next] as Entry)) {
+        this.next += 1;
+        continue;
+      }
       if (failed !== undefined && (this.entries[this.next] as Entry).group !== failedGroup) {
         const retry = this.sameHostRetry(failed);
         if (retry !== undefined) return retry;
@@ -123,13 +151,38 @@ export class AttemptSequence {
       const entry = this.entries[this.next] as Entry;
       this.next += 1;
       const step = this.admit(now, entry);
-      if (step !== undefined) return step;
+      if (step !== undefined) {
+        if (failed !== undefined && isContextLengthExceeded(failed.error))
+          this.notes.push(
+            `context_length_exceeded at ${failed.deployment.deploymentId}; moved to ${entry.deployment.modelName} (window ${entry.deployment.contextWindow})`,
+          );
+        return step;
+      }
     }
     if (failed !== undefined) {
       const retry = this.sameHostRetry(failed);
       if (retry !== undefined) return retry;
     }
     return { type: 'done', reason: 'exhausted' };
+  }
+
+  /**
+   * A host said the prompt is too long (DESIGN.md section 6, "Context window"): the rest of that
+   * model is skipped, and so is every deployment not known to have a larger window than the one
+   * that refused, or, where that window is unknown, than the prompt's estimate.
+   */
+  private raiseContextFloor(failed: FailedAttempt, group: number): void {
+    this.tooSmallGroups.add(group);
+    const refused = failed.deployment.contextWindow ?? this.promptTokens ?? 0;
+    this.contextFloor = Math.max(this.contextFloor ?? 0, refused);
+  }
+
+  /** Whether an entry cannot take a prompt that a host already refused as too long. */
+  private outgrown(entry: Entry): boolean {
+    if (this.contextFloor === undefined) return false;
+    if (this.tooSmallGroups.has(entry.group)) return true;
+    const window = entry.deployment.contextWindow;
+    return window === undefined || window <= this.contextFloor;
   }
 
   private admit(now: number, entry: Entry): NextStep | undefined {

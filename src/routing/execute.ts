@@ -10,6 +10,7 @@ import {
 } from '../providers/index.js';
 import { AttemptSequence, type FailedAttempt, type RetryPolicy } from './attempt-sequence.js';
 import { chooseFinalError } from './choose-final-error.js';
+import { isContextLengthExceeded } from './context-window.js';
 import { costOf, type RequestCost, UsageMeter } from './meter-usage.js';
 import type { Deployment } from './model-table.js';
 import { outcomeOf } from './outcome-of.js';
@@ -51,6 +52,10 @@ export interface ExecuteOptions {
   onAttempt?: AttemptObserver;
   /** Called when the retry budget stopped a failover or retry. */
   onBudgetExhausted?: (model: string) => void;
+  /** The plan's estimate of the prompt's tokens, when it made one (the context-window fallback reads it). */
+  promptTokens?: number;
+  /** Why the plan routes the request as it does ({@link RoutePlan.reason}); carried into the result. */
+  routeReason?: string;
 }
 
 /** A request that succeeded: who served it and what each attempt did. */
@@ -68,6 +73,12 @@ export interface Served<T> {
    * reported.
    */
   cost?: RequestCost;
+  /**
+   * Why the request went where it did, when more than "the model, then its fallbacks" happened:
+   * an `auto` model's choice, deployments skipped for their context window, a move to a fallback
+   * with a larger window. Sent as `x-detour-route-reason`; the request log's `routeReason`.
+   */
+  routeReason?: string;
 }
 
 /** A stream whose first content has arrived; `rest` yields what follows. */
@@ -81,8 +92,10 @@ export interface OpenedStream {
 /** Raised when every candidate failed; carries the attempts for headers and logs. */
 export class AllAttemptsFailed extends DetourError {
   readonly attempts: AttemptRecord[];
+  /** Why the request went where it did (see {@link Served.routeReason}). */
+  readonly routeReason: string | undefined;
 
-  constructor(final: DetourError, attempts: AttemptRecord[]) {
+  constructor(final: DetourError, attempts: AttemptRecord[], routeReason?: string) {
     super(final.code, final.failureClass, final.message, {
       status: final.status,
       param: final.param,
@@ -91,12 +104,22 @@ export class AllAttemptsFailed extends DetourError {
       timeout: final.timeout,
     });
     this.attempts = attempts;
+    this.routeReason = routeReason;
   }
 }
 
-/** Failures the same request must not be sent elsewhere for: the request itself is at fault. */
-function stopsFailover(failureClass: FailureClass): boolean {
-  return failureClass === 'client_error' || failureClass === 'content_policy';
+/**
+ * Failures the same request must not be sent elsewhere for: the request itself is at fault. A prompt
+ * too long for one model is not: the sequence may move it to a fallback with a larger window.
+ */
+function stopsFailover(error: DetourError): boolean {
+  if (isContextLengthExceeded(error)) return false;
+  return error.failureClass === 'client_error' || error.failureClass === 'content_policy';
+}
+
+function joinReasons(first: string | undefined, rest: readonly string[]): string | undefined {
+  const all = first === undefined ? [...rest] : [first, ...rest];
+  return all.length === 0 ? undefined : all.join('; ');
 }
 
 /** One attempt's own result. */
@@ -144,7 +167,13 @@ async function runAttempts<T>(
   const attempts: AttemptRecord[] = [];
   const errors: DetourError[] = [];
   const clock = input.clock;
-  const sequence = new AttemptSequence(planned, options.state, options.policy, clock.now());
+  const sequence = new AttemptSequence(
+    planned,
+    options.state,
+    options.policy,
+    clock.now(),
+    options.promptTokens,
+  );
   let served = false;
   let failed: FailedAttempt | undefined;
   try {
@@ -181,7 +210,10 @@ async function runAttempts<T>(
         if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
         if (!outcome.deferSettle) settle();
         served = true;
-        return { deployment, attempts, result: outcome.result };
+        const done: Served<T> = { deployment, attempts, result: outcome.result };
+        const routeReason = joinReasons(options.routeReason, sequence.routeNotes);
+        if (routeReason !== undefined) done.routeReason = routeReason;
+        return done;
       } catch (thrown) {
         const error = toDetourError(thrown);
         record.outcome = error.failureClass;
@@ -191,12 +223,16 @@ async function runAttempts<T>(
         if (input.signal.aborted && error.timeout !== 'total') record.abandoned = true;
         settle();
         errors.push(error);
-        if (stopsFailover(error.failureClass)) break;
+        if (stopsFailover(error)) break;
         failed = { deployment, error };
       }
     }
     if (input.signal.aborted && input.signal.reason instanceof DetourError) errors.push(input.signal.reason);
-    throw new AllAttemptsFailed(chooseFinalError(errors), attempts);
+    throw new AllAttemptsFailed(
+      chooseFinalError(errors),
+      attempts,
+      joinReasons(options.routeReason, sequence.routeNotes),
+    );
   } finally {
     sequence.finish(clock.now(), served);
   }

@@ -1,5 +1,6 @@
 import type { TokenPrice } from '../catalog/index.js';
 import type { AttemptTarget } from '../providers/index.js';
+import type { AutoChoice, ModelCapabilities } from './model-facts.js';
 
 /**
  * How a model's deployments are ranked before health reorders them: `priority` in config order,
@@ -13,7 +14,12 @@ export interface Deployment extends AttemptTarget {
   modelName: string;
   /** Relative share under the `weighted` strategy; 1 when absent. */
   weight?: number;
-  /** What its tokens cost (config override, else the model catalog); no cost is computed without it. */
+  /**
+   * The model's context window at this host, in tokens (catalog, or the config's override); unknown
+   * when absent. A prompt estimated over it is not sent here (DESIGN.md section 6, "Context window").
+   */
+  contextWindow?: number;
+  /** What this host charges for the model, when known; `auto` models with `prefer: cost` rank by it. */
   price?: TokenPrice;
 }
 
@@ -31,6 +37,13 @@ export interface ModelRoute {
   totalTimeoutMs: number;
   /** Optional description for `/v1/models`. */
   description?: string;
+  /** What the model can do, when known (catalog); `auto` models choose among candidates by it. */
+  capabilities?: ModelCapabilities;
+  /**
+   * Set for an `auto` model: no deployments of its own; each request is routed among these
+   * candidate models (DESIGN.md section 10).
+   */
+  auto?: AutoChoice;
 }
 
 /** The configured models, looked up by name. */

@@ -2,10 +2,39 @@ import { loadCatalog } from '../catalog/index.js';
 import type { DetourConfig } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { createProvider, type UpstreamTransport } from '../providers/index.js';
-import { type Deployment, type ModelRoute, ModelTable, type RoutingState } from '../routing/index.js';
+import {
+  type Deployment,
+  type ModelCapabilities,
+  type ModelRoute,
+  ModelTable,
+  type RoutingState,
+  type TokenPrice,
+} from '../routing/index.js';
 import { retryPolicyOf } from './build-routing-state.js';
+import { catalogFacts } from './catalog-facts.js';
 import { deploymentPrice } from './expand-catalog-hosts.js';
 import type { Gateway } from './gateway.js';
+
+/** What is known of a model (at one host, when a provider is given), from the catalog. */
+export interface ModelFacts {
+  /** Context window in tokens. */
+  contextWindow?: number;
+  /** What the model can do. */
+  capabilities?: ModelCapabilities;
+  /** The host's price. */
+  price?: TokenPrice;
+}
+
+/**
+ * Looks up a configured model's facts, at one deployment (provider name and upstream id) or for
+ * the model as a whole; undefined when nothing is known. The catalog provides it; routing only
+ * sees what is put on each route and deployment.
+ */
+export type ModelFactsLookup = (
+  model: string,
+  provider?: string,
+  upstreamModel?: string,
+) => ModelFacts | undefined;
 
 /** Builds the request path's runtime view of a config: providers, models and their deployments; `state` is kept across reloads. */
 export function buildGateway(
@@ -13,10 +42,12 @@ export function buildGateway(
   transport: UpstreamTransport,
   state: RoutingState,
   clock: Clock = systemClock,
+  modelFacts?: ModelFactsLookup,
 ): Gateway {
   // Config fields are read by name, never spread: a key that nothing reads must show up as unread
   // (test/config-keys-read.test.ts), and a spread would hide it. A provider's kind reads its own.
   const catalog = loadCatalog();
+  const factsOf = modelFacts ?? catalogFacts(catalog, config);
   const providers = new Map(
     Object.entries(config.providers).map(([name, settings]) => [name, createProvider(name, settings)]),
   );
@@ -39,9 +70,14 @@ export function buildGateway(
         timeouts: { firstTokenMs: timeouts.firstToken, idleMs: timeouts.idle },
         weight: deployment.weight ?? 1,
       };
+      const facts = factsOf(modelName, deployment.provider, deployment.model);
+      // The config's window wins over the catalog's: an operator may know a host's own limit.
+      const contextWindow = model.contextWindow ?? facts?.contextWindow;
+      if (contextWindow !== undefined) built.contextWindow = contextWindow;
       const settings = config.providers[deployment.provider];
       const price =
-        settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings);
+        (settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings)) ??
+        facts?.price;
       if (price !== undefined) built.price = price;
       return built;
     });
@@ -53,6 +89,9 @@ export function buildGateway(
       totalTimeoutMs: timeouts.total,
     };
     if (model.description !== undefined) route.description = model.description;
+    const capabilities = factsOf(modelName)?.capabilities;
+    if (capabilities !== undefined) route.capabilities = capabilities;
+    if (model.auto !== undefined) route.auto = { among: model.auto.among, prefer: model.auto.prefer };
     return route;
   });
   const gateway: Gateway = {

@@ -1,5 +1,5 @@
 export { type AppOptions, buildApp } from './build-app.js';
-export { buildGateway } from './build-gateway.js';
+export { buildGateway, type ModelFacts, type ModelFactsLookup } from './build-gateway.js';
 export {
   catalogExpander,
   catalogHostOf,

@@ -6,7 +6,7 @@ import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
 import type { Store } from '../store/index.js';
 import { buildApp } from './build-app.js';
-import { buildGateway } from './build-gateway.js';
+import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
 import { expandCatalogHosts } from './expand-catalog-hosts.js';
 import type { Gateway } from './gateway.js';
@@ -53,6 +53,8 @@ export interface StartOptions {
   random?: () => number;
   /** A store instead of the config's (tests pass an in-memory one); closed with the gateway. */
   store?: Store;
+  /** Context windows, capabilities and prices of the configured models (the catalog's, or a test's). */
+  modelFacts?: ModelFactsLookup;
 }
 
 /** Starts Detour on a config. */
@@ -68,7 +70,7 @@ export async function startGateway(
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => ({
-    ...buildGateway(next, nextTransport, state, clock),
+    ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
     metrics,
     onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
   });

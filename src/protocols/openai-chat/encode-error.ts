@@ -14,9 +14,19 @@ function isRequestProblem(error: DetourError): boolean {
   return error.failureClass === 'client_error' || error.failureClass === 'content_policy';
 }
 
+/**
+ * Whichever host said it (Anthropic's "prompt is too long", Bedrock's ValidationException), OpenAI
+ * clients know a too-long prompt by OpenAI's own code.
+ */
+function isContextLength(error: DetourError): boolean {
+  return error.code === 'upstream_context_length_exceeded' || error.code === 'context_length_exceeded';
+}
+
 function typeAndCode(error: DetourError): { type: string; code: string } {
   const vendorCode = isRequestProblem(error) ? error.upstream?.vendorCode : undefined;
-  const code = vendorCode ?? OPENAI_CODE_BY_DETOUR_CODE[error.code] ?? error.code;
+  const code = isContextLength(error)
+    ? 'context_length_exceeded'
+    : (vendorCode ?? OPENAI_CODE_BY_DETOUR_CODE[error.code] ?? error.code);
   switch (error.status) {
     case 401:
       // OpenAI's answer to a key it does not accept.

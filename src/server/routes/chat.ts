@@ -16,7 +16,7 @@ import {
   type ExecuteOptions,
   executeNonStream,
   executeStream,
-  planCandidates,
+  planRoute,
   type Served,
 } from '../../routing/index.js';
 import type { Gateway } from '../gateway.js';
@@ -30,7 +30,13 @@ function servedHeaders(served: Served<unknown>, requestId: string): Record<strin
   if (served.attempts.length > 1) headers['x-detour-attempts'] = String(served.attempts.length);
   // Known before the body only for complete answers; a stream's cost is on `served.cost` at its end.
   if (served.cost !== undefined) headers['x-detour-cost-usd'] = formatCostUsd(served.cost.usd);
+  if (served.routeReason !== undefined) headers['x-detour-route-reason'] = headerSafe(served.routeReason);
   return headers;
+}
+
+/** A header value keeps to printable ASCII: model names come from config and may not. */
+function headerSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
 /** What aborts one request's upstream work, and whether it was the client that left. */
@@ -142,6 +148,8 @@ async function handleChat(
       },
     );
   }
+  // Planned before the deadline starts: a plan refused (a prompt too long for every window) answers at once.
+  const plan = await planRoute(gateway.table, chatRequest, surface, gateway.state, gateway.clock.now());
   const watch = watchRequest(reply, route.totalTimeoutMs);
   const input: AttemptInput = {
     request: chatRequest,
@@ -152,13 +160,15 @@ async function handleChat(
     transport: gateway.transport,
     clock: gateway.clock,
   };
-  const candidates = planCandidates(gateway.table, chatRequest, surface);
+  const candidates = plan.models;
   const options: ExecuteOptions = {
     state: gateway.state,
     policy: gateway.policy,
     onAttempt: gateway.onAttempt,
     onBudgetExhausted: (model) => gateway.metrics?.retryBudgetExhausted.inc({ model }),
   };
+  if (plan.promptTokens !== undefined) options.promptTokens = plan.promptTokens;
+  if (plan.reason !== undefined) options.routeReason = plan.reason;
   const startedAt = gateway.clock.now();
   const finish = (outcome: OutcomeResult, attempts: number) => {
     const durationMs = gateway.clock.now() - startedAt;
