@@ -50,6 +50,7 @@ models:
     timeouts: { firstToken: 5s, idle: 5s, total: 20s }
     strategy: weighted
     description: the model
+    log: { bodies: true }
   n:
     deployments: [ { provider: a, model: up-n } ]
   k-br: { deployments: [ { provider: br, model: us.amazon.nova-pro-v1:0 } ] }

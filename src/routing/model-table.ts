@@ -28,6 +28,8 @@ export interface ModelRoute {
   totalTimeoutMs: number;
   /** Optional description for `/v1/models`. */
   description?: string;
+  /** The request log keeps this model's bodies (redacted). */
+  logBodies?: boolean;
 }
 
 /** The configured models, looked up by name. */

@@ -45,6 +45,7 @@ export function buildGateway(
       totalTimeoutMs: timeouts.total,
     };
     if (model.description !== undefined) route.description = model.description;
+    if (model.log?.bodies === true) route.logBodies = true;
     return route;
   });
   const gateway: Gateway = {

@@ -1,6 +1,7 @@
-import type { Clock } from '../core/index.js';
+import type { Clock, Usage } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
-import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
+import type { AttemptObserver, Deployment, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
+import type { RequestLogRow } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
@@ -21,4 +22,12 @@ export interface Gateway {
   adminKey?: string;
   /** Prometheus metrics; the same object across config reloads. */
   metrics?: GatewayMetrics;
+  /** Where each request's log row goes (the batching writer); absent with `log.enabled: false`. */
+  requestLog?: { record(row: RequestLogRow): void };
+  /**
+   * The cost in USD of an answer: its usage at the answering deployment's price (DESIGN.md
+   * section 8). Absent, or undefined for a deployment without a known price: the cost is unknown
+   * and logged as null.
+   */
+  costOf?: (deployment: Deployment, usage: Usage) => number | undefined;
 }

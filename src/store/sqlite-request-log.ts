@@ -140,7 +140,7 @@ function decodeCursor(cursor: string): [number, string] {
   } catch {
     // Reported below as an invalid cursor.
   }
-  throw new Error(`invalid cursor "${cursor}"`);
+  throw new RangeError(`invalid cursor "${cursor}"`);
 }
 
 /** One page, newest first; keyset pagination on (time, id), so rows written meanwhile do not shift pages. */

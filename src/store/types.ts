@@ -288,7 +288,7 @@ export interface Store {
 
   /** Writes request-log rows in one transaction (the request-log writer's batch). */
   insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
-  /** Newest first (by time, then id); `cursor` is a previous page's `nextCursor`. */
+  /** Newest first (by time, then id); `cursor` is a previous page's `nextCursor` (a RangeError when it is not one). */
   listRequestLogs(query: RequestLogFilter & { limit?: number; cursor?: string }): Promise<RequestLogPage>;
   /** Sums and latency percentiles over the filtered rows, by group and period. */
   aggregateUsage(query: UsageQuery): Promise<UsageBucket[]>;
