@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runRequests, runUsage } from '../src/cli/run-usage.js';
 import type { RequestLogRow, UsageBucket } from '../src/store/index.js';
 import { SqliteStore } from '../src/store/index.js';
 import { type Stack, startStack } from './support/start-stack.js';
@@ -315,5 +316,34 @@ describe('request log', () => {
     expect((await stack.detour.status.store.listRequestLogs({})).rows).toEqual([]);
     const metrics = await (await fetch(`${stack.detour.url}/metrics`)).text();
     expect(metrics).toContain(`detour_tokens_total{model="m",type="input"} ${answer.usage?.prompt_tokens}`);
+  });
+
+  it('serves `detour requests` and `detour usage` from the same API, as tables and JSON', async () => {
+    stack = await startStack({ config: (simUrl) => config(simUrl) });
+    const first = await ask(stack);
+    await ask(stack, { stream: true });
+    await stack.detour.requestLog?.flush();
+    const output: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      output.push(String(chunk));
+      return true;
+    });
+    const common = ['--url', stack.detour.url, '--admin-key', ADMIN_KEY];
+    try {
+      expect(await runUsage([...common, '--by', 'model', '--json'])).toBe(0);
+      expect(await runUsage([...common, '--by', 'model,deployment', '--period', 'day'])).toBe(0);
+      expect(await runRequests([...common, '--limit', '1', '--json'])).toBe(0);
+      expect(await runRequests([...common, '--model', 'm'])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    const [usageJson, usageTable, requestsJson, requestsTable] = output;
+    expect(JSON.parse(usageJson ?? '{}').usage).toMatchObject([{ model: 'm', requests: 2 }]);
+    expect(usageTable?.split('\n')[0]).toMatch(/^PERIOD\s+MODEL\s+DEPLOYMENT\s+REQUESTS\s+ERR%/);
+    const page = JSON.parse(requestsJson ?? '{}');
+    expect(page.rows).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    expect(requestsTable).toContain(first.id);
+    expect(requestsTable?.split('\n').filter((line) => line.includes('a/up-m:success'))).toHaveLength(2);
   });
 });
