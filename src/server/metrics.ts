@@ -133,12 +133,12 @@ export class GatewayMetrics {
 
   /** Counts the tokens and cost of one answered request against the model that answered it. */
   recordUsage(model: string, usage: Usage | undefined, costUsd: number | undefined): void {
-    if (usage !== undefined) {
-      this.tokens.inc({ model, type: 'input' }, usage.inputTokens);
-      this.tokens.inc({ model, type: 'output' }, usage.outputTokens);
-      this.tokens.inc({ model, type: 'cached' }, usage.cacheReadTokens ?? 0);
-      this.tokens.inc({ model, type: 'reasoning' }, usage.reasoningTokens ?? 0);
-    }
+    // An answer without usage (a same-protocol stream whose client did not ask for it) adds 0, so
+    // every answering model has its series from its first answer on.
+    this.tokens.inc({ model, type: 'input' }, usage?.inputTokens ?? 0);
+    this.tokens.inc({ model, type: 'output' }, usage?.outputTokens ?? 0);
+    this.tokens.inc({ model, type: 'cached' }, usage?.cacheReadTokens ?? 0);
+    this.tokens.inc({ model, type: 'reasoning' }, usage?.reasoningTokens ?? 0);
     this.cost.inc({ model }, costUsd ?? 0);
   }
 
