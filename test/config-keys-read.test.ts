@@ -51,6 +51,7 @@ models:
     strategy: weighted
     description: the model
     contextWindow: 100000
+    log: { bodies: true }
   n:
     deployments: [ { provider: a, model: up-n } ]
   fast: { auto: { among: [n, m], prefer: balanced } }

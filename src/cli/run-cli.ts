@@ -13,6 +13,7 @@ import { catalogExpander, describeReload, reloadOnChange, startGateway } from '.
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { runModels } from './run-models.js';
 import { runStatus } from './run-status.js';
+import { runRequests, runUsage } from './run-usage.js';
 import {
   describeVendorHosts,
   detectVendorHosts,
@@ -34,6 +35,12 @@ Commands:
   status [--url URL] [--admin-key KEY] [--json]    live health of every deployment of a running
                                                    Detour (default URL http://127.0.0.1:4000;
                                                    key from DETOUR_ADMIN_KEY)
+  requests [--url URL] [--admin-key KEY] [--json]  the request log, newest first; filters: --from,
+           [--limit N] [--cursor C]                --to (epoch ms or ISO 8601), --model,
+                                                   --deployment, --key, --status, --failure-class
+  usage [--url URL] [--admin-key KEY] [--json]     requests, tokens, cost, error rate, p50/p95
+        [--by model,deployment,key]                latency, grouped and per hour or day; the
+        [--period hour|day]                        same filters as requests
   sim [--port N] [--scenario FILE] [--seed N]      run the upstream simulator on its own
   help                                             show this text
 `;
@@ -48,6 +55,10 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return runStatus(rest);
     case 'models':
       return runModels(rest);
+    case 'requests':
+      return runRequests(rest);
+    case 'usage':
+      return runUsage(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;

@@ -26,6 +26,9 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   health: 'live',
   // Opened once at start; moving it would orphan open incidents and the webhook outbox.
   store: 'restart',
+  // The writer and its retention timer are made at start. Per-model `log.bodies` lives under
+  // `models` and applies to the next request.
+  log: 'restart',
   // Title and public models are read per page view; the detector's timings are updated in place.
   status: 'live',
   // Read at each delivery.

@@ -180,6 +180,28 @@ export interface ModelConfig {
   strategy?: RoutingStrategy;
   /** Shown by `/v1/models`. */
   description?: string;
+  /** What the request log keeps of this model's requests. */
+  log?: ModelLogConfig;
+}
+
+/** Per-model request-log settings. */
+export interface ModelLogConfig {
+  /** Store request and response bodies (redacted, capped at 64 KiB each); default false. */
+  bodies: boolean;
+}
+
+/** The request log (DESIGN.md section 8), durations in milliseconds. */
+export interface LogConfig {
+  /** Record one row per client request; default true. */
+  enabled: boolean;
+  /** Rows older than this are deleted (hourly); default 30 days. */
+  retention: number;
+  /** How often queued rows are written; default 1 s. */
+  flushInterval: number;
+  /** Most rows per write; a queue this long is written at once; default 500. */
+  batchSize: number;
+  /** Most rows waiting; beyond it rows are dropped, counted and logged; default 10 000. */
+  queueSize: number;
 }
 
 /** Deployment routing. */
@@ -329,6 +351,8 @@ export interface DetourConfig {
   health: HealthConfig;
   /** Durable store. */
   store: StoreConfig;
+  /** Request log. */
+  log: LogConfig;
   /** Status page and incident detection. */
   status: StatusConfig;
   /** Webhooks for status events. */

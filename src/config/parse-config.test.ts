@@ -81,6 +81,13 @@ describe('parseConfig', () => {
         panic: { k: 2, window: 120_000 },
       },
       store: { type: 'sqlite', path: '/etc/detour/detour.db' },
+      log: {
+        enabled: true,
+        retention: 2_592_000_000,
+        flushInterval: 1_000,
+        batchSize: 500,
+        queueSize: 10_000,
+      },
       status: {
         title: 'Detour status',
         interval: 5_000,
@@ -252,7 +259,7 @@ models:
     const text = `${minimal}timeouts:\n  idle: 30 seconds\n`;
     const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));
     expect(error.toString()).toBe(
-      'detour.yaml:7:3: timeouts.idle: invalid duration "30 seconds" (write e.g. 250ms, 30s, 5m or 1h, or a number of milliseconds)',
+      'detour.yaml:7:3: timeouts.idle: invalid duration "30 seconds" (write e.g. 250ms, 30s, 5m, 1h or 30d, or a number of milliseconds)',
     );
   });
 

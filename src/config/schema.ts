@@ -15,7 +15,7 @@ export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
 /** Routing strategies. */
 export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'weighted', 'least-latency'];
 
-const DURATION_HINT = 'write e.g. 250ms, 30s, 5m or 1h, or a number of milliseconds';
+const DURATION_HINT = 'write e.g. 250ms, 30s, 5m, 1h or 30d, or a number of milliseconds';
 const SIZE_HINT = 'write e.g. 512kb or 20mb, or a number of bytes';
 
 function duration() {
@@ -251,6 +251,8 @@ const modelSchema = z
     strategy: strategySchema.optional(),
     description: z.string().optional(),
     contextWindow: count().optional(),
+    // Request and response bodies in the request log: off unless a model opts in (DESIGN.md section 8).
+    log: z.strictObject({ bodies: z.boolean().default(false) }).optional(),
   })
   .superRefine((model, context) => {
     if (model.auto !== undefined) {
@@ -381,6 +383,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   store: storeSchema,
+  log: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      retention: duration().default(30 * 86_400_000),
+      flushInterval: duration().default(1_000),
+      batchSize: count().default(500),
+      queueSize: count().default(10_000),
+    })
+    .prefault({}),
   status: z
     .strictObject({
       title: z.string().min(1).default('Detour status'),

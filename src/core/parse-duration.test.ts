@@ -2,18 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration, parseSize } from './index.js';
 
 describe('parseDuration', () => {
-  it('reads ms, s, m and h, and plain numbers as milliseconds', () => {
+  it('reads ms, s, m, h and d, and plain numbers as milliseconds', () => {
     expect(parseDuration('250ms')).toBe(250);
     expect(parseDuration('30s')).toBe(30_000);
     expect(parseDuration('1.5s')).toBe(1_500);
     expect(parseDuration('5m')).toBe(300_000);
     expect(parseDuration('1h')).toBe(3_600_000);
+    expect(parseDuration('30d')).toBe(30 * 86_400_000);
     expect(parseDuration(1200)).toBe(1200);
     expect(parseDuration('1200')).toBe(1200);
   });
 
   it('rejects anything else', () => {
-    for (const bad of ['30 seconds', '5d', 's', '-1s', '', '1e3ms'])
+    for (const bad of ['30 seconds', '5w', 's', '-1s', '', '1e3ms'])
       expect(parseDuration(bad)).toBeUndefined();
     expect(parseDuration(-5)).toBeUndefined();
     expect(parseDuration(Number.NaN)).toBeUndefined();

@@ -2,6 +2,7 @@ import type {
   ChatRequest,
   ChatResponse,
   DetourError,
+  FinishReason,
   ProtocolName,
   StreamEvent,
   Usage,
@@ -112,4 +113,10 @@ export interface ProtocolCodec extends UpstreamCodec {
   encodeError(error: DetourError): EncodedError;
   /** Renders an error as an in-stream SSE event for a client (after content was sent). */
   encodeStreamError(error: DetourError): string;
+  /**
+   * Reads only the finish reason from a response body in this format. Only client formats need it:
+   * a body is forwarded undecoded only when the host speaks the client's format (the request log
+   * still records why the answer ended).
+   */
+  readFinishReason(body: unknown): FinishReason | undefined;
 }

@@ -2,6 +2,7 @@ import {
   type ChatRequest,
   type Clock,
   DetourError,
+  type FinishReason,
   isContentEvent,
   type ProtocolName,
   type StreamEvent,
@@ -65,6 +66,8 @@ export interface NonStreamResult {
   bodyText: string;
   /** Token counts, when the upstream reported them. */
   usage: Usage | undefined;
+  /** The normalised finish reason (`stop`, `length`, ...), when the answer gave one. */
+  finishReason?: FinishReason['unified'];
 }
 
 /** One piece of a stream, already in the client's wire format. */
@@ -75,6 +78,8 @@ export interface StreamChunk {
   content: boolean;
   /** Usage, when this chunk reported some. */
   usage?: Usage;
+  /** The normalised finish reason, on the chunk that ended the answer. */
+  finishReason?: FinishReason['unified'];
 }
 
 function upstreamInfo(target: AttemptTarget): UpstreamErrorInfo {
@@ -190,13 +195,20 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         throw badResponse(target, 'upstream answered with JSON that is not an object');
       }
-      return { bodyText: text, usage: upstreamCodec.readUsage(parsed) };
+      const result: NonStreamResult = { bodyText: text, usage: upstreamCodec.readUsage(parsed) };
+      const finishReason = codecFor(input.clientProtocol).readFinishReason(parsed);
+      if (finishReason !== undefined) result.finishReason = finishReason.unified;
+      return result;
     }
     const canonical = upstreamCodec.decodeResponse(parsed);
     // Converse answers do not name their model; the client is still told which one answered.
     if (canonical.model === '') canonical.model = target.upstreamModel;
     const clientCodec = codecFor(input.clientProtocol);
-    return { bodyText: JSON.stringify(clientCodec.encodeResponse(canonical)), usage: canonical.usage };
+    return {
+      bodyText: JSON.stringify(clientCodec.encodeResponse(canonical)),
+      usage: canonical.usage,
+      finishReason: canonical.finishReason.unified,
+    };
   } catch (error) {
     throw error instanceof DetourError
       ? error
@@ -240,11 +252,15 @@ class StreamRelay {
     const events: StreamEvent[] = this.decoder.decode(message);
     let content = false;
     let usage: Usage | undefined;
+    let finishReason: FinishReason['unified'] | undefined;
     let text = '';
     for (const event of events) {
       if (event.type === 'error')
         return { text: '', content: false, error: DetourError.fromShape(event.error) };
-      if (event.type === 'finish') this.finished = true;
+      if (event.type === 'finish') {
+        this.finished = true;
+        finishReason = event.finishReason.unified;
+      }
       if (event.type === 'usage') usage = event.usage;
       if (event.type === 'start' && event.model === '') event.model = this.upstreamModel;
       if (isContentEvent(event) && !isEmptyDelta(event)) content = true;
@@ -254,6 +270,7 @@ class StreamRelay {
     if (this.passthrough) text = formatSseEvent(message);
     const chunk: StreamChunk = { text, content };
     if (usage !== undefined) chunk.usage = usage;
+    if (finishReason !== undefined) chunk.finishReason = finishReason;
     return chunk;
   }
 
@@ -308,7 +325,7 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
           contentSeen = true;
           watchdog.progressed();
         }
-        if (chunk.text !== '' || chunk.usage !== undefined) yield chunk;
+        if (chunk.text !== '' || chunk.usage !== undefined || chunk.finishReason !== undefined) yield chunk;
       }
     } catch (error) {
       // A host that keeps the body open after its terminator fails nothing the client got.

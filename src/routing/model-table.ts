@@ -44,6 +44,8 @@ export interface ModelRoute {
    * candidate models (DESIGN.md section 10).
    */
   auto?: AutoChoice;
+  /** The request log keeps this model's bodies (redacted). */
+  logBodies?: boolean;
 }
 
 /** The configured models, looked up by name. */

@@ -6,6 +6,7 @@ import type { Gateway } from './gateway.js';
 import type { GatewayMetrics } from './metrics.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
+import { registerAdminUsageRoutes } from './routes/admin-usage.js';
 import { registerChatRoute } from './routes/chat.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerModelsRoute } from './routes/models.js';
@@ -105,6 +106,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   if (status !== undefined) {
     registerStatusRoutes(app, status, () => options.gateway().clock.now());
     registerAdminIncidentRoutes(app, options.gateway, status);
+    registerAdminUsageRoutes(app, options.gateway, () => status().store);
   }
   const metrics = options.metrics;
   if (metrics !== undefined) {

@@ -92,6 +92,7 @@ export function buildGateway(
     const capabilities = factsOf(modelName)?.capabilities;
     if (capabilities !== undefined) route.capabilities = capabilities;
     if (model.auto !== undefined) route.auto = { among: model.auto.among, prefer: model.auto.prefer };
+    if (model.log?.bodies === true) route.logBodies = true;
     return route;
   });
   const gateway: Gateway = {

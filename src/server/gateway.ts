@@ -1,6 +1,7 @@
 import type { Clock } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
 import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
+import type { RequestLogRow } from '../store/index.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
@@ -21,4 +22,6 @@ export interface Gateway {
   adminKey?: string;
   /** Prometheus metrics; the same object across config reloads. */
   metrics?: GatewayMetrics;
+  /** Where each request's log row goes (the batching writer); absent with `log.enabled: false`. */
+  requestLog?: { record(row: RequestLogRow): void };
 }

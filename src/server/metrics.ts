@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../core/index.js';
+import type { Clock, Usage } from '../core/index.js';
 import type { AttemptRecord, Deployment, RoutingState } from '../routing/index.js';
 
 const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
@@ -53,6 +53,25 @@ export class GatewayMetrics {
     name: 'detour_retries_total',
     help: 'Attempts beyond the first, by model',
     labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokens = new Counter({
+    name: 'detour_tokens_total',
+    help: 'Tokens by answering model and type (input incl. cached, output incl. reasoning, cached input, reasoning)',
+    labelNames: ['model', 'type'] as const,
+    registers: [this.registry],
+  });
+  readonly cost = new Counter({
+    name: 'detour_cost_usd_total',
+    help: 'Cost in USD by answering model (requests whose price is unknown add 0)',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly requestLogRows = new Counter({
+    name: 'detour_request_log_rows_total',
+    help: 'Request-log rows written, or dropped by reason (queue_full, store_error, closed)',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
@@ -110,6 +129,23 @@ export class GatewayMetrics {
         record.timeToFirstTokenMs / 1000,
       );
     }
+  }
+
+  /** Counts the tokens and cost of one answered request against the model that answered it. */
+  recordUsage(model: string, usage: Usage | undefined, costUsd: number | undefined): void {
+    // An answer without usage (a same-protocol stream whose client did not ask for it) adds 0, so
+    // every answering model has its series from its first answer on.
+    this.tokens.inc({ model, type: 'input' }, usage?.inputTokens ?? 0);
+    this.tokens.inc({ model, type: 'output' }, usage?.outputTokens ?? 0);
+    this.tokens.inc({ model, type: 'cached' }, usage?.cacheReadTokens ?? 0);
+    this.tokens.inc({ model, type: 'reasoning' }, usage?.reasoningTokens ?? 0);
+    this.cost.inc({ model }, costUsd ?? 0);
+  }
+
+  /** Shows the request log's outcomes at 0 before the first row, so dashboards see the series. */
+  trackRequestLog(): void {
+    for (const outcome of ['written', 'queue_full', 'store_error', 'closed'])
+      this.requestLogRows.inc({ outcome }, 0);
   }
 
   /** Records one finished client request. */

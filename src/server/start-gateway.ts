@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../core/index.js';
 import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
 import type { Store } from '../store/index.js';
+import { RequestLogWriter, RetentionSweeper } from '../usage/index.js';
 import { buildApp } from './build-app.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
@@ -12,7 +13,7 @@ import { expandCatalogHosts } from './expand-catalog-hosts.js';
 import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
-import { createStatusService, type StatusService } from './status-service.js';
+import { createStatusService, openStore, type StatusService } from './status-service.js';
 
 /** A listening Detour server. */
 export interface RunningGateway {
@@ -28,6 +29,10 @@ export interface RunningGateway {
   prober: Prober;
   /** Store, incident detector and webhook outbox. */
   status: StatusService;
+  /** The request log's batching writer; absent with `log.enabled: false`. */
+  requestLog?: RequestLogWriter;
+  /** Deletes request-log rows past `log.retention`. */
+  retention?: RetentionSweeper;
   /**
    * Applies a new config's live keys at once, without dropping requests in flight (they finish on
    * the old one), and keeps the running value of every restart-only key, logging each as "takes
@@ -69,20 +74,49 @@ export async function startGateway(
   // Health outlives config reloads: a reload must not forget that a host is down.
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
-  const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => ({
-    ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
-    metrics,
-    onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
-  });
+  let requestLog: RequestLogWriter | undefined;
+  const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => {
+    const assembled: Gateway = {
+      ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
+      metrics,
+      onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
+    };
+    if (requestLog !== undefined) assembled.requestLog = requestLog;
+    return assembled;
+  };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
-  let gateway: Gateway = assemble(config, transport);
   let current = config;
+  // One store for incidents and the request log, opened before the gateway so the log writer exists
+  // when the first request arrives.
+  const store = options.store ?? openStore(config.store);
+  // The writer outlives config reloads like the metrics do.
+  let retention: RetentionSweeper | undefined;
+  if (config.log.enabled) {
+    metrics.trackRequestLog();
+    requestLog = new RequestLogWriter({
+      store,
+      clock,
+      flushIntervalMs: config.log.flushInterval,
+      batchSize: config.log.batchSize,
+      queueLimit: config.log.queueSize,
+      onWritten: (rows) => metrics.requestLogRows.inc({ outcome: 'written' }, rows),
+      onDropped: (rows, reason) => metrics.requestLogRows.inc({ outcome: reason }, rows),
+      warn: (message, details) => app.log.warn({ requestLog: details }, message),
+    });
+    retention = new RetentionSweeper({
+      store,
+      clock,
+      retentionMs: config.log.retention,
+      onError: (error) => app.log.warn({ err: error }, 'request log: retention sweep failed'),
+    });
+  }
+  let gateway: Gateway = assemble(config, transport);
   const status = createStatusService({
     config: () => current,
     table: () => gateway.table,
     state,
     clock,
-    ...(options.store === undefined ? {} : { store: options.store }),
+    store,
     onEvent: (event) => app.log.info({ statusEvent: event.type }, 'status event'),
   });
   const app = buildApp({
@@ -104,6 +138,7 @@ export async function startGateway(
     onProbe: (deployment, record) => metrics.recordAttempt(deployment, record),
   });
   if (config.health.probes.enabled) prober.start();
+  retention?.start();
   const host = options.host ?? config.server.host;
   await app.listen({ port: options.port ?? config.server.port, host });
   const address = app.server.address();
@@ -115,6 +150,8 @@ export async function startGateway(
     state,
     prober,
     status,
+    ...(requestLog === undefined ? {} : { requestLog }),
+    ...(retention === undefined ? {} : { retention }),
     reload(nextWritten) {
       const next = withCatalogHosts(nextWritten);
       const plan = planConfigReload(current, next);
@@ -146,6 +183,9 @@ export async function startGateway(
       await prober.stop();
       await app.close();
       await transport.close();
+      // After the app: requests in flight have written their rows; before the store closes.
+      await retention?.stop();
+      await requestLog?.close();
       await status.close();
     },
   };

@@ -69,4 +69,39 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at);
     `,
   },
+  {
+    version: 2,
+    // The request log. Attempts are JSON (read back whole, never queried into); the columns
+    // filtered and grouped on are plain. `outcome` is 'success', a failure class or 'abandoned'.
+    sql: `
+      CREATE TABLE request_log (
+        id TEXT PRIMARY KEY,
+        time INTEGER NOT NULL,
+        key TEXT,
+        surface TEXT NOT NULL,
+        stream INTEGER NOT NULL,
+        requested_model TEXT NOT NULL,
+        answering_model TEXT,
+        deployment TEXT,
+        attempts TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        outcome TEXT NOT NULL,
+        finish_reason TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cached_tokens INTEGER,
+        reasoning_tokens INTEGER,
+        cost_usd REAL,
+        latency_ms INTEGER NOT NULL,
+        time_to_first_token_ms INTEGER,
+        route_reason TEXT,
+        request_body TEXT,
+        response_body TEXT
+      );
+      CREATE INDEX request_log_by_time ON request_log (time, id);
+      CREATE INDEX request_log_by_model ON request_log (requested_model, time);
+      CREATE INDEX request_log_by_deployment ON request_log (deployment, time);
+      CREATE INDEX request_log_by_key ON request_log (key, time);
+    `,
+  },
 ];

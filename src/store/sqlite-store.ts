@@ -1,6 +1,12 @@
 import Database from 'better-sqlite3';
 import { newId } from '../core/index.js';
 import { MIGRATIONS } from './migrations.js';
+import {
+  aggregateUsage,
+  deleteRequestLogsBefore,
+  insertRequestLogs,
+  listRequestLogs,
+} from './sqlite-request-log.js';
 import type {
   Alert,
   ComponentSample,
@@ -10,7 +16,12 @@ import type {
   IncidentChanges,
   IncidentUpdate,
   Maintenance,
+  RequestLogFilter,
+  RequestLogPage,
+  RequestLogRow,
   Store,
+  UsageBucket,
+  UsageQuery,
   WebhookDelivery,
 } from './types.js';
 import { STATUS_SEVERITY } from './types.js';
@@ -85,8 +96,8 @@ function dayOf(time: number): string {
 /**
  * The embedded store: one SQLite file in WAL mode (readers never wait for the writer), schema from
  * numbered migrations at open. better-sqlite3 is synchronous, so writes stay off the request path by
- * where they happen: the detector's timer, the outbox sender, and a batch of status samples written
- * once a second in one transaction.
+ * where they happen: the detector's timer, the outbox sender, a batch of status samples written
+ * once a second in one transaction, and the request-log writer's batches (`src/usage/`).
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -345,6 +356,24 @@ export class SqliteStore implements Store {
       )
       .all(...(query.status === undefined ? [] : [query.status]), query.limit ?? 100) as Row[];
     return rows.map(toDelivery);
+  }
+
+  async insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void> {
+    if (rows.length > 0) insertRequestLogs(this.db, rows);
+  }
+
+  async listRequestLogs(
+    query: RequestLogFilter & { limit?: number; cursor?: string },
+  ): Promise<RequestLogPage> {
+    return listRequestLogs(this.db, query);
+  }
+
+  async aggregateUsage(query: UsageQuery): Promise<UsageBucket[]> {
+    return aggregateUsage(this.db, query);
+  }
+
+  async deleteRequestLogsBefore(time: number): Promise<number> {
+    return deleteRequestLogsBefore(this.db, time);
   }
 
   async flush(): Promise<void> {

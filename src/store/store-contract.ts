@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Incident, Store } from './types.js';
+import type { Incident, RequestLogRow, Store } from './types.js';
 
 /**
  * The behaviour every {@link Store} implementation must have. Run it from an implementation's test
@@ -31,6 +31,31 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
       updatedAt: startedAt,
       evidence: { users: { errors: 0 } },
       manual: false,
+    };
+  }
+
+  function logRow(id: string, time: number, changes: Partial<RequestLogRow> = {}): RequestLogRow {
+    return {
+      id,
+      time,
+      key: 'sha256:aaaa',
+      surface: 'openai-chat',
+      stream: false,
+      requestedModel: 'm',
+      answeringModel: 'm',
+      deployment: 'a/up-m',
+      attempts: [{ deployment: 'a/up-m', outcome: 'success', latencyMs: 10 }],
+      status: 200,
+      outcome: 'success',
+      finishReason: 'stop',
+      tokens: { input: 10, output: 5, cached: null, reasoning: null },
+      costUsd: 0.001,
+      latencyMs: 10,
+      timeToFirstTokenMs: null,
+      routeReason: null,
+      requestBody: null,
+      responseBody: null,
+      ...changes,
     };
   }
 
@@ -210,6 +235,158 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
         [first.id, 'delivered'],
       ]);
       expect((await store.listDeliveries({ status: 'delivered' }))[0]?.deliveredAt).toBe(NOW + 1_001);
+    });
+    it('keeps request-log rows whole, lists them newest first, and ignores a row written twice', async () => {
+      const full = logRow('req_2', NOW + 1, {
+        key: null,
+        stream: true,
+        answeringModel: 'spare',
+        deployment: 'b/up-spare',
+        attempts: [
+          { deployment: 'a/up-m', outcome: 'rate_limited', latencyMs: 3 },
+          { deployment: 'b/up-spare', outcome: 'success', latencyMs: 7 },
+        ],
+        finishReason: 'length',
+        tokens: { input: 100, output: 50, cached: 40, reasoning: 20 },
+        costUsd: 0.25,
+        timeToFirstTokenMs: 4,
+        routeReason: 'cheapest with tools',
+        requestBody: '{"a":1}',
+        responseBody: 'data: x',
+      });
+      const failed = logRow('req_1', NOW, {
+        answeringModel: null,
+        deployment: null,
+        status: 503,
+        outcome: 'server_error',
+        finishReason: null,
+        tokens: { input: null, output: null, cached: null, reasoning: null },
+        costUsd: null,
+      });
+      await store.insertRequestLogs([failed, full]);
+      await store.insertRequestLogs([{ ...full, status: 500 }]);
+      const page = await store.listRequestLogs({});
+      expect(page).toEqual({ rows: [full, failed], nextCursor: null });
+    });
+
+    it('filters the request log and pages through it with a cursor', async () => {
+      const rows: RequestLogRow[] = [];
+      for (let index = 0; index < 25; index += 1) {
+        rows.push(
+          logRow(`req_${String(index).padStart(2, '0')}`, NOW + Math.floor(index / 2), {
+            requestedModel: index % 2 === 0 ? 'm' : 'n',
+            deployment: index % 3 === 0 ? 'b/up-m' : 'a/up-m',
+            key: index % 5 === 0 ? 'sha256:bbbb' : 'sha256:aaaa',
+            status: index % 4 === 0 ? 429 : 200,
+            outcome: index % 4 === 0 ? 'rate_limited' : 'success',
+          }),
+        );
+      }
+      await store.insertRequestLogs(rows);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages += 1) {
+        const page = await store.listRequestLogs({ limit: 10, ...(cursor === undefined ? {} : { cursor }) });
+        seen.push(...page.rows.map((row) => row.id));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      const newestFirst = [...rows]
+        .sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : -1))
+        .map((row) => row.id);
+      expect(seen).toEqual(newestFirst);
+      const ids = async (filter: Parameters<Store['listRequestLogs']>[0]) =>
+        (await store.listRequestLogs({ ...filter, limit: 100 })).rows.map((row) => row.id).sort();
+      const expectIds = (predicate: (row: RequestLogRow) => boolean) =>
+        rows
+          .filter(predicate)
+          .map((row) => row.id)
+          .sort();
+      expect(await ids({ model: 'n' })).toEqual(expectIds((row) => row.requestedModel === 'n'));
+      expect(await ids({ deployment: 'b/up-m' })).toEqual(expectIds((row) => row.deployment === 'b/up-m'));
+      expect(await ids({ key: 'sha256:bbbb' })).toEqual(expectIds((row) => row.key === 'sha256:bbbb'));
+      expect(await ids({ status: 429 })).toEqual(expectIds((row) => row.status === 429));
+      expect(await ids({ failureClass: 'rate_limited' })).toEqual(
+        expectIds((row) => row.outcome === 'rate_limited'),
+      );
+      expect(await ids({ from: NOW + 3, to: NOW + 5 })).toEqual(
+        expectIds((row) => row.time >= NOW + 3 && row.time < NOW + 5),
+      );
+      expect(await ids({ model: 'm', status: 429, from: NOW + 2 })).toEqual(
+        expectIds((row) => row.requestedModel === 'm' && row.status === 429 && row.time >= NOW + 2),
+      );
+      await expect(store.listRequestLogs({ cursor: 'not-a-cursor' })).rejects.toThrow(RangeError);
+    });
+
+    it('aggregates usage by group and period: sums, error rate and nearest-rank percentiles', async () => {
+      const HOUR = 3_600_000;
+      const hour = Math.floor(NOW / HOUR) * HOUR;
+      const rows: RequestLogRow[] = [];
+      for (let index = 1; index <= 20; index += 1) {
+        rows.push(
+          logRow(`a_${index}`, hour + index, {
+            latencyMs: index * 10,
+            tokens: { input: index, output: 2 * index, cached: index % 2, reasoning: null },
+            costUsd: index % 5 === 0 ? null : 0.5,
+            outcome: index === 20 ? 'server_error' : index === 19 ? 'abandoned' : 'success',
+          }),
+        );
+      }
+      rows.push(logRow('b_1', hour + HOUR + 1, { requestedModel: 'n', deployment: null, latencyMs: 7 }));
+      await store.insertRequestLogs(rows);
+      const byModelHour = await store.aggregateUsage({ groupBy: ['model'], period: 'hour' });
+      expect(byModelHour).toEqual([
+        {
+          periodStart: hour,
+          model: 'm',
+          requests: 20,
+          errors: 1,
+          errorRate: 0.05,
+          inputTokens: 210,
+          outputTokens: 420,
+          cachedTokens: 10,
+          reasoningTokens: 0,
+          costUsd: expect.closeTo(8, 9),
+          latencyP50Ms: 100,
+          latencyP95Ms: 190,
+        },
+        {
+          periodStart: hour + HOUR,
+          model: 'n',
+          requests: 1,
+          errors: 0,
+          errorRate: 0,
+          inputTokens: 10,
+          outputTokens: 5,
+          cachedTokens: 0,
+          reasoningTokens: 0,
+          costUsd: expect.closeTo(0.001, 9),
+          latencyP50Ms: 7,
+          latencyP95Ms: 7,
+        },
+      ]);
+      const total = await store.aggregateUsage({});
+      expect(total).toHaveLength(1);
+      expect(total[0]).toMatchObject({ periodStart: null, requests: 21, inputTokens: 220 });
+      expect(total[0]?.model).toBeUndefined();
+      const byDeployment = await store.aggregateUsage({ groupBy: ['deployment'], period: 'day', from: hour });
+      expect(byDeployment.map((bucket) => [bucket.deployment, bucket.requests])).toEqual([
+        [null, 1],
+        ['a/up-m', 20],
+      ]);
+      expect(byDeployment[0]?.periodStart).toBe(Math.floor(NOW / DAY) * DAY);
+      const filtered = await store.aggregateUsage({ groupBy: ['key'], model: 'n' });
+      expect(filtered).toMatchObject([{ key: 'sha256:aaaa', requests: 1 }]);
+    });
+
+    it('deletes request-log rows older than a time, and only those', async () => {
+      await store.insertRequestLogs([
+        logRow('old', NOW - 31 * DAY),
+        logRow('edge', NOW - 30 * DAY),
+        logRow('new', NOW),
+      ]);
+      expect(await store.deleteRequestLogsBefore(NOW - 30 * DAY)).toBe(1);
+      expect((await store.listRequestLogs({})).rows.map((row) => row.id)).toEqual(['new', 'edge']);
     });
   });
 }

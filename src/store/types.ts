@@ -1,6 +1,7 @@
 /**
  * What the durable store holds: incidents and their timelines, per-minute component status samples
- * (for uptime), operator alerts, maintenance windows and the webhook outbox. Times are epoch ms.
+ * (for uptime), operator alerts, maintenance windows, the webhook outbox and the request log.
+ * Times are epoch ms.
  */
 
 /** A component's status, in Atlassian Statuspage's vocabulary. */
@@ -121,6 +122,127 @@ export interface WebhookDelivery {
   lastError?: string;
 }
 
+/** What became of one attempt of a logged request. */
+export interface RequestLogAttempt {
+  /** Deployment id (`provider/upstream-model`). */
+  deployment: string;
+  /** `success`, or the failure class (DESIGN.md section 6). */
+  outcome: string;
+  latencyMs: number;
+}
+
+/** Token counts of a logged request; null when the host reported none. */
+export interface RequestLogTokens {
+  input: number | null;
+  output: number | null;
+  /** Prompt tokens read from the cache. */
+  cached: number | null;
+  /** Output tokens spent on reasoning. */
+  reasoning: number | null;
+}
+
+/**
+ * One row of the request log: one client request (DESIGN.md section 8). Times are epoch ms.
+ * Bodies are present only when the model opted in, already redacted.
+ */
+export interface RequestLogRow {
+  /** The request id (`x-request-id`). */
+  id: string;
+  /** When the request arrived. */
+  time: number;
+  /**
+   * The client key. Client keys are a later issue: until then this is a SHA-256 prefix of the key
+   * the client presented (`Authorization: Bearer` or `x-api-key`), or null when it presented none.
+   */
+  key: string | null;
+  /** The client's wire format (`openai-chat`, `anthropic-messages`). */
+  surface: string;
+  stream: boolean;
+  /** The model the client asked for. */
+  requestedModel: string;
+  /** The Detour model that answered (differs from the requested one after a fallback); null when none did. */
+  answeringModel: string | null;
+  /** The deployment that answered; null when none did. */
+  deployment: string | null;
+  /** Every attempt in order. */
+  attempts: RequestLogAttempt[];
+  /** HTTP status returned to the client. */
+  status: number;
+  /** `success`, the final failure class, or `abandoned` (the client left). */
+  outcome: string;
+  /** The normalised finish reason (`stop`, `length`, `tool_calls`, ...), when the answer said. */
+  finishReason: string | null;
+  tokens: RequestLogTokens;
+  /** USD; null when no price was known. */
+  costUsd: number | null;
+  /** From arrival to the end of the answer (for streams: the end of the stream). */
+  latencyMs: number;
+  /** Streams: from arrival to the first content sent. */
+  timeToFirstTokenMs: number | null;
+  /** Why an `auto` model chose its candidate. */
+  routeReason: string | null;
+  /** Redacted request body (JSON text), only when enabled for the model. */
+  requestBody: string | null;
+  /** Redacted response body (JSON or SSE text), only when enabled for the model. */
+  responseBody: string | null;
+}
+
+/** Filters of the request log; every one is optional. */
+export interface RequestLogFilter {
+  /** Inclusive start (epoch ms). */
+  from?: number;
+  /** Exclusive end (epoch ms). */
+  to?: number;
+  /** The requested model. */
+  model?: string;
+  deployment?: string;
+  key?: string;
+  /** HTTP status returned to the client. */
+  status?: number;
+  /** The request's final failure class (`outcome`). */
+  failureClass?: string;
+}
+
+/** A page of the request log, newest first; `nextCursor` fetches the next (older) page. */
+export interface RequestLogPage {
+  rows: RequestLogRow[];
+  nextCursor: string | null;
+}
+
+/** What usage can be grouped by. */
+export type UsageGroupBy = 'model' | 'deployment' | 'key';
+
+/** Query of {@link Store.aggregateUsage}. */
+export interface UsageQuery extends RequestLogFilter {
+  /** Group columns (any of model, deployment, key); none gives one total. */
+  groupBy?: readonly UsageGroupBy[];
+  /** Time buckets (UTC hours or days); none gives one bucket for the whole range. */
+  period?: 'hour' | 'day';
+}
+
+/** One group of usage. */
+export interface UsageBucket {
+  /** Start of the hour or day (epoch ms), or null without a period. */
+  periodStart: number | null;
+  /** The group's values; only the grouped columns are present. */
+  model?: string;
+  deployment?: string | null;
+  key?: string | null;
+  requests: number;
+  /** Requests whose outcome is a failure class (abandoned ones are neither errors nor successes). */
+  errors: number;
+  errorRate: number;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  reasoningTokens: number;
+  /** Sum of the known costs. */
+  costUsd: number;
+  /** Nearest-rank percentiles of the requests' latency. */
+  latencyP50Ms: number;
+  latencyP95Ms: number;
+}
+
 /**
  * The durable store. Methods are async so a networked implementation (PostgreSQL) fits the same
  * contract; `recordSamples` is fire-and-forget and batched, and `flush` writes what is buffered.
@@ -163,6 +285,15 @@ export interface Store {
   markAttemptFailed(id: string, error: string, next: number | null): Promise<void>;
   /** Newest first. */
   listDeliveries(query: { status?: WebhookDelivery['status']; limit?: number }): Promise<WebhookDelivery[]>;
+
+  /** Writes request-log rows in one transaction (the request-log writer's batch). */
+  insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void>;
+  /** Newest first (by time, then id); `cursor` is a previous page's `nextCursor` (a RangeError when it is not one). */
+  listRequestLogs(query: RequestLogFilter & { limit?: number; cursor?: string }): Promise<RequestLogPage>;
+  /** Sums and latency percentiles over the filtered rows, by group and period. */
+  aggregateUsage(query: UsageQuery): Promise<UsageBucket[]>;
+  /** Deletes request-log rows older than `time`; says how many. */
+  deleteRequestLogsBefore(time: number): Promise<number>;
 
   /** Writes buffered samples now. */
   flush(): Promise<void>;

@@ -8,6 +8,7 @@ import { encodeAnthropicRequest } from './encode-request.js';
 import { encodeAnthropicResponse } from './encode-response.js';
 import { createAnthropicStreamEncoder } from './encode-stream.js';
 import { readAnthropicUsage } from './map-usage.js';
+import { readAnthropicStopReason } from './read-stop-reason.js';
 
 /**
  * The Anthropic Messages wire format, facing clients (`/v1/messages`) and upstream hosts (Anthropic,
@@ -27,6 +28,7 @@ export const anthropicMessagesCodec: ProtocolCodec = {
   encodeStreamError: encodeAnthropicStreamError,
   decodeError: decodeAnthropicError,
   isPlainDelta: isPlainAnthropicDelta,
+  readFinishReason: readAnthropicStopReason,
 };
 
 export { UNTRANSLATABLE_PARTS } from './decode-request.js';

@@ -8,6 +8,7 @@ import { encodeOpenaiRequest } from './encode-request.js';
 import { encodeOpenaiResponse } from './encode-response.js';
 import { createOpenaiStreamEncoder } from './encode-stream.js';
 import { readOpenaiUsage } from './map-usage.js';
+import { readOpenaiFinishReason } from './read-finish-reason.js';
 
 /**
  * The OpenAI Chat Completions wire format, facing clients (`/v1/chat/completions`) and upstream hosts
@@ -27,6 +28,7 @@ export const openaiChatCodec: ProtocolCodec = {
   encodeStreamError: encodeOpenaiStreamError,
   decodeError: decodeOpenaiError,
   isPlainDelta: isPlainOpenaiDelta,
+  readFinishReason: readOpenaiFinishReason,
 };
 
 export type * from './types.js';

@@ -2,11 +2,13 @@ import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { formatCostUsd } from '../../catalog/index.js';
 import {
+  type ChatRequest,
   DetourError,
   invalidRequest,
   newRequestId,
   type ProtocolName,
   toDetourError,
+  type Usage,
 } from '../../core/index.js';
 import type { OutcomeResult } from '../../health/index.js';
 import { codecFor } from '../../protocols/index.js';
@@ -19,7 +21,24 @@ import {
   planRoute,
   type Served,
 } from '../../routing/index.js';
+import {
+  buildRequestLogRow,
+  capBody,
+  keyFingerprint,
+  type RequestFacts,
+  redactJson,
+  redactText,
+} from '../../usage/index.js';
 import type { Gateway } from '../gateway.js';
+
+/** What a stream carried besides its text, for the request log and the token metrics. */
+interface StreamTally {
+  usage?: Usage;
+  finishReason?: string;
+  /** The SSE text sent, kept only when the model logs bodies (capped when stored). */
+  text?: string[];
+  textLength: number;
+}
 
 function servedHeaders(served: Served<unknown>, requestId: string): Record<string, string> {
   const headers: Record<string, string> = {
@@ -87,7 +106,17 @@ async function writeStream(
   head: StreamChunk[],
   rest: AsyncGenerator<StreamChunk>,
   signal: AbortSignal,
+  tally: StreamTally,
 ): Promise<OutcomeResult> {
+  const note = (chunk: StreamChunk) => {
+    if (chunk.usage !== undefined) tally.usage = chunk.usage;
+    if (chunk.finishReason !== undefined) tally.finishReason = chunk.finishReason;
+    // Stop collecting past the stored limit: a long stream must not grow memory for the log.
+    if (tally.text !== undefined && tally.textLength <= 65_536) {
+      tally.text.push(chunk.text);
+      tally.textLength += chunk.text.length;
+    }
+  };
   const raw = reply.raw;
   let corked = false;
   const write = async (text: string) => {
@@ -104,9 +133,13 @@ async function writeStream(
     if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
   };
   try {
-    for (const chunk of head) await write(chunk.text);
+    for (const chunk of head) {
+      note(chunk);
+      await write(chunk.text);
+    }
     for await (const chunk of rest) {
       if (signal.aborted) break;
+      note(chunk);
       await write(chunk.text);
     }
   } catch (error) {
@@ -134,8 +167,58 @@ async function handleChat(
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('request body must be a JSON object');
   }
-  const codec = codecFor(surface);
-  const chatRequest = codec.decodeRequest(body);
+  const chatRequest = codecFor(surface).decodeRequest(body);
+  const startedAt = gateway.clock.now();
+  // From here on the request has a model name, so it gets its row in the request log, failed or not.
+  const facts: RequestFacts = {
+    id: requestId,
+    startedAt,
+    endedAt: startedAt,
+    key: gateway.requestLog === undefined ? null : keyFingerprint(request.headers),
+    surface,
+    stream: chatRequest.stream === true,
+    requestedModel: chatRequest.model,
+    attempts: [],
+    status: 200,
+    outcome: 'success',
+  };
+  const route = gateway.table.get(chatRequest.model);
+  const logBodies = gateway.requestLog !== undefined && route?.logBodies === true;
+  try {
+    await answerChat(gateway, surface, request, reply, chatRequest, facts, logBodies);
+  } catch (error) {
+    const detourError = toDetourError(error);
+    facts.status = detourError.status;
+    if (facts.outcome !== 'abandoned') facts.outcome = detourError.failureClass;
+    if (error instanceof AllAttemptsFailed) facts.attempts = error.attempts;
+    throw error;
+  } finally {
+    facts.endedAt = gateway.clock.now();
+    settleUsage(gateway, facts, logBodies ? body : undefined);
+  }
+}
+
+/** Counts tokens and cost, and hands the request's row to the log writer (which only queues it). */
+function settleUsage(gateway: Gateway, facts: RequestFacts, body: object | undefined): void {
+  if (facts.served !== undefined)
+    gateway.metrics?.recordUsage(facts.served.modelName, facts.usage, facts.costUsd);
+  const log = gateway.requestLog;
+  if (log === undefined) return;
+  if (body !== undefined) facts.requestBody = capBody(JSON.stringify(redactJson(body)));
+  if (facts.responseBody !== undefined) facts.responseBody = capBody(redactText(facts.responseBody));
+  log.record(buildRequestLogRow(facts));
+}
+
+/** Plans, attempts and answers; fills `facts` with what happened as it goes. */
+async function answerChat(
+  gateway: Gateway,
+  surface: ProtocolName,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  chatRequest: ChatRequest,
+  facts: RequestFacts,
+  logBodies: boolean,
+): Promise<void> {
   const route = gateway.table.get(chatRequest.model);
   if (route === undefined) {
     throw new DetourError(
@@ -154,7 +237,7 @@ async function handleChat(
   const input: AttemptInput = {
     request: chatRequest,
     clientProtocol: surface,
-    rawBody: body as Record<string, unknown>,
+    rawBody: request.body as Record<string, unknown>,
     clientHeaders: request.headers,
     signal: watch.signal,
     transport: gateway.transport,
@@ -169,41 +252,73 @@ async function handleChat(
   };
   if (plan.promptTokens !== undefined) options.promptTokens = plan.promptTokens;
   if (plan.reason !== undefined) options.routeReason = plan.reason;
-  const startedAt = gateway.clock.now();
+  const startedAt = facts.startedAt;
   const finish = (outcome: OutcomeResult, attempts: number) => {
     const durationMs = gateway.clock.now() - startedAt;
     // A client that left says nothing about what the model gave its users (a "stop" button is not
     // an outage): counted as `abandoned`, kept out of the model's client-outcome window.
     if (watch.clientGone) {
+      facts.outcome = 'abandoned';
       gateway.metrics?.recordRequest(chatRequest.model, 'abandoned', attempts, durationMs);
       return;
     }
+    facts.outcome = outcome;
     gateway.state.recordRequest(chatRequest.model, outcome, durationMs);
     gateway.metrics?.recordRequest(chatRequest.model, outcome, attempts, durationMs);
   };
+  const served = (result: Served<unknown>, usage: Usage | undefined) => {
+    facts.served = result.deployment;
+    facts.attempts = result.attempts;
+    if (result.routeReason !== undefined) facts.routeReason = result.routeReason;
+    // Priced by routing for the answering attempt only (a stream's when its rest has ended).
+    if (result.cost !== undefined) facts.costUsd = result.cost.usd;
+    if (usage !== undefined) facts.usage = usage;
+  };
   try {
     if (!chatRequest.stream) {
-      const served = await executeNonStream(candidates, input, options);
-      finish('success', served.attempts.length);
+      const answer = await executeNonStream(candidates, input, options);
+      finish('success', answer.attempts.length);
+      served(answer, answer.result.usage);
+      if (answer.result.finishReason !== undefined) facts.finishReason = answer.result.finishReason;
+      if (logBodies) facts.responseBody = answer.result.bodyText;
       reply
         .status(200)
-        .headers(servedHeaders(served, requestId))
+        .headers(servedHeaders(answer, facts.id))
         .type('application/json')
-        .send(served.result.bodyText);
+        .send(answer.result.bodyText);
       return;
     }
-    const served = await executeStream(candidates, input, options);
+    const answer = await executeStream(candidates, input, options);
+    // The head holds the first content, written just below.
+    facts.timeToFirstTokenMs = gateway.clock.now() - startedAt;
+    served(answer, undefined);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
-      ...servedHeaders(served, requestId),
+      ...servedHeaders(answer, facts.id),
     });
-    const outcome = await writeStream(reply, surface, served.result.head, served.result.rest, watch.signal);
-    finish(outcome, served.attempts.length);
+    const tally: StreamTally = { textLength: 0 };
+    if (logBodies) tally.text = [];
+    const outcome = await writeStream(
+      reply,
+      surface,
+      answer.result.head,
+      answer.result.rest,
+      watch.signal,
+      tally,
+    );
+    finish(outcome, answer.attempts.length);
+    // Usage arrives at the stream's end; a stream cut after content is charged for what it reported.
+    served(answer, tally.usage);
+    if (tally.finishReason !== undefined) facts.finishReason = tally.finishReason;
+    if (tally.text !== undefined) facts.responseBody = tally.text.join('');
   } catch (error) {
-    if (error instanceof AllAttemptsFailed) finish(error.failureClass, error.attempts.length);
+    if (error instanceof AllAttemptsFailed) {
+      if (error.routeReason !== undefined) facts.routeReason = error.routeReason;
+      finish(error.failureClass, error.attempts.length);
+    } else if (watch.clientGone) facts.outcome = 'abandoned';
     throw error;
   } finally {
     watch.dispose();

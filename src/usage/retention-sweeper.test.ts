@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../core/index.js';
+import { SqliteStore } from '../store/index.js';
+import { buildRequestLogRow } from './build-request-log-row.js';
+import { RetentionSweeper } from './retention-sweeper.js';
+
+const DAY = 86_400_000;
+
+describe('RetentionSweeper', () => {
+  it('deletes rows older than the retention period as the clock moves, and only those', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 31));
+    const store = new SqliteStore({ path: ':memory:' });
+    const at = (id: string, time: number) =>
+      buildRequestLogRow({
+        id,
+        startedAt: time,
+        endedAt: time + 5,
+        key: null,
+        surface: 'openai-chat',
+        stream: false,
+        requestedModel: 'm',
+        attempts: [],
+        status: 200,
+        outcome: 'success',
+      });
+    const now = clock.now();
+    await store.insertRequestLogs([
+      at('40-days', now - 40 * DAY),
+      at('30-days-and-1ms', now - 30 * DAY - 1),
+      at('29-days', now - 29 * DAY),
+      at('today', now),
+    ]);
+    const sweeper = new RetentionSweeper({ store, clock, retentionMs: 30 * DAY });
+    expect(await sweeper.sweep()).toBe(2);
+    const ids = async () => (await store.listRequestLogs({})).rows.map((row) => row.id);
+    expect(await ids()).toEqual(['today', '29-days']);
+    clock.advance(DAY + 1);
+    expect(await sweeper.sweep()).toBe(1);
+    expect(await ids()).toEqual(['today']);
+    await sweeper.stop();
+    await store.close();
+  });
+});
