@@ -94,4 +94,37 @@ describe('x-detour-cost-usd', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('x-detour-cost-usd')).toBeNull();
   });
+
+  it("records the answering attempt's cost in the request log, for a stream too", async () => {
+    stack.sim.setFault({ host: 'a', fault: { type: 'status', status: 500 } });
+    const { response, body } = await chat('m');
+    const streamed = await fetch(`${stack.openaiBaseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'm',
+        stream: true,
+        stream_options: { include_usage: true },
+        messages: [{ role: 'user', content: 'echo: one two three four' }],
+      }),
+    });
+    const events = (await streamed.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: {'))
+      .map((line) => JSON.parse(line.slice(6)) as Record<string, unknown>);
+    const streamUsage = usageOf(
+      events.findLast((event) => event.usage !== undefined && event.usage !== null)!,
+    );
+    await stack.detour.requestLog?.flush();
+    const { rows } = await stack.detour.status.store.listRequestLogs({ limit: 100 });
+    const rowOf = (id: string | null) => rows.find((row) => row.id === id);
+    expect(rowOf(response.headers.get('x-request-id'))).toMatchObject({
+      deployment: 'b/up-m',
+      costUsd: computeCost(usageOf(body), PRICE_B),
+    });
+    expect(rowOf(streamed.headers.get('x-request-id'))).toMatchObject({
+      deployment: 'b/up-m',
+      costUsd: computeCost(streamUsage, PRICE_B),
+    });
+  });
 });
