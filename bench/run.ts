@@ -3,7 +3,9 @@
  * upstream) and beside the Portkey gateway, in one run, interleaved and repeated. The system under
  * test runs pinned to core 0; the load generator (this process) and the upstream share core 1.
  * Writes its table to BENCHMARKS.md. Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5),
- * BENCH_HELD_STREAMS (1000).
+ * BENCH_HELD_STREAMS (1000), BENCH_REQUEST_LOG (`on`, Detour's default; `off` runs Detour with
+ * `log: { enabled: false }` and prints the table without writing BENCHMARKS.md, to measure what
+ * the request log costs).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ const PORTKEY_ENTRY = join(PORTKEY_DIR, 'node_modules', '@portkey-ai', 'gateway'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const HELD_STREAMS = Number(process.env.BENCH_HELD_STREAMS ?? 1000);
+const REQUEST_LOG = process.env.BENCH_REQUEST_LOG === 'off' ? 'off' : 'on';
 
 const pinned = canPin();
 
@@ -109,7 +112,7 @@ models:
   slow: { deployments: [ { provider: up, model: slow } ] }
 timeouts: { firstToken: 60s, idle: 60s }
 store: { sqlite: ':memory:' }
-`,
+${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
   );
   // Systems under test run as processes that can be restarted: the memory phase gets fresh ones,
   // so the RSS with held streams is not inflated by the heap the throughput runs left behind.
@@ -382,7 +385,8 @@ ${table}
 ${ratios.join('\n')}
 ${problems.length > 0 ? `\nPeer problems: ${problems.join('; ')}.\n` : ''}`;
   log(`\n${markdown}`);
-  writeBenchmarksSection('proxy', markdown);
+  if (REQUEST_LOG === 'off') console.log('BENCH_REQUEST_LOG=off: BENCHMARKS.md left as it is');
+  else writeBenchmarksSection('proxy', markdown);
 }
 
 // The load generator must not compete with the system under test: re-run this script on core 1.

@@ -8,10 +8,10 @@ export type ProviderProtocol =
   | 'azure-openai';
 
 /**
- * How a model's deployments are ranked before health reorders them (DESIGN.md section 7). `cost`
- * needs the model catalog's prices and is refused until the catalog exists.
+ * How a model's deployments are ranked before health reorders them (DESIGN.md section 7); `cost`
+ * ranks by each deployment's price (its `price:`, else the catalog's).
  */
-export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency';
+export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency' | 'cost';
 
 /** The HTTP listener. */
 export interface ServerConfig {

@@ -290,7 +290,7 @@ routing: { strategy: fastest }
       'detour.yaml:2:3: server.port: must be at most 65535',
       'detour.yaml:3:3: server.prot: unknown key "prot"',
       'detour.yaml:9:17: models.gpt-5.fallbacks[0]: unknown model "nope" (known: gpt-5)',
-      'detour.yaml:10:12: routing.strategy: must be one of: priority, weighted, least-latency (got "fastest")',
+      'detour.yaml:10:12: routing.strategy: must be one of: priority, weighted, least-latency, cost (got "fastest")',
     ];
     expect(error.issues).toHaveLength(4);
     expect(error.message).toBe(lines.join('\n'));

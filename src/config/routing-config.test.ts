@@ -30,11 +30,11 @@ describe('parseConfig routing', () => {
     expect(config.models.m?.deployments.map((deployment) => deployment.weight)).toEqual([3, undefined]);
   });
 
-  it('refuses the cost strategy until the catalog exists, globally and per model, saying why', () => {
-    const message =
-      'strategy "cost" needs the model catalog\'s prices, which this version of Detour does not have yet; use priority, weighted, least-latency';
-    expect(issuesOf(`${base}routing: { strategy: cost }\n`)).toEqual([`routing.strategy: ${message}`]);
-    expect(issuesOf(`${base}    strategy: cost\n`)).toEqual([`models.m.strategy: ${message}`]);
+  it('accepts the cost strategy, globally and per model, and refuses an unknown one', () => {
+    const config = parseConfig(`${base}    strategy: cost\nrouting: { strategy: cost }\n`, 'detour.yaml', {});
+    expect(config.routing.strategy).toBe('cost');
+    expect(config.models.m?.strategy).toBe('cost');
+    expect(issuesOf(`${base}routing: { strategy: cheapest }\n`)).toHaveLength(1);
   });
 
   it('refuses a per-model connect timeout, which connection pools shared by the host could not honour', () => {

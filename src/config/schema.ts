@@ -13,7 +13,12 @@ export const SUPPORTED_PROTOCOLS: readonly ProviderProtocol[] = [
 ];
 
 /** Routing strategies. */
-export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = ['priority', 'weighted', 'least-latency'];
+export const ROUTING_STRATEGIES: readonly RoutingStrategy[] = [
+  'priority',
+  'weighted',
+  'least-latency',
+  'cost',
+];
 
 const DURATION_HINT = 'write e.g. 250ms, 30s, 5m, 1h or 30d, or a number of milliseconds';
 const SIZE_HINT = 'write e.g. 512kb or 20mb, or a number of bytes';
@@ -223,14 +228,7 @@ const deploymentSchema = z.strictObject({
     .optional(),
 });
 
-// `cost` is a strategy of the design that needs the catalog's prices (a later release); a config
-// naming it is refused, so that nobody believes requests are routed by price.
-const strategySchema = z.enum(ROUTING_STRATEGIES as [RoutingStrategy, ...RoutingStrategy[]], {
-  error: (issue) =>
-    issue.input === 'cost'
-      ? `strategy "cost" needs the model catalog's prices, which this version of Detour does not have yet; use ${ROUTING_STRATEGIES.join(', ')}`
-      : undefined,
-});
+const strategySchema = z.enum(ROUTING_STRATEGIES as [RoutingStrategy, ...RoutingStrategy[]]);
 
 const autoSchema = z.strictObject({
   among: z.array(z.string().min(1)).min(1, 'must list at least one candidate model'),

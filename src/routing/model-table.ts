@@ -6,7 +6,7 @@ import type { AutoChoice, ModelCapabilities } from './model-facts.js';
  * How a model's deployments are ranked before health reorders them: `priority` in config order,
  * `weighted` by their weights (smooth weighted round-robin), `least-latency` fastest first.
  */
-export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency';
+export type RoutingStrategy = 'priority' | 'weighted' | 'least-latency' | 'cost';
 
 /** One way to serve a model: (provider, upstream model id). The unit of health and routing. */
 export interface Deployment extends AttemptTarget {

@@ -9,8 +9,14 @@ import { RoutingState } from './routing-state.js';
 
 const policy: RetryPolicy = { maxAttempts: 3, backoffBaseMs: 500, backoffMaxMs: 8000, maxRetryAfterMs: 3000 };
 
-function host(name: string, weight?: number, model = 'm'): Deployment {
+function host(
+  name: string,
+  weight?: number,
+  model = 'm',
+  price?: { input: number; output: number },
+): Deployment {
   return {
+    ...(price === undefined ? {} : { price }),
     modelName: model,
     provider: createProvider(name, { protocol: 'openai-chat', baseUrl: `http://${name}.invalid/v1` }),
     deploymentId: `${name}/up-${model}`,
@@ -50,6 +56,32 @@ const serverError = new DetourError('upstream_server_error', 'server_error', 'bo
 const brokenBody = new DetourError('upstream_bad_response', 'bad_response', 'broken');
 
 describe('AttemptSequence strategies', () => {
+  it('cost: tries the cheapest priced deployment first, unpriced ones last, and health still wins', () => {
+    const { clock, state, health } = setup();
+    const dear = host('dear', undefined, 'm', { input: 3, output: 15 });
+    const unpriced = host('unpriced');
+    const cheap = host('cheap', undefined, 'm', { input: 1, output: 5 });
+    const sequence = new AttemptSequence(
+      [{ model: 'm', deployments: [unpriced, dear, cheap], strategy: 'cost' }],
+      state,
+      policy,
+      clock.now(),
+    );
+    const order: string[] = [];
+    let step = sequence.nextStep(clock.now());
+    while (step.type === 'attempt') {
+      order.push(step.deployment.deploymentId);
+      step = sequence.nextStep(clock.now(), { deployment: step.deployment, error: brokenBody });
+    }
+    expect(order).toEqual(['cheap/up-m', 'dear/up-m', 'unpriced/up-m']);
+    // An ejected cheap deployment is no longer first.
+    for (let failure = 0; failure < 5; failure += 1)
+      health.record({ deploymentId: 'cheap/up-m', at: clock.now(), result: 'server_error', latencyMs: 1 });
+    expect(firstChoices(state, clock, 'cost', [unpriced, dear, cheap], 1)).toEqual(
+      new Map([['dear/up-m', 1]]),
+    );
+  });
+
   it('weighted: splits first choices 3:1 exactly and fails over to the other', () => {
     const { clock, state } = setup();
     const a = host('a', 3);

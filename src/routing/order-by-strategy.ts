@@ -6,7 +6,8 @@ import type { RoutingState } from './routing-state.js';
 /**
  * One model's admissible deployments in the order to try them: ranked by the model's strategy,
  * then reordered by health ({@link orderCandidates}). `priority` keeps config order;
- * `least-latency` ranks by recent latency first ({@link rankByLatency}); `weighted` leaves the
+ * `least-latency` ranks by recent latency first ({@link rankByLatency}); `cost` by list price,
+ * cheapest first; `weighted` leaves the
  * leading pool carrying `share`s, and the caller picks its first by smooth weighted round-robin
  * once the request reaches this model (a fallback model that is never reached must not use up a
  * turn of its rotation).
@@ -27,6 +28,19 @@ export function orderByStrategy(
         (id) => state.health.window(id).read(LATENCY_WINDOW_MS),
         state.random,
       );
+      return orderCandidates(ranked, statuses, state.random);
+    }
+    case 'cost': {
+      // Cheapest list price first (input + output per million tokens: a ranking, not a quote);
+      // a deployment without a known price goes last. Health still reorders the result.
+      const priceOf = (deployment: Deployment) =>
+        deployment.price === undefined
+          ? Number.POSITIVE_INFINITY
+          : deployment.price.input + deployment.price.output;
+      const ranked = deployments
+        .map((deployment, index) => ({ id: deployment.deploymentId, price: priceOf(deployment), index }))
+        .sort((left, right) => left.price - right.price || left.index - right.index)
+        .map((entry) => entry.id);
       return orderCandidates(ranked, statuses, state.random);
     }
     case 'weighted': {
