@@ -28,6 +28,13 @@ function withContent(content: Part[], fields?: Partial<ChatRequest>): ChatReques
 const image = (source: ImageSource): ImagePart => ({ type: 'image', source });
 
 describe('findUntranslatableField', () => {
+  it('takes no inherited name for a rule: a client field called constructor translates (regression)', () => {
+    for (const target of ['anthropic-messages', 'gemini', 'bedrock-converse'] as const) {
+      expect(findUntranslatableField(openai({ constructor: 1, toString: 'x' }), target)).toBeUndefined();
+      expect(findUntranslatableField(anthropic({ hasOwnProperty: true }), 'openai-chat')).toBeUndefined();
+    }
+  });
+
   it.each([
     ['n', 2, 'Anthropic returns one choice per request'],
     ['logprobs', true, 'Anthropic does not return log probabilities'],
