@@ -122,6 +122,26 @@ export const STATUS_BY_CLASS: Readonly<Record<FailureClass, number>> = {
   bad_response: 502,
 };
 
+/** What a failure class is called when it came from an upstream. */
+const UPSTREAM_CODE_BY_CLASS: Readonly<Record<FailureClass, DetourErrorCode>> = {
+  client_error: 'upstream_invalid_request',
+  content_policy: 'upstream_content_policy',
+  rate_limited: 'upstream_rate_limited',
+  quota: 'upstream_quota_exceeded',
+  auth: 'upstream_auth_failed',
+  not_found: 'upstream_model_not_found',
+  overloaded: 'upstream_overloaded',
+  server_error: 'upstream_server_error',
+  timeout: 'upstream_timeout',
+  transport: 'upstream_transport_error',
+  bad_response: 'upstream_bad_response',
+};
+
+/** The code an upstream failure of this class carries. */
+export function upstreamCodeFor(failureClass: FailureClass): DetourErrorCode {
+  return UPSTREAM_CODE_BY_CLASS[failureClass];
+}
+
 /** The one error class Detour throws and renders. */
 export class DetourError extends Error {
   /** Stable code. */

@@ -3,7 +3,7 @@ export type * from './chat-response.js';
 export type { Clock } from './clock.js';
 export { ManualClock, systemClock } from './clock.js';
 export type * from './errors.js';
-export { DetourError, invalidRequest, STATUS_BY_CLASS, toDetourError } from './errors.js';
+export { DetourError, invalidRequest, STATUS_BY_CLASS, toDetourError, upstreamCodeFor } from './errors.js';
 export { newId, newRequestId } from './ids.js';
 export { parseDuration } from './parse-duration.js';
 export { parseSize } from './parse-size.js';

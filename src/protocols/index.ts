@@ -5,7 +5,11 @@ import type { ProtocolCodec, UpstreamCodec } from './codec.js';
 import { geminiCodec } from './gemini/index.js';
 import { openaiChatCodec } from './openai-chat/index.js';
 
-export { classifyBedrockStreamException, normalizeBedrockErrorType } from './bedrock-converse/index.js';
+export {
+  BEDROCK_ERROR_CLASSES,
+  classifyBedrockStreamException,
+  normalizeBedrockErrorType,
+} from './bedrock-converse/index.js';
 export type * from './codec.js';
 export { findUntranslatableField, type UntranslatableField } from './find-untranslatable-field.js';
 export { formatSseEvent } from './sse.js';

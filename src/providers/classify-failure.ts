@@ -1,28 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import {
-  DetourError,
-  type DetourErrorCode,
-  type FailureClass,
-  type UpstreamErrorInfo,
-} from '../core/index.js';
+import { DetourError, type FailureClass, type UpstreamErrorInfo, upstreamCodeFor } from '../core/index.js';
 import type { UpstreamErrorDetails } from '../protocols/codec.js';
 import { saysContextLengthExceeded } from './detect-context-length.js';
 import { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
-
-/** What a failure class is called when it came from an upstream. */
-const CODE_BY_CLASS: Readonly<Record<FailureClass, DetourErrorCode>> = {
-  client_error: 'upstream_invalid_request',
-  content_policy: 'upstream_content_policy',
-  rate_limited: 'upstream_rate_limited',
-  quota: 'upstream_quota_exceeded',
-  auth: 'upstream_auth_failed',
-  not_found: 'upstream_model_not_found',
-  overloaded: 'upstream_overloaded',
-  server_error: 'upstream_server_error',
-  timeout: 'upstream_timeout',
-  transport: 'upstream_transport_error',
-  bad_response: 'upstream_bad_response',
-};
 
 /** Message fragments by which vendors signal quota or policy failures without a distinct type. */
 const CLASS_BY_MESSAGE_FRAGMENT: ReadonlyArray<readonly [RegExp, FailureClass]> = [
@@ -105,7 +85,7 @@ export function classifyHttpFailure(failure: HttpFailure): DetourError {
   const code =
     failureClass === 'client_error' && saysContextLengthExceeded(details)
       ? 'upstream_context_length_exceeded'
-      : CODE_BY_CLASS[failureClass];
+      : upstreamCodeFor(failureClass);
   return new DetourError(code, failureClass, vendorMessage, {
     // Client errors keep the upstream's own status (400, 413, 422) so the client sees what the host said.
     status: failureClass === 'client_error' || failureClass === 'content_policy' ? status : undefined,
@@ -114,9 +94,4 @@ export function classifyHttpFailure(failure: HttpFailure): DetourError {
     shouldRetry: readShouldRetry(failure.headers),
     upstream,
   });
-}
-
-/** The code an upstream failure of this class carries. */
-export function upstreamCodeFor(failureClass: FailureClass): DetourErrorCode {
-  return CODE_BY_CLASS[failureClass];
 }

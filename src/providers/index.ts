@@ -1,5 +1,5 @@
 export type { AttemptTimeouts } from './attempt-watchdog.js';
-export { classifyHttpFailure, upstreamCodeFor } from './classify-failure.js';
+export { classifyHttpFailure } from './classify-failure.js';
 export {
   CLOUD_PLATFORM_SCOPE,
   createServiceAccountClient,

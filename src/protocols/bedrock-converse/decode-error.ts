@@ -1,6 +1,7 @@
-import { DetourError, type DetourErrorCode, type FailureClass } from '../../core/index.js';
+import { DetourError, upstreamCodeFor } from '../../core/index.js';
 import type { UpstreamErrorDetails } from '../codec.js';
 import { asNumber, asRecord, asString } from '../narrow-json.js';
+import { BEDROCK_ERROR_CLASSES, lowerCamel } from './bedrock-error-classes.js';
 
 /**
  * A Bedrock error name as the AWS SDK reads it from `x-amzn-ErrorType` or a body's `code` /
@@ -32,27 +33,6 @@ export function decodeConverseError(body: unknown): UpstreamErrorDetails {
 }
 
 /**
- * In-stream exception types and what they mean, as their HTTP equivalents would (DESIGN.md
- * section 6). Keys are lower-camel, as `:exception-type` spells them.
- */
-const CLASS_BY_EXCEPTION: Readonly<Record<string, readonly [DetourErrorCode, FailureClass]>> = {
-  throttlingException: ['upstream_rate_limited', 'rate_limited'],
-  // HTTP 503: a server error; the overloaded class is for a model that is not ready.
-  serviceUnavailableException: ['upstream_server_error', 'server_error'],
-  modelNotReadyException: ['upstream_overloaded', 'overloaded'],
-  internalServerException: ['upstream_server_error', 'server_error'],
-  // The model failed mid-answer (HTTP 424); its own status is kept in the message.
-  modelStreamErrorException: ['upstream_server_error', 'server_error'],
-  modelTimeoutException: ['upstream_timeout', 'timeout'],
-  validationException: ['upstream_invalid_request', 'client_error'],
-  accessDeniedException: ['upstream_auth_failed', 'auth'],
-};
-
-function lowerCamel(name: string): string {
-  return name.charAt(0).toLowerCase() + name.slice(1);
-}
-
-/**
  * Classifies a Bedrock event-stream exception frame (`:message-type: exception`) by its
  * `:exception-type` and JSON payload, so it fails over like its HTTP equivalent. Unknown types are
  * server errors. Accepts the HTTP spelling too (`ThrottlingException`).
@@ -60,7 +40,9 @@ function lowerCamel(name: string): string {
  */
 export function classifyBedrockStreamException(exceptionType: string, payload: unknown): DetourError {
   const type = lowerCamel(normalizeBedrockErrorType(exceptionType));
-  const [code, failureClass] = CLASS_BY_EXCEPTION[type] ?? ['upstream_server_error', 'server_error'];
+  const failureClass = Object.hasOwn(BEDROCK_ERROR_CLASSES, type)
+    ? BEDROCK_ERROR_CLASSES[type]!
+    : 'server_error';
   const fields = asRecord(payload);
   let message =
     asString(fields?.message) ??
@@ -74,5 +56,5 @@ export function classifyBedrockStreamException(exceptionType: string, payload: u
     const original = [originalStatus, originalMessage].filter((item) => item !== undefined).join(' ');
     message += ` (the model's own error: ${original})`;
   }
-  return new DetourError(code, failureClass, `${type || 'exception'}: ${message}`);
+  return new DetourError(upstreamCodeFor(failureClass), failureClass, `${type || 'exception'}: ${message}`);
 }

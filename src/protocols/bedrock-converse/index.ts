@@ -24,6 +24,7 @@ export const bedrockConverseCodec: UpstreamCodec = {
   isPlainDelta: isPlainConverseDelta,
 };
 
+export { BEDROCK_ERROR_CLASSES } from './bedrock-error-classes.js';
 export {
   type ConverseUntranslatable,
   findConverseUntranslatableContent,
