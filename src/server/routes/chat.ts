@@ -18,6 +18,7 @@ import {
   type ExecuteOptions,
   executeNonStream,
   executeStream,
+  type ModelRoute,
   planRoute,
   type Served,
 } from '../../routing/index.js';
@@ -185,7 +186,7 @@ async function handleChat(
   const route = gateway.table.get(chatRequest.model);
   const logBodies = gateway.requestLog !== undefined && route?.logBodies === true;
   try {
-    await answerChat(gateway, surface, request, reply, chatRequest, facts, logBodies);
+    await answerChat(gateway, surface, request, reply, chatRequest, route, facts, logBodies);
   } catch (error) {
     const detourError = toDetourError(error);
     facts.status = detourError.status;
@@ -216,10 +217,10 @@ async function answerChat(
   request: FastifyRequest,
   reply: FastifyReply,
   chatRequest: ChatRequest,
+  route: ModelRoute | undefined,
   facts: RequestFacts,
   logBodies: boolean,
 ): Promise<void> {
-  const route = gateway.table.get(chatRequest.model);
   if (route === undefined) {
     throw new DetourError(
       'model_not_found',
