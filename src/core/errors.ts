@@ -28,6 +28,12 @@ export type DetourErrorCode =
   | 'payload_too_large'
   | 'model_not_found'
   | 'unauthorized'
+  /** A client key used for a model outside its scope. */
+  | 'permission_denied'
+  /** A client key over its requests or tokens per minute. */
+  | 'rate_limit_exceeded'
+  /** A client key whose spend budget cannot cover the request. */
+  | 'budget_exceeded'
   | 'not_implemented'
   // What an upstream answered or failed to answer.
   | 'upstream_invalid_request'

@@ -19,6 +19,8 @@ export interface Deployment extends AttemptTarget {
    * when absent. A prompt estimated over it is not sent here (DESIGN.md section 6, "Context window").
    */
   contextWindow?: number;
+  /** The most output tokens one answer may have here (catalog); budgets reserve it when a request sets no `max_tokens`. */
+  maxOutput?: number;
   /** What this host charges for the model, when known; `auto` models with `prefer: cost` rank by it. */
   price?: TokenPrice;
 }

@@ -19,6 +19,8 @@ import type { Gateway } from './gateway.js';
 export interface ModelFacts {
   /** Context window in tokens. */
   contextWindow?: number;
+  /** Most output tokens one answer may have. */
+  maxOutput?: number;
   /** What the model can do. */
   capabilities?: ModelCapabilities;
   /** The host's price. */
@@ -74,6 +76,7 @@ export function buildGateway(
       // The config's window wins over the catalog's: an operator may know a host's own limit.
       const contextWindow = model.contextWindow ?? facts?.contextWindow;
       if (contextWindow !== undefined) built.contextWindow = contextWindow;
+      if (facts?.maxOutput !== undefined) built.maxOutput = facts.maxOutput;
       const settings = config.providers[deployment.provider];
       const price =
         (settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings)) ??

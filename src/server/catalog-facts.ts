@@ -32,7 +32,11 @@ export function catalogFacts(catalog: Catalog, config: DetourConfig): ModelFacts
   const factsOfName = (name: string): ModelFacts | undefined => {
     const entry = catalog.get(name);
     if (entry === undefined) return undefined;
-    return { contextWindow: entry.contextWindow, capabilities: entry.capabilities };
+    return {
+      contextWindow: entry.contextWindow,
+      maxOutput: entry.maxOutput,
+      capabilities: entry.capabilities,
+    };
   };
   return (model, provider, upstreamModel) => {
     if (provider === undefined || upstreamModel === undefined) {

@@ -104,4 +104,36 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       CREATE INDEX request_log_by_key ON request_log (key, time);
     `,
   },
+  {
+    version: 3,
+    // Client keys (only the SHA-256 of the secret), the budget ledger (one row per settled request,
+    // the truth every spend counter is rebuilt from) and the budget alerts already sent.
+    sql: `
+      CREATE TABLE client_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        revoked_at INTEGER,
+        scopes TEXT NOT NULL,
+        metadata TEXT NOT NULL
+      );
+      CREATE TABLE spend_ledger (
+        request_id TEXT PRIMARY KEY,
+        key_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        usd REAL NOT NULL
+      );
+      CREATE INDEX spend_ledger_by_key ON spend_ledger (key_id, at);
+      CREATE TABLE budget_alerts (
+        key_id TEXT NOT NULL,
+        period_start INTEGER NOT NULL,
+        threshold REAL NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (key_id, period_start, threshold)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

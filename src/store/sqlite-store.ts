@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { newId } from '../core/index.js';
 import { MIGRATIONS } from './migrations.js';
+import { SqliteAccessStatements } from './sqlite-access.js';
 import {
   aggregateUsage,
   deleteRequestLogsBefore,
@@ -9,6 +10,8 @@ import {
 } from './sqlite-request-log.js';
 import type {
   Alert,
+  ClientKeyChanges,
+  ClientKeyRecord,
   ComponentSample,
   ComponentStatus,
   DailyUptime,
@@ -19,6 +22,7 @@ import type {
   RequestLogFilter,
   RequestLogPage,
   RequestLogRow,
+  SpendEntry,
   Store,
   UsageBucket,
   UsageQuery,
@@ -101,6 +105,7 @@ function dayOf(time: number): string {
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly access: SqliteAccessStatements;
   private buffer: ComponentSample[] = [];
   private readonly timer: NodeJS.Timeout;
   private closed = false;
@@ -111,6 +116,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.access = new SqliteAccessStatements(this.db);
     this.timer = setInterval(() => this.writeSamples(), options.flushIntervalMs ?? 1_000);
     this.timer.unref();
   }
@@ -374,6 +380,43 @@ export class SqliteStore implements Store {
 
   async deleteRequestLogsBefore(time: number): Promise<number> {
     return deleteRequestLogsBefore(this.db, time);
+  }
+
+  async insertClientKey(key: ClientKeyRecord): Promise<void> {
+    this.access.insertClientKey(key);
+  }
+
+  async findClientKeyByHash(hash: string): Promise<ClientKeyRecord | undefined> {
+    return this.access.findClientKeyByHash(hash);
+  }
+
+  async getClientKey(id: string): Promise<ClientKeyRecord | undefined> {
+    return this.access.getClientKey(id);
+  }
+
+  async listClientKeys(): Promise<ClientKeyRecord[]> {
+    return this.access.listClientKeys();
+  }
+
+  async updateClientKey(id: string, changes: ClientKeyChanges): Promise<ClientKeyRecord> {
+    return this.access.updateClientKey(id, changes);
+  }
+
+  async recordSpend(entries: readonly SpendEntry[]): Promise<void> {
+    if (entries.length > 0) this.access.recordSpend(entries);
+  }
+
+  async sumSpend(keyId: string, since: number): Promise<number> {
+    return this.access.sumSpend(keyId, since);
+  }
+
+  async claimBudgetAlert(
+    keyId: string,
+    periodStart: number,
+    threshold: number,
+    at: number,
+  ): Promise<boolean> {
+    return this.access.claimBudgetAlert(keyId, periodStart, threshold, at);
   }
 
   async flush(): Promise<void> {

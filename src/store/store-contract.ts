@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Incident, RequestLogRow, Store } from './types.js';
+import type { ClientKeyRecord, Incident, RequestLogRow, Store } from './types.js';
 
 /**
  * The behaviour every {@link Store} implementation must have. Run it from an implementation's test
@@ -387,6 +387,73 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
       ]);
       expect(await store.deleteRequestLogsBefore(NOW - 30 * DAY)).toBe(1);
       expect((await store.listRequestLogs({})).rows.map((row) => row.id)).toEqual(['new', 'edge']);
+    });
+    function clientKey(id: string, hash: string, changes: Partial<ClientKeyRecord> = {}): ClientKeyRecord {
+      return {
+        id,
+        name: `name ${id}`,
+        prefix: `dtr_${id}`,
+        hash,
+        createdAt: NOW,
+        scopes: { models: ['claude-*'], rpm: 60, budget: { usd: 1.5, period: 'month' } },
+        metadata: { team: 'search' },
+        ...changes,
+      };
+    }
+
+    it('keeps client keys whole, finds them by hash and by id, and refuses a second with the same hash or id', async () => {
+      await store.insertClientKey(clientKey('key_b', 'hash-b', { createdAt: NOW + 1, expiresAt: NOW + DAY }));
+      await store.insertClientKey(clientKey('key_a', 'hash-a'));
+      expect(await store.findClientKeyByHash('hash-a')).toEqual(clientKey('key_a', 'hash-a'));
+      expect(await store.getClientKey('key_b')).toEqual(
+        clientKey('key_b', 'hash-b', { createdAt: NOW + 1, expiresAt: NOW + DAY }),
+      );
+      expect(await store.findClientKeyByHash('hash-c')).toBeUndefined();
+      expect(await store.getClientKey('key_c')).toBeUndefined();
+      expect((await store.listClientKeys()).map((key) => key.id)).toEqual(['key_a', 'key_b']);
+      await expect(store.insertClientKey(clientKey('key_c', 'hash-a'))).rejects.toThrow(RangeError);
+      await expect(store.insertClientKey(clientKey('key_a', 'hash-z'))).rejects.toThrow(RangeError);
+    });
+
+    it('updates a client key: revocation, a rotated secret, new scopes', async () => {
+      await store.insertClientKey(clientKey('key_a', 'hash-a'));
+      const updated = await store.updateClientKey('key_a', {
+        revokedAt: NOW + 5,
+        hash: 'hash-new',
+        prefix: 'dtr_new',
+        scopes: { models: [] },
+      });
+      expect(updated).toEqual({
+        ...clientKey('key_a', 'hash-new'),
+        prefix: 'dtr_new',
+        revokedAt: NOW + 5,
+        scopes: { models: [] },
+      });
+      expect(await store.findClientKeyByHash('hash-a')).toBeUndefined();
+      expect(await store.findClientKeyByHash('hash-new')).toEqual(updated);
+      await expect(store.updateClientKey('key_x', { name: 'x' })).rejects.toThrow(RangeError);
+    });
+
+    it("sums a key's spend since a time and ignores an entry settled twice", async () => {
+      await store.recordSpend([
+        { requestId: 'r1', keyId: 'key_a', at: NOW - DAY, usd: 0.25 },
+        { requestId: 'r2', keyId: 'key_a', at: NOW, usd: 0.5 },
+        { requestId: 'r3', keyId: 'key_b', at: NOW, usd: 7 },
+      ]);
+      await store.recordSpend([{ requestId: 'r2', keyId: 'key_a', at: NOW, usd: 0.5 }]);
+      await store.recordSpend([]);
+      expect(await store.sumSpend('key_a', 0)).toBeCloseTo(0.75, 10);
+      expect(await store.sumSpend('key_a', NOW)).toBeCloseTo(0.5, 10);
+      expect(await store.sumSpend('key_a', NOW + 1)).toBe(0);
+      expect(await store.sumSpend('key_none', 0)).toBe(0);
+    });
+
+    it('claims each budget alert once per key, period and threshold', async () => {
+      expect(await store.claimBudgetAlert('key_a', NOW, 0.5, NOW)).toBe(true);
+      expect(await store.claimBudgetAlert('key_a', NOW, 0.5, NOW + 1)).toBe(false);
+      expect(await store.claimBudgetAlert('key_a', NOW, 0.8, NOW)).toBe(true);
+      expect(await store.claimBudgetAlert('key_a', NOW + DAY, 0.5, NOW)).toBe(true);
+      expect(await store.claimBudgetAlert('key_b', NOW, 0.5, NOW)).toBe(true);
     });
   });
 }

@@ -243,6 +243,53 @@ export interface UsageBucket {
   latencyP95Ms: number;
 }
 
+/** The period a spend budget covers; day, week (from Monday) and month are UTC calendar periods. */
+export type BudgetPeriod = 'day' | 'week' | 'month' | 'total';
+
+/** What a client key may do (DESIGN.md section 8). Absent limits are unlimited. */
+export interface KeyScopes {
+  /** Model names it may request, as globs (`claude-*`); empty allows every model. */
+  models: string[];
+  /** Requests per minute. */
+  rpm?: number;
+  /** Tokens (prompt + output) per minute. */
+  tpm?: number;
+  /** Spend budget in USD per period. */
+  budget?: { usd: number; period: BudgetPeriod };
+}
+
+/** A client key as stored: never the key itself, only its SHA-256 and a visible prefix. */
+export interface ClientKeyRecord {
+  /** Stable id (`key_…`); survives rotation, names the key in the log and the usage. */
+  id: string;
+  /** Human name (`team-search`). */
+  name: string;
+  /** The first characters of the secret (`dtr_Ab3xYz9Q`), to recognise it; not enough to use it. */
+  prefix: string;
+  /** Hex SHA-256 of the whole secret. */
+  hash: string;
+  createdAt: number;
+  expiresAt?: number;
+  revokedAt?: number;
+  scopes: KeyScopes;
+  /** Free-form labels (team, app). */
+  metadata: Record<string, string>;
+}
+
+/** What {@link Store.updateClientKey} may change. */
+export type ClientKeyChanges = Partial<
+  Pick<ClientKeyRecord, 'name' | 'prefix' | 'hash' | 'expiresAt' | 'revokedAt' | 'scopes' | 'metadata'>
+>;
+
+/** One settled request's spend: the budget ledger's row. */
+export interface SpendEntry {
+  /** The request's id; a second entry with the same id is ignored (settling is idempotent). */
+  requestId: string;
+  keyId: string;
+  at: number;
+  usd: number;
+}
+
 /**
  * The durable store. Methods are async so a networked implementation (PostgreSQL) fits the same
  * contract; `recordSamples` is fire-and-forget and batched, and `flush` writes what is buffered.
@@ -294,6 +341,22 @@ export interface Store {
   aggregateUsage(query: UsageQuery): Promise<UsageBucket[]>;
   /** Deletes request-log rows older than `time`; says how many. */
   deleteRequestLogsBefore(time: number): Promise<number>;
+
+  /** Stores a new client key; a RangeError when its id or hash is taken. */
+  insertClientKey(key: ClientKeyRecord): Promise<void>;
+  /** The key whose secret hashes to `hash`, revoked and expired ones included. */
+  findClientKeyByHash(hash: string): Promise<ClientKeyRecord | undefined>;
+  getClientKey(id: string): Promise<ClientKeyRecord | undefined>;
+  /** Oldest first. */
+  listClientKeys(): Promise<ClientKeyRecord[]>;
+  /** Applies changes; throws a RangeError when the key does not exist. */
+  updateClientKey(id: string, changes: ClientKeyChanges): Promise<ClientKeyRecord>;
+  /** Appends to the spend ledger in one transaction; an entry whose request id is there already is ignored. */
+  recordSpend(entries: readonly SpendEntry[]): Promise<void>;
+  /** A key's spend recorded at or after `since`. */
+  sumSpend(keyId: string, since: number): Promise<number>;
+  /** Claims a budget alert once: true the first time for (key, period start, threshold), false after. */
+  claimBudgetAlert(keyId: string, periodStart: number, threshold: number, at: number): Promise<boolean>;
 
   /** Writes buffered samples now. */
   flush(): Promise<void>;

@@ -1,0 +1,255 @@
+import type { BudgetPeriod, Store } from '../store/index.js';
+import { budgetPeriodAt } from './budget-period.js';
+
+/** A key's budget: USD per period. */
+export interface Budget {
+  usd: number;
+  period: BudgetPeriod;
+}
+
+/** Where a key's budget stands. */
+export interface BudgetSnapshot {
+  limitUsd: number;
+  period: BudgetPeriod;
+  periodStart: number;
+  /** End of the period (epoch ms); absent for `total`. */
+  periodEnd?: number;
+  /** Settled spend this period (the ledger's, plus what this process settled since it read it). */
+  spentUsd: number;
+  /** Worst-case cost of the requests admitted and not yet settled. */
+  reservedUsd: number;
+}
+
+/** A request's hold on a key's budget, replaced by the actual cost when settled. */
+export interface Reservation {
+  readonly id: string;
+  readonly keyId: string;
+  readonly usd: number;
+}
+
+/** A refused reservation: the budget left cannot cover the request's worst case. */
+export interface BudgetRefusal {
+  refused: true;
+  snapshot: BudgetSnapshot;
+}
+
+/** A budget threshold crossed for the first time in a period (50, 80, 100 %). */
+export interface BudgetThresholdEvent {
+  keyId: string;
+  threshold: number;
+  snapshot: BudgetSnapshot;
+}
+
+/** Options of {@link BudgetGuard}. */
+export interface BudgetGuardOptions {
+  store: Store;
+  /** Fractions of the budget that raise an alert once per period; default 0.5, 0.8, 1. */
+  thresholds?: readonly number[];
+  onThreshold?: (event: BudgetThresholdEvent) => void;
+  /** A ledger write or read failed (the request is not failed for it). */
+  onError?: (error: unknown) => void;
+}
+
+interface HeldReservation {
+  usd: number;
+  expiresAt: number;
+}
+
+interface Account {
+  budget: Budget;
+  periodStart: number;
+  periodEnd?: number;
+  /** Resolves once the ledger's spend for the period has been read. */
+  loaded: Promise<void>;
+  isLoaded: boolean;
+  spent: number;
+  reserved: number;
+  holds: Map<string, HeldReservation>;
+}
+
+const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
+
+/**
+ * Spend budgets that hold under concurrency (DESIGN.md section 8). Before a request runs, its
+ * worst-case cost is reserved: the check of spend + reservations + this request against the limit
+ * and the reservation itself happen in one synchronous step, so no two requests can both take the
+ * last dollar. On completion the reservation is replaced by the actual cost, written to the store's
+ * ledger (idempotent by request id). A reservation never settled (a request that crashed) expires.
+ * The ledger is the truth: a key's spend for a period is read from it the first time the key is
+ * seen in that period, so a restart neither resets nor doubles it.
+ */
+export class BudgetGuard {
+  private readonly accounts = new Map<string, Account>();
+  private readonly writes = new Set<Promise<unknown>>();
+  private readonly thresholds: readonly number[];
+  private sequence = 0;
+
+  constructor(private readonly options: BudgetGuardOptions) {
+    this.thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  }
+
+  /**
+   * Reserves `usd` of the key's budget until `expiresAt`, or refuses when spend, reservations in
+   * flight and this request together would pass the budget.
+   */
+  async reserve(
+    keyId: string,
+    budget: Budget,
+    usd: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<Reservation | BudgetRefusal> {
+    const account = this.accountAt(keyId, budget, now);
+    if (!account.isLoaded) await account.loaded;
+    // Everything from here to the end is synchronous: the check and the hold are one step.
+    const current = this.accountAt(keyId, budget, now);
+    this.dropExpired(current, now);
+    const committed = current.spent + current.reserved;
+    if (committed >= budget.usd || committed + usd > budget.usd) {
+      return { refused: true, snapshot: snapshotOf(current) };
+    }
+    this.sequence += 1;
+    const id = `${keyId}:${this.sequence}`;
+    current.holds.set(id, { usd, expiresAt });
+    current.reserved += usd;
+    return { id, keyId, usd };
+  }
+
+  /**
+   * Replaces a reservation with the request's actual cost and records it in the ledger. Settling
+   * twice, or after the reservation expired, still records the cost once (the ledger is keyed by
+   * request id).
+   */
+  settle(reservation: Reservation, requestId: string, usd: number, now: number): void {
+    for (const account of this.accounts.values()) {
+      const held = account.holds.get(reservation.id);
+      if (held !== undefined) {
+        account.holds.delete(reservation.id);
+        account.reserved = Math.max(0, account.reserved - held.usd);
+      }
+    }
+    if (usd <= 0) return;
+    const account = this.accounts.get(reservation.keyId);
+    const write = this.options.store.recordSpend([{ requestId, keyId: reservation.keyId, at: now, usd }]);
+    this.track(write);
+    if (account === undefined) return;
+    const counted =
+      account.periodStart <= now && (account.periodEnd === undefined || now < account.periodEnd);
+    if (!counted) return;
+    // A spend read still under way will not include this write if it was issued first (SQLite runs
+    // statements in call order); add it once the read is in.
+    const add = () => {
+      const before = account.spent;
+      account.spent += usd;
+      this.checkThresholds(reservation.keyId, account, before, now);
+    };
+    if (account.isLoaded) add();
+    else void account.loaded.then(add);
+  }
+
+  /** Where a key's budget stands now (reads the ledger the first time). */
+  async snapshot(keyId: string, budget: Budget, now: number): Promise<BudgetSnapshot> {
+    const account = this.accountAt(keyId, budget, now);
+    await account.loaded;
+    this.dropExpired(account, now);
+    return snapshotOf(account);
+  }
+
+  /** Forgets a key's in-memory account (its budget changed); the ledger is read again on next use. */
+  forget(keyId: string): void {
+    this.accounts.delete(keyId);
+  }
+
+  /** Waits for ledger writes under way. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
+  }
+
+  private accountAt(keyId: string, budget: Budget, now: number): Account {
+    const existing = this.accounts.get(keyId);
+    const period = budgetPeriodAt(budget.period, now);
+    if (
+      existing !== undefined &&
+      existing.periodStart === period.start &&
+      existing.budget.period === budget.period
+    ) {
+      existing.budget = budget;
+      return existing;
+    }
+    // Requests admitted in the period just ended still hold their reservations until they settle.
+    const account: Account = {
+      budget,
+      periodStart: period.start,
+      spent: 0,
+      reserved: existing?.reserved ?? 0,
+      holds: existing?.holds ?? new Map(),
+      isLoaded: false,
+      loaded: Promise.resolve(),
+    };
+    if (period.end !== undefined) account.periodEnd = period.end;
+    account.loaded = this.options.store.sumSpend(keyId, period.start).then(
+      (spent) => {
+        account.spent += spent;
+        account.isLoaded = true;
+        // Thresholds crossed before a restart whose alert was never sent are sent now (claims are once only).
+        this.checkThresholds(keyId, account, 0, now);
+      },
+      (error: unknown) => {
+        // Without the ledger the spend is unknown: a budgeted key is refused rather than let run
+        // free, and the next request reads it again.
+        if (this.accounts.get(keyId) === account) this.accounts.delete(keyId);
+        this.options.onError?.(error);
+        throw error;
+      },
+    );
+    this.accounts.set(keyId, account);
+    return account;
+  }
+
+  private dropExpired(account: Account, now: number): void {
+    for (const [id, held] of account.holds) {
+      if (held.expiresAt <= now) {
+        account.holds.delete(id);
+        account.reserved = Math.max(0, account.reserved - held.usd);
+      }
+    }
+  }
+
+  private checkThresholds(keyId: string, account: Account, before: number, now: number): void {
+    const limit = account.budget.usd;
+    for (const threshold of this.thresholds) {
+      const mark = limit * threshold;
+      if (account.spent >= mark && before < mark) {
+        const claim = this.options.store
+          .claimBudgetAlert(keyId, account.periodStart, threshold, now)
+          .then((claimed) => {
+            if (claimed) this.options.onThreshold?.({ keyId, threshold, snapshot: snapshotOf(account) });
+          });
+        this.track(claim);
+      }
+    }
+  }
+
+  private track(write: Promise<unknown>): void {
+    const tracked = write.catch((error: unknown) => this.options.onError?.(error));
+    this.writes.add(tracked);
+    void tracked.finally(() => this.writes.delete(tracked));
+  }
+}
+
+function snapshotOf(account: Account): BudgetSnapshot {
+  const snapshot: BudgetSnapshot = {
+    limitUsd: account.budget.usd,
+    period: account.budget.period,
+    periodStart: account.periodStart,
+    spentUsd: Number(account.spent.toFixed(12)),
+    reservedUsd: Number(account.reserved.toFixed(12)),
+  };
+  if (account.periodEnd !== undefined) snapshot.periodEnd = account.periodEnd;
+  return snapshot;
+}
+
+/** Whether {@link BudgetGuard.reserve} refused. */
+export function isBudgetRefusal(value: Reservation | BudgetRefusal): value is BudgetRefusal {
+  return 'refused' in value;
+}
