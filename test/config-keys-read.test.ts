@@ -62,6 +62,7 @@ models:
   k-az: { deployments: [ { provider: az, model: gpt-dep } ] }
 routing: { strategy: least-latency }
 store: { sqlite: ":memory:" }
+auth: { mode: keys, cacheTtl: 2s }
 status: { title: Keys, public: [m] }
 webhooks:
   - { url: ${hookUrl}, secret: hook-secret, format: slack, events: [component, incident, alert] }
@@ -90,7 +91,13 @@ describe('configSchema', () => {
     const detour = await startGateway(recorder.value, { logger: false });
     let readPaths: typeof recorder.paths = [];
     try {
-      const client = new OpenAI({ baseURL: `${detour.url}/v1`, apiKey: 'client', maxRetries: 0 });
+      const created = await fetch(`${detour.url}/admin/keys`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer admin-secret', 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'keys-read' }),
+      });
+      const { secret } = (await created.json()) as { secret: string };
+      const client = new OpenAI({ baseURL: `${detour.url}/v1`, apiKey: secret, maxRetries: 0 });
       await client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
       const stream = await client.chat.completions.create({
         model: 'm',
@@ -112,7 +119,8 @@ describe('configSchema', () => {
       }
       await detour.status.detector.evaluate();
       for (const path of ['/status', '/status/feed.atom', '/api/v2/summary.json', '/v1/models']) {
-        expect((await fetch(`${detour.url}${path}`)).status).toBe(200);
+        const headers = { authorization: `Bearer ${secret}` };
+        expect((await fetch(`${detour.url}${path}`, { headers })).status).toBe(200);
       }
       await detour.prober.tick();
       await detour.status.notifier.enqueue({

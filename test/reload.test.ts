@@ -41,6 +41,7 @@ providers:
   c: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/c/v1 }
 models:${version.models ?? BASE_MODELS}
 timeouts: { connect: 1s, firstToken: 2s, idle: 2s, total: 10s }
+auth: { mode: off }
 retry: ${version.retry ?? '{ budgetRatio: 0, budgetMinConcurrent: 1 }'}
 health:
   ejection: ${version.ejection ?? '{ consecutiveFailures: 2, baseTime: 1h, maxTime: 2h, jitter: 0 }'}

@@ -28,7 +28,8 @@ export interface AdmissionInput {
   key: ClientKeyRecord;
   requestId: string;
   table: ModelTable;
-  route: ModelRoute;
+  /** Undefined when no such model is configured: only the scope is checked, the caller answers 404. */
+  route: ModelRoute | undefined;
   request: ChatRequest;
   now: number;
 }
@@ -85,20 +86,22 @@ export class AccessControl {
     return this.options.keys.authenticate(presentedKey(headers), now);
   }
 
+  /** @throws AccessRefused 403 when the key's model globs do not allow `model`. */
+  checkScope(key: ClientKeyRecord, model: string): void {
+    if (modelAllowed(key.scopes.models, model)) return;
+    throw new AccessRefused(
+      new DetourError('permission_denied', 'client_error', `this API key may not use the model '${model}'`, {
+        status: 403,
+      }),
+      {},
+    );
+  }
+
   /** Checks scope, rate limits and budget; holds what the request may use. @throws AccessRefused. */
   async admit(input: AdmissionInput): Promise<Admission> {
     const { key, route, request, now } = input;
-    if (!modelAllowed(key.scopes.models, request.model)) {
-      throw new AccessRefused(
-        new DetourError(
-          'permission_denied',
-          'client_error',
-          `this API key may not use the model '${request.model}'`,
-          { status: 403 },
-        ),
-        {},
-      );
-    }
+    this.checkScope(key, request.model);
+    if (route === undefined) return { headers: {}, settle: () => undefined };
     const estimate = estimateRequest(input.table, route, request);
     const limits = limitsOf(key);
     const estimatedTokens = estimate.promptTokens + (request.maxTokens ?? 0);

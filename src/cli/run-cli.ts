@@ -11,6 +11,7 @@ import {
 } from '../config/index.js';
 import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
+import { runKeys } from './run-keys.js';
 import { runModels } from './run-models.js';
 import { runStatus } from './run-status.js';
 import { runRequests, runUsage } from './run-usage.js';
@@ -25,10 +26,13 @@ const USAGE = `Usage: detour <command> [options]
 
 Commands:
   start [--config FILE] [--port N] [--host ADDR]   start the gateway (default config: ./detour.yaml;
-                                                   without one: the hosts whose credentials are in
+        [--insecure-open]                          without one: the hosts whose credentials are in
                                                    the environment (OPENAI_API_KEY, ANTHROPIC_API_KEY,
                                                    AZURE_OPENAI_*, AWS_*, GOOGLE_APPLICATION_CREDENTIALS,
-                                                   GEMINI_API_KEY), else built-in simulated providers)
+                                                   GEMINI_API_KEY), else built-in simulated providers;
+                                                   without a config file it is an open sandbox on
+                                                   loopback; --insecure-open allows auth off on
+                                                   another address)
   config check FILE                                validate a config file and summarise it
   models [--config FILE] [--json]                  the model catalog: context, prices, hosts, and
                                                    which models the config (or environment) serves
@@ -41,6 +45,10 @@ Commands:
   usage [--url URL] [--admin-key KEY] [--json]     requests, tokens, cost, error rate, p50/p95
         [--by model,deployment,key]                latency, grouped and per hour or day; the
         [--period hour|day]                        same filters as requests
+  keys create NAME [--models GLOBS] [--rpm N]     client keys over the admin API: create (shown
+       [--tpm N] [--budget USD/PERIOD]             once), list, show (with spend), revoke, rotate;
+       [--expires ISO] [--meta K=V]                PERIOD is day, week, month or total
+  keys list | show ID | revoke ID | rotate ID
   sim [--port N] [--scenario FILE] [--seed N]      run the upstream simulator on its own
   help                                             show this text
 `;
@@ -57,6 +65,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return runModels(rest);
     case 'requests':
       return runRequests(rest);
+    case 'keys':
+      return runKeys(rest);
     case 'usage':
       return runUsage(rest);
     case 'sim':
@@ -108,6 +118,7 @@ async function start(argv: string[]): Promise<number | undefined> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string', short: 'p' },
       host: { type: 'string' },
+      'insecure-open': { type: 'boolean' },
     },
   });
   const port = parsePort(values.port);
@@ -142,11 +153,19 @@ async function start(argv: string[]): Promise<number | undefined> {
     return 1;
   }
   const options = port === undefined ? {} : { port };
-  const gateway = await startGateway(config, {
-    ...options,
-    ...(values.host === undefined ? {} : { host: values.host }),
-    logger: { level: process.env.DETOUR_LOG_LEVEL ?? 'warn' },
-  });
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  try {
+    gateway = await startGateway(config, {
+      ...options,
+      ...(values.host === undefined ? {} : { host: values.host }),
+      insecureOpen: values['insecure-open'] === true,
+      logger: { level: process.env.DETOUR_LOG_LEVEL ?? 'warn' },
+    });
+  } catch (error) {
+    await Promise.all(closers.map((close) => close()));
+    process.stderr.write(`detour: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
   closers.unshift(() => gateway.close());
   const firstModel = Object.keys(config.models)[0] ?? 'MODEL';
   process.stdout.write(
@@ -157,9 +176,13 @@ async function start(argv: string[]): Promise<number | undefined> {
       `  models:  ${Object.keys(config.models).join(', ')}`,
       `  status:  ${gateway.url}/status (page), ${gateway.url}/api/v2/summary.json (feed)`,
       `  store:   ${config.store.type === 'sqlite' ? config.store.path : 'postgres'}`,
+      config.auth.mode === 'off'
+        ? `  auth:    OFF — open to anyone who can reach ${gateway.url}${configPath === undefined ? ' (sandbox: no config file)' : ''}`
+        : `  auth:    client keys required (create one: detour keys create NAME, with DETOUR_ADMIN_KEY set)${config.server.adminKey === undefined ? '; server.adminKey is not set, so no key can be created' : ''}`,
       '',
       'Try it:',
       `  curl -s ${gateway.url}/v1/chat/completions -H 'content-type: application/json' \\`,
+      ...(config.auth.mode === 'off' ? [] : ['    -H "authorization: Bearer $DETOUR_KEY" \\']),
       `    -d '{"model":"${firstModel}","messages":[{"role":"user","content":"Hello!"}]}'`,
       '',
       configPath === undefined

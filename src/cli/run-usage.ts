@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { RequestLogPage, RequestLogRow, UsageBucket } from '../store/index.js';
+import { formatTable, getAdmin } from './admin-client.js';
 
 /** Options shared by `detour requests` and `detour usage`: where the admin API is, and filters. */
 const COMMON_OPTIONS = {
@@ -36,55 +37,6 @@ const FILTERS = {
   status: 'status',
   'failure-class': 'failureClass',
 };
-
-/** GETs an admin route; prints the error and returns undefined when it fails. */
-async function getAdmin<T>(command: string, values: Values, path: string): Promise<T | undefined> {
-  const url = (
-    (typeof values.url === 'string' ? values.url : undefined) ??
-    process.env.DETOUR_URL ??
-    'http://127.0.0.1:4000'
-  ).replace(/\/+$/, '');
-  const adminKey =
-    (typeof values['admin-key'] === 'string' ? values['admin-key'] : undefined) ??
-    process.env.DETOUR_ADMIN_KEY;
-  if (adminKey === undefined) {
-    process.stderr.write(`detour ${command}: pass --admin-key KEY or set DETOUR_ADMIN_KEY\n`);
-    return undefined;
-  }
-  let response: Response;
-  try {
-    response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${adminKey}` } });
-  } catch (error) {
-    process.stderr.write(
-      `detour ${command}: cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return undefined;
-  }
-  const body = (await response.json().catch(() => undefined)) as
-    | (T & { error?: { message?: string } })
-    | undefined;
-  if (!response.ok || body === undefined) {
-    process.stderr.write(
-      `detour ${command}: ${url} answered HTTP ${response.status}: ${body?.error?.message ?? ''}\n`,
-    );
-    return undefined;
-  }
-  return body;
-}
-
-/** Left-aligned columns, two spaces apart. */
-function formatTable(header: readonly string[], lines: readonly string[][]): string {
-  const table = [header, ...lines];
-  const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
-  return `${table
-    .map((line) =>
-      line
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
-}
 
 const dash = (value: number | string | null | undefined) =>
   value === null || value === undefined ? '-' : String(value);

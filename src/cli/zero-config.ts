@@ -259,6 +259,7 @@ export function detectVendorHosts(env: NodeJS.ProcessEnv, options: DetectOptions
 export function vendorConfigYaml(hosts: readonly DetectedHost[], catalog: Catalog = loadCatalog()): string {
   const lines = [
     '# Hosts configured from the environment (no config file). Save this as detour.yaml to edit it.',
+    SANDBOX_AUTH,
     'providers:',
   ];
   for (const host of hosts) lines.push(`  ${host.host}: ${host.provider}`);
@@ -275,6 +276,13 @@ export function vendorConfigYaml(hosts: readonly DetectedHost[], catalog: Catalo
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Without a config file Detour is a sandbox: open, on loopback only (the server refuses to listen
+ * elsewhere open without `--insecure-open`). A config file requires client keys unless it says so.
+ */
+const SANDBOX_AUTH =
+  'auth: { mode: off }   # sandbox: no client keys asked for; write a config file to require them';
+
 /** One line per host for the start log: which variables configured it (names, never values). */
 export function describeVendorHosts(hosts: readonly DetectedHost[]): string[] {
   return hosts.map((host) => `${host.host} from ${host.variables.join(', ')}`);
@@ -286,6 +294,7 @@ export function describeVendorHosts(hosts: readonly DetectedHost[]): string[] {
  */
 export function simulatorConfigYaml(simUrl: string): string {
   return `# Built-in simulated providers (no vendor keys were set). Save this as detour.yaml to edit it.
+${SANDBOX_AUTH}
 providers:
   sim-openai:    { protocol: openai-chat,        baseUrl: ${simUrl}/hosts/sim-openai/v1 }
   sim-cloud:     { protocol: openai-chat,        baseUrl: ${simUrl}/hosts/sim-cloud/v1 }

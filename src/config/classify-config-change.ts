@@ -26,6 +26,9 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   health: 'live',
   // Opened once at start; moving it would orphan open incidents and the webhook outbox.
   store: 'restart',
+  // Whether keys are required is a property of the listener, like its address: opening or closing
+  // the gateway takes a restart, never a file edit picked up on the fly.
+  auth: 'restart',
   // The writer and its retention timer are made at start. Per-model `log.bodies` lives under
   // `models` and applies to the next request.
   log: 'restart',

@@ -204,6 +204,14 @@ export interface LogConfig {
   queueSize: number;
 }
 
+/** Client keys (DESIGN.md section 8). */
+export interface AuthConfig {
+  /** `keys`: every request needs a client key (the default with a config file); `off`: open. */
+  mode: 'keys' | 'off';
+  /** How long a key read from the store is trusted before it is read again, in ms; default 1 s. */
+  cacheTtl: number;
+}
+
 /** Deployment routing. */
 export interface RoutingConfig {
   /** Ordering strategy. */
@@ -351,6 +359,8 @@ export interface DetourConfig {
   health: HealthConfig;
   /** Durable store. */
   store: StoreConfig;
+  /** Client keys. */
+  auth: AuthConfig;
   /** Request log. */
   log: LogConfig;
   /** Status page and incident detection. */

@@ -81,6 +81,7 @@ describe('parseConfig', () => {
         panic: { k: 2, window: 120_000 },
       },
       store: { type: 'sqlite', path: '/etc/detour/detour.db' },
+      auth: { mode: 'keys', cacheTtl: 1_000 },
       log: {
         enabled: true,
         retention: 2_592_000_000,

@@ -381,6 +381,15 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   store: storeSchema,
+  // Client keys (DESIGN.md section 8): required with a config file unless written `mode: off`.
+  auth: z
+    .strictObject({
+      mode: z.enum(['keys', 'off']).default('keys'),
+      // How long a key read from the store is trusted: a key revoked on another replica is refused
+      // within this time.
+      cacheTtl: duration().default(1_000),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       enabled: z.boolean().default(true),

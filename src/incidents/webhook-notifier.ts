@@ -59,6 +59,8 @@ export function summariseEvent(event: StatusEvent): string {
       return `Alert (${event.alert.kind}): ${event.alert.message}`;
     case 'alert.resolved':
       return `Alert resolved (${event.kind}) on ${event.deployment}`;
+    case 'budget.threshold':
+      return `Budget: key ${event.key.name} (${event.key.prefix}…) has spent $${event.spentUsd.toFixed(2)} of its ${event.period} budget of $${event.limitUsd.toFixed(2)} (${Math.round(event.threshold * 100)} %)`;
   }
 }
 

@@ -4,8 +4,10 @@ import { codecFor } from '../protocols/index.js';
 import { handleError } from './error-handler.js';
 import type { Gateway } from './gateway.js';
 import type { GatewayMetrics } from './metrics.js';
+import { requireClientKeys } from './request-client-key.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
+import { registerAdminKeyRoutes } from './routes/admin-keys.js';
 import { registerAdminUsageRoutes } from './routes/admin-usage.js';
 import { registerChatRoute } from './routes/chat.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
@@ -96,12 +98,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const encoded = codecFor(surfaceOf(request.url)).encodeError(error);
     reply.status(encoded.status).headers(encoded.headers).send(encoded.body);
   });
+  requireClientKeys(app, options.gateway);
   registerChatRoute(app, '/v1/chat/completions', 'openai-chat', options.gateway);
   registerChatRoute(app, '/v1/messages', 'anthropic-messages', options.gateway);
   registerCountTokensRoute(app, options.gateway);
   registerModelsRoute(app, options.gateway);
   registerProbeRoutes(app, options.gateway);
   registerAdminRoutes(app, options.gateway);
+  registerAdminKeyRoutes(app, options.gateway);
   const status = options.status;
   if (status !== undefined) {
     registerStatusRoutes(app, status, () => options.gateway().clock.now());

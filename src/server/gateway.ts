@@ -2,6 +2,7 @@ import type { Clock } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
 import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
 import type { RequestLogRow } from '../store/index.js';
+import type { AccessRuntime } from './build-access.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
@@ -24,4 +25,6 @@ export interface Gateway {
   metrics?: GatewayMetrics;
   /** Where each request's log row goes (the batching writer); absent with `log.enabled: false`. */
   requestLog?: { record(row: RequestLogRow): void };
+  /** Client keys, limits and budgets; the same object across config reloads (absent in bare unit setups: open). */
+  access?: AccessRuntime;
 }

@@ -6,6 +6,7 @@ import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
 import type { Store } from '../store/index.js';
 import { RequestLogWriter, RetentionSweeper } from '../usage/index.js';
+import { type AccessRuntime, buildAccess, isLoopbackHost } from './build-access.js';
 import { buildApp } from './build-app.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
@@ -33,6 +34,8 @@ export interface RunningGateway {
   requestLog?: RequestLogWriter;
   /** Deletes request-log rows past `log.retention`. */
   retention?: RetentionSweeper;
+  /** Client keys, rate limits and budgets. */
+  access: AccessRuntime;
   /**
    * Applies a new config's live keys at once, without dropping requests in flight (they finish on
    * the old one), and keeps the running value of every restart-only key, logging each as "takes
@@ -60,6 +63,11 @@ export interface StartOptions {
   store?: Store;
   /** Context windows, capabilities and prices of the configured models (the catalog's, or a test's). */
   modelFacts?: ModelFactsLookup;
+  /**
+   * Allows `auth.mode: off` on an address other machines can reach (CLI `--insecure-open`); without
+   * it Detour refuses to start open to the network.
+   */
+  insecureOpen?: boolean;
 }
 
 /** Starts Detour on a config. */
@@ -69,6 +77,13 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   // A config loaded without the catalog expander (a test's, an embedder's) still gets its `hosts:`.
   const config = withCatalogHosts(written);
+  const listenHost = options.host ?? config.server.host;
+  if (config.auth.mode === 'off' && !isLoopbackHost(listenHost) && options.insecureOpen !== true) {
+    throw new Error(
+      `auth.mode is off and Detour would listen on ${listenHost}, where anyone who reaches it can spend on your vendor keys; ` +
+        'use client keys (auth.mode: keys), listen on 127.0.0.1, or pass --insecure-open to accept this',
+    );
+  }
   const metrics = new GatewayMetrics();
   const clock = options.clock ?? systemClock;
   // Health outlives config reloads: a reload must not forget that a host is down.
@@ -82,6 +97,7 @@ export async function startGateway(
       onAttempt: (deployment, record) => metrics.recordAttempt(deployment, record),
     };
     if (requestLog !== undefined) assembled.requestLog = requestLog;
+    assembled.access = access;
     return assembled;
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
@@ -110,6 +126,17 @@ export async function startGateway(
       onError: (error) => app.log.warn({ err: error }, 'request log: retention sweep failed'),
     });
   }
+  // Keys, limits and budgets outlive config reloads; budget alerts leave through the webhook outbox.
+  const access = buildAccess({
+    config,
+    store,
+    clock,
+    announce: (event) => {
+      app.log.warn({ statusEvent: event.type }, 'budget threshold crossed');
+      void status.notifier.enqueue(event).catch(() => undefined);
+    },
+    onError: (error) => app.log.error({ err: error }, 'access: spend ledger failed'),
+  });
   let gateway: Gateway = assemble(config, transport);
   const status = createStatusService({
     config: () => current,
@@ -139,7 +166,7 @@ export async function startGateway(
   });
   if (config.health.probes.enabled) prober.start();
   retention?.start();
-  const host = options.host ?? config.server.host;
+  const host = listenHost;
   await app.listen({ port: options.port ?? config.server.port, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -152,6 +179,7 @@ export async function startGateway(
     status,
     ...(requestLog === undefined ? {} : { requestLog }),
     ...(retention === undefined ? {} : { retention }),
+    access,
     reload(nextWritten) {
       const next = withCatalogHosts(nextWritten);
       const plan = planConfigReload(current, next);
@@ -186,6 +214,7 @@ export async function startGateway(
       // After the app: requests in flight have written their rows; before the store closes.
       await retention?.stop();
       await requestLog?.close();
+      await access.budgets.close();
       await status.close();
     },
   };

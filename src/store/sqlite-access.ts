@@ -97,7 +97,10 @@ export class SqliteAccessStatements {
   updateClientKey(id: string, changes: ClientKeyChanges): ClientKeyRecord {
     const current = this.getClientKey(id);
     if (current === undefined) throw new RangeError(`no client key ${id}`);
-    const next: ClientKeyRecord = { ...current, ...changes };
+    const { expiresAt, ...rest } = changes;
+    const next: ClientKeyRecord = { ...current, ...rest };
+    if (expiresAt === null) delete next.expiresAt;
+    else if (expiresAt !== undefined) next.expiresAt = expiresAt;
     this.replaceKey.run(keyParameters(next));
     return next;
   }

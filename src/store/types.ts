@@ -278,8 +278,11 @@ export interface ClientKeyRecord {
 
 /** What {@link Store.updateClientKey} may change. */
 export type ClientKeyChanges = Partial<
-  Pick<ClientKeyRecord, 'name' | 'prefix' | 'hash' | 'expiresAt' | 'revokedAt' | 'scopes' | 'metadata'>
->;
+  Pick<ClientKeyRecord, 'name' | 'prefix' | 'hash' | 'revokedAt' | 'scopes' | 'metadata'>
+> & {
+  /** A new expiry; null removes it. */
+  expiresAt?: number | null;
+};
 
 /** One settled request's spend: the budget ledger's row. */
 export interface SpendEntry {

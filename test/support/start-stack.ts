@@ -53,7 +53,13 @@ timeouts: { connect: 1s, firstToken: 400ms, idle: 400ms, total: 10s }
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, seed: 7, ...options.sim });
   try {
-    const config = parseConfig(await (options.config ?? twoHostConfig)(sim.url, sim), 'test.yaml', {});
+    const yaml = await (options.config ?? twoHostConfig)(sim.url, sim);
+    // Most tests are about routing, not keys: they run open unless their config says otherwise.
+    const config = parseConfig(
+      /^auth:/m.test(yaml) ? yaml : `${yaml}\nauth: { mode: off }\n`,
+      'test.yaml',
+      {},
+    );
     const detour = await startGateway(config, {
       store: new SqliteStore({ path: ':memory:' }),
       ...options.detour,

@@ -1,6 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CLIENT_KEY_PREFIX } from '../../access/index.js';
 import { DetourError, invalidRequest } from '../../core/index.js';
 import type { DeploymentHealth } from '../../health/index.js';
 import type { Deployment } from '../../routing/index.js';
@@ -46,10 +47,13 @@ export function parseAdminBody<T>(schema: z.ZodType<T>, body: unknown, what: str
   );
 }
 
+/**
+ * Compares in constant time: both sides are hashed first, so neither the content nor the length of
+ * the admin key shows in how long a wrong guess takes.
+ */
 function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 /** Admin routes need `Authorization: Bearer <server.adminKey>`; with no key configured they do not exist. */
@@ -66,6 +70,14 @@ export function authorize(gateway: Gateway, request: FastifyRequest): void {
   }
   const header = request.headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+  if (!sameSecret(given, gateway.adminKey) && given.startsWith(CLIENT_KEY_PREFIX)) {
+    throw new DetourError(
+      'permission_denied',
+      'client_error',
+      'admin API: client keys are not accepted here; use the admin key (server.adminKey)',
+      { status: 403 },
+    );
+  }
   if (!sameSecret(given, gateway.adminKey)) {
     throw new DetourError('unauthorized', 'auth', 'admin API: missing or wrong admin key', { status: 401 });
   }

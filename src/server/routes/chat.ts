@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AccessRefused, type Admission } from '../../access/index.js';
 import { formatCostUsd } from '../../catalog/index.js';
 import {
   type ChatRequest,
@@ -31,6 +32,7 @@ import {
   redactText,
 } from '../../usage/index.js';
 import type { Gateway } from '../gateway.js';
+import { clientKeyOf } from '../request-client-key.js';
 
 /** What a stream carried besides its text, for the request log and the token metrics. */
 interface StreamTally {
@@ -170,12 +172,14 @@ async function handleChat(
   }
   const chatRequest = codecFor(surface).decodeRequest(body);
   const startedAt = gateway.clock.now();
+  const clientKey = clientKeyOf(request);
   // From here on the request has a model name, so it gets its row in the request log, failed or not.
   const facts: RequestFacts = {
     id: requestId,
     startedAt,
     endedAt: startedAt,
-    key: gateway.requestLog === undefined ? null : keyFingerprint(request.headers),
+    // The key's id, never the key; with auth off, a fingerprint of whatever the client sent.
+    key: clientKey?.id ?? (gateway.requestLog === undefined ? null : keyFingerprint(request.headers)),
     surface,
     stream: chatRequest.stream === true,
     requestedModel: chatRequest.model,
@@ -185,9 +189,23 @@ async function handleChat(
   };
   const route = gateway.table.get(chatRequest.model);
   const logBodies = gateway.requestLog !== undefined && route?.logBodies === true;
+  let admission: Admission | undefined;
   try {
+    if (clientKey !== undefined && gateway.access !== undefined) {
+      // Scope, rate limits and the budget reservation, before any attempt (DESIGN.md section 8).
+      admission = await gateway.access.control.admit({
+        key: clientKey,
+        requestId,
+        table: gateway.table,
+        route,
+        request: chatRequest,
+        now: startedAt,
+      });
+      reply.headers(admission.headers);
+    }
     await answerChat(gateway, surface, request, reply, chatRequest, route, facts, logBodies);
   } catch (error) {
+    if (error instanceof AccessRefused) reply.headers(error.headers);
     const detourError = toDetourError(error);
     facts.status = detourError.status;
     if (facts.outcome !== 'abandoned') facts.outcome = detourError.failureClass;
@@ -195,6 +213,14 @@ async function handleChat(
     throw error;
   } finally {
     facts.endedAt = gateway.clock.now();
+    // What the request used replaces what it held: tokens for the per-minute limit, cost for the budget.
+    admission?.settle(
+      {
+        tokens: (facts.usage?.inputTokens ?? 0) + (facts.usage?.outputTokens ?? 0),
+        costUsd: facts.costUsd ?? 0,
+      },
+      facts.endedAt,
+    );
     settleUsage(gateway, facts, logBodies ? body : undefined);
   }
 }
@@ -293,8 +319,15 @@ async function answerChat(
     // The head holds the first content, written just below.
     facts.timeToFirstTokenMs = gateway.clock.now() - startedAt;
     served(answer, undefined);
+    // Headers set on the reply so far (the key's rate limits) go out with the stream's own.
+    const earlier = Object.fromEntries(
+      Object.entries(reply.getHeaders()).filter(
+        (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+      ),
+    );
     reply.hijack();
     reply.raw.writeHead(200, {
+      ...earlier,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DetourError, invalidRequest } from '../../core/index.js';
 import { classifyHttpFailure, classifyTransportError } from '../../providers/index.js';
 import type { Gateway } from '../gateway.js';
+import { clientKeyOf } from '../request-client-key.js';
 
 /**
  * `POST /v1/messages/count_tokens`: answered by the first Anthropic deployment of the model, since
@@ -17,6 +18,8 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
     if (typeof model !== 'string' || model === '')
       throw invalidRequest('model: a model name is required', 'model');
     const current = gateway();
+    const key = clientKeyOf(request);
+    if (key !== undefined) current.access?.control.checkScope(key, model);
     const route = current.table.get(model);
     if (route === undefined) {
       throw new DetourError('model_not_found', 'client_error', `The model '${model}' does not exist`, {
