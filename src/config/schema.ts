@@ -210,7 +210,8 @@ const partialTimeoutsSchema = z.strictObject({
   total: duration().optional(),
 });
 
-const pricePerMillion = () => numeric(z.number().positive());
+// Zero is a price too: a self-hosted model costs nothing per token, and says so rather than "unknown".
+const pricePerMillion = () => numeric(z.number().min(0));
 
 const deploymentSchema = z.strictObject({
   provider: z.string().min(1),
