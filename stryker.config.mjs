@@ -7,6 +7,7 @@ const FOLDERS = [
   'src/providers',
   'src/protocols',
   'src/server/routes',
+  'src/access',
 ];
 
 // `MUTATION_SCOPE=src/health npm run test:mutation` mutates one folder, with its own incremental

@@ -16,6 +16,7 @@ models:
   bench-model: { deployments: [ { provider: up, model: bench-model } ] }
 timeouts: { firstToken: 60s, idle: 60s }
 store: { sqlite: ':memory:' }
+auth: { mode: off }
 $3
 YAML
 taskset -c 0 node dist/cli/main.js start --config ${TMPDIR:-/tmp}/detour-ab-detour-$LABEL.yaml --port $DT > ${TMPDIR:-/tmp}/detour-ab-dt-$LABEL.log 2>&1 &

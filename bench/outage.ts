@@ -36,6 +36,7 @@ providers:
   cloud:  { protocol: openai-chat, baseUrl: ${sim.url}/hosts/cloud/v1, apiKey: cloud-key }
 models:
 ${MODELS.map((model) => `  ${model}: { deployments: [ { provider: vendor, model: ${model} }, { provider: cloud, model: ${model} } ] }`).join('\n')}
+auth: { mode: off }
 `,
   'outage-replay.yaml',
   {},

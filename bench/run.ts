@@ -6,6 +6,9 @@
  * BENCH_HELD_STREAMS (1000), BENCH_REQUEST_LOG (`on`, Detour's default; `off` runs Detour with
  * `log: { enabled: false }` and prints the table without writing BENCHMARKS.md, to measure what
  * the request log costs).
+ * "Detour" runs open (`auth: { mode: off }`); "Detour, keyed" is a second Detour process with the
+ * secure default: a client key with a rate limit and a budget on every request, so the cost of
+ * authentication, limits and budget reservations is the ratio of the two columns.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ const HELD_STREAMS = Number(process.env.BENCH_HELD_STREAMS ?? 1000);
 const REQUEST_LOG = process.env.BENCH_REQUEST_LOG === 'off' ? 'off' : 'on';
 
 const pinned = canPin();
+const BENCH_ADMIN_KEY = 'bench-admin-key';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -103,16 +107,20 @@ async function main(): Promise<void> {
   const outDir = join(ROOT, 'bench', '.out');
   mkdirSync(outDir, { recursive: true });
   const configPath = join(outDir, 'detour.yaml');
-  writeFileSync(
-    configPath,
-    `providers:
+  const detourConfig = (auth: string) => `providers:
   up: { protocol: openai-chat, baseUrl: ${upstreamUrl}/v1, apiKey: bench-key }
 models:
-  bench-model: { deployments: [ { provider: up, model: bench-model } ] }
-  slow: { deployments: [ { provider: up, model: slow } ] }
+  bench-model: { deployments: [ { provider: up, model: bench-model, price: { input: 1, output: 2 } } ] }
+  slow: { deployments: [ { provider: up, model: slow, price: { input: 1, output: 2 } } ] }
 timeouts: { firstToken: 60s, idle: 60s }
 store: { sqlite: ':memory:' }
-${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
+${auth}
+${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`;
+  writeFileSync(configPath, detourConfig('auth: { mode: off }'));
+  const keyedConfigPath = join(outDir, 'detour-keyed.yaml');
+  writeFileSync(
+    keyedConfigPath,
+    detourConfig(`server: { adminKey: ${BENCH_ADMIN_KEY} }\nauth: { mode: keys }`),
   );
   // Systems under test run as processes that can be restarted: the memory phase gets fresh ones,
   // so the RSS with held streams is not inflated by the heap the throughput runs left behind.
@@ -128,6 +136,36 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
     await waitForPort(detourPort);
     return child;
   };
+  const keyedPort = await freePort();
+  const startKeyed = async () => {
+    const child = spawnPinned(
+      pinned ? 0 : undefined,
+      process.execPath,
+      [
+        join(ROOT, 'dist', 'cli', 'main.js'),
+        'start',
+        '--config',
+        keyedConfigPath,
+        '--port',
+        String(keyedPort),
+      ],
+      { env: { DETOUR_LOG_LEVEL: 'warn' } },
+    );
+    await waitForPort(keyedPort);
+    // Limits and a budget far above what the run uses: every request pays for the checks, none is refused.
+    const created = await fetch(`http://127.0.0.1:${keyedPort}/admin/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'bench',
+        rpm: 100_000_000,
+        tpm: 1_000_000_000,
+        budget: { usd: 1_000_000, period: 'month' },
+      }),
+    });
+    const { secret } = (await created.json()) as { secret: string };
+    return { child, secret };
+  };
   const startPortkey = async () => {
     if (portkeyProblem !== undefined) return undefined;
     const child = spawnPinned(
@@ -142,6 +180,7 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
     return child;
   };
   let detour = await startDetour();
+  let keyed = await startKeyed();
   let portkey = await startPortkey();
 
   const json = { 'content-type': 'application/json' };
@@ -195,7 +234,16 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
       }),
     }),
   };
-  const all = [...systems, translated];
+  const keyedSystem: System = {
+    name: 'Detour, keyed',
+    pid: () => keyed.child.pid!,
+    target: (stream, model) => ({
+      url: `http://127.0.0.1:${keyedPort}/v1/chat/completions`,
+      headers: { ...json, authorization: `Bearer ${keyed.secret}` },
+      body: openaiBody(stream, model),
+    }),
+  };
+  const all = [...systems, keyedSystem, translated];
 
   log(
     `pinning: ${pinned ? 'system under test on core 0; load generator and upstream on core 1 (taskset)' : 'taskset not available: nothing pinned'}`,
@@ -213,8 +261,10 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
   }
   // Fresh processes for the speed runs.
   await stop(detour);
+  await stop(keyed.child);
   if (portkey !== undefined) await stop(portkey);
   detour = await startDetour();
+  keyed = await startKeyed();
   portkey = await startPortkey();
 
   // Warm-up: JIT, pools, connections.
@@ -290,6 +340,7 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
   }
 
   await stop(detour);
+  await stop(keyed.child);
   if (portkey !== undefined) await stop(portkey);
   await stop(upstream);
 
@@ -370,6 +421,7 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
     `- CPU per request Detour / bare upstream: ${ratio(med(cpuPerRequest.Detour), med(cpuPerRequest.direct))}× (target ≤ 3×); Portkey / bare upstream: ${ratio(med(cpuPerRequest.Portkey), med(cpuPerRequest.direct))}×.`,
     `- Added latency at 1 connection (timed per request), Detour − direct: p50 ${fixed(med(exactP50.Detour) - med(exactP50.direct), 3)} ms (target ≤ 0.3), p99 ${fixed(med(exactP99.Detour) - med(exactP99.direct), 3)} ms (target ≤ 2). Portkey − direct: p50 ${fixed(med(exactP50.Portkey) - med(exactP50.direct), 3)} ms.`,
     `- Streaming time-to-first-byte overhead, Detour − direct: ${fixed(added(ttfb, 's1'), 2)} ms at 1 connection, ${fixed(added(ttfb, 's16'), 2)} ms at 16 (target ≤ 1 ms); Portkey − direct: ${fixed(med(ttfb[key('Portkey', 's1')]) - med(ttfb[key('direct', 's1')]), 2)} ms at 1.`,
+    `- Client key with a rate limit and a budget, keyed / open Detour: ${levels.map((c) => `${ratio(med(rps[key('Detour, keyed', `c${c}`)]), d(`c${c}`))} at ${c}`).join(', ')} (target ≥ 0.90); CPU per request ${ratio(med(cpuPerRequest['Detour, keyed']), med(cpuPerRequest.Detour))}×.`,
     `- RSS with ${HELD_STREAMS} streams: Detour ${fixed(held.Detour?.rss ?? Number.NaN, 0)} MB (target ≤ 150 MB).`,
   ];
   const markdown = `## Proxy overhead: direct, Detour, Portkey
@@ -378,7 +430,9 @@ ${REQUEST_LOG === 'off' ? 'log: { enabled: false }\n' : ''}`,
 ${pinned ? 'System under test pinned to core 0; the load generator (autocannon, and undici for streams) and the upstream pinned to core 1 (`taskset`).' : 'Not pinned (no `taskset`).'}
 ${ROUNDS} interleaved rounds of ${SECONDS} s per cell; each cell is the median with the range over the rounds. The upstream is a fixed-response
 OpenAI-compatible server (≈ 500-byte answers; streams of 50 chunks). "direct" is the client straight to that upstream; its CPU row is the
-upstream's own CPU per request. The last column is Detour with an Anthropic-format client translated to the OpenAI upstream.
+upstream's own CPU per request. "Detour" runs open (\`auth: { mode: off }\`); "Detour, keyed" is a second Detour process where every request carries
+a client key with a rate limit and a budget (authentication, limits, a budget reservation and its settlement on each request). The last column
+is Detour with an Anthropic-format client translated to the OpenAI upstream.
 
 ${table}
 
