@@ -108,6 +108,11 @@ describe('client keys on the request path', () => {
     expect(
       (await post('/v1/messages', { authorization: `Bearer ${good.secret}` }, ANTHROPIC_BODY)).status,
     ).toBe(200);
+    // The client's key stays at Detour: each host got the provider's own credentials.
+    const seen = Object.values(stack.sim.stats().hosts).flatMap((host) => host.recent);
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect(JSON.stringify(seen)).not.toContain(good.secret);
+    expect(JSON.stringify(seen)).toContain('key-a-secret');
   });
 
   it('refuses a request without a key: 401 in each surface format, and nothing reaches a host', async () => {
