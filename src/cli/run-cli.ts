@@ -167,6 +167,20 @@ async function start(argv: string[]): Promise<number | undefined> {
     return 1;
   }
   closers.unshift(() => gateway.close());
+  // Watching and signal handlers first: whoever waits for the banner (a supervisor, a test) may
+  // signal as soon as it appears, and must find a server that closes cleanly.
+  if (configPath !== undefined) {
+    const watcher = reloadOnChange(gateway, configPath, {
+      onReload: (summary) => process.stdout.write(`Reloaded ${configPath}: ${describeReload(summary)}\n`),
+      onError: (error) => process.stderr.write(`${error.toString()}\n(keeping the last good config)\n`),
+    });
+    closers.push(async () => watcher.close());
+  }
+  const shutdown = () => {
+    void Promise.all(closers.map((close) => close())).then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
   const firstModel = Object.keys(config.models)[0] ?? 'MODEL';
   process.stdout.write(
     [
@@ -191,17 +205,5 @@ async function start(argv: string[]): Promise<number | undefined> {
       '',
     ].join('\n'),
   );
-  if (configPath !== undefined) {
-    const watcher = reloadOnChange(gateway, configPath, {
-      onReload: (summary) => process.stdout.write(`Reloaded ${configPath}: ${describeReload(summary)}\n`),
-      onError: (error) => process.stderr.write(`${error.toString()}\n(keeping the last good config)\n`),
-    });
-    closers.push(async () => watcher.close());
-  }
-  const shutdown = () => {
-    void Promise.all(closers.map((close) => close())).then(() => process.exit(0));
-  };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
   return undefined;
 }

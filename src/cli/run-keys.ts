@@ -63,6 +63,41 @@ function parseBudget(text: string | undefined): { usd: number; period: string } 
   return { usd: Number(match[1]), period: match[2] as string };
 }
 
+/** ISO 8601 as the API takes it: a date, or a date and time with `Z` or an offset. */
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * `--expires` as epoch ms. A bare date is midnight UTC (what `Date.parse` makes of it); a time
+ * without an offset is refused rather than guessed. Checked here so that a typo exits 2 naming the
+ * option, like the other options, instead of an HTTP 400 naming the API's `expiresAt`.
+ */
+function parseExpiry(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = ISO_TIME.exec(text);
+  if (match !== null) {
+    const time = Date.parse(text);
+    const day = Number(match[3]);
+    // Date.parse rolls 2027-02-30 over into March; the date must be one the calendar has.
+    const calendarDay = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, day)).getUTCDate();
+    if (!Number.isNaN(time) && time >= 0 && calendarDay === day) return time;
+  }
+  fail(
+    `--expires must be an ISO 8601 date or time with an offset (2027-01-31, 2027-01-31T18:00:00Z), got "${text}"`,
+  );
+}
+
+/** `--models 'gpt-*, claude-*'` as globs; an empty list would allow every model, so it is refused. */
+function parseModels(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const globs = text
+    .split(',')
+    .map((glob) => glob.trim())
+    .filter((glob) => glob !== '');
+  if (globs.length === 0)
+    fail(`--models needs at least one model name or glob, got "${text}"; leave it out to allow every model`);
+  return globs;
+}
+
 function parseMetadata(pairs: readonly string[] | undefined): Record<string, string> | undefined {
   if (pairs === undefined) return undefined;
   const metadata: Record<string, string> = {};
@@ -168,18 +203,16 @@ async function create(argv: string[]): Promise<number> {
   const name = positionals[0];
   if (name === undefined || positionals.length > 1) fail('create takes one NAME');
   const body: Record<string, unknown> = { name };
-  if (values.models !== undefined)
-    body.models = values.models
-      .split(',')
-      .map((glob) => glob.trim())
-      .filter((glob) => glob !== '');
+  const models = parseModels(values.models);
+  if (models !== undefined) body.models = models;
   const rpm = positiveInteger('rpm', values.rpm);
   if (rpm !== undefined) body.rpm = rpm;
   const tpm = positiveInteger('tpm', values.tpm);
   if (tpm !== undefined) body.tpm = tpm;
   const budget = parseBudget(values.budget);
   if (budget !== undefined) body.budget = budget;
-  if (values.expires !== undefined) body.expiresAt = values.expires;
+  const expiresAt = parseExpiry(values.expires);
+  if (expiresAt !== undefined) body.expiresAt = expiresAt;
   const metadata = parseMetadata(values.meta);
   if (metadata !== undefined) body.metadata = metadata;
   const made = await callAdmin<{ key: KeyView; secret: string }>('keys create', values, '/admin/keys', {

@@ -13,6 +13,7 @@ import {
   type DetectedHost,
   describeVendorHosts,
   detectVendorHosts,
+  simulatorConfigYaml,
   vendorConfigYaml,
 } from './zero-config.js';
 
@@ -145,6 +146,12 @@ describe('vendorConfigYaml', () => {
     });
     expect(Object.keys(config.models)).toEqual(GPT_MODELS);
     expect(deploymentsOf(config, 'gpt-5')).toEqual(['openai/gpt-5']);
+  });
+
+  it('is an open sandbox: auth off, where a config file would require client keys', () => {
+    const env = { OPENAI_API_KEY: 'sk-openai-secret', ANTHROPIC_API_KEY: 'sk-ant-secret' };
+    const config = parseConfig(vendorConfigYaml(detect(env).hosts), '<built-in vendor config>', env);
+    expect(config.auth.mode).toBe('off');
   });
 
   it('configures Anthropic alone from ANTHROPIC_API_KEY, with the Claude models on it', () => {
@@ -394,6 +401,23 @@ describe('vendorConfigYaml', () => {
       expect(text).not.toContain(secret);
     }
     expect(text).not.toContain('PRIVATE KEY');
+  });
+});
+
+describe('simulatorConfigYaml', () => {
+  it('loads as an open sandbox on the simulator: auth off, every provider at its URL', () => {
+    const config = parseConfig(
+      simulatorConfigYaml('http://127.0.0.1:4010'),
+      '<built-in simulator config>',
+      {},
+    );
+    expect(config.auth.mode).toBe('off');
+    expect(Object.values(config.providers).map((provider) => provider.baseUrl)).toEqual([
+      'http://127.0.0.1:4010/hosts/sim-openai/v1',
+      'http://127.0.0.1:4010/hosts/sim-cloud/v1',
+      'http://127.0.0.1:4010/hosts/sim-anthropic',
+    ]);
+    expect(Object.keys(config.models)).toEqual(['gpt-5', 'gpt-5-mini', 'claude-sonnet-4.5']);
   });
 });
 

@@ -279,6 +279,17 @@ models:
     expect(config.timeouts).toEqual({ connect: 250, firstToken: 3_600_000, idle: 1500, total: 1500 });
   });
 
+  it('requires client keys unless the config turns auth off, and refuses another mode at its key', () => {
+    expect(parseConfig(minimal, 'detour.yaml', {}).auth).toEqual({ mode: 'keys', cacheTtl: 1_000 });
+    expect(parseConfig(`${minimal}auth: {}\n`, 'detour.yaml', {}).auth.mode).toBe('keys');
+    expect(parseConfig(`${minimal}auth: { mode: off, cacheTtl: 5s }\n`, 'detour.yaml', {}).auth).toEqual({
+      mode: 'off',
+      cacheTtl: 5_000,
+    });
+    const error = catchConfigError(() => parseConfig(`${minimal}auth: { mode: open }\n`, 'detour.yaml', {}));
+    expect(error.key).toBe('auth.mode');
+  });
+
   it('reports several problems together, in file order, each with its place', () => {
     const text = `server:
   port: 70000
