@@ -145,6 +145,16 @@ describe('scenario 28: a $1.00 budget under 50 concurrent requests', () => {
       while (held.reservedUsd === 0) held = await spendOf(stack, key.id);
       expect(held.reservedUsd).toBeGreaterThan(0.06);
       expect((await chat(stack, secret)).status).toBe(429);
+      // Editing the key's budget keeps what requests in flight hold, a new period included.
+      for (const budget of [
+        { usd: 0.13, period: 'total' },
+        { usd: 0.12, period: 'day' },
+      ]) {
+        const patched = await admin(stack.detour, ADMIN_KEY, 'PATCH', `/admin/keys/${key.id}`, { budget });
+        expect(patched.status).toBe(200);
+        expect((await spendOf(stack, key.id)).reservedUsd).toBeCloseTo(held.reservedUsd, 12);
+        expect((await chat(stack, secret)).status).toBe(429);
+      }
       // Past the request's deadline (10 s) and the grace (60 s), the hold is gone, as if its request had crashed.
       clock.advance(71_000);
       expect((await spendOf(stack, key.id)).reservedUsd).toBe(0);

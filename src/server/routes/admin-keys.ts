@@ -171,8 +171,9 @@ export function registerAdminKeyRoutes(app: FastifyInstance, gateway: () => Gate
     if (body.metadata !== undefined) changes.metadata = body.metadata;
     if (body.expiresAt !== undefined) changes.expiresAt = body.expiresAt;
     const updated = await access.store.updateClientKey(key.id, changes);
+    // The budget guard takes a new limit or period from the key on its next request and keeps the
+    // reservations of requests in flight; only the cached key is dropped.
     access.keys.invalidate(key.id);
-    access.budgets.forget(key.id);
     return { key: viewOf(updated, current.clock.now()) };
   });
 
