@@ -23,8 +23,22 @@ export interface ServerConfig {
   adminKey?: string;
   /** Largest accepted request body, in bytes. */
   bodyLimit: number;
-  /** Longest a client may take to send a whole request (headers and body), in milliseconds. */
+  /**
+   * Longest a client may take to send a whole request (headers and body), in milliseconds: Node's
+   * own limit, answered with a bare 408. The outer bound around {@link bodyTimeout}.
+   */
   requestTimeout: number;
+  /**
+   * Longest a request body may take to arrive once its headers have, in milliseconds; a slower one
+   * gets 408 in the client's API format and its connection is closed. Shorter than
+   * `requestTimeout` (30 s against 60 s by default), or the latter ends a stalled body first.
+   */
+  bodyTimeout: number;
+  /**
+   * Most connections open at once from one client address; more are closed as they arrive. Behind
+   * a load balancer or proxy every client shares its address: raise it to the proxy's connection count.
+   */
+  maxConnectionsPerIp: number;
 }
 
 /** Fields every provider kind has. */

@@ -36,7 +36,14 @@ describe('parseConfig', () => {
   it('fills every default for a minimal config', () => {
     const config = parseConfig(minimal, '/etc/detour/detour.yaml', {});
     const expected: DetourConfig = {
-      server: { port: 4000, host: '127.0.0.1', bodyLimit: 20 * 1024 * 1024, requestTimeout: 60_000 },
+      server: {
+        port: 4000,
+        host: '127.0.0.1',
+        bodyLimit: 20 * 1024 * 1024,
+        requestTimeout: 60_000,
+        bodyTimeout: 30_000,
+        maxConnectionsPerIp: 1000,
+      },
       providers: { openai: { protocol: 'openai-chat', baseUrl: 'https://api.openai.com/v1' } },
       models: { 'gpt-5': { deployments: [{ provider: 'openai', model: 'gpt-5' }], fallbacks: [] } },
       routing: { strategy: 'priority' },
@@ -116,6 +123,8 @@ describe('parseConfig', () => {
       adminKey: 'admin-key-1',
       bodyLimit: 20971520,
       requestTimeout: 60_000,
+      bodyTimeout: 30_000,
+      maxConnectionsPerIp: 1000,
     });
     expect(config.providers).toEqual({
       anthropic: { protocol: 'anthropic-messages', baseUrl: 'https://api.anthropic.com', apiKey: 'sk-ant-1' },

@@ -22,6 +22,8 @@ describe('classifyConfigChange', () => {
     expect(classifyConfigChange(['server', 'adminKey'])).toBe('live');
     expect(classifyConfigChange(['server', 'bodyLimit'])).toBe('restart');
     expect(classifyConfigChange(['server', 'requestTimeout'])).toBe('restart');
+    expect(classifyConfigChange(['server', 'bodyTimeout'])).toBe('restart');
+    expect(classifyConfigChange(['server', 'maxConnectionsPerIp'])).toBe('restart');
     expect(classifyConfigChange(['models', 'constructor', 'deployments'])).toBe('live');
     expect(classifyConfigChange(['routing', 'strategy'])).toBe('live');
     expect(classifyConfigChange(['store', 'path'])).toBe('restart');

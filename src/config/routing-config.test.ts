@@ -49,4 +49,25 @@ describe('parseConfig routing', () => {
       parseConfig(`server: { requestTimeout: 5s }\n${base}`, 'detour.yaml', {}).server.requestTimeout,
     ).toBe(5000);
   });
+
+  it('defaults server.bodyTimeout to 30 s and server.maxConnectionsPerIp to 1000, and reads both', () => {
+    expect(parseConfig(base, 'detour.yaml', {}).server).toMatchObject({
+      bodyTimeout: 30_000,
+      maxConnectionsPerIp: 1000,
+    });
+    expect(
+      parseConfig(`server: { bodyTimeout: 5s, maxConnectionsPerIp: 20000 }\n${base}`, 'detour.yaml', {})
+        .server,
+    ).toMatchObject({ bodyTimeout: 5000, maxConnectionsPerIp: 20_000 });
+  });
+
+  it('refuses a zero or fractional connection cap and a body timeout that is not a duration', () => {
+    expect(issuesOf(`server: { maxConnectionsPerIp: 0 }\n${base}`)).toEqual([
+      'server.maxConnectionsPerIp: must be at least 1',
+    ]);
+    expect(issuesOf(`server: { maxConnectionsPerIp: 2.5 }\n${base}`)).toEqual([
+      'server.maxConnectionsPerIp: expected an integer',
+    ]);
+    expect(issuesOf(`server: { bodyTimeout: soon }\n${base}`)).toHaveLength(1);
+  });
 });

@@ -87,6 +87,8 @@ const serverSchema = z
     adminKey: z.string().min(1).optional(),
     bodyLimit: size().default(20 * 1024 * 1024),
     requestTimeout: duration().default(60_000),
+    bodyTimeout: duration().default(30_000),
+    maxConnectionsPerIp: count().default(1000),
   })
   .prefault({});
 

@@ -26,6 +26,10 @@ export type DetourErrorCode =
   | 'invalid_request'
   | 'invalid_json'
   | 'payload_too_large'
+  /** The request body did not arrive within `server.bodyTimeout` (408). */
+  | 'request_timeout'
+  /** The client closed its connection before its request body arrived (499, nginx's code; never sent). */
+  | 'client_closed_request'
   | 'model_not_found'
   | 'unauthorized'
   /** A client key used for a model outside its scope. */

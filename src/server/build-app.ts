@@ -1,9 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { DetourError } from '../core/index.js';
 import { codecFor } from '../protocols/index.js';
+import { createClientFaultLog } from './client-fault-log.js';
+import { closeAfterAnswer, DEFAULT_DRAIN_LIMITS, hasUnreadBody } from './close-after-answer.js';
 import { handleError } from './error-handler.js';
 import type { Gateway } from './gateway.js';
+import { limitConnectionsPerAddress } from './limit-connections.js';
 import type { GatewayMetrics } from './metrics.js';
+import { createBodyReader } from './read-request-body.js';
 import { requireClientKeys } from './request-client-key.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
@@ -23,6 +27,10 @@ export interface AppOptions {
   bodyLimit: number;
   /** Longest a client may take to send a whole request, in ms (config `server.requestTimeout`); default 60 s. */
   requestTimeout?: number;
+  /** Longest a request body may take once its headers have arrived, in ms (config `server.bodyTimeout`); default 30 s. */
+  bodyTimeout?: number;
+  /** Most connections open at once from one client address (config `server.maxConnectionsPerIp`); default 1000. */
+  maxConnectionsPerIp?: number;
   /** Fastify/pino logger option; `false` for silence. */
   logger?: FastifyServerOptions['logger'];
   /** The current gateway; a function so a config reload can swap it without restarting. */
@@ -37,11 +45,7 @@ export interface AppOptions {
  * Parses every request body as JSON, whatever its content type: `curl -d` sends
  * `application/x-www-form-urlencoded` by default and a gateway should still understand it.
  */
-function parseJsonBody(
-  _request: unknown,
-  body: string,
-  done: (error: Error | null, value?: unknown) => void,
-): void {
+function parseJsonBody(body: string, done: (error: Error | null, value?: unknown) => void): void {
   if (body.trim() === '') {
     done(
       new DetourError('invalid_json', 'client_error', 'request body is empty; expected a JSON object', {
@@ -83,10 +87,42 @@ export function buildApp(options: AppOptions): FastifyInstance {
     keepAliveTimeout: 72_000,
     return503OnClosing: true,
   });
+  const clientFaults = createClientFaultLog(app.log, { now: () => options.gateway().clock.now() });
+  app.addHook('onClose', async () => clientFaults.close());
+  limitConnectionsPerAddress(app.server, {
+    max: options.maxConnectionsPerIp ?? 1000,
+    onRefused: (address, open) =>
+      clientFaults.report(
+        'too_many_connections',
+        address,
+        `refused a connection: ${open} already open from this address (server.maxConnectionsPerIp)`,
+      ),
+  });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: options.bodyLimit }, parseJsonBody);
+  app.addContentTypeParser(
+    '*',
+    createBodyReader(
+      {
+        bodyLimit: options.bodyLimit,
+        bodyTimeoutMs: options.bodyTimeout ?? 30_000,
+        drain: DEFAULT_DRAIN_LIMITS,
+        onClientFault: (fault, request, message) =>
+          clientFaults.report(fault, request.socket.remoteAddress, message, {
+            method: request.method,
+            url: request.url,
+          }),
+      },
+      parseJsonBody,
+    ),
+  );
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
+    // Routes that do not exist read no body: one still on its way (or stalled) is drained, not kept
+    // on a connection that waits for it up to `requestTimeout`.
+    if (hasUnreadBody(request.raw)) {
+      reply.header('connection', 'close');
+      closeAfterAnswer(request.raw);
+    }
     const error = new DetourError(
       'invalid_request',
       'client_error',

@@ -149,6 +149,8 @@ export async function startGateway(
   const app = buildApp({
     bodyLimit: config.server.bodyLimit,
     requestTimeout: config.server.requestTimeout,
+    bodyTimeout: config.server.bodyTimeout,
+    maxConnectionsPerIp: config.server.maxConnectionsPerIp,
     logger: options.logger,
     gateway: () => gateway,
     metrics,
