@@ -303,6 +303,37 @@ describe('refused and abandoned request bodies', () => {
   });
 });
 
+describe('an upload refused before its body is read', () => {
+  it('answers every 50 MB upload without a client key with 401, never with EPIPE or a reset', async () => {
+    const stack = await startStack({
+      config: (simUrl) => `server: { bodyLimit: 100mb }\nauth: { mode: keys }\n${twoHostConfig(simUrl)}`,
+    });
+    try {
+      const worker = new Worker(UPLOADER, {
+        eval: true,
+        workerData: {
+          url: `${stack.detour.url}/v1/chat/completions`,
+          size: 50 * 1024 * 1024,
+          count: 8,
+          stream: false,
+        },
+      });
+      try {
+        const [results] = (await once(worker, 'message')) as [UploadResult[]];
+        expect(results).toHaveLength(8);
+        expect(results.filter((result) => result.status !== 401)).toEqual([]);
+        for (const result of results) {
+          expect(JSON.parse(result.body ?? '')).toMatchObject({ error: { code: 'invalid_api_key' } });
+        }
+      } finally {
+        await worker.terminate();
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('server.maxConnectionsPerIp', () => {
   let stack: Stack;
   let log: LogCapture;
