@@ -81,7 +81,7 @@ async function spendOf(stack: Stack, id: string): Promise<Spend> {
 }
 
 async function ledgerSpend(stack: Stack, id: string): Promise<number> {
-  await stack.detour.access.budgets.close();
+  await stack.detour.access.budgets.flush();
   return stack.detour.access.store.sumSpend(id, 0);
 }
 
@@ -210,7 +210,7 @@ describe('scenario 28: a $1.00 budget under 50 concurrent requests', () => {
       const statuses = [];
       for (let index = 0; index < 6; index += 1) statuses.push((await chat(stack, secret, 'out')).status);
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-      await stack.detour.access.budgets.close();
+      await stack.detour.access.budgets.flush();
       await stack.detour.status.notifier.deliverDue();
       const budgetEvents = hookEvents.filter((event) => event.type === 'budget.threshold');
       expect(budgetEvents.map((event) => event.threshold)).toEqual([0.5, 0.8, 1]);

@@ -26,7 +26,6 @@ export interface AccessControlOptions {
 /** What a request to a chat surface needs checked. */
 export interface AdmissionInput {
   key: ClientKeyRecord;
-  requestId: string;
   table: ModelTable;
   /** Undefined when no such model is configured: only the scope is checked, the caller answers 404. */
   route: ModelRoute | undefined;
@@ -178,7 +177,7 @@ export class AccessControl {
         if (settled) return;
         settled = true;
         limiter.correctTokens(key.id, limits, used.tokens - estimatedTokens, at);
-        if (reservation !== undefined) budgets.settle(reservation, input.requestId, used.costUsd, at);
+        if (reservation !== undefined) budgets.settle(reservation, used.costUsd, at);
       },
     };
   }

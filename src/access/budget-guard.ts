@@ -1,4 +1,5 @@
-import type { BudgetPeriod, Store } from '../store/index.js';
+import { newId } from '../core/index.js';
+import type { BudgetPeriod, SpendEntry, Store } from '../store/index.js';
 import { budgetPeriodAt } from './budget-period.js';
 
 /** A key's budget: USD per period. */
@@ -48,6 +49,10 @@ export interface BudgetGuardOptions {
   onThreshold?: (event: BudgetThresholdEvent) => void;
   /** A ledger write or read failed (the request is not failed for it). */
   onError?: (error: unknown) => void;
+  /** How often settled spend is written to the ledger, in ms; default 200. */
+  flushIntervalMs?: number;
+  /** Settled requests written in one transaction at most; this many waiting are written at once. Default 256. */
+  batchSize?: number;
 }
 
 interface HeldReservation {
@@ -65,27 +70,50 @@ interface Account {
   spent: number;
   reserved: number;
   holds: Map<string, HeldReservation>;
+  /** The earliest expiry among the holds: before it, there is nothing to sweep. */
+  nextExpiry: number;
 }
 
 const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
+const DAY_MS = 86_400_000;
 
 /**
  * Spend budgets that hold under concurrency (DESIGN.md section 8). Before a request runs, its
  * worst-case cost is reserved: the check of spend + reservations + this request against the limit
  * and the reservation itself happen in one synchronous step, so no two requests can both take the
- * last dollar. On completion the reservation is replaced by the actual cost, written to the store's
- * ledger (idempotent by request id). A reservation never settled (a request that crashed) expires.
+ * last dollar. On completion the reservation is replaced by the actual cost, counted in memory at
+ * once and written to the store's ledger in batches: one row per key and UTC day every
+ * `flushIntervalMs` (a row per request cost more than the rest of the check). A reservation never
+ * settled (a request that crashed) expires.
  * The ledger is the truth: a key's spend for a period is read from it the first time the key is
  * seen in that period, so a restart neither resets nor doubles it.
  */
 export class BudgetGuard {
   private readonly accounts = new Map<string, Account>();
   private readonly writes = new Set<Promise<unknown>>();
+  private readonly settled = new WeakSet<Reservation>();
   private readonly thresholds: readonly number[];
   private sequence = 0;
+  /** Settled spend not yet in the ledger (already counted in memory), summed per key and UTC day. */
+  private pending = new Map<string, SpendEntry>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly batchSize: number;
 
   constructor(private readonly options: BudgetGuardOptions) {
     this.thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+    this.batchSize = options.batchSize ?? 256;
+    this.timer = setInterval(() => this.flush(), options.flushIntervalMs ?? 200);
+    this.timer.unref();
+  }
+
+  /** Writes the settled spend waiting for the ledger. */
+  flush(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    const write = this.options.store.recordSpend(batch);
+    this.track(write);
+    return write.catch(() => undefined);
   }
 
   /**
@@ -111,27 +139,27 @@ export class BudgetGuard {
     this.sequence += 1;
     const id = `${keyId}:${this.sequence}`;
     current.holds.set(id, { usd, expiresAt });
+    current.nextExpiry = Math.min(current.nextExpiry, expiresAt);
     current.reserved += usd;
     return { id, keyId, usd };
   }
 
   /**
-   * Replaces a reservation with the request's actual cost and records it in the ledger. Settling
-   * twice, or after the reservation expired, still records the cost once (the ledger is keyed by
-   * request id).
+   * Replaces a reservation with the request's actual cost and records it in the ledger. A
+   * reservation settles once (a second call does nothing); one that expired still records its cost.
    */
-  settle(reservation: Reservation, requestId: string, usd: number, now: number): void {
-    for (const account of this.accounts.values()) {
-      const held = account.holds.get(reservation.id);
-      if (held !== undefined) {
-        account.holds.delete(reservation.id);
-        account.reserved = Math.max(0, account.reserved - held.usd);
-      }
+  settle(reservation: Reservation, usd: number, now: number): void {
+    if (this.settled.has(reservation)) return;
+    this.settled.add(reservation);
+    // Holds move with the key's account from period to period, so the key's account has it if anyone does.
+    const account = this.accounts.get(reservation.keyId);
+    const held = account?.holds.get(reservation.id);
+    if (account !== undefined && held !== undefined) {
+      account.holds.delete(reservation.id);
+      account.reserved = Math.max(0, account.reserved - held.usd);
     }
     if (usd <= 0) return;
-    const account = this.accounts.get(reservation.keyId);
-    const write = this.options.store.recordSpend([{ requestId, keyId: reservation.keyId, at: now, usd }]);
-    this.track(write);
+    this.queue(reservation.keyId, usd, now);
     if (account === undefined) return;
     const counted =
       account.periodStart <= now && (account.periodEnd === undefined || now < account.periodEnd);
@@ -145,6 +173,20 @@ export class BudgetGuard {
     };
     if (account.isLoaded) add();
     else void account.loaded.then(add);
+  }
+
+  /** Adds settled spend to the batch waiting for the ledger: one entry per key and UTC day, so every period still sums exactly. */
+  private queue(keyId: string, usd: number, now: number): void {
+    const day = Math.floor(now / DAY_MS);
+    const slot = `${keyId}\u0000${day}`;
+    const waiting = this.pending.get(slot);
+    if (waiting === undefined) {
+      this.pending.set(slot, { id: newId('spend'), keyId, at: now, usd });
+      if (this.pending.size >= this.batchSize) void this.flush();
+    } else {
+      waiting.usd = Number((waiting.usd + usd).toFixed(12));
+      waiting.at = Math.max(waiting.at, now);
+    }
   }
 
   /** Where a key's budget stands now (reads the ledger the first time). */
@@ -162,11 +204,23 @@ export class BudgetGuard {
 
   /** Waits for ledger writes under way. */
   async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
     await Promise.allSettled([...this.writes]);
   }
 
   private accountAt(keyId: string, budget: Budget, now: number): Account {
     const existing = this.accounts.get(keyId);
+    // The common case, without date arithmetic: the key's account covers now.
+    if (
+      existing !== undefined &&
+      existing.budget.period === budget.period &&
+      now >= existing.periodStart &&
+      (existing.periodEnd === undefined || now < existing.periodEnd)
+    ) {
+      existing.budget = budget;
+      return existing;
+    }
     const period = budgetPeriodAt(budget.period, now);
     if (
       existing !== undefined &&
@@ -183,35 +237,44 @@ export class BudgetGuard {
       spent: 0,
       reserved: existing?.reserved ?? 0,
       holds: existing?.holds ?? new Map(),
+      nextExpiry: existing?.nextExpiry ?? Number.POSITIVE_INFINITY,
       isLoaded: false,
       loaded: Promise.resolve(),
     };
     if (period.end !== undefined) account.periodEnd = period.end;
-    account.loaded = this.options.store.sumSpend(keyId, period.start).then(
-      (spent) => {
-        account.spent += spent;
-        account.isLoaded = true;
-        // Thresholds crossed before a restart whose alert was never sent are sent now (claims are once only).
-        this.checkThresholds(keyId, account, 0, now);
-      },
-      (error: unknown) => {
-        // Without the ledger the spend is unknown: a budgeted key is refused rather than let run
-        // free, and the next request reads it again.
-        if (this.accounts.get(keyId) === account) this.accounts.delete(keyId);
-        this.options.onError?.(error);
-        throw error;
-      },
-    );
+    // Settled spend still waiting is written first and the read issued right after it, in the same
+    // tick, so the read sees exactly what was settled before it (memory adds what settles later).
+    const written = this.flush();
+    const read = this.options.store.sumSpend(keyId, period.start);
+    account.loaded = Promise.all([read, written])
+      .then(([spent]) => spent)
+      .then(
+        (spent) => {
+          account.spent += spent;
+          account.isLoaded = true;
+          // Thresholds crossed before a restart whose alert was never sent are sent now (claims are once only).
+          this.checkThresholds(keyId, account, 0, now);
+        },
+        (error: unknown) => {
+          // Without the ledger the spend is unknown: a budgeted key is refused rather than let run
+          // free, and the next request reads it again.
+          if (this.accounts.get(keyId) === account) this.accounts.delete(keyId);
+          this.options.onError?.(error);
+          throw error;
+        },
+      );
     this.accounts.set(keyId, account);
     return account;
   }
 
   private dropExpired(account: Account, now: number): void {
+    if (now < account.nextExpiry) return;
+    account.nextExpiry = Number.POSITIVE_INFINITY;
     for (const [id, held] of account.holds) {
       if (held.expiresAt <= now) {
         account.holds.delete(id);
         account.reserved = Math.max(0, account.reserved - held.usd);
-      }
+      } else account.nextExpiry = Math.min(account.nextExpiry, held.expiresAt);
     }
   }
 

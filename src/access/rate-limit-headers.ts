@@ -1,4 +1,4 @@
-import type { LimitState, RateDecision } from './rate-limiter.js';
+import type { RateDecision } from './rate-limiter.js';
 
 /**
  * A duration as OpenAI writes its reset headers (Go's `time.Duration` text): `250ms`, `1.5s`,
@@ -16,18 +16,21 @@ export function formatResetDuration(ms: number): string {
   return secondsText;
 }
 
-function headersOf(kind: 'requests' | 'tokens', state: LimitState): Record<string, string> {
-  return {
-    [`x-ratelimit-limit-${kind}`]: String(state.limit),
-    [`x-ratelimit-remaining-${kind}`]: String(state.remaining),
-    [`x-ratelimit-reset-${kind}`]: formatResetDuration(state.resetMs),
-  };
-}
-
 /** OpenAI's `x-ratelimit-*` headers for the limits a key has; none for a key without limits. */
 export function rateLimitHeaders(decision: RateDecision): Record<string, string> {
-  return {
-    ...(decision.requests === undefined ? {} : headersOf('requests', decision.requests)),
-    ...(decision.tokens === undefined ? {} : headersOf('tokens', decision.tokens)),
-  };
+  // Written out rather than built from templates and spreads: this runs on every request of a key with limits.
+  const headers: Record<string, string> = {};
+  const requests = decision.requests;
+  if (requests !== undefined) {
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(requests.remaining);
+    headers['x-ratelimit-reset-requests'] = formatResetDuration(requests.resetMs);
+  }
+  const tokens = decision.tokens;
+  if (tokens !== undefined) {
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(tokens.remaining);
+    headers['x-ratelimit-reset-tokens'] = formatResetDuration(tokens.resetMs);
+  }
+  return headers;
 }

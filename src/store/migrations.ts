@@ -106,7 +106,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   },
   {
     version: 3,
-    // Client keys (only the SHA-256 of the secret), the budget ledger (one row per settled request,
+    // Client keys (only the SHA-256 of the secret), the budget ledger (settled spend per key in batches,
     // the truth every spend counter is rebuilt from) and the budget alerts already sent.
     sql: `
       CREATE TABLE client_keys (
@@ -121,7 +121,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
         metadata TEXT NOT NULL
       );
       CREATE TABLE spend_ledger (
-        request_id TEXT PRIMARY KEY,
+        id TEXT PRIMARY KEY,
         key_id TEXT NOT NULL,
         at INTEGER NOT NULL,
         usd REAL NOT NULL

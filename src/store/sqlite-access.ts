@@ -58,7 +58,7 @@ export class SqliteAccessStatements {
        revoked_at = @revoked_at, scopes = @scopes, metadata = @metadata WHERE id = @id`,
     );
     this.insertSpend = db.prepare(
-      'INSERT INTO spend_ledger (request_id, key_id, at, usd) VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING',
+      'INSERT INTO spend_ledger (id, key_id, at, usd) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
     );
     this.spendSince = db.prepare(
       'SELECT COALESCE(SUM(usd), 0) AS total FROM spend_ledger WHERE key_id = ? AND at >= ?',
@@ -107,7 +107,7 @@ export class SqliteAccessStatements {
 
   recordSpend(entries: readonly SpendEntry[]): void {
     this.db.transaction(() => {
-      for (const entry of entries) this.insertSpend.run(entry.requestId, entry.keyId, entry.at, entry.usd);
+      for (const entry of entries) this.insertSpend.run(entry.id, entry.keyId, entry.at, entry.usd);
     })();
   }
 

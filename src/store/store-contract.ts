@@ -436,11 +436,11 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
 
     it("sums a key's spend since a time and ignores an entry settled twice", async () => {
       await store.recordSpend([
-        { requestId: 'r1', keyId: 'key_a', at: NOW - DAY, usd: 0.25 },
-        { requestId: 'r2', keyId: 'key_a', at: NOW, usd: 0.5 },
-        { requestId: 'r3', keyId: 'key_b', at: NOW, usd: 7 },
+        { id: 'r1', keyId: 'key_a', at: NOW - DAY, usd: 0.25 },
+        { id: 'r2', keyId: 'key_a', at: NOW, usd: 0.5 },
+        { id: 'r3', keyId: 'key_b', at: NOW, usd: 7 },
       ]);
-      await store.recordSpend([{ requestId: 'r2', keyId: 'key_a', at: NOW, usd: 0.5 }]);
+      await store.recordSpend([{ id: 'r2', keyId: 'key_a', at: NOW, usd: 0.5 }]);
       await store.recordSpend([]);
       expect(await store.sumSpend('key_a', 0)).toBeCloseTo(0.75, 10);
       expect(await store.sumSpend('key_a', NOW)).toBeCloseTo(0.5, 10);

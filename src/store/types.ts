@@ -284,10 +284,13 @@ export type ClientKeyChanges = Partial<
   expiresAt?: number | null;
 };
 
-/** One settled request's spend: the budget ledger's row. */
+/**
+ * Settled spend of one key: the budget ledger's row. Detour writes one per key and UTC day per
+ * batch of settled requests (a row per request cost more than the rest of a budget check).
+ */
 export interface SpendEntry {
-  /** The request's id; a second entry with the same id is ignored (settling is idempotent). */
-  requestId: string;
+  /** Unique id of the entry; a second entry with the same id is ignored, so a retried write counts once. */
+  id: string;
   keyId: string;
   at: number;
   usd: number;

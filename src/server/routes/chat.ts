@@ -195,7 +195,6 @@ async function handleChat(
       // Scope, rate limits and the budget reservation, before any attempt (DESIGN.md section 8).
       admission = await gateway.access.control.admit({
         key: clientKey,
-        requestId,
         table: gateway.table,
         route,
         request: chatRequest,
