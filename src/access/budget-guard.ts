@@ -68,6 +68,11 @@ interface Account {
 }
 
 const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
+/**
+ * Sums of dollars drift in binary floating point (twenty holds of $0.05 add up to
+ * 1.0000000000000002, which refused the twentieth against $1.00): a billionth of a dollar is none.
+ */
+const USD_TOLERANCE = 1e-9;
 
 /**
  * Spend budgets that hold under concurrency (DESIGN.md section 8). Before a request runs, its
@@ -81,6 +86,8 @@ const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
 export class BudgetGuard {
   private readonly accounts = new Map<string, Account>();
   private readonly writes = new Set<Promise<unknown>>();
+  /** Reservations settled already: a second settle must not count the cost in memory again. */
+  private readonly settled = new WeakSet<Reservation>();
   private readonly thresholds: readonly number[];
   private sequence = 0;
 
@@ -105,7 +112,7 @@ export class BudgetGuard {
     const current = this.accountAt(keyId, budget, now);
     this.dropExpired(current, now);
     const committed = current.spent + current.reserved;
-    if (committed >= budget.usd || committed + usd > budget.usd) {
+    if (committed > budget.usd - USD_TOLERANCE || committed + usd > budget.usd + USD_TOLERANCE) {
       return { refused: true, snapshot: snapshotOf(current) };
     }
     this.sequence += 1;
@@ -117,10 +124,12 @@ export class BudgetGuard {
 
   /**
    * Replaces a reservation with the request's actual cost and records it in the ledger. Settling
-   * twice, or after the reservation expired, still records the cost once (the ledger is keyed by
-   * request id).
+   * twice counts the cost once (the second call does nothing); settling after the reservation
+   * expired still records it. The ledger is keyed by request id, so it holds each cost once.
    */
   settle(reservation: Reservation, requestId: string, usd: number, now: number): void {
+    if (this.settled.has(reservation)) return;
+    this.settled.add(reservation);
     for (const account of this.accounts.values()) {
       const held = account.holds.get(reservation.id);
       if (held !== undefined) {
