@@ -24,9 +24,12 @@ const TOTAL: Budget = { usd: 1, period: 'total' };
 class LedgerStore extends SqliteStore {
   sumSpendCalls = 0;
   recordSpendCalls = 0;
+  claimCalls = 0;
   failSumSpend = false;
   failRecordSpend = false;
   failClaim = false;
+  /** Ledger writes wait for this before writing, when set. */
+  writeGate: Promise<void> | undefined;
 
   constructor() {
     super({ path: ':memory:' });
@@ -41,10 +44,12 @@ class LedgerStore extends SqliteStore {
   override async recordSpend(entries: readonly SpendEntry[]): Promise<void> {
     this.recordSpendCalls += 1;
     if (this.failRecordSpend) throw new Error('ledger unwritable');
+    await this.writeGate;
     return super.recordSpend(entries);
   }
 
   override async claimBudgetAlert(keyId: string, periodStart: number, threshold: number, at: number) {
+    this.claimCalls += 1;
     if (this.failClaim) throw new Error('alerts unwritable');
     return super.claimBudgetAlert(keyId, periodStart, threshold, at);
   }
@@ -97,9 +102,9 @@ describe('BudgetGuard.reserve', () => {
   it('holds the worst case up to the budget exactly and refuses past it', async () => {
     const { guard } = setUp();
     const first = await reserved(guard, 0.6);
-    expect(first).toEqual({ id: expect.any(String), keyId: 'key_a', usd: 0.6 });
+    expect(first).toEqual({ id: 'key_a:1', keyId: 'key_a', usd: 0.6 });
     const second = await reserved(guard, 0.4);
-    expect(second.id).not.toBe(first.id);
+    expect(second.id).toBe('key_a:2');
     const refusal = await refused(guard, 0.01);
     expect(refusal).toEqual({
       refused: true,
@@ -139,6 +144,17 @@ describe('BudgetGuard.reserve', () => {
     expect(store.sumSpendCalls).toBe(1);
   });
 
+  it('takes a billionth of a dollar for no difference, and no more', async () => {
+    const over = setUp().guard;
+    await reserved(over, 1 + 1e-9);
+    await refused(over, 0);
+    const under = setUp().guard;
+    await reserved(under, 1 - 1e-9);
+    await reserved(under, 0);
+    await refused(under, 3e-9);
+    await refused(setUp().guard, 1 + 2e-9);
+  });
+
   it('does not let binary rounding refuse what the budget covers', async () => {
     const { guard } = setUp();
     const budget: Budget = { usd: 0.3, period: 'day' };
@@ -168,6 +184,14 @@ describe('BudgetGuard.reserve', () => {
     clock.advance(1);
     expect((await guard.snapshot('key_a', DAILY, clock.now())).reservedUsd).toBe(0);
     await reserved(guard, 1, clock.now());
+  });
+
+  it('drops only the reservations that expired', async () => {
+    const { guard } = setUp();
+    await guard.reserve('key_a', DAILY, 0.25, NOON, NOON + 1_000);
+    await guard.reserve('key_a', DAILY, 0.5, NOON, NOON + 5_000);
+    expect((await guard.snapshot('key_a', DAILY, NOON + 1_000)).reservedUsd).toBe(0.5);
+    expect((await guard.snapshot('key_a', DAILY, NOON + 5_000)).reservedUsd).toBe(0);
   });
 
   it('drops an expired reservation when reserving, without a snapshot first', async () => {
@@ -204,6 +228,21 @@ describe('BudgetGuard.reserve', () => {
     await reserved(guard, 0.05);
     expect(store.sumSpendCalls).toBe(3);
   });
+
+  it('keeps the account of a newer read when an older read fails', async () => {
+    const { guard, store, errors } = setUp();
+    store.failSumSpend = true;
+    const failing = guard.reserve('key_a', DAILY, 0.6, NOON, LATER);
+    guard.forget('key_a');
+    store.failSumSpend = false;
+    const succeeding = guard.reserve('key_a', DAILY, 0.6, NOON, LATER);
+    await expect(failing).rejects.toThrow('ledger unreadable');
+    expect(isBudgetRefusal(await succeeding)).toBe(false);
+    expect(errors).toHaveLength(1);
+    // The newer account, with its hold, is still the one in use.
+    await refused(guard, 0.6);
+    expect(store.sumSpendCalls).toBe(2);
+  });
 });
 
 describe('BudgetGuard.settle', () => {
@@ -224,6 +263,25 @@ describe('BudgetGuard.settle', () => {
     expect(await store.sumSpend('key_a', 0)).toBe(0.2);
     await reserved(guard, 0.55, NOON + 1_000);
     await refused(guard, 0.01, NOON + 1_000);
+  });
+
+  it('waits on closing for ledger writes under way', async () => {
+    const { guard, store } = setUp();
+    let open = () => {};
+    store.writeGate = new Promise((resolve) => {
+      open = resolve;
+    });
+    guard.settle(await reserved(guard, 0.5), 'req_1', 0.5, NOON);
+    let closed = false;
+    const closing = guard.close().then(() => {
+      closed = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    expect(await store.sumSpend('key_a', 0)).toBe(0);
+    open();
+    await closing;
+    expect(await store.sumSpend('key_a', 0)).toBe(0.5);
   });
 
   it('records an actual cost above the reservation', async () => {
@@ -293,6 +351,9 @@ describe('BudgetGuard.settle', () => {
     expect((await guard.snapshot('key_a', DAILY, DAY_END - 1)).spentUsd).toBe(0.125);
     // The next day's account reads the ledger, which has the cost settled at its start.
     expect((await guard.snapshot('key_a', DAILY, DAY_END)).spentUsd).toBe(0.25);
+    // A cost stamped before the period is not this period's.
+    guard.settle({ id: 'x:3', keyId: 'key_a', usd: 0 }, 'req_before', 0.5, NOON);
+    expect((await guard.snapshot('key_a', DAILY, DAY_END)).spentUsd).toBe(0.25);
   });
 
   it('counts every settled cost in a total budget', async () => {
@@ -320,13 +381,9 @@ describe('BudgetGuard periods', () => {
     await reserved(guard, 0.9, tomorrow);
     const total = await guard.reserve('key_t', TOTAL, 0.2, tomorrow, tomorrow + 60_000);
     expect(isBudgetRefusal(total)).toBe(true);
-    expect(await guard.snapshot('key_t', TOTAL, tomorrow)).toEqual({
-      limitUsd: 1,
-      period: 'total',
-      periodStart: 0,
-      spentUsd: 0.9,
-      reservedUsd: 0,
-    });
+    const snapshot = await guard.snapshot('key_t', TOTAL, tomorrow);
+    expect(snapshot).toEqual({ limitUsd: 1, period: 'total', periodStart: 0, spentUsd: 0.9, reservedUsd: 0 });
+    expect('periodEnd' in snapshot).toBe(false);
   });
 
   it('keeps holds of requests admitted just before the period ended', async () => {
@@ -356,6 +413,19 @@ describe('BudgetGuard periods', () => {
     await guard.close();
     expect((await guard.snapshot('key_a', DAILY, afterMidnight)).spentUsd).toBe(0.3);
     expect(await store.sumSpend('key_a', DAY_END)).toBe(0.3);
+  });
+
+  it('starts a new account when the period changes even if it starts at the same time', async () => {
+    const { guard } = setUp();
+    const monday = Date.parse('2026-03-09T12:00:00.000Z');
+    expect((await guard.snapshot('key_a', DAILY, monday)).periodEnd).toBe(
+      Date.parse('2026-03-10T00:00:00.000Z'),
+    );
+    expect(await guard.snapshot('key_a', { usd: 1, period: 'week' }, monday)).toMatchObject({
+      period: 'week',
+      periodStart: Date.parse('2026-03-09T00:00:00.000Z'),
+      periodEnd: Date.parse('2026-03-16T00:00:00.000Z'),
+    });
   });
 
   it('reads the ledger again when the budget’s period changes', async () => {
@@ -404,7 +474,7 @@ describe('BudgetGuard thresholds', () => {
   }
 
   it('alerts at 50, 80 and 100 % once each, on reaching the mark', async () => {
-    const { guard, events } = setUp();
+    const { guard, store, events } = setUp();
     await spend(guard, 'r1', 4.5);
     expect(events).toEqual([]);
     await spend(guard, 'r2', 0.5);
@@ -431,6 +501,8 @@ describe('BudgetGuard thresholds', () => {
       [0.8, 8],
       [1, 10],
     ]);
+    // Each mark was claimed once, when it was reached.
+    expect(store.claimCalls).toBe(3);
   });
 
   it('alerts for every mark one cost passes', async () => {

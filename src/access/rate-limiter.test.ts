@@ -108,6 +108,18 @@ describe('MemoryRateLimiter requests per minute', () => {
     expect(decisions[0]?.requests?.remaining).toBe(4);
   });
 
+  it('reports nothing left, not less, to a caller whose clock is behind', () => {
+    const limiter = new MemoryRateLimiter();
+    burst(limiter, 2, 2, T0 + 10_000);
+    const behind = limiter.admit('key', { rpm: 2 }, 0, T0);
+    expect(behind).toEqual({
+      allowed: false,
+      refusedBy: 'requests',
+      retryAfterMs: 40_000,
+      requests: { limit: 2, remaining: 0, resetMs: 70_000 },
+    });
+  });
+
   it('keeps each key apart', () => {
     const limiter = new MemoryRateLimiter();
     expect(limiter.admit('a', { rpm: 1 }, 0, T0).allowed).toBe(true);
