@@ -76,6 +76,11 @@ interface Account {
 
 const DEFAULT_THRESHOLDS = [0.5, 0.8, 1];
 const DAY_MS = 86_400_000;
+/**
+ * Sums of dollars drift in binary floating point (twenty holds of $0.05 add up to
+ * 1.0000000000000002, which refused the twentieth against $1.00): a billionth of a dollar is none.
+ */
+const USD_TOLERANCE = 1e-9;
 
 /**
  * Spend budgets that hold under concurrency (DESIGN.md section 8). Before a request runs, its
@@ -91,7 +96,13 @@ const DAY_MS = 86_400_000;
 export class BudgetGuard {
   private readonly accounts = new Map<string, Account>();
   private readonly writes = new Set<Promise<unknown>>();
+  /** Reservations settled already: a second settle must not count the cost in memory again. */
   private readonly settled = new WeakSet<Reservation>();
+  /**
+   * Ledger writes and reads, one after another: a read of a key's spend then sees exactly the
+   * batches written before it, whatever the store (a networked one may run calls in any order).
+   */
+  private ledger: Promise<unknown> = Promise.resolve();
   private readonly thresholds: readonly number[];
   private sequence = 0;
   /** Settled spend not yet in the ledger (already counted in memory), summed per key and UTC day. */
@@ -111,7 +122,8 @@ export class BudgetGuard {
     if (this.pending.size === 0) return Promise.resolve();
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    const write = this.options.store.recordSpend(batch);
+    const write = this.ledger.then(() => this.options.store.recordSpend(batch));
+    this.ledger = write.catch(() => undefined);
     this.track(write);
     return write.catch(() => undefined);
   }
@@ -133,7 +145,7 @@ export class BudgetGuard {
     const current = this.accountAt(keyId, budget, now);
     this.dropExpired(current, now);
     const committed = current.spent + current.reserved;
-    if (committed >= budget.usd || committed + usd > budget.usd) {
+    if (committed > budget.usd - USD_TOLERANCE || committed + usd > budget.usd + USD_TOLERANCE) {
       return { refused: true, snapshot: snapshotOf(current) };
     }
     this.sequence += 1;
@@ -197,11 +209,6 @@ export class BudgetGuard {
     return snapshotOf(account);
   }
 
-  /** Forgets a key's in-memory account (its budget changed); the ledger is read again on next use. */
-  forget(keyId: string): void {
-    this.accounts.delete(keyId);
-  }
-
   /** Waits for ledger writes under way. */
   async close(): Promise<void> {
     clearInterval(this.timer);
@@ -242,27 +249,26 @@ export class BudgetGuard {
       loaded: Promise.resolve(),
     };
     if (period.end !== undefined) account.periodEnd = period.end;
-    // Settled spend still waiting is written first and the read issued right after it, in the same
-    // tick, so the read sees exactly what was settled before it (memory adds what settles later).
-    const written = this.flush();
-    const read = this.options.store.sumSpend(keyId, period.start);
-    account.loaded = Promise.all([read, written])
-      .then(([spent]) => spent)
-      .then(
-        (spent) => {
-          account.spent += spent;
-          account.isLoaded = true;
-          // Thresholds crossed before a restart whose alert was never sent are sent now (claims are once only).
-          this.checkThresholds(keyId, account, 0, now);
-        },
-        (error: unknown) => {
-          // Without the ledger the spend is unknown: a budgeted key is refused rather than let run
-          // free, and the next request reads it again.
-          if (this.accounts.get(keyId) === account) this.accounts.delete(keyId);
-          this.options.onError?.(error);
-          throw error;
-        },
-      );
+    // Settled spend still waiting is written first and the read queued right after it, so the read
+    // sees exactly what settled before now; what settles while it runs is added in memory after it.
+    void this.flush();
+    const read = this.ledger.then(() => this.options.store.sumSpend(keyId, period.start));
+    this.ledger = read.catch(() => undefined);
+    account.loaded = read.then(
+      (spent) => {
+        account.spent += spent;
+        account.isLoaded = true;
+        // Thresholds crossed before a restart whose alert was never sent are sent now (claims are once only).
+        this.checkThresholds(keyId, account, 0, now);
+      },
+      (error: unknown) => {
+        // Without the ledger the spend is unknown: a budgeted key is refused rather than let run
+        // free, and the next request reads it again.
+        if (this.accounts.get(keyId) === account) this.accounts.delete(keyId);
+        this.options.onError?.(error);
+        throw error;
+      },
+    );
     this.accounts.set(keyId, account);
     return account;
   }

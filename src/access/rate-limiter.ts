@@ -37,9 +37,19 @@ export interface RateLimiter {
 }
 
 interface KeyState {
-  /** GCRA's theoretical arrival time of the next request. */
-  requestTat: number;
-  /** Tokens in the bucket at `tokensAt` (negative after an answer used more than estimated). */
+  /**
+   * GCRA's theoretical arrival time of the next request, as how far it was ahead of `requestDebtAt`
+   * in units of ms × rpm, where one request is exactly a minute (60 000). Whole numbers, unlike a
+   * time advanced by 60 000 / rpm ms per request: that sum drifts (60 000 / 7 added seven times is
+   * less than a minute) and refused the last request of a full burst for most rpm.
+   */
+  requestDebt: number;
+  requestDebtAt: number;
+  /**
+   * What the bucket held at `tokensAt` (negative after an answer used more than estimated), in
+   * units of token × ms per minute, where the bucket refills by exactly tpm a millisecond: whole
+   * numbers again, so a wait computed from it is the wait after which the request fits.
+   */
   tokenLevel: number;
   tokensAt: number;
 }
@@ -56,37 +66,36 @@ export class MemoryRateLimiter implements RateLimiter {
   admit(keyId: string, limits: RateLimits, tokens: number, now: number): RateDecision {
     const state = this.stateOf(keyId, limits, now);
     const decision: RateDecision = { allowed: true };
-    let requestTat: number | undefined;
+    let debt = 0;
     if (limits.rpm !== undefined) {
-      const interval = MINUTE_MS / limits.rpm;
-      const tolerance = MINUTE_MS - interval;
-      const start = Math.max(state.requestTat, now);
-      if (start - now > tolerance) {
+      debt = requestDebt(state, limits.rpm, now);
+      const tolerance = MINUTE_MS * (limits.rpm - 1);
+      if (debt > tolerance) {
         decision.allowed = false;
         decision.refusedBy = 'requests';
-        decision.retryAfterMs = Math.ceil(start - now - tolerance);
-        decision.requests = requestState(limits.rpm, state.requestTat, now);
-      } else {
-        requestTat = start + interval;
+        decision.retryAfterMs = Math.ceil((debt - tolerance) / limits.rpm);
       }
     }
     if (limits.tpm !== undefined) {
       const level = this.refill(state, limits.tpm, now);
-      if (decision.allowed && tokens > level) {
+      const needed = tokens * MINUTE_MS;
+      if (decision.allowed && needed > level) {
         decision.allowed = false;
         decision.refusedBy = 'tokens';
         // A request larger than a whole minute's tokens never fits.
-        if (tokens <= limits.tpm)
-          decision.retryAfterMs = Math.ceil(((tokens - level) * MINUTE_MS) / limits.tpm);
+        if (tokens <= limits.tpm) decision.retryAfterMs = Math.ceil((needed - level) / limits.tpm);
       }
-      if (decision.allowed) state.tokenLevel = level - tokens;
+      if (decision.allowed) state.tokenLevel = level - needed;
       decision.tokens = tokenState(limits.tpm, state.tokenLevel);
     }
-    if (decision.allowed && limits.rpm !== undefined && requestTat !== undefined) {
-      state.requestTat = requestTat;
-      decision.requests = requestState(limits.rpm, requestTat, now);
-    } else if (limits.rpm !== undefined && decision.requests === undefined) {
-      decision.requests = requestState(limits.rpm, state.requestTat, now);
+    if (limits.rpm !== undefined) {
+      if (!decision.allowed) {
+        decision.requests = requestState(limits.rpm, debt);
+      } else {
+        state.requestDebt = debt + MINUTE_MS;
+        state.requestDebtAt = now;
+        decision.requests = requestState(limits.rpm, debt + MINUTE_MS);
+      }
     }
     return decision;
   }
@@ -94,13 +103,21 @@ export class MemoryRateLimiter implements RateLimiter {
   correctTokens(keyId: string, limits: RateLimits, delta: number, now: number): void {
     if (limits.tpm === undefined || delta === 0) return;
     const state = this.stateOf(keyId, limits, now);
-    state.tokenLevel = Math.min(limits.tpm, this.refill(state, limits.tpm, now) - delta);
+    state.tokenLevel = Math.min(
+      limits.tpm * MINUTE_MS,
+      this.refill(state, limits.tpm, now) - delta * MINUTE_MS,
+    );
   }
 
   private stateOf(keyId: string, limits: RateLimits, now: number): KeyState {
     let state = this.keys.get(keyId);
     if (state === undefined) {
-      state = { requestTat: now, tokenLevel: limits.tpm ?? 0, tokensAt: now };
+      state = {
+        requestDebt: 0,
+        requestDebtAt: now,
+        tokenLevel: (limits.tpm ?? 0) * MINUTE_MS,
+        tokensAt: now,
+      };
       this.keys.set(keyId, state);
     }
     return state;
@@ -109,23 +126,26 @@ export class MemoryRateLimiter implements RateLimiter {
   /** Brings the bucket up to `now` (capped at a minute's tokens) and returns its level. */
   private refill(state: KeyState, tpm: number, now: number): number {
     const elapsed = Math.max(0, now - state.tokensAt);
-    state.tokenLevel = Math.min(tpm, state.tokenLevel + (elapsed * tpm) / MINUTE_MS);
+    state.tokenLevel = Math.min(tpm * MINUTE_MS, state.tokenLevel + elapsed * tpm);
     state.tokensAt = Math.max(state.tokensAt, now);
     return state.tokenLevel;
   }
 }
 
-function requestState(rpm: number, tat: number, now: number): LimitState {
-  const interval = MINUTE_MS / rpm;
-  const debt = Math.max(0, tat - now);
-  const remaining = Math.max(0, Math.floor((MINUTE_MS - interval - debt) / interval) + 1);
-  return { limit: rpm, remaining: Math.min(rpm, remaining), resetMs: Math.ceil(debt) };
+/** How far GCRA's theoretical arrival time is ahead of `now` (0 when behind it), in ms × rpm. */
+function requestDebt(state: KeyState, rpm: number, now: number): number {
+  return Math.max(0, state.requestDebt - (now - state.requestDebtAt) * rpm);
+}
+
+function requestState(rpm: number, debt: number): LimitState {
+  const remaining = Math.max(0, Math.floor((MINUTE_MS * (rpm - 1) - debt) / MINUTE_MS) + 1);
+  return { limit: rpm, remaining: Math.min(rpm, remaining), resetMs: Math.ceil(debt / rpm) };
 }
 
 function tokenState(tpm: number, level: number): LimitState {
   return {
     limit: tpm,
-    remaining: Math.max(0, Math.floor(level)),
-    resetMs: Math.ceil(((tpm - level) * MINUTE_MS) / tpm),
+    remaining: Math.max(0, Math.floor(level / MINUTE_MS)),
+    resetMs: Math.ceil((tpm * MINUTE_MS - level) / tpm),
   };
 }
