@@ -36,6 +36,8 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   status: 'live',
   // Read at each delivery.
   webhooks: 'live',
+  // Read per request from the gateway, which a reload rebuilds.
+  streams: 'live',
 };
 
 /** Where a change at `path` takes effect, from {@link CONFIG_EFFECTS}. */

@@ -54,6 +54,8 @@ export interface OpenAiChatProviderConfig extends ProviderConfigBase {
   baseUrl: string;
   /** Bearer credential; a secret. */
   apiKey?: string;
+  /** How the server continues a partial assistant turn: DeepSeek's `prefix` or vLLM's `continue_final_message`. */
+  prefill?: 'deepseek' | 'vllm';
 }
 
 /** Anthropic's API. */
@@ -196,6 +198,8 @@ export interface ModelConfig {
   description?: string;
   /** What the request log keeps of this model's requests. */
   log?: ModelLogConfig;
+  /** This model's stream recovery; each field falls back to the global `streams`. */
+  streams?: Partial<StreamsConfig>;
 }
 
 /** Per-model request-log settings. */
@@ -216,6 +220,14 @@ export interface LogConfig {
   batchSize: number;
   /** Most rows waiting; beyond it rows are dropped, counted and logged; default 10 000. */
   queueSize: number;
+}
+
+/** What a client sees when a stream breaks after content (DESIGN.md section 6). */
+export interface StreamsConfig {
+  /** `error`: the stream ends with the protocol's error event; `continue`: it goes on from another host. */
+  recovery: 'error' | 'continue';
+  /** A continuation may move to the model's fallbacks (other models), not only its other hosts. */
+  acrossModels: boolean;
 }
 
 /** Client keys (DESIGN.md section 8). */
@@ -373,6 +385,8 @@ export interface DetourConfig {
   health: HealthConfig;
   /** Durable store. */
   store: StoreConfig;
+  /** Stream recovery. */
+  streams: StreamsConfig;
   /** Client keys. */
   auth: AuthConfig;
   /** Request log. */

@@ -88,6 +88,7 @@ describe('parseConfig', () => {
         panic: { k: 2, window: 120_000 },
       },
       store: { type: 'sqlite', path: '/etc/detour/detour.db' },
+      streams: { recovery: 'error', acrossModels: false },
       auth: { mode: 'keys', cacheTtl: 1_000 },
       log: {
         enabled: true,

@@ -127,6 +127,8 @@ const providerKindSchemas = [
     baseUrl: baseUrlSchema,
     apiKey: secretSchema.optional(),
     headers: headersSchema,
+    // How this OpenAI-compatible server continues a partial assistant turn, if it can (stream recovery).
+    prefill: z.enum(['deepseek', 'vllm']).optional(),
   }),
   z.strictObject({
     protocol: z.literal('anthropic-messages'),
@@ -254,6 +256,13 @@ const modelSchema = z
     contextWindow: count().optional(),
     // Request and response bodies in the request log: off unless a model opts in (DESIGN.md section 8).
     log: z.strictObject({ bodies: z.boolean().default(false) }).optional(),
+    // This model's stream recovery, over the global `streams`.
+    streams: z
+      .strictObject({
+        recovery: z.enum(['error', 'continue']).optional(),
+        acrossModels: z.boolean().optional(),
+      })
+      .optional(),
   })
   .superRefine((model, context) => {
     if (model.auto !== undefined) {
@@ -384,6 +393,13 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   store: storeSchema,
+  // What the client sees when a stream breaks after content (DESIGN.md section 6).
+  streams: z
+    .strictObject({
+      recovery: z.enum(['error', 'continue']).default('error'),
+      acrossModels: z.boolean().default(false),
+    })
+    .prefault({}),
   // Client keys (DESIGN.md section 8): required with a config file unless written `mode: off`.
   auth: z
     .strictObject({

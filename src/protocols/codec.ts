@@ -67,6 +67,12 @@ export interface StreamEncoder {
 export interface StreamEncoderOptions {
   /** The client asked for a final usage chunk (OpenAI `stream_options.include_usage`). */
   includeUsage: boolean;
+  /**
+   * The client already holds the start of this answer and an open text part (a stream continued on
+   * another host after a break): emit no opening events, only the rest of the text and the end. A
+   * `start` event still names the model that writes what follows.
+   */
+  resume?: boolean;
 }
 
 /**

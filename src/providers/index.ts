@@ -1,5 +1,6 @@
 export type { AttemptTimeouts } from './attempt-watchdog.js';
 export { classifyHttpFailure } from './classify-failure.js';
+export { ContinuationSeam, type SeamMode } from './continuation-seam.js';
 export {
   CLOUD_PLATFORM_SCOPE,
   createServiceAccountClient,
@@ -19,6 +20,9 @@ export { createProvider, type ProviderEnvironment, type ProviderSettings } from 
 export {
   type AttemptInput,
   type AttemptTarget,
+  addUsage,
+  type ContinuationRequest,
+  type ContinuationStyle,
   type NonStreamResult,
   openStream,
   type StreamChunk,

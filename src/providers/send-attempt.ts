@@ -6,6 +6,7 @@ import {
   isContentEvent,
   type ProtocolName,
   type StreamEvent,
+  toDetourError,
   type UpstreamErrorInfo,
   type Usage,
 } from '../core/index.js';
@@ -23,6 +24,7 @@ import {
   TransportTimeoutGuard,
 } from './attempt-watchdog.js';
 import { classifyHttpFailure } from './classify-failure.js';
+import type { ContinuationSeam } from './continuation-seam.js';
 import type { ClientHeaders, PreparedCall, Provider } from './provider-kind.js';
 import {
   classifyTransportError,
@@ -58,6 +60,37 @@ export interface AttemptInput {
   transport: UpstreamTransport;
   /** Time source. */
   clock: Clock;
+  /**
+   * Report the plain text and the kind of content each stream chunk carries ({@link StreamChunk.delta},
+   * {@link StreamChunk.nonText}): a stream that may be continued elsewhere needs them, others skip the parse.
+   */
+  trackText?: boolean;
+  /** This attempt continues a stream another host broke off (DESIGN.md section 6). */
+  continuation?: ContinuationRequest;
+}
+
+/**
+ * How a host is asked to go on from the text a client already has: in the prefill dialect it
+ * speaks, or by replaying the original request. For a prefill, `request` already ends with the
+ * client's text as an assistant message.
+ */
+export type ContinuationStyle =
+  /** Anthropic Messages (Anthropic, Bedrock, Vertex): a trailing assistant message is continued. */
+  | 'assistant'
+  /** DeepSeek-style OpenAI-compatible hosts: the trailing assistant message carries `prefix: true`. */
+  | 'deepseek-prefix'
+  /** vLLM: `continue_final_message: true` with `add_generation_prompt: false`. */
+  | 'vllm-continue'
+  /** No prefill: the original request again, continued only where it matches (see {@link ContinuationSeam}). */
+  | 'replay';
+
+/** A continuation attempt's instructions. */
+export interface ContinuationRequest {
+  style: ContinuationStyle;
+  /** Joins the host's text to the client's. */
+  seam: ContinuationSeam;
+  /** Usage of the attempts before this one, added to what this host reports (usage adds up). */
+  usageBefore: Usage;
 }
 
 /** A complete non-streamed answer, already in the client's wire format. */
@@ -80,6 +113,10 @@ export interface StreamChunk {
   usage?: Usage;
   /** The normalised finish reason, on the chunk that ended the answer. */
   finishReason?: FinishReason['unified'];
+  /** With {@link AttemptInput.trackText}: the answer text this chunk adds, as the client reads it. */
+  delta?: string;
+  /** With {@link AttemptInput.trackText}: this chunk carries a tool call or reasoning, which no prefill can resume. */
+  nonText?: boolean;
 }
 
 function upstreamInfo(target: AttemptTarget): UpstreamErrorInfo {
@@ -88,6 +125,9 @@ function upstreamInfo(target: AttemptTarget): UpstreamErrorInfo {
 
 function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean): Record<string, unknown> {
   const wire = target.provider.wireFor(target.upstreamModel);
+  const continuation = input.continuation;
+  if (continuation !== undefined)
+    return continuationBody(wire, input.request, target.upstreamModel, continuation);
   if (wire === input.clientProtocol) {
     // Fast path: the client's own body, every unknown field intact, with only the model id swapped.
     return { ...input.rawBody, model: target.upstreamModel };
@@ -96,6 +136,27 @@ function buildBody(target: AttemptTarget, input: AttemptInput, stream: boolean):
   // whether the client sees it.
   const request = stream ? { ...input.request, streamUsage: true } : input.request;
   return upstreamCodecFor(wire).encodeRequest(request, target.upstreamModel);
+}
+
+/** A continuation's body: always encoded from the canonical request (it carries the prefill), plus the host's prefill flag. */
+function continuationBody(
+  wire: ReturnType<AttemptTarget['provider']['wireFor']>,
+  request: ChatRequest,
+  upstreamModel: string,
+  continuation: ContinuationRequest,
+): Record<string, unknown> {
+  const body = upstreamCodecFor(wire).encodeRequest({ ...request, streamUsage: true }, upstreamModel);
+  if (continuation.style === 'deepseek-prefix') {
+    const messages = body.messages;
+    const last = Array.isArray(messages)
+      ? (messages.at(-1) as Record<string, unknown> | undefined)
+      : undefined;
+    if (last !== undefined) last.prefix = true;
+  } else if (continuation.style === 'vllm-continue') {
+    body.continue_final_message = true;
+    body.add_generation_prompt = false;
+  }
+  return body;
 }
 
 async function sendRequest(
@@ -220,20 +281,41 @@ export async function sendNonStream(target: AttemptTarget, input: AttemptInput):
 class StreamRelay {
   private readonly decoder;
   private readonly encoder;
+  private readonly passthrough: boolean;
+  private readonly trackText: boolean;
+  private readonly continuation: ContinuationRequest | undefined;
   private finished = false;
   /** A content event has passed: from here on plain deltas need no parsing (same protocol only). */
   private contentFlowing = false;
+  /**
+   * The host has sent content, whether or not the client got it yet (a replayed continuation holds
+   * its text back): the host is not silent, so its first-token limit is met.
+   */
+  hostContent = false;
 
   constructor(
     private readonly upstreamCodec: UpstreamCodec,
     clientCodec: ReturnType<typeof codecFor>,
-    private readonly passthrough: boolean,
-    includeUsage: boolean,
+    options: {
+      passthrough: boolean;
+      includeUsage: boolean;
+      trackText: boolean;
+      continuation: ContinuationRequest | undefined;
+    },
     /** The deployment's model id, for wire formats whose answers do not name one (Converse). */
     private readonly upstreamModel: string,
   ) {
+    this.continuation = options.continuation;
+    // A continuation is always re-encoded: the client's stream is already open and must not start again.
+    this.passthrough = options.passthrough && this.continuation === undefined;
+    this.trackText = options.trackText;
     this.decoder = upstreamCodec.createStreamDecoder();
-    this.encoder = passthrough ? undefined : clientCodec.createStreamEncoder({ includeUsage });
+    this.encoder = this.passthrough
+      ? undefined
+      : clientCodec.createStreamEncoder({
+          includeUsage: options.includeUsage,
+          resume: this.continuation !== undefined,
+        });
   }
 
   get done(): boolean {
@@ -245,8 +327,14 @@ class StreamRelay {
   }
 
   relay(message: SseMessage): StreamChunk & { error?: DetourError } {
-    // Same protocol, content already flowing: a plain delta is forwarded as it came, unparsed.
-    if (this.passthrough && this.contentFlowing && this.upstreamCodec.isPlainDelta(message)) {
+    // Same protocol, content already flowing: a plain delta is forwarded as it came, unparsed
+    // (unless its text is wanted for a possible continuation).
+    if (
+      this.passthrough &&
+      !this.trackText &&
+      this.contentFlowing &&
+      this.upstreamCodec.isPlainDelta(message)
+    ) {
       return { text: formatSseEvent(message), content: true };
     }
     const events: StreamEvent[] = this.decoder.decode(message);
@@ -254,16 +342,36 @@ class StreamRelay {
     let usage: Usage | undefined;
     let finishReason: FinishReason['unified'] | undefined;
     let text = '';
-    for (const event of events) {
+    let delta = '';
+    let nonText = false;
+    for (const decoded of events) {
+      let event = decoded;
       if (event.type === 'error')
         return { text: '', content: false, error: DetourError.fromShape(event.error) };
+      if (isContentEvent(decoded) && !isEmptyDelta(decoded)) this.hostContent = true;
+      if (this.continuation !== undefined) {
+        const joined = this.join(event);
+        if (joined instanceof DetourError) return { text: '', content: false, error: joined };
+        if (joined === undefined) continue;
+        for (const extra of joined.before) {
+          delta += extra.text;
+          content = true;
+          text += this.encoder?.encode(extra) ?? '';
+        }
+        event = joined.event;
+      }
       if (event.type === 'finish') {
         this.finished = true;
         finishReason = event.finishReason.unified;
       }
-      if (event.type === 'usage') usage = event.usage;
+      // The host's own count: the client's copy (encoded) adds the earlier attempts' usage.
+      if (decoded.type === 'usage') usage = decoded.usage;
       if (event.type === 'start' && event.model === '') event.model = this.upstreamModel;
-      if (isContentEvent(event) && !isEmptyDelta(event)) content = true;
+      if (isContentEvent(event) && !isEmptyDelta(event)) {
+        content = true;
+        if (event.type === 'text_delta') delta += event.text;
+        else nonText = true;
+      }
       if (this.encoder !== undefined) text += this.encoder.encode(event);
     }
     if (content) this.contentFlowing = true;
@@ -271,12 +379,57 @@ class StreamRelay {
     const chunk: StreamChunk = { text, content };
     if (usage !== undefined) chunk.usage = usage;
     if (finishReason !== undefined) chunk.finishReason = finishReason;
+    if (this.trackText) {
+      if (delta !== '') chunk.delta = delta;
+      if (nonText) chunk.nonText = true;
+    }
     return chunk;
+  }
+
+  /**
+   * A continuation's event as the client is to get it: text through the seam (undefined while held
+   * back), usage with the earlier attempts' added, and at the finish whatever the seam still held.
+   */
+  private join(
+    event: StreamEvent,
+  ):
+    | { event: StreamEvent; before: Array<Extract<StreamEvent, { type: 'text_delta' }>> }
+    | DetourError
+    | undefined {
+    const continuation = this.continuation as ContinuationRequest;
+    try {
+      if (event.type === 'text_delta') {
+        const text = continuation.seam.accept(event.text);
+        return text === '' ? undefined : { event: { ...event, text }, before: [] };
+      }
+      if (event.type === 'usage')
+        return { event: { ...event, usage: addUsage(continuation.usageBefore, event.usage) }, before: [] };
+      if (event.type === 'finish') {
+        const rest = continuation.seam.finish();
+        return { event, before: rest === '' ? [] : [{ type: 'text_delta', text: rest }] };
+      }
+      return { event, before: [] };
+    } catch (error) {
+      return toDetourError(error);
+    }
   }
 
   end(): string {
     return this.encoder === undefined ? '' : this.encoder.end();
   }
+}
+
+/** Two attempts' usage together. */
+export function addUsage(first: Usage, second: Usage): Usage {
+  const sum: Usage = {
+    inputTokens: first.inputTokens + second.inputTokens,
+    outputTokens: first.outputTokens + second.outputTokens,
+  };
+  for (const field of ['cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const) {
+    const value = (first[field] ?? 0) + (second[field] ?? 0);
+    if (first[field] !== undefined || second[field] !== undefined) sum[field] = value;
+  }
+  return sum;
 }
 
 function isEmptyDelta(event: StreamEvent): boolean {
@@ -302,8 +455,12 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
   const relay = new StreamRelay(
     upstreamCodecFor(wire),
     codecFor(input.clientProtocol),
-    wire === input.clientProtocol,
-    input.request.streamUsage ?? false,
+    {
+      passthrough: wire === input.clientProtocol,
+      includeUsage: input.request.streamUsage ?? false,
+      trackText: input.trackText === true,
+      continuation: input.continuation,
+    },
     target.upstreamModel,
   );
   let response: UpstreamHttpResponse | undefined;
@@ -321,11 +478,13 @@ export async function* openStream(target: AttemptTarget, input: AttemptInput): A
         if (chunk.error !== undefined) {
           throw withUpstream(chunk.error, target);
         }
-        if (chunk.content && !contentSeen) {
+        if ((chunk.content || relay.hostContent) && !contentSeen) {
           contentSeen = true;
           watchdog.progressed();
         }
-        if (chunk.text !== '' || chunk.usage !== undefined || chunk.finishReason !== undefined) yield chunk;
+        if (chunk.text !== '' || chunk.usage !== undefined || chunk.finishReason !== undefined) {
+          yield chunk;
+        }
       }
     } catch (error) {
       // A host that keeps the body open after its terminator fails nothing the client got.

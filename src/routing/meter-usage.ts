@@ -1,5 +1,6 @@
 import { computeCost, type TokenPrice } from '../catalog/index.js';
 import type { Usage } from '../core/index.js';
+import { addUsage } from '../providers/index.js';
 
 /** What the answering attempt of a request cost (DESIGN.md section 8); failed attempts cost nothing. */
 export interface RequestCost {
@@ -41,6 +42,17 @@ export class UsageMeter {
    * after content is charged the usage seen so far, with output raised to the content chunks
    * relayed when the host had not counted them yet.
    */
+  /**
+   * What the stream used so far: its reported usage, with output raised to the content chunks
+   * relayed when the host had not counted them yet (a stream cut before its final usage).
+   */
+  usedSoFar(): Usage {
+    const seen = this.usage ?? { inputTokens: 0, outputTokens: 0 };
+    return seen.outputTokens >= this.contentChunks
+      ? { ...seen }
+      : { ...seen, outputTokens: this.contentChunks };
+  }
+
   cost(price: TokenPrice | undefined, finished: boolean): RequestCost | undefined {
     if (price === undefined) return undefined;
     if (finished || this.contentChunks === 0) return costOf(this.usage, price);
@@ -70,4 +82,18 @@ function maxDefined(left: number | undefined, right: number | undefined): number
   if (left === undefined) return right;
   if (right === undefined) return left;
   return Math.max(left, right);
+}
+
+/** Two attempts' costs together (a stream continued on a second host pays both). */
+export function addCosts(
+  first: RequestCost | undefined,
+  second: RequestCost | undefined,
+): RequestCost | undefined {
+  if (first === undefined) return second;
+  if (second === undefined) return first;
+  return {
+    usd: Number((first.usd + second.usd).toFixed(12)),
+    usage: addUsage(first.usage, second.usage),
+    estimated: first.estimated || second.estimated,
+  };
 }

@@ -16,6 +16,8 @@ export interface ModelCapabilities {
   vision?: boolean;
   /** Thinks before answering (reasoning tokens). */
   reasoning?: boolean;
+  /** Continues a partial assistant turn (a prefill). */
+  prefill?: boolean;
 }
 
 /** A host's price for a model, in US dollars per million tokens: the catalog's. */

@@ -1,5 +1,5 @@
 import type { TokenPrice } from '../catalog/index.js';
-import type { AttemptTarget } from '../providers/index.js';
+import type { AttemptTarget, ContinuationStyle } from '../providers/index.js';
 import type { AutoChoice, ModelCapabilities } from './model-facts.js';
 
 /**
@@ -23,6 +23,11 @@ export interface Deployment extends AttemptTarget {
   maxOutput?: number;
   /** What this host charges for the model, when known; `auto` models with `prefer: cost` rank by it. */
   price?: TokenPrice;
+  /**
+   * How this host continues a partial answer it is given (stream recovery): in which prefill
+   * dialect; absent when it takes no prefill, so a continuation replays the request instead.
+   */
+  prefill?: Exclude<ContinuationStyle, 'replay'>;
 }
 
 /** A model as clients see it: its deployments in priority order and its fallback models. */
@@ -48,6 +53,8 @@ export interface ModelRoute {
   auto?: AutoChoice;
   /** The request log keeps this model's bodies (redacted). */
   logBodies?: boolean;
+  /** A stream that breaks after content goes on from another candidate (config `streams.recovery: continue`). */
+  recovery?: { acrossModels: boolean };
 }
 
 /** The configured models, looked up by name. */

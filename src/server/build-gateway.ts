@@ -38,6 +38,24 @@ export type ModelFactsLookup = (
   upstreamModel?: string,
 ) => ModelFacts | undefined;
 
+/**
+ * How a deployment continues a partial answer: Anthropic Messages hosts take a trailing assistant
+ * message unless the catalog says the model does not; an OpenAI-compatible server only in the
+ * dialect its config names (`prefill: deepseek | vllm`); other hosts not at all (undefined).
+ */
+function prefillOf(
+  provider: ReturnType<typeof createProvider>,
+  upstreamModel: string,
+  settings: DetourConfig['providers'][string] | undefined,
+  catalogPrefill: boolean | undefined,
+): Deployment['prefill'] {
+  if (catalogPrefill === false) return undefined;
+  if (provider.wireFor(upstreamModel) === 'anthropic-messages') return 'assistant';
+  if (settings?.protocol === 'openai-chat' && settings.prefill === 'deepseek') return 'deepseek-prefix';
+  if (settings?.protocol === 'openai-chat' && settings.prefill === 'vllm') return 'vllm-continue';
+  return undefined;
+}
+
 /** Builds the request path's runtime view of a config: providers, models and their deployments; `state` is kept across reloads. */
 export function buildGateway(
   config: DetourConfig,
@@ -82,6 +100,8 @@ export function buildGateway(
         (settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings)) ??
         facts?.price;
       if (price !== undefined) built.price = price;
+      const prefill = prefillOf(provider, deployment.model, settings, facts?.capabilities?.prefill);
+      if (prefill !== undefined) built.prefill = prefill;
       return built;
     });
     const route: ModelRoute = {
@@ -96,6 +116,9 @@ export function buildGateway(
     if (capabilities !== undefined) route.capabilities = capabilities;
     if (model.auto !== undefined) route.auto = { among: model.auto.among, prefer: model.auto.prefer };
     if (model.log?.bodies === true) route.logBodies = true;
+    if ((model.streams?.recovery ?? config.streams.recovery) === 'continue') {
+      route.recovery = { acrossModels: model.streams?.acrossModels ?? config.streams.acrossModels };
+    }
     return route;
   });
   const gateway: Gateway = {

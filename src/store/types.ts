@@ -129,6 +129,8 @@ export interface RequestLogAttempt {
   /** `success`, or the failure class (DESIGN.md section 6). */
   outcome: string;
   latencyMs: number;
+  /** A continuation of a stream broken off by the attempt before: characters of text the client had at the seam. */
+  continuedAt?: number;
 }
 
 /** Token counts of a logged request; null when the host reported none. */

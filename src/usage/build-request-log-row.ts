@@ -7,6 +7,8 @@ export interface AttemptFacts {
   outcome: string;
   latencyMs: number;
   abandoned?: boolean;
+  /** Characters of text the client had when this attempt continued a broken stream. */
+  continuedAt?: number;
 }
 
 /** What the chat route knows about a request once it is over. */
@@ -58,6 +60,7 @@ export function buildRequestLogRow(facts: RequestFacts): RequestLogRow {
       // An attempt the client walked away from says nothing about the host (DESIGN.md section 6).
       outcome: attempt.abandoned === true ? 'abandoned' : attempt.outcome,
       latencyMs: attempt.latencyMs,
+      ...(attempt.continuedAt === undefined ? {} : { continuedAt: attempt.continuedAt }),
     })),
     status: facts.status,
     outcome: facts.outcome,

@@ -6,7 +6,7 @@ import {
   type StreamEvent,
   type Usage,
 } from '../../core/index.js';
-import type { StreamEncoder } from '../codec.js';
+import type { StreamEncoder, StreamEncoderOptions } from '../codec.js';
 import { formatSseEvent } from '../sse.js';
 import { encodeAnthropicStreamError } from './encode-error.js';
 import { encodeStopReason } from './map-stop-reason.js';
@@ -28,6 +28,16 @@ class AnthropicStreamEncoder implements StreamEncoder {
   private readonly toolBlocks = new Map<number, number>();
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private stop: { reason: FinishReason; sequence: string | undefined } | undefined;
+
+  constructor(resume: boolean) {
+    if (resume) {
+      // The client has message_start and an open text block 0 from the host that began the answer
+      // (a continuation only follows a text-only start, so the text block is the first).
+      this.started = true;
+      this.open = { kind: 'text', block: 0 };
+      this.nextBlock = 1;
+    }
+  }
 
   encode(input: StreamEvent): string {
     switch (input.type) {
@@ -175,6 +185,6 @@ class AnthropicStreamEncoder implements StreamEncoder {
  * An encoder for one client stream in Anthropic's Messages stream format.
  * @see https://docs.anthropic.com/en/api/messages-streaming
  */
-export function createAnthropicStreamEncoder(): StreamEncoder {
-  return new AnthropicStreamEncoder();
+export function createAnthropicStreamEncoder(options?: StreamEncoderOptions): StreamEncoder {
+  return new AnthropicStreamEncoder(options?.resume === true);
 }

@@ -17,7 +17,13 @@ class OpenaiStreamEncoder implements StreamEncoder {
   /** The latest counts; OpenAI sends usage once, in a last chunk after the finish. */
   private usage: Usage | undefined;
 
-  constructor(private readonly includeUsage: boolean) {}
+  constructor(
+    private readonly includeUsage: boolean,
+    resume: boolean,
+  ) {
+    // The role chunk went out with the answer's start, on the host that began it.
+    this.started = resume;
+  }
 
   encode(event: StreamEvent): string {
     switch (event.type) {
@@ -81,12 +87,12 @@ class OpenaiStreamEncoder implements StreamEncoder {
   private start(): string {
     if (this.started) return '';
     this.started = true;
-    // Only reached without a `start` event; an id is still needed for the client to tell streams apart.
-    if (this.id === '') this.id = newId('chatcmpl');
     return this.chunk({ role: 'assistant', content: '' });
   }
 
   private envelope(): Omit<OpenaiChatCompletionChunk, 'choices'> {
+    // Without a `start` event an id is still needed for the client to tell streams apart.
+    if (this.id === '') this.id = newId('chatcmpl');
     return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model };
   }
 
@@ -106,5 +112,5 @@ class OpenaiStreamEncoder implements StreamEncoder {
  * @see https://platform.openai.com/docs/api-reference/chat-streaming
  */
 export function createOpenaiStreamEncoder(options: StreamEncoderOptions): StreamEncoder {
-  return new OpenaiStreamEncoder(options.includeUsage);
+  return new OpenaiStreamEncoder(options.includeUsage, options.resume === true);
 }

@@ -278,6 +278,7 @@ async function answerChat(
   };
   if (plan.promptTokens !== undefined) options.promptTokens = plan.promptTokens;
   if (plan.reason !== undefined) options.routeReason = plan.reason;
+  if (chatRequest.stream === true && route.recovery !== undefined) options.recovery = route.recovery;
   const startedAt = facts.startedAt;
   const finish = (outcome: OutcomeResult, attempts: number) => {
     const durationMs = gateway.clock.now() - startedAt;
