@@ -99,7 +99,7 @@ describe('streams.recovery: continue, by replay on a host without prefill (scena
     const replay = callsTo('b');
     expect(replay).toHaveLength(1);
     // No prefill: the original conversation, ending with the user's message.
-    const messages = (replay[0]?.body as { messages: Array<{ role: string }> }).messages;
+    const messages = (replay[0]?.body as { messages?: Array<{ role: string }> } | undefined)?.messages ?? [];
     expect(messages.at(-1)?.role).toBe('user');
     // The break counts against a.
     const a = stack.detour.state.health.snapshot().find((deployment) => deployment.id === 'a/up-m');
