@@ -16,7 +16,7 @@ function fullConfig(simUrl: string, hookUrl: string, keyFile: string): string {
   return `
 server: { port: 0, host: 127.0.0.1, adminKey: admin-secret, bodyLimit: 1mb, requestTimeout: 30s }
 providers:
-  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a, headers: { x-team: one } }
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a, headers: { x-team: one }, prefill: vllm }
   b:
     protocol: anthropic-messages
     baseUrl: ${simUrl}/hosts/b
@@ -52,6 +52,7 @@ models:
     description: the model
     contextWindow: 100000
     log: { bodies: true }
+    streams: { recovery: continue, acrossModels: true }
   n:
     deployments: [ { provider: a, model: up-n } ]
   fast: { auto: { among: [n, m], prefer: balanced } }
@@ -63,6 +64,7 @@ models:
 routing: { strategy: least-latency }
 store: { sqlite: ":memory:" }
 auth: { mode: keys, cacheTtl: 2s }
+streams: { recovery: continue, acrossModels: false }
 status: { title: Keys, public: [m] }
 webhooks:
   - { url: ${hookUrl}, secret: hook-secret, format: slack, events: [component, incident, alert] }
