@@ -120,6 +120,20 @@ describe('streams.recovery: continue, by replay on a host without prefill (scena
     expect(message.usage.output_tokens).toBeLessThanOrEqual(25 + 60);
   });
 
+  it('continues a stream that stalls after 20 words once the idle limit passes (scenario 20)', async () => {
+    stack.sim.setFault({ host: 'a', fault: { type: 'stall', afterChunks: 20 }, times: 1 });
+    const { text, error, finish } = await streamOpenai('m');
+    expect(error).toBeUndefined();
+    expect(text).toBe(ANSWER);
+    expect(finish).toBe('stop');
+    await stack.detour.requestLog?.flush();
+    const row = (await stack.detour.status.store.listRequestLogs({ limit: 1 })).rows[0];
+    expect(row?.attempts.map((attempt) => [attempt.deployment, attempt.outcome])).toEqual([
+      ['a/up-m', 'timeout'],
+      ['b/up-m', 'success'],
+    ]);
+  });
+
   it('ends with the clean error, and splices nothing, when the replay begins differently', async () => {
     stack.sim.setFault({ host: 'a', fault: { type: 'reset_mid_body', afterChunks: 40 }, times: 1 });
     stack.sim.setFault({ host: 'b', fault: { type: 'wrong_answer' } });
