@@ -1,4 +1,5 @@
 import type { SimAnswer } from './compose-answer.js';
+import { PREFILL_UNSUPPORTED_MESSAGE, readMessagesPrefill } from './read-prefill.js';
 import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
@@ -93,7 +94,7 @@ function contentBlocks(answer: SimAnswer): Array<Record<string, unknown>> {
 
 /**
  * Reads the body of a Messages request once the model and streaming are known (the Anthropic API
- * has them in the body; Bedrock and Vertex in the path).
+ * has them in the body; Bedrock and Vertex in the path). A final assistant message is a prefill.
  */
 export function readMessagesRequest(
   request: Record<string, unknown>,
@@ -104,7 +105,10 @@ export function readMessagesRequest(
   const messages = request.messages;
   if (!Array.isArray(messages) || messages.length === 0) reject('messages: Field required');
   const lastUser = asRecord([...messages].reverse().find((message) => asRecord(message)?.role === 'user'));
-  const last = asRecord(messages.at(-1));
+  const thinking = asRecord(request.thinking)?.type === 'enabled';
+  const prefill = readMessagesPrefill(messages, thinking);
+  // The turn being answered: the one before a prefill.
+  const last = asRecord(messages.at(prefill === undefined ? -1 : -2));
   const tools = Array.isArray(request.tools)
     ? request.tools.flatMap((item) => {
         const tool = asRecord(item);
@@ -122,11 +126,12 @@ export function readMessagesRequest(
     parallelToolCalls: choice?.disable_parallel_tool_use !== true,
     maxTokens: request.max_tokens,
     stop: Array.isArray(request.stop_sequences) ? request.stop_sequences : [],
-    thinking: asRecord(request.thinking)?.type === 'enabled',
+    thinking,
     promptChars: countChars(messages) + countChars(request.system),
   };
   const toolResult = last?.role === 'user' ? toolResultsOf(last.content) : undefined;
   if (toolResult !== undefined) prompt.toolResult = toolResult;
+  if (prefill !== undefined) prompt.prefill = prefill;
   return prompt;
 }
 
@@ -287,6 +292,10 @@ export const anthropicWire: SimWire = {
 
   tokenCount(inputTokens) {
     return { input_tokens: inputTokens };
+  },
+
+  prefillRejection() {
+    return { status: 400, errorType: 'invalid_request_error', message: PREFILL_UNSUPPORTED_MESSAGE };
   },
 
   responseHeaders(requestId) {

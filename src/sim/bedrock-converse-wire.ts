@@ -9,6 +9,7 @@ import {
   bedrockStreamException,
 } from './bedrock-errors.js';
 import type { SimAnswer } from './compose-answer.js';
+import { PREFILL_UNSUPPORTED_MESSAGE, readConversePrefill } from './read-prefill.js';
 import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
@@ -85,6 +86,11 @@ function usesTools(messages: unknown[]): boolean {
   });
 }
 
+/** Bedrock's 400 for an error the model behind Converse reported (its message passed on). */
+function modelError(message: string): never {
+  return reject(`The model returned the following errors: ${message}`);
+}
+
 /** Reads a Converse request (`messages`, `system`, `inferenceConfig`, `toolConfig`…). */
 function readConverseRequest(request: Record<string, unknown>, route: SimRouteContext): SimPrompt {
   const messages = request.messages;
@@ -104,7 +110,13 @@ function readConverseRequest(request: Record<string, unknown>, route: SimRouteCo
   const inference = asRecord(request.inferenceConfig);
   const additional = asRecord(request.additionalModelRequestFields);
   const lastUser = asRecord([...messages].reverse().find((message) => asRecord(message)?.role === 'user'));
-  const last = asRecord(messages.at(-1));
+  // Anthropic models take `thinking`, Amazon Nova `reasoningConfig`, both as extra model fields.
+  const thinking =
+    asRecord(additional?.thinking)?.type === 'enabled' ||
+    asRecord(additional?.reasoningConfig)?.type === 'enabled';
+  const prefill = readConversePrefill(messages, thinking, modelError);
+  // The turn being answered: the one before a prefill.
+  const last = asRecord(messages.at(prefill === undefined ? -1 : -2));
   const prompt: SimPrompt = {
     model: route.model ?? '',
     stream: route.stream === true,
@@ -114,15 +126,13 @@ function readConverseRequest(request: Record<string, unknown>, route: SimRouteCo
     toolChoice: readToolChoice(toolConfig?.toolChoice),
     parallelToolCalls: true,
     stop: Array.isArray(inference?.stopSequences) ? inference.stopSequences : [],
-    // Anthropic models take `thinking`, Amazon Nova `reasoningConfig`, both as extra model fields.
-    thinking:
-      asRecord(additional?.thinking)?.type === 'enabled' ||
-      asRecord(additional?.reasoningConfig)?.type === 'enabled',
+    thinking,
     promptChars: countChars(messages) + countChars(request.system),
   };
   if (typeof inference?.maxTokens === 'number') prompt.maxTokens = inference.maxTokens;
   const toolResult = last?.role === 'user' ? toolResultsOf(last.content) : undefined;
   if (toolResult !== undefined) prompt.toolResult = toolResult;
+  if (prefill !== undefined) prompt.prefill = prefill;
   const json = readJsonMode(request.outputConfig);
   if (json !== undefined) prompt.json = json;
   return prompt;
@@ -249,6 +259,13 @@ export const bedrockConverseWire: SimWire = {
 
   tokenCount(inputTokens) {
     return { inputTokens };
+  },
+
+  prefillRejection() {
+    return {
+      status: 400,
+      message: `The model returned the following errors: ${PREFILL_UNSUPPORTED_MESSAGE}`,
+    };
   },
 
   errorBody: bedrockErrorBody,

@@ -8,6 +8,7 @@ import {
   bedrockStreamErrorAsStatus,
   bedrockStreamException,
 } from './bedrock-errors.js';
+import { PREFILL_UNSUPPORTED_MESSAGE } from './read-prefill.js';
 import { asRecord, rejectRequest as reject, type SimWire } from './sim-wire.js';
 
 /** Bedrock's own fields in the last chunk of an Anthropic stream. */
@@ -79,6 +80,11 @@ export const bedrockInvokeWire: SimWire = {
           : event,
       ),
     }));
+  },
+
+  prefillRejection() {
+    // Claude's own refusal, passed on as Bedrock's ValidationException.
+    return { status: 400, message: PREFILL_UNSUPPORTED_MESSAGE };
   },
 
   errorBody: bedrockErrorBody,

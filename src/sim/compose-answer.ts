@@ -1,6 +1,6 @@
 import { sampleFromSchema } from './sample-from-schema.js';
 import { hashString, seededRandom } from './seeded-random.js';
-import type { SimPrompt } from './sim-prompt.js';
+import type { SimPrefill, SimPrompt } from './sim-prompt.js';
 
 /** A tool call the simulated model makes. */
 export interface SimToolCall {
@@ -90,9 +90,23 @@ function cutAtStopSequence(text: string, stops: string[]): { text: string; stop?
 }
 
 /**
+ * What the model writes after a prefill: the rest of its full answer when that answer starts with
+ * the prefill (leading whitespace kept: full `one two three`, prefill `one two` → ` three`), or
+ * undefined when it does not. The simulated model then ignores the prefill and gives its full
+ * answer, as a real model that would not have written the prefill may; whoever joins prefill and
+ * continuation sees the mismatch.
+ */
+export function continuePrefill(full: string, prefill: SimPrefill | undefined): string | undefined {
+  if (prefill === undefined || !full.startsWith(prefill.text)) return undefined;
+  return full.slice(prefill.text.length);
+}
+
+/**
  * The simulated model: deterministic for a given seed and prompt (every host answers the same
  * request the same way, so failover is invisible in the content). `echo: X` answers X; offered tools
- * are called with arguments sampled from their schema; a tool result is read back.
+ * are called with arguments sampled from their schema; a tool result is read back. A prefill is
+ * continued ({@link continuePrefill}): the answer is the continuation only, without reasoning (the
+ * prefilled turn had its thinking), and stop sequences and `maxTokens` apply to what is generated.
  */
 export function composeAnswer(prompt: SimPrompt, seed: number, wrong = false): SimAnswer {
   const promptSeed = (seed ^ hashString(`${prompt.lastUserText}\u0000${prompt.toolResult ?? ''}`)) >>> 0;
@@ -117,22 +131,25 @@ export function composeAnswer(prompt: SimPrompt, seed: number, wrong = false): S
     return answer;
   }
 
-  const cut = cutAtStopSequence(answerText(prompt, promptSeed, wrong), prompt.stop);
+  const full = answerText(prompt, promptSeed, wrong);
+  const continued = continuePrefill(full, prompt.prefill);
+  const cut = cutAtStopSequence(continued ?? full, prompt.stop);
   let tokens = tokenize(cut.text);
   let finish: SimAnswer['finish'] = cut.stop === undefined ? 'end' : 'stop_sequence';
   if (prompt.maxTokens !== undefined && tokens.length > prompt.maxTokens) {
     tokens = tokens.slice(0, prompt.maxTokens);
     finish = 'length';
   }
+  const thought = continued === undefined ? reasoning : undefined;
   const answer: SimAnswer = {
     tokens,
     toolCalls: [],
     finish,
     inputTokens,
-    outputTokens: Math.max(1, tokens.length + reasoningTokens),
+    outputTokens: Math.max(1, tokens.length + (thought === undefined ? 0 : reasoningTokens)),
   };
   if (finish === 'stop_sequence' && cut.stop !== undefined) answer.stopSequence = cut.stop;
-  if (reasoning !== undefined) answer.reasoning = reasoning;
+  if (thought !== undefined) answer.reasoning = thought;
   return answer;
 }
 

@@ -24,9 +24,16 @@ export const faultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('silence') }),
   /** Close the connection before any response byte. */
   z.object({ type: z.literal('reset_before_headers') }),
-  /** Send headers and part of the body, then close the connection. */
+  /**
+   * Send headers and part of the body, then break the connection (HTTP/1.1: the TCP connection is
+   * destroyed; HTTP/2: the stream is reset with INTERNAL_ERROR). A stream breaks after `afterChunks`
+   * content events (default 2), before any finish event; a complete body breaks after half its bytes.
+   */
   z.object({ type: z.literal('reset_mid_body'), afterChunks: z.int().min(0).optional() }),
-  /** Stream this many content events, then go silent with the connection open. */
+  /**
+   * Stream `afterChunks` content events (default 0), then go silent with the connection open: no
+   * finish event, no terminator, no end. A complete body sends only its headers.
+   */
   z.object({ type: z.literal('stall'), afterChunks: z.int().min(0).optional() }),
   /** Answer 200 with a body that is not JSON. */
   z.object({ type: z.literal('malformed_json') }),
@@ -39,8 +46,20 @@ export const faultSchema = z.discriminatedUnion('type', [
     errorType: z.string().optional(),
     message: z.string().optional(),
   }),
-  /** End the stream after the content, without the finish event and terminator. */
-  z.object({ type: z.literal('truncate_stream') }),
+  /**
+   * End the response cleanly after `afterChunks` content events (every one when absent), without the
+   * finish event and terminator (`[DONE]`, `message_stop`…): the client sees the body end early.
+   * Binary streams (Bedrock) also get the first half of the next frame, as a dropped proxy leaves
+   * them. A complete body ends after half its bytes.
+   */
+  z.object({ type: z.literal('truncate_stream'), afterChunks: z.int().min(0).optional() }),
+  /**
+   * The host takes no prefill: a request that carries one (a trailing Anthropic `assistant` message,
+   * DeepSeek's `prefix: true`, vLLM's `continue_final_message`) gets the vendor's 400
+   * (`invalid_request_error`; Bedrock's `ValidationException`). Requests without one are answered
+   * normally and do not use the rule up.
+   */
+  z.object({ type: z.literal('reject_prefill') }),
   /**
    * The vendor's content filter: `prompt` (the default) refuses the request as the vendor does (Azure's
    * 400 `content_filter`, Gemini's `promptFeedback.blockReason`); `completion` cuts the answer after
@@ -111,12 +130,22 @@ export class FaultBook {
     return this.rules.map(({ id: _id, remaining: _remaining, ...rule }) => rule);
   }
 
-  /** The fault for one request, if any, consuming one use of a counted rule. */
-  pick(host: string, model: string, roll: number): SimFault | undefined {
+  /**
+   * The fault for one request, if any, consuming one use of a counted rule. Rules whose fault does
+   * not `apply` to the request are skipped as if absent (a `reject_prefill` rule and a request
+   * without a prefill).
+   */
+  pick(
+    host: string,
+    model: string,
+    roll: number,
+    applies: (fault: SimFault) => boolean = () => true,
+  ): SimFault | undefined {
     let threshold = 0;
     for (const rule of this.rules) {
       if (rule.host !== '*' && rule.host !== host) continue;
       if (rule.model !== undefined && rule.model !== model) continue;
+      if (!applies(rule.fault)) continue;
       threshold += rule.probability ?? 1;
       if (roll >= threshold) continue;
       rule.remaining -= 1;

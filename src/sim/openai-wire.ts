@@ -1,4 +1,5 @@
 import type { SimAnswer } from './compose-answer.js';
+import { readChatCompletionsPrefill } from './read-prefill.js';
 import type { SimPrompt } from './sim-prompt.js';
 import {
   asRecord,
@@ -93,10 +94,13 @@ export const openaiWire: SimWire = {
     const messages = request.messages;
     if (!Array.isArray(messages) || messages.length === 0)
       reject("Invalid 'messages': empty array. Expected an array with minimum length 1.");
-    const last = asRecord(messages.at(-1));
+    const prefill = readChatCompletionsPrefill(request, messages);
+    // The turn being answered: the one before a prefill.
+    const end = prefill === undefined ? messages.length - 1 : messages.length - 2;
+    const last = asRecord(messages[end]);
     const lastUser = [...messages].reverse().find((message) => asRecord(message)?.role === 'user');
     const toolResults = [];
-    for (let index = messages.length - 1; index >= 0; index -= 1) {
+    for (let index = end; index >= 0; index -= 1) {
       const message = asRecord(messages[index]);
       if (message?.role !== 'tool') break;
       toolResults.unshift(textOf(message.content));
@@ -116,6 +120,7 @@ export const openaiWire: SimWire = {
       promptChars: countChars(messages),
     };
     if (last?.role === 'tool') prompt.toolResult = toolResults.join('\n');
+    if (prefill !== undefined) prompt.prefill = prefill;
     if (typeof maxTokens === 'number') prompt.maxTokens = maxTokens;
     const json = readJsonMode(request.response_format);
     if (json !== undefined) prompt.json = json;
@@ -237,6 +242,16 @@ export const openaiWire: SimWire = {
 
   malformedEvent() {
     return MALFORMED_SSE_EVENT;
+  },
+
+  prefillRejection(prefill) {
+    // OpenAI's own refusals of the two extensions it does not know: an unknown body field, and a
+    // field its message schema does not allow.
+    const message =
+      prefill.via === 'prefix'
+        ? `Additional properties are not allowed ('prefix' was unexpected) - 'messages.${prefill.index}'`
+        : 'Unrecognized request argument supplied: continue_final_message';
+    return { status: 400, errorType: 'invalid_request_error', message };
   },
 
   responseHeaders(requestId) {

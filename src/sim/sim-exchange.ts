@@ -92,7 +92,11 @@ export function http1Exchange(request: IncomingMessage, response: ServerResponse
     },
     reset: () => {
       resetHere = true;
-      request.socket.destroy();
+      // A response's writes stay corked until the next tick; without this flush, a stream written in
+      // one go (no token delay) would lose every byte before the reset instead of the last few.
+      const { socket } = request;
+      while (socket.writableCorked > 0) socket.uncork();
+      socket.destroy();
     },
     onClose: (listener) => {
       response.once('close', () => listener(!response.writableFinished && !resetHere));

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SimAnswer } from './compose-answer.js';
 import type { SimCredentials } from './sim-credentials.js';
-import type { SimPrompt } from './sim-prompt.js';
+import type { SimPrefill, SimPrompt } from './sim-prompt.js';
 
 /** One event of a simulated stream and its role, so faults know where to cut. */
 export interface StreamPiece {
@@ -104,6 +104,11 @@ export interface SimWire {
    * Vendors without it refuse with a 400 `content_filter`.
    */
   blockedPrompt?(prompt: SimPrompt, ids: ResponseIds): { body: unknown; event: string };
+  /**
+   * The vendor's 400 for a host that takes no prefill (the `reject_prefill` fault). Wires without it
+   * read no prefill, so the fault never applies to them.
+   */
+  prefillRejection?(prefill: SimPrefill): VendorErrorSpec;
   /** The vendor's error body for a status (type, code and message defaulted per status). */
   errorBody(spec: VendorErrorSpec): unknown;
   /** Headers the vendor sends with an error (Bedrock names the error in `x-amzn-ErrorType`). */
@@ -115,8 +120,8 @@ export interface SimWire {
   /** An event the client cannot parse: `malformed_sse` breaks the framing, `malformed_json` the payload. */
   malformedEvent(fault: 'malformed_sse' | 'malformed_json'): string | Uint8Array;
   /**
-   * How `truncate_stream` ends: `at-event` stops after the content events; `mid-event` also sends the
-   * first half of the next event (a binary frame cut short).
+   * How `truncate_stream` ends: `at-event` stops after its content events; `mid-event` also sends the
+   * first half of the event that would have come next (a binary frame cut short).
    */
   truncation: 'at-event' | 'mid-event';
   /** Headers the vendor sends with every response. */

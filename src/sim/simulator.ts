@@ -10,16 +10,11 @@ import { matchHostRoute, type SimApiRoute } from './host-routes.js';
 import { type DualProtocolListener, listenHttp1AndH2c } from './listen-http1-and-h2c.js';
 import { type ScenarioStep, scheduleScenario } from './scenario.js';
 import { seededRandom } from './seeded-random.js';
+import { firstHalf, sendStream } from './send-stream.js';
 import { type SimCredentials, simCredentials } from './sim-credentials.js';
 import type { SimExchange } from './sim-exchange.js';
 import type { SimPrompt } from './sim-prompt.js';
-import {
-  type ResponseIds,
-  SimRequestError,
-  type SimWire,
-  type StreamPiece,
-  type VendorErrorSpec,
-} from './sim-wire.js';
+import { type ResponseIds, SimRequestError, type SimWire, type VendorErrorSpec } from './sim-wire.js';
 
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -160,24 +155,20 @@ function flattenHeaders(exchange: SimExchange): Record<string, string> {
   return headers;
 }
 
-/** Half of a piece of a stream or body: text or bytes. */
-function firstHalf(data: string | Uint8Array): string | Uint8Array {
-  return data.slice(0, Math.floor(data.length / 2));
-}
-
-/** Where in a stream a fault cuts in: after this many content events. */
-function cutPoint(fault: SimFault | undefined): number | undefined {
-  switch (fault?.type) {
-    case 'stream_error':
-    case 'stall':
-    case 'malformed_sse':
-      return fault.afterChunks ?? 0;
-    case 'reset_mid_body':
-      return fault.afterChunks ?? 2;
-    case 'malformed_json':
-      return 0;
-    default:
-      return undefined;
+/** The request's prompt as the wire reads it, or the vendor's 400 for it. */
+function readPrompt(
+  wire: SimWire,
+  body: unknown,
+  exchange: SimExchange,
+  route: SimApiRoute & { endpoint: 'chat' | 'count_tokens' },
+): SimPrompt | SimRequestError {
+  if (body === undefined)
+    return new SimRequestError({ status: 400, message: 'The body is not valid JSON.' }, 'bad json');
+  try {
+    return wire.readPrompt(body, exchange.headers, route);
+  } catch (error) {
+    if (error instanceof SimRequestError) return error;
+    throw error;
   }
 }
 
@@ -339,7 +330,17 @@ class SimulatorServer implements Simulator {
       return;
     }
 
-    const fault = this.faults.pick(host, model, this.roll());
+    // Read before the fault is picked (its errors are answered after the faults that come first), so
+    // a rule for prefill requests can pass over requests without one.
+    const read = readPrompt(wire, body, exchange, route);
+    const prefill = read instanceof SimRequestError || route.endpoint !== 'chat' ? undefined : read.prefill;
+    const rejection = prefill === undefined ? undefined : wire.prefillRejection?.(prefill);
+    const fault = this.faults.pick(
+      host,
+      model,
+      this.roll(),
+      (candidate) => candidate.type !== 'reject_prefill' || rejection !== undefined,
+    );
     if (fault !== undefined) {
       record.fault = fault.type;
       this.hostStatsOf(host).faulted += 1;
@@ -354,6 +355,10 @@ class SimulatorServer implements Simulator {
       case 'reset_before_headers':
         exchange.reset();
         return;
+      case 'reject_prefill':
+        // Picked only for a request with a prefill the wire refuses.
+        if (rejection !== undefined) sendError(rejection);
+        return;
       case 'latency':
         await this.options.wait(fault.ms);
         break;
@@ -361,16 +366,11 @@ class SimulatorServer implements Simulator {
         break;
     }
 
-    let prompt: SimPrompt;
-    try {
-      if (body === undefined)
-        throw new SimRequestError({ status: 400, message: 'The body is not valid JSON.' }, 'bad json');
-      prompt = wire.readPrompt(body, exchange.headers, route);
-    } catch (error) {
-      if (!(error instanceof SimRequestError)) throw error;
-      sendError(error.spec);
+    if (read instanceof SimRequestError) {
+      sendError(read.spec);
       return;
     }
+    const prompt = read;
 
     if (route.endpoint === 'count_tokens') {
       const inputTokens = Math.max(1, Math.ceil(prompt.promptChars / 4));
@@ -387,7 +387,8 @@ class SimulatorServer implements Simulator {
     }
     let answer = composeAnswer(prompt, this.options.seed, fault?.type === 'wrong_answer');
     if (fault?.type === 'content_filter') answer = cutByContentFilter(answer, fault.afterChunks ?? 0);
-    if (prompt.stream) await this.stream(exchange, wire, wire.stream(answer, prompt, ids), headers, fault);
+    if (prompt.stream)
+      await sendStream(exchange, wire, wire.stream(answer, prompt, ids), headers, fault, this.options);
     else
       await this.respond(
         exchange,
@@ -475,61 +476,6 @@ class SimulatorServer implements Simulator {
         await this.options.wait(this.options.timeToFirstTokenMs);
     }
     if (!exchange.destroyed) sendJson(exchange, 200, body, headers);
-  }
-
-  private async stream(
-    exchange: SimExchange,
-    wire: SimWire,
-    pieces: StreamPiece[],
-    headers: Record<string, string>,
-    fault: SimFault | undefined,
-  ): Promise<void> {
-    exchange.writeHead(200, { ...wire.streamHeaders, ...headers });
-    exchange.flushHeaders();
-    const firstTokenDelay =
-      fault?.type === 'time_to_first_token' ? fault.ms : this.options.timeToFirstTokenMs;
-    const tokenInterval = fault?.type === 'slow_tokens' ? fault.ms : this.options.tokenIntervalMs;
-    const cut = cutPoint(fault);
-    let sent = 0;
-    for (const piece of pieces) {
-      if (exchange.destroyed) return;
-      if (piece.kind === 'tail' && fault?.type === 'truncate_stream') {
-        // A binary stream cut off mid-frame, as a dropped proxy leaves it.
-        if (wire.truncation === 'mid-event') exchange.write(firstHalf(piece.data));
-        break;
-      }
-      if (piece.kind === 'content') {
-        if (cut !== undefined && sent === cut && fault !== undefined && this.cutStream(exchange, wire, fault))
-          return;
-        await this.options.wait(sent === 0 ? firstTokenDelay : tokenInterval);
-        if (exchange.destroyed) return;
-        sent += 1;
-      }
-      exchange.write(piece.data);
-    }
-    if (cut !== undefined && sent <= cut && fault !== undefined && this.cutStream(exchange, wire, fault))
-      return;
-    exchange.end();
-  }
-
-  /** Applies a mid-stream fault; true when the stream must stop here. */
-  private cutStream(exchange: SimExchange, wire: SimWire, fault: SimFault): boolean {
-    switch (fault.type) {
-      case 'stream_error':
-        exchange.end(wire.streamError(fault.errorType, fault.message));
-        return true;
-      case 'stall':
-        return true;
-      case 'reset_mid_body':
-        exchange.reset();
-        return true;
-      case 'malformed_sse':
-      case 'malformed_json':
-        exchange.write(wire.malformedEvent(fault.type));
-        return false;
-      default:
-        return false;
-    }
   }
 
   private async handleControl(path: string, exchange: SimExchange): Promise<void> {

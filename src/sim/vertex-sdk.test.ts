@@ -197,6 +197,26 @@ describe('Claude on Vertex AI', () => {
     expect(String(error)).toContain('Overloaded');
   });
 
+  it("continues a prefill, and refuses one in Anthropic's shape on a host that takes none", async () => {
+    const messages: Anthropic.MessageParam[] = [
+      { role: 'user', content: 'echo: one two three' },
+      { role: 'assistant', content: 'one' },
+    ];
+    const deltas: string[] = [];
+    await claude.messages
+      .stream({ model: MODEL, max_tokens: 50, messages })
+      .on('text', (delta) => deltas.push(delta))
+      .finalMessage();
+    expect(deltas).toEqual([' two', ' three']);
+    sim.setFault({ host: 'vtx', fault: { type: 'reject_prefill' } });
+    const refused = await caught(claude.messages.create({ model: MODEL, max_tokens: 50, messages }));
+    expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((refused as InstanceType<typeof Anthropic.BadRequestError>).error).toMatchObject({
+      type: 'error',
+      error: { type: 'invalid_request_error', message: expect.stringContaining('assistant message prefill') },
+    });
+  });
+
   it('refuses a token it did not issue, and an account of another project, in Google shape', async () => {
     const forged = claude.withOptions({ authClient: staticToken('ya29.forged') });
     const unauthenticated = await caught(
