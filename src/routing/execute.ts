@@ -3,6 +3,7 @@ import { type Clock, DetourError, type FailureClass, toDetourError } from '../co
 import type { TrialLease } from '../health/index.js';
 import {
   type AttemptInput,
+  type AttemptTarget,
   type NonStreamResult,
   openStream,
   type StreamChunk,
@@ -11,6 +12,8 @@ import {
 import { AttemptSequence, type FailedAttempt, type RetryPolicy } from './attempt-sequence.js';
 import { chooseFinalError } from './choose-final-error.js';
 import { isContextLengthExceeded } from './context-window.js';
+import { firstTokenLimitOf } from './first-token-limit.js';
+import { isSilentHost } from './is-silent-host.js';
 import { costOf, type RequestCost, UsageMeter } from './meter-usage.js';
 import type { Deployment } from './model-table.js';
 import { outcomeOf } from './outcome-of.js';
@@ -37,6 +40,13 @@ export interface AttemptRecord {
   panic?: boolean;
   /** The client left or the deadline passed: says nothing about the host, so health ignores it. */
   abandoned?: boolean;
+  /**
+   * The host was silent (DESIGN.md section 6): it stayed silent past the first-token limit, or held
+   * the connection silent and then closed it. It was not tried again for this request.
+   */
+  silent?: boolean;
+  /** The first-token limit, in ms, when the adaptive limit made it shorter than the configured one. */
+  firstTokenLimitMs?: number;
 }
 
 /** Notified of every attempt's outcome (metrics and logs hook in here; health is fed directly). */
@@ -136,6 +146,8 @@ type Settle = () => void;
 /** What an attempt function is given: where to send, its record to fill, and how to settle it. */
 interface AttemptContext {
   deployment: Deployment;
+  /** What to send the attempt to: the deployment, with this attempt's own first-token limit. */
+  target: AttemptTarget;
   record: AttemptRecord;
   settle: Settle;
 }
@@ -204,8 +216,9 @@ async function runAttempts<T>(
       if (step.panic) record.panic = true;
       attempts.push(record);
       const settle = settleWith(options, clock, deployment, record, lease);
+      const target = attemptTarget(deployment, input, options.state, sequence, record);
       try {
-        const outcome = await attempt({ deployment, record, settle });
+        const outcome = await attempt({ deployment, target, record, settle });
         record.latencyMs = clock.now() - startedAt;
         if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
         if (!outcome.deferSettle) settle();
@@ -221,10 +234,11 @@ async function runAttempts<T>(
         record.latencyMs = clock.now() - startedAt;
         // A request the client abandoned says nothing about the host; its own deadline does.
         if (input.signal.aborted && error.timeout !== 'total') record.abandoned = true;
+        else if (isSilentHost(error, record.latencyMs, target.timeouts.firstTokenMs)) record.silent = true;
         settle();
         errors.push(error);
         if (stopsFailover(error)) break;
-        failed = { deployment, error };
+        failed = { deployment, error, silent: record.silent === true };
       }
     }
     if (input.signal.aborted && input.signal.reason instanceof DetourError) errors.push(input.signal.reason);
@@ -236,6 +250,33 @@ async function runAttempts<T>(
   } finally {
     sequence.finish(clock.now(), served);
   }
+}
+
+/**
+ * The deployment as this attempt reaches it: itself, or — for a stream, once the deployment has a
+ * first-token baseline and another candidate could take over — a copy with the shorter adaptive
+ * first-token limit (noted on the record).
+ */
+function attemptTarget(
+  deployment: Deployment,
+  input: AttemptInput,
+  state: RoutingState,
+  sequence: AttemptSequence,
+  record: AttemptRecord,
+): AttemptTarget {
+  // A non-streamed answer's first byte comes with the whole answer, whose time depends on its
+  // length: only a stream's first token is comparable from request to request.
+  if (!input.request.stream || deployment.adaptiveFirstToken === undefined) return deployment;
+  const configuredMs = deployment.timeouts.firstTokenMs;
+  const limitMs = firstTokenLimitOf({
+    configuredMs,
+    adaptive: deployment.adaptiveFirstToken,
+    baseline: state.health.firstTokenBaseline(deployment.deploymentId),
+    hasAlternative: () => sequence.hasAlternativeTo(deployment),
+  });
+  if (limitMs === configuredMs) return deployment;
+  record.firstTokenLimitMs = limitMs;
+  return { ...deployment, timeouts: { ...deployment.timeouts, firstTokenMs: limitMs } };
 }
 
 /** Waits, unless the request is aborted first; says whether the wait completed. */
@@ -254,8 +295,8 @@ export async function executeNonStream(
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<NonStreamResult>> {
-  const served = await runAttempts(planned, input, options, async ({ deployment }) => ({
-    result: await sendNonStream(deployment, input),
+  const served = await runAttempts(planned, input, options, async ({ target }) => ({
+    result: await sendNonStream(target, input),
   }));
   const cost = costOf(served.result.usage, served.deployment.price);
   if (cost !== undefined) served.cost = cost;
@@ -278,9 +319,9 @@ export async function executeStream(
     const cost = usage.cost(deployment.price, finished);
     if (served !== undefined && cost !== undefined) served.cost = cost;
   };
-  served = await runAttempts(planned, input, options, async ({ deployment, record, settle }) => {
+  served = await runAttempts(planned, input, options, async ({ deployment, target, record, settle }) => {
     const usage = new UsageMeter();
-    const stream = openStream(deployment, input);
+    const stream = openStream(target, input);
     const head: StreamChunk[] = [];
     try {
       for (;;) {

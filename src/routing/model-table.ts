@@ -1,5 +1,6 @@
 import type { TokenPrice } from '../catalog/index.js';
 import type { AttemptTarget } from '../providers/index.js';
+import type { AdaptiveFirstToken } from './first-token-limit.js';
 import type { AutoChoice, ModelCapabilities } from './model-facts.js';
 
 /**
@@ -23,6 +24,11 @@ export interface Deployment extends AttemptTarget {
   maxOutput?: number;
   /** What this host charges for the model, when known; `auto` models with `prefer: cost` rank by it. */
   price?: TokenPrice;
+  /**
+   * Set when streamed attempts here may be abandoned sooner than `timeouts.firstTokenMs`, at a
+   * limit learned from the deployment's own times to first token ({@link firstTokenLimitOf}).
+   */
+  adaptiveFirstToken?: AdaptiveFirstToken;
 }
 
 /** A model as clients see it: its deployments in priority order and its fallback models. */
