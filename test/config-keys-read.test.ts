@@ -62,6 +62,10 @@ models:
   k-gm: { deployments: [ { provider: gm, model: gemini-2.5-flash } ] }
   k-az: { deployments: [ { provider: az, model: gpt-dep } ] }
 routing: { strategy: least-latency }
+timeouts:
+  firstToken: 20s
+  reasoningFirstToken: 60s
+  adaptiveFirstToken: { enabled: true, multiplier: 4, floor: 2s, minSamples: 50 }
 store: { sqlite: ":memory:" }
 auth: { mode: keys, cacheTtl: 2s }
 streams: { recovery: continue, acrossModels: false }

@@ -8,6 +8,7 @@ import { parseConfig } from '../src/config/index.js';
 import type { FailureClass } from '../src/core/index.js';
 import { startGateway } from '../src/server/index.js';
 import { generateServiceAccount, type SimServiceAccount } from '../src/sim/index.js';
+import { SqliteStore } from '../src/store/index.js';
 import { resetHealth, type Stack, startStack, upstreamCallsTo } from './support/start-stack.js';
 
 // The `vertex` provider kind end to end: the simulator speaks Vertex AI (Claude through rawPredict,
@@ -590,9 +591,14 @@ providers:
 models:
   m: { deployments: [ { provider: vx, model: ${CLAUDE} } ] }
 `;
-    await expect(startGateway(parseConfig(yaml, 'bad.yaml', {}), { port: 0, logger: false })).rejects.toThrow(
+    const store = new SqliteStore({ path: ':memory:' });
+    await expect(
+      startGateway(parseConfig(yaml, 'bad.yaml', {}), { port: 0, logger: false, store }),
+    ).rejects.toThrow(
       'provider "vx": credentials file "/nonexistent/detour-sa.json" cannot be read (ENOENT)',
     );
+    // The failed start closed the store it was given: nothing is left open.
+    await expect(store.listClientKeys()).rejects.toThrow(/not open/);
   });
 
   it('refuses a key file that is not a service-account key, without quoting it', async () => {
@@ -604,9 +610,11 @@ providers:
 models:
   m: { deployments: [ { provider: vx, model: ${CLAUDE} } ] }
 `;
-    const error = await startGateway(parseConfig(yaml, 'bad.yaml', {}), { port: 0, logger: false }).catch(
-      (caught: unknown) => caught as Error,
-    );
+    const error = await startGateway(parseConfig(yaml, 'bad.yaml', {}), {
+      port: 0,
+      logger: false,
+      store: new SqliteStore({ path: ':memory:' }),
+    }).catch((caught: unknown) => caught as Error);
     expect((error as Error).message).toBe(
       `provider "vx": credentials file ${JSON.stringify(path)} is not a service-account key (type is "authorized_user", expected "service_account")`,
     );

@@ -156,13 +156,36 @@ export interface DeploymentPrice {
 export interface TimeoutsConfig {
   /** Establishing the connection. */
   connect: number;
-  /** From sending the request to the first content. */
+  /** From sending the request to the first content, for models not known to reason. */
   firstToken: number;
+  /** The same, for models the catalog marks as reasoning (`capabilities.reasoning`). */
+  reasoningFirstToken: number;
   /** Between two stream chunks. */
   idle: number;
   /** The whole request. */
   total: number;
+  /** A shorter first-token limit learned from each deployment's own times to first token. */
+  adaptiveFirstToken: AdaptiveFirstTokenConfig;
 }
+
+/**
+ * The adaptive first-token limit of a streamed attempt: `min(firstToken, max(floor, multiplier ×
+ * the deployment's own p99 time to first token))`, once that p99 rests on `minSamples` samples and
+ * only when another candidate could take the request.
+ */
+export interface AdaptiveFirstTokenConfig {
+  /** On by default. */
+  enabled: boolean;
+  /** Multiple of the deployment's p99 time to first token. */
+  multiplier: number;
+  /** Lowest limit, in ms. */
+  floor: number;
+  /** Samples the p99 must rest on. */
+  minSamples: number;
+}
+
+/** The timeouts a model may override. */
+export type ModelTimeoutsConfig = Partial<Pick<TimeoutsConfig, 'firstToken' | 'idle' | 'total'>>;
 
 /** How an `auto` model ranks its candidates (DESIGN.md section 10). */
 export type AutoPreference = 'cost' | 'latency' | 'balanced';
@@ -191,7 +214,7 @@ export interface ModelConfig {
   /** Other models, tried only after every deployment of this one. */
   fallbacks: string[];
   /** Per-model overrides of the global timeouts (`connect` is the host's, so global only). */
-  timeouts?: Partial<Omit<TimeoutsConfig, 'connect'>>;
+  timeouts?: ModelTimeoutsConfig;
   /** Overrides `routing.strategy` for this model. */
   strategy?: RoutingStrategy;
   /** Shown by `/v1/models`. */

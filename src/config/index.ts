@@ -13,7 +13,7 @@ export { loadConfigFile } from './load-config-file.js';
 export { type ConfigExpander, type ParseConfigOptions, parseConfig } from './parse-config.js';
 export { type ConfigReloadPlan, planConfigReload } from './plan-config-reload.js';
 export { redactConfig } from './redact-config.js';
-export { resolveModelTimeouts } from './resolve-model-timeouts.js';
+export { type ModelTimeouts, resolveModelTimeouts } from './resolve-model-timeouts.js';
 export type { DetourConfigInput } from './schema.js';
 export { configSchema, ROUTING_STRATEGIES, SUPPORTED_PROTOCOLS } from './schema.js';
 export type { ConfigWatcher, WatchConfigOptions } from './watch-config-file.js';

@@ -47,7 +47,14 @@ describe('parseConfig', () => {
       providers: { openai: { protocol: 'openai-chat', baseUrl: 'https://api.openai.com/v1' } },
       models: { 'gpt-5': { deployments: [{ provider: 'openai', model: 'gpt-5' }], fallbacks: [] } },
       routing: { strategy: 'priority' },
-      timeouts: { connect: 5_000, firstToken: 20_000, idle: 30_000, total: 600_000 },
+      timeouts: {
+        connect: 5_000,
+        firstToken: 20_000,
+        reasoningFirstToken: 60_000,
+        idle: 30_000,
+        total: 600_000,
+        adaptiveFirstToken: { enabled: true, multiplier: 4, floor: 2_000, minSamples: 50 },
+      },
       retry: {
         maxAttempts: 3,
         budgetRatio: 0.1,
@@ -282,11 +289,18 @@ models:
   });
 
   it('converts durations and sizes', () => {
-    const text = `server: { bodyLimit: 512kb, requestTimeout: 2m }\n${minimal}timeouts: { connect: 250ms, firstToken: 1h, idle: 1500, total: 1.5s }\n`;
+    const text = `server: { bodyLimit: 512kb, requestTimeout: 2m }\n${minimal}timeouts: { connect: 250ms, firstToken: 1h, reasoningFirstToken: 2h, idle: 1500, total: 1.5s, adaptiveFirstToken: { floor: 750ms } }\n`;
     const config = parseConfig(text, 'detour.yaml', {});
     expect(config.server.bodyLimit).toBe(512 * 1024);
     expect(config.server.requestTimeout).toBe(120_000);
-    expect(config.timeouts).toEqual({ connect: 250, firstToken: 3_600_000, idle: 1500, total: 1500 });
+    expect(config.timeouts).toEqual({
+      connect: 250,
+      firstToken: 3_600_000,
+      reasoningFirstToken: 7_200_000,
+      idle: 1500,
+      total: 1500,
+      adaptiveFirstToken: { enabled: true, multiplier: 4, floor: 750, minSamples: 50 },
+    });
   });
 
   it('requires client keys unless the config turns auth off, and refuses another mode at its key', () => {

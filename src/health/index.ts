@@ -34,6 +34,7 @@ export {
 } from './detect-slowness.js';
 export type {
   DeploymentHealth,
+  FirstTokenBaseline,
   HealthKnobs,
   HealthStore,
   HealthStoreState,

@@ -231,4 +231,56 @@ describe('MemoryHealthStore', () => {
     // The window counts every outcome recorded; only the breaker's trial count is once per lease.
     expect(store.window('a').read(60_000).successes).toBe(3);
   });
+
+  it('gives the p99 time to first token over the slowness window as the first-token baseline', () => {
+    const clock = new ManualClock(START);
+    const store = new MemoryHealthStore({ clock, slowness: { recentWindowMs: 10_000 } });
+    expect(store.firstTokenBaseline('a')).toBeUndefined();
+    clock.advance(1_000);
+    // 99 quick first tokens and one slow: the p99 is the quick ones' (within the sketch's error).
+    for (let index = 0; index < 100; index++) {
+      const ttft = index === 0 ? 5_000 : 100;
+      store.record({
+        deploymentId: 'a',
+        at: clock.now(),
+        result: 'success',
+        latencyMs: ttft,
+        timeToFirstTokenMs: ttft,
+      });
+    }
+    // Failures carry no time to first token and do not count as samples.
+    store.record({ deploymentId: 'a', at: clock.now(), result: 'timeout', latencyMs: 9_000 });
+    const baseline = store.firstTokenBaseline('a');
+    expect(baseline?.samples).toBe(100);
+    expect(baseline?.p99Ms).toBeGreaterThan(100 * 0.8);
+    expect(baseline?.p99Ms).toBeLessThan(100 * 1.2);
+  });
+
+  it('reads the baseline afresh at most once a second, and forgets it on reset or when it ages out', () => {
+    const clock = new ManualClock(START);
+    const store = new MemoryHealthStore({ clock, slowness: { recentWindowMs: 10_000 } });
+    const sample = (ttft: number) =>
+      store.record({
+        deploymentId: 'a',
+        at: clock.now(),
+        result: 'success',
+        latencyMs: ttft,
+        timeToFirstTokenMs: ttft,
+      });
+    sample(100);
+    expect(store.firstTokenBaseline('a')).toEqual({ p99Ms: 100, samples: 1 });
+    sample(100);
+    // Same second: the cached reading.
+    expect(store.firstTokenBaseline('a')).toEqual({ p99Ms: 100, samples: 1 });
+    clock.advance(1_000);
+    expect(store.firstTokenBaseline('a')?.samples).toBe(2);
+    // Past the window, no sample is recent: no baseline, so the configured limit applies again.
+    clock.advance(10_000);
+    expect(store.firstTokenBaseline('a')).toBeUndefined();
+    sample(100);
+    clock.advance(1_000);
+    expect(store.firstTokenBaseline('a')?.samples).toBe(1);
+    store.reset('a', clock.now());
+    expect(store.firstTokenBaseline('a')).toBeUndefined();
+  });
 });

@@ -9,7 +9,13 @@ import {
   type SlownessOptions,
   type SlownessState,
 } from './detect-slowness.js';
-import type { DeploymentHealth, HealthKnobs, HealthStore, HealthStoreState } from './health-store.js';
+import type {
+  DeploymentHealth,
+  FirstTokenBaseline,
+  HealthKnobs,
+  HealthStore,
+  HealthStoreState,
+} from './health-store.js';
 import type { Outcome } from './outcome.js';
 import { OutcomeWindow } from './outcome-window.js';
 import type { TrialLease } from './trial-lease.js';
@@ -31,6 +37,9 @@ interface Entry {
   slowness: SlownessState;
   /** Last second in which slowness was evaluated: at most once a second, as its windows are long. */
   slownessSecond: number;
+  /** The first-token baseline as last read, and the second it was read in (-1: never). */
+  baseline: FirstTokenBaseline | undefined;
+  baselineSecond: number;
 }
 
 /** A {@link HealthStore} in process memory: one process, no sharing. */
@@ -92,6 +101,20 @@ export class MemoryHealthStore implements HealthStore {
 
   window(deploymentId: string): OutcomeWindow {
     return this.entry(deploymentId).window;
+  }
+
+  firstTokenBaseline(deploymentId: string): FirstTokenBaseline | undefined {
+    const entry = this.entry(deploymentId);
+    // Reading five minutes of buckets per streamed request would cost more than routing it; a
+    // second-old p99 is as good a limit.
+    const second = Math.floor(this.clock.now() / 1000);
+    if (second !== entry.baselineSecond) {
+      entry.baselineSecond = second;
+      const recent = entry.window.read(this.slownessOptions.recentWindowMs);
+      entry.baseline =
+        recent.ttftP99 === null ? undefined : { p99Ms: recent.ttftP99, samples: recent.ttftCount };
+    }
+    return entry.baseline;
   }
 
   advance(now: number, deploymentId?: string): void {
@@ -188,6 +211,8 @@ export class MemoryHealthStore implements HealthStore {
     entry.window = new OutcomeWindow({ clock: this.clock, buckets: this.windowBuckets });
     entry.slowness = initialSlownessState();
     entry.slownessSecond = -1;
+    entry.baseline = undefined;
+    entry.baselineSecond = -1;
   }
 
   private entry(deploymentId: string): Entry {
@@ -198,6 +223,8 @@ export class MemoryHealthStore implements HealthStore {
         breaker: new CircuitBreaker(this.breakerOptions),
         slowness: initialSlownessState(),
         slownessSecond: -1,
+        baseline: undefined,
+        baselineSecond: -1,
       };
       this.entries.set(deploymentId, entry);
     }

@@ -37,7 +37,14 @@ describe('OutcomeWindow', () => {
   it('reports a zero rate and null quantiles when empty', () => {
     const { window } = setup();
     const stats = window.read(60_000);
-    expect(stats).toMatchObject({ total: 0, failureRate: 0, latencyP50: null, ttftP95: null, ttftCount: 0 });
+    expect(stats).toMatchObject({
+      total: 0,
+      failureRate: 0,
+      latencyP50: null,
+      ttftP95: null,
+      ttftP99: null,
+      ttftCount: 0,
+    });
   });
 
   it('reads only the last windowMs, in whole seconds, across bucket boundaries', () => {
@@ -116,6 +123,17 @@ describe('OutcomeWindow', () => {
     expect(stats.latencyP50!).toBeLessThan(500 * 1.2);
     expect(stats.ttftP95!).toBeGreaterThan(95 * 0.8);
     expect(stats.ttftP95!).toBeLessThan(95 * 1.2);
+    expect(stats.ttftP99!).toBeGreaterThan(99 * 0.8);
+    expect(stats.ttftP99!).toBeLessThan(99 * 1.2);
+  });
+
+  it('tells the p99 time to first token from the p95 when the slowest few differ', () => {
+    const { window, record } = setup();
+    for (let index = 0; index < 100; index++) record('success', 10, index < 96 ? 10 : 1000);
+    const stats = window.read(60_000);
+    expect(stats.ttftP95).toBe(10);
+    expect(stats.ttftP99!).toBeGreaterThan(1000 * 0.8);
+    expect(stats.ttftP99!).toBeLessThanOrEqual(1000);
   });
 
   it('empties on clear', () => {

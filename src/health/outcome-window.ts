@@ -28,6 +28,8 @@ export interface WindowStats {
   ttftP50: number | null;
   /** 95th percentile time to first token in ms, `null` with no samples. */
   ttftP95: number | null;
+  /** 99th percentile time to first token in ms, `null` with no samples. */
+  ttftP99: number | null;
   /** Outcomes that carried a time to first token. */
   ttftCount: number;
 }
@@ -155,6 +157,7 @@ export class OutcomeWindow implements WindowReader {
       latencyP95: this.scratchLatency.quantile(0.95),
       ttftP50: this.scratchTtft.quantile(0.5),
       ttftP95: this.scratchTtft.quantile(0.95),
+      ttftP99: this.scratchTtft.quantile(0.99),
       ttftCount: this.scratchTtft.count,
     };
   }

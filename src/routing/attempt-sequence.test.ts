@@ -120,6 +120,29 @@ describe('AttemptSequence', () => {
     }
   });
 
+  it('moves on from a silent host that dropped the connection, but retries a quick reset', () => {
+    const { clock, state } = setup();
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a] },
+      { model: 'other', deployments: [fallback] },
+    ];
+    const silent = new AttemptSequence(planned, state, policy, clock.now());
+    const first = silent.nextStep(clock.now());
+    expect(first.type === 'attempt' && first.deployment).toBe(a);
+    const afterSilence = silent.nextStep(clock.now(), {
+      deployment: a,
+      error: failure('transport'),
+      silent: true,
+    });
+    expect(afterSilence.type === 'attempt' && afterSilence.deployment).toBe(fallback);
+
+    const quick = new AttemptSequence(planned, state, policy, clock.now());
+    quick.nextStep(clock.now());
+    const afterReset = quick.nextStep(clock.now(), { deployment: a, error: failure('transport') });
+    expect(afterReset.type === 'attempt' && afterReset.deployment).toBe(a);
+    expect(afterReset.type === 'attempt' && afterReset.delayMs).toBe(250);
+  });
+
   it('does not retry the same host after a peer already failed', () => {
     const { clock, state } = setup();
     const steps = runFailing(
@@ -385,5 +408,44 @@ describe('AttemptSequence', () => {
     if (step?.type !== 'shed') return;
     expect(step.error.retryAfterMs).toBe(20_000);
     expect(step.error.message).toContain("'m'");
+  });
+
+  it('hasAlternativeTo: an untried, admitted candidate on another host, within the attempt limit', () => {
+    const { clock, health, state } = setup();
+    const planned: PlannedModel[] = [
+      { model: 'm', deployments: [a, b] },
+      { model: 'other', deployments: [fallback] },
+    ];
+    const sequence = new AttemptSequence(planned, state, policy, clock.now());
+    sequence.nextStep(clock.now());
+    expect(sequence.hasAlternativeTo(a)).toBe(true);
+    // b ejected meanwhile: the fallback model still counts.
+    for (let index = 0; index < 5; index += 1)
+      health.record({ deploymentId: b.deploymentId, at: clock.now(), result: 'server_error', latencyMs: 1 });
+    expect(sequence.hasAlternativeTo(a)).toBe(true);
+    // On the fallback, the last candidate: nothing is left behind it.
+    sequence.nextStep(clock.now(), { deployment: a, error: failure('server_error') });
+    expect(sequence.hasAlternativeTo(fallback)).toBe(false);
+
+    const alone = new AttemptSequence([{ model: 'm', deployments: [a] }], state, policy, clock.now());
+    alone.nextStep(clock.now());
+    expect(alone.hasAlternativeTo(a)).toBe(false);
+  });
+
+  it('hasAlternativeTo: none on the last attempt the limit allows, nor behind ejected candidates', () => {
+    const { clock, health, state } = setup();
+    const limited = new AttemptSequence(
+      [{ model: 'm', deployments: [a, b] }],
+      state,
+      { ...policy, maxAttempts: 1 },
+      clock.now(),
+    );
+    limited.nextStep(clock.now());
+    expect(limited.hasAlternativeTo(a)).toBe(false);
+    const sequence = new AttemptSequence([{ model: 'm', deployments: [a, b] }], state, policy, clock.now());
+    sequence.nextStep(clock.now());
+    for (let index = 0; index < 5; index += 1)
+      health.record({ deploymentId: b.deploymentId, at: clock.now(), result: 'server_error', latencyMs: 1 });
+    expect(sequence.hasAlternativeTo(a)).toBe(false);
   });
 });

@@ -22,6 +22,8 @@ export interface RetryPolicy {
 export interface FailedAttempt {
   deployment: Deployment;
   error: DetourError;
+  /** The host was silent (`isSilentHost`): it is not tried again for this request. */
+  silent?: boolean;
 }
 
 /** What to do next. */
@@ -52,6 +54,7 @@ interface Entry {
 
 // Failures after which the same host may be tried again once. A timeout is not among them: a
 // silent host is never retried (DESIGN.md §6); neither is a broken body, nor anything on our side.
+// A transport failure is, unless it came after a long silence (`FailedAttempt.silent`).
 const SAME_HOST_RETRYABLE = new Set(['rate_limited', 'overloaded', 'server_error', 'transport']);
 
 /**
@@ -98,6 +101,23 @@ export class AttemptSequence {
     this.groupModels = planned.map((model) => model.model);
     this.entries = orderEntries(planned, state, now);
     state.budget(this.model).recordRequest(now);
+  }
+
+  /**
+   * Whether another candidate could still take the request if the attempt on `deployment` (the one
+   * just handed out) were abandoned: the attempt limit is not reached and a candidate not yet tried,
+   * on another host, fits the prompt and is not refused by its health. A cheap approximation (the
+   * retry budget is not asked): it decides whether a slow host may be given up early.
+   */
+  hasAlternativeTo(deployment: Deployment): boolean {
+    if (this.attempts >= this.policy.maxAttempts) return false;
+    for (let index = this.next; index < this.entries.length; index += 1) {
+      const entry = this.entries[index] as Entry;
+      if (entry.panic || entry.deployment.deploymentId === deployment.deploymentId || this.outgrown(entry))
+        continue;
+      if (this.state.health.status(entry.deployment.deploymentId).admission !== 'no') return true;
+    }
+    return false;
   }
 
   /** What the sequence did beyond the plan (a move to a larger window), for the route reason. */
@@ -209,7 +229,8 @@ export class AttemptSequence {
   private sameHostRetry(failed: FailedAttempt): NextStep | undefined {
     const { deployment, error } = failed;
     const id = deployment.deploymentId;
-    if (this.retriedSameHost.has(id) || error.shouldRetry === false) return undefined;
+    if (this.retriedSameHost.has(id) || error.shouldRetry === false || failed.silent === true)
+      return undefined;
     // Only a model with no other deployment to move to retries its one host; where a peer already
     // took (and failed) the request, another try would only add load to struggling hosts.
     const group = this.groupOf(deployment);

@@ -48,13 +48,14 @@ beforeEach(() => {
   onWait = undefined;
 });
 
-function deployment(host: string): Deployment {
+function deployment(host: string, extra: Partial<Deployment> = {}): Deployment {
   return {
     modelName: 'm',
     provider: createProvider(host, { protocol: 'openai-chat', baseUrl: `${sim.url}/hosts/${host}/v1` }),
     deploymentId: `${host}/up-m`,
     upstreamModel: 'up-m',
     timeouts: { firstTokenMs: 10_000, idleMs: 10_000 },
+    ...extra,
   };
 }
 
@@ -127,7 +128,7 @@ describe('executeNonStream', () => {
     for (const record of served.attempts)
       expect(
         Object.keys(record).filter((key) =>
-          ['trial', 'panic', 'timeToFirstTokenMs', 'abandoned'].includes(key),
+          ['trial', 'panic', 'timeToFirstTokenMs', 'abandoned', 'silent', 'firstTokenLimitMs'].includes(key),
         ),
       ).toEqual([]);
     expect(observed.map((record) => record.outcome)).toEqual(['server_error', 'success']);
@@ -309,5 +310,125 @@ describe('executeStream', () => {
       else expect(observed[0]).toMatchObject({ outcome: 'timeout' });
       if (reason !== undefined) expect(observed[0]?.abandoned).toBeUndefined();
     }
+  });
+});
+
+describe('silent hosts', () => {
+  it('moves a host that held the connection silent, then closed it, to the fallback at once', async () => {
+    for (const stream of [false, true]) {
+      const { options } = setup();
+      const host = stream ? 'ta' : 'tb';
+      // Half the 10 s first-token limit, by the injected clock: a silence, not a quick reset.
+      sim.setFault({ host, fault: { type: 'silence', closeAfterMs: 5_000 } });
+      sim.resetStats();
+      const fallback = { ...deployment('tc'), modelName: 'other' };
+      const served = await (stream ? executeStream : executeNonStream)(
+        [
+          { model: 'm', deployments: [deployment(host)] },
+          { model: 'other', deployments: [fallback] },
+        ],
+        input(stream),
+        options,
+      );
+      expect(served.deployment.deploymentId).toBe('tc/up-m');
+      expect(served.attempts).toMatchObject([
+        { deploymentId: `${host}/up-m`, outcome: 'transport', silent: true, latencyMs: 5_000 },
+        { deploymentId: 'tc/up-m', outcome: 'success' },
+      ]);
+      expect(sim.stats().hosts[host]?.requests).toBe(1);
+      if ('rest' in served.result) for await (const _chunk of served.result.rest);
+    }
+  });
+
+  it('retries a quick connection reset on the same host, as before', async () => {
+    const { options } = setup();
+    sim.setFault({ host: 'td', fault: { type: 'reset_before_headers' }, times: 1 });
+    const served = await executeNonStream(
+      [{ model: 'm', deployments: [deployment('td')] }],
+      input(false),
+      options,
+    );
+    expect(served.attempts).toMatchObject([
+      { deploymentId: 'td/up-m', outcome: 'transport' },
+      { deploymentId: 'td/up-m', outcome: 'success' },
+    ]);
+    expect(served.attempts[0]?.silent).toBeUndefined();
+  });
+});
+
+describe('the adaptive first-token limit', () => {
+  const adaptiveFirstToken = { multiplier: 4, floorMs: 100, minSamples: 5 };
+
+  /** Gives a deployment a first-token baseline: `samples` streams that started after `ttftMs`. */
+  function learn(health: MemoryHealthStore, id: string, ttftMs: number, samples = 5): void {
+    for (let index = 0; index < samples; index += 1)
+      health.record({
+        deploymentId: id,
+        at: clock.now(),
+        result: 'success',
+        latencyMs: ttftMs + 5,
+        timeToFirstTokenMs: ttftMs,
+      });
+  }
+
+  it('abandons a silent stream at max(floor, 4 × p99) when a fallback can take it', async () => {
+    const { health, options } = setup();
+    learn(health, 'ua/up-m', 10);
+    sim.setFault({ host: 'ua', fault: { type: 'silence' } });
+    const served = await executeStream(
+      [
+        { model: 'm', deployments: [deployment('ua', { adaptiveFirstToken })] },
+        { model: 'other', deployments: [{ ...deployment('ub'), modelName: 'other' }] },
+      ],
+      input(true),
+      options,
+    );
+    expect(served.deployment.deploymentId).toBe('ub/up-m');
+    expect(served.attempts[0]).toMatchObject({ outcome: 'timeout', silent: true, firstTokenLimitMs: 100 });
+    expect(served.attempts[0]?.error?.message).toContain('nothing for 100 ms');
+    for await (const _chunk of served.result.rest);
+  });
+
+  it('keeps the configured limit with nowhere else to go, too few samples, or no stream', async () => {
+    const { health, options } = setup();
+    sim.setFault({ host: 'uc', fault: { type: 'silence' } });
+    sim.setFault({ host: 'ud', fault: { type: 'silence' } });
+    learn(health, 'uc/up-m', 10);
+    learn(health, 'ud/up-m', 10, 4);
+    const configured = { firstTokenMs: 300, idleMs: 300 };
+    const alone = await failure(
+      executeStream(
+        [{ model: 'm', deployments: [deployment('uc', { adaptiveFirstToken, timeouts: configured })] }],
+        input(true),
+        options,
+      ),
+    );
+    expect(alone.attempts).toHaveLength(1);
+    expect(alone.attempts[0]?.firstTokenLimitMs).toBeUndefined();
+    expect(alone.attempts[0]?.error?.message).toContain('nothing for 300 ms');
+
+    const fallbacks = [{ model: 'other', deployments: [{ ...deployment('ue'), modelName: 'other' }] }];
+    const unlearned = await executeStream(
+      [
+        { model: 'm', deployments: [deployment('ud', { adaptiveFirstToken, timeouts: configured })] },
+        ...fallbacks,
+      ],
+      input(true),
+      options,
+    );
+    expect(unlearned.attempts[0]?.firstTokenLimitMs).toBeUndefined();
+    expect(unlearned.attempts[0]?.error?.message).toContain('nothing for 300 ms');
+    for await (const _chunk of unlearned.result.rest);
+
+    const whole = await executeNonStream(
+      [
+        { model: 'm', deployments: [deployment('uc', { adaptiveFirstToken, timeouts: configured })] },
+        ...fallbacks,
+      ],
+      input(false),
+      options,
+    );
+    expect(whole.attempts[0]).toMatchObject({ outcome: 'timeout', silent: true });
+    expect(whole.attempts[0]?.firstTokenLimitMs).toBeUndefined();
   });
 });

@@ -20,8 +20,8 @@ export async function executeNonStream(
   input: AttemptInput,
   options: ExecuteOptions,
 ): Promise<Served<NonStreamResult>> {
-  const served = await runAttempts(planned, input, options, async ({ deployment }) => ({
-    result: await sendNonStream(deployment, input),
+  const served = await runAttempts(planned, input, options, async ({ target }) => ({
+    result: await sendNonStream(target, input),
   }));
   const cost = costOf(served.result.usage, served.deployment.price);
   if (cost !== undefined) served.cost = cost;

@@ -22,6 +22,8 @@ export {
   type OpenedStream,
   type Served,
 } from './execute.js';
+export { type AdaptiveFirstToken, firstTokenLimitOf } from './first-token-limit.js';
+export { isSilentHost, SILENT_SHARE } from './is-silent-host.js';
 export { costOf, type RequestCost, UsageMeter } from './meter-usage.js';
 export type { AutoChoice, AutoPreference, ModelCapabilities, TokenPrice } from './model-facts.js';
 export { type Deployment, type ModelRoute, ModelTable } from './model-table.js';

@@ -1,5 +1,6 @@
 import type { TokenPrice } from '../catalog/index.js';
 import type { AttemptTarget, ContinuationStyle } from '../providers/index.js';
+import type { AdaptiveFirstToken } from './first-token-limit.js';
 import type { AutoChoice, ModelCapabilities } from './model-facts.js';
 
 /**
@@ -28,6 +29,11 @@ export interface Deployment extends AttemptTarget {
    * dialect; absent when it takes no prefill, so a continuation replays the request instead.
    */
   prefill?: Exclude<ContinuationStyle, 'replay'>;
+  /**
+   * Set when streamed attempts here may be abandoned sooner than `timeouts.firstTokenMs`, at a
+   * limit learned from the deployment's own times to first token ({@link firstTokenLimitOf}).
+   */
+  adaptiveFirstToken?: AdaptiveFirstToken;
 }
 
 /** A model as clients see it: its deployments in priority order and its fallback models. */

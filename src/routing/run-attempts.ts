@@ -1,10 +1,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type Clock, DetourError, type FailureClass, toDetourError } from '../core/index.js';
 import type { TrialLease } from '../health/index.js';
-import type { AttemptInput } from '../providers/index.js';
+import type { AttemptInput, AttemptTarget } from '../providers/index.js';
 import { AttemptSequence, type FailedAttempt, type RetryPolicy } from './attempt-sequence.js';
 import { chooseFinalError } from './choose-final-error.js';
 import { isContextLengthExceeded } from './context-window.js';
+import { firstTokenLimitOf } from './first-token-limit.js';
+import { isSilentHost } from './is-silent-host.js';
 import type { RequestCost } from './meter-usage.js';
 import type { Deployment } from './model-table.js';
 import { outcomeOf } from './outcome-of.js';
@@ -31,6 +33,13 @@ export interface AttemptRecord {
   panic?: boolean;
   /** The client left or the deadline passed: says nothing about the host, so health ignores it. */
   abandoned?: boolean;
+  /**
+   * The host was silent (DESIGN.md section 6): it stayed silent past the first-token limit, or held
+   * the connection silent and then closed it. It was not tried again for this request.
+   */
+  silent?: boolean;
+  /** The first-token limit, in ms, when the adaptive limit made it shorter than the configured one. */
+  firstTokenLimitMs?: number;
   /** A continuation of a stream another host broke off: how many characters of text the client had (the seam). */
   continuedAt?: number;
 }
@@ -126,6 +135,8 @@ export type Settle = () => void;
 /** What an attempt function is given: where to send, its record to fill, and how to settle it. */
 export interface AttemptContext {
   deployment: Deployment;
+  /** What to send the attempt to: the deployment, with this attempt's own first-token limit. */
+  target: AttemptTarget;
   record: AttemptRecord;
   settle: Settle;
 }
@@ -194,8 +205,9 @@ export async function runAttempts<T>(
       if (step.panic) record.panic = true;
       attempts.push(record);
       const settle = settleWith(options, clock, deployment, record, lease);
+      const target = attemptTarget(deployment, input, options.state, sequence, record);
       try {
-        const outcome = await attempt({ deployment, record, settle });
+        const outcome = await attempt({ deployment, target, record, settle });
         record.latencyMs = clock.now() - startedAt;
         if (outcome.timeToFirstTokenMs !== undefined) record.timeToFirstTokenMs = outcome.timeToFirstTokenMs;
         if (!outcome.deferSettle) settle();
@@ -211,10 +223,11 @@ export async function runAttempts<T>(
         record.latencyMs = clock.now() - startedAt;
         // A request the client abandoned says nothing about the host; its own deadline does.
         if (input.signal.aborted && error.timeout !== 'total') record.abandoned = true;
+        else if (isSilentHost(error, record.latencyMs, target.timeouts.firstTokenMs)) record.silent = true;
         settle();
         errors.push(error);
         if (stopsFailover(error)) break;
-        failed = { deployment, error };
+        failed = { deployment, error, silent: record.silent === true };
       }
     }
     if (input.signal.aborted && input.signal.reason instanceof DetourError) errors.push(input.signal.reason);
@@ -226,6 +239,33 @@ export async function runAttempts<T>(
   } finally {
     sequence.finish(clock.now(), served);
   }
+}
+
+/**
+ * The deployment as this attempt reaches it: itself, or — for a stream, once the deployment has a
+ * first-token baseline and another candidate could take over — a copy with the shorter adaptive
+ * first-token limit (noted on the record).
+ */
+function attemptTarget(
+  deployment: Deployment,
+  input: AttemptInput,
+  state: RoutingState,
+  sequence: AttemptSequence,
+  record: AttemptRecord,
+): AttemptTarget {
+  // A non-streamed answer's first byte comes with the whole answer, whose time depends on its
+  // length: only a stream's first token is comparable from request to request.
+  if (!input.request.stream || deployment.adaptiveFirstToken === undefined) return deployment;
+  const configuredMs = deployment.timeouts.firstTokenMs;
+  const limitMs = firstTokenLimitOf({
+    configuredMs,
+    adaptive: deployment.adaptiveFirstToken,
+    baseline: state.health.firstTokenBaseline(deployment.deploymentId),
+    hasAlternative: () => sequence.hasAlternativeTo(deployment),
+  });
+  if (limitMs === configuredMs) return deployment;
+  record.firstTokenLimitMs = limitMs;
+  return { ...deployment, timeouts: { ...deployment.timeouts, firstTokenMs: limitMs } };
 }
 
 /** Waits, unless the request is aborted first; says whether the wait completed. */

@@ -20,12 +20,12 @@ export type StreamEnded = (usage: UsageMeter, finished: boolean) => void;
  * settles the attempt (health, observers) when the rest ends.
  */
 export async function streamAttempt(
-  { deployment, record, settle }: AttemptContext,
+  { target, record, settle }: AttemptContext,
   input: AttemptInput,
   ended: StreamEnded,
 ): Promise<AttemptOutcome<OpenedStream>> {
   const usage = new UsageMeter();
-  const stream = openStream(deployment, input);
+  const stream = openStream(target, input);
   const head: StreamChunk[] = [];
   try {
     for (;;) {

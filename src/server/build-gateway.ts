@@ -1,5 +1,5 @@
 import { loadCatalog } from '../catalog/index.js';
-import type { DetourConfig } from '../config/index.js';
+import { type DetourConfig, resolveModelTimeouts } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
 import { createProvider, type UpstreamTransport } from '../providers/index.js';
 import {
@@ -72,11 +72,13 @@ export function buildGateway(
     Object.entries(config.providers).map(([name, settings]) => [name, createProvider(name, settings)]),
   );
   const routes: ModelRoute[] = Object.entries(config.models).map(([modelName, model]) => {
-    const timeouts = {
-      firstToken: model.timeouts?.firstToken ?? config.timeouts.firstToken,
-      idle: model.timeouts?.idle ?? config.timeouts.idle,
-      total: model.timeouts?.total ?? config.timeouts.total,
-    };
+    const capabilities = factsOf(modelName)?.capabilities;
+    const timeouts = resolveModelTimeouts(config, modelName, capabilities?.reasoning);
+    const adaptive = timeouts.adaptiveFirstToken;
+    const adaptiveFirstToken =
+      adaptive === undefined
+        ? undefined
+        : { multiplier: adaptive.multiplier, floorMs: adaptive.floor, minSamples: adaptive.minSamples };
     const deployments: Deployment[] = model.deployments.map((deployment) => {
       const provider = providers.get(deployment.provider);
       // The config loader already checked every reference; this guards against a hand-built config.
@@ -95,6 +97,7 @@ export function buildGateway(
       const contextWindow = model.contextWindow ?? facts?.contextWindow;
       if (contextWindow !== undefined) built.contextWindow = contextWindow;
       if (facts?.maxOutput !== undefined) built.maxOutput = facts.maxOutput;
+      if (adaptiveFirstToken !== undefined) built.adaptiveFirstToken = adaptiveFirstToken;
       const settings = config.providers[deployment.provider];
       const price =
         (settings === undefined ? undefined : deploymentPrice(catalog, modelName, deployment, settings)) ??
@@ -112,7 +115,6 @@ export function buildGateway(
       totalTimeoutMs: timeouts.total,
     };
     if (model.description !== undefined) route.description = model.description;
-    const capabilities = factsOf(modelName)?.capabilities;
     if (capabilities !== undefined) route.capabilities = capabilities;
     if (model.auto !== undefined) route.auto = { among: model.auto.among, prefer: model.auto.prefer };
     if (model.log?.bodies === true) route.logBodies = true;

@@ -84,6 +84,25 @@ export async function startGateway(
         'use client keys (auth.mode: keys), listen on 127.0.0.1, or pass --insecure-open to accept this',
     );
   }
+  // One store for incidents, keys and the request log, opened before the gateway so the log writer
+  // exists when the first request arrives; closed again when the gateway cannot start (a provider
+  // whose credentials cannot be read), so a failed start leaves no open database behind.
+  const store = options.store ?? openStore(config.store);
+  try {
+    return await startOn(config, store, listenHost, options);
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The rest of {@link startGateway}, on an open store. */
+async function startOn(
+  config: DetourConfig,
+  store: Store,
+  listenHost: string,
+  options: StartOptions,
+): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
   const clock = options.clock ?? systemClock;
   // Health outlives config reloads: a reload must not forget that a host is down.
@@ -102,9 +121,6 @@ export async function startGateway(
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
   let current = config;
-  // One store for incidents and the request log, opened before the gateway so the log writer exists
-  // when the first request arrives.
-  const store = options.store ?? openStore(config.store);
   // The writer outlives config reloads like the metrics do.
   let retention: RetentionSweeper | undefined;
   if (config.log.enabled) {

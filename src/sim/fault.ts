@@ -20,8 +20,11 @@ export const faultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('time_to_first_token'), ms: z.number().min(0) }),
   /** Wait this long between tokens of a stream. */
   z.object({ type: z.literal('slow_tokens'), ms: z.number().min(0) }),
-  /** Accept the request and never answer. */
-  z.object({ type: z.literal('silence') }),
+  /**
+   * Accept the request and send nothing; with `closeAfterMs`, drop the connection after that long
+   * without a byte of response (a host that holds the connection silent, then closes it).
+   */
+  z.object({ type: z.literal('silence'), closeAfterMs: z.number().min(0).optional() }),
   /** Close the connection before any response byte. */
   z.object({ type: z.literal('reset_before_headers') }),
   /**

@@ -520,4 +520,29 @@ describe('injected waits', () => {
       await timed.close();
     }
   });
+
+  it('holds a silent connection for `closeAfterMs`, then closes it without a byte of response', async () => {
+    const waits: number[] = [];
+    const timed = await startSimulator({
+      port: 0,
+      wait: async (ms) => {
+        waits.push(ms);
+      },
+    });
+    try {
+      timed.setFault({ host: 'oai', fault: { type: 'silence', closeAfterMs: 15_000 } });
+      const outcome = await fetch(`${timed.url}/hosts/oai/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'echo: x' }] }),
+      }).then(
+        (response) => `status ${response.status}`,
+        (error: Error) => `${error.name}: ${String((error.cause as Error | undefined)?.message)}`,
+      );
+      expect(outcome).toBe('TypeError: other side closed');
+      expect(waits).toEqual([15_000]);
+      expect(timed.stats().hosts.oai).toMatchObject({ requests: 1, faulted: 1, aborted: 0 });
+    } finally {
+      await timed.close();
+    }
+  });
 });

@@ -351,6 +351,11 @@ class SimulatorServer implements Simulator {
         sendError(fault, fault.headers);
         return;
       case 'silence':
+        if (fault.closeAfterMs !== undefined) {
+          await this.options.wait(fault.closeAfterMs);
+          // The caller may have given up first (its own first-token limit): nothing left to close.
+          if (!exchange.destroyed) exchange.reset();
+        }
         return;
       case 'reset_before_headers':
         exchange.reset();
