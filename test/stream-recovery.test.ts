@@ -20,12 +20,20 @@ beforeAll(async () => {
 providers:
   a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a }
   b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1, apiKey: key-b }
+  ant: { protocol: anthropic-messages, baseUrl: ${simUrl}/hosts/ant, apiKey: key-ant }
+  v: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/v/v1, apiKey: key-v, prefill: vllm }
 models:
   m:
     deployments: [ { provider: a, model: up-m }, { provider: b, model: up-m } ]
     streams: { recovery: continue }
   plain:
     deployments: [ { provider: a, model: up-plain }, { provider: b, model: up-plain } ]
+  pm:
+    deployments: [ { provider: a, model: up-pm }, { provider: ant, model: claude-pm } ]
+    streams: { recovery: continue }
+  vm:
+    deployments: [ { provider: ant, model: claude-vm }, { provider: v, model: up-vm } ]
+    streams: { recovery: continue }
 timeouts: { connect: 1s, firstToken: 2s, idle: 1s, total: 20s }
 `,
     sim: { timeToFirstTokenMs: 0, tokenIntervalMs: 2 },
@@ -191,5 +199,52 @@ describe('a break that no prefill can resume (scenario 22)', () => {
     });
     expect(error).toBeInstanceOf(OpenAI.APIError);
     expect(callsTo('b')).toHaveLength(0);
+  });
+});
+
+describe('streams.recovery: continue, by prefill (scenarios 19 and 21)', () => {
+  it("continues an OpenAI client's stream on an Anthropic host from a prefill of the text so far", async () => {
+    stack.sim.setFault({ host: 'a', fault: { type: 'reset_mid_body', afterChunks: 40 }, times: 1 });
+    const { text, usage, finish, error } = await streamOpenai('pm');
+    expect(error).toBeUndefined();
+    expect(text).toBe(ANSWER);
+    expect(finish).toBe('stop');
+    const calls = callsTo('ant');
+    expect(calls).toHaveLength(1);
+    const messages = (calls[0]?.body as { messages?: Array<{ role: string; content: unknown }> } | undefined)
+      ?.messages;
+    // A's 40 words, without the trailing whitespace Anthropic refuses, as the trailing assistant message.
+    expect(messages?.at(-1)).toMatchObject({ role: 'assistant' });
+    expect(JSON.stringify(messages?.at(-1)?.content)).toContain(WORDS.slice(0, 40).join(' '));
+    // B wrote only the last 20 words; usage adds both attempts' output.
+    expect(usage?.completion_tokens).toBe(40 + 20);
+  });
+
+  it('asks a host that refuses the prefill again without one, and never shows the refusal', async () => {
+    stack.sim.setFault({ host: 'a', fault: { type: 'reset_mid_body', afterChunks: 40 }, times: 1 });
+    stack.sim.setFault({ host: 'ant', fault: { type: 'reject_prefill' } });
+    const { text, error } = await streamOpenai('pm');
+    expect(error).toBeUndefined();
+    expect(text).toBe(ANSWER);
+    const calls = callsTo('ant');
+    expect(calls).toHaveLength(2);
+    const lastRole = (call: (typeof calls)[number] | undefined) =>
+      (call?.body as { messages?: Array<{ role: string }> } | undefined)?.messages?.at(-1)?.role;
+    expect(lastRole(calls[0])).toBe('assistant');
+    expect(lastRole(calls[1])).toBe('user');
+  });
+
+  it("continues an Anthropic client's stream on a vLLM server with continue_final_message", async () => {
+    stack.sim.setFault({ host: 'ant', fault: { type: 'reset_mid_body', afterChunks: 30 }, times: 1 });
+    const anthropic = new Anthropic({ baseURL: stack.anthropicBaseUrl, apiKey: 'unused', maxRetries: 0 });
+    const message = await anthropic.messages
+      .stream({ model: 'vm', max_tokens: 200, messages: [{ role: 'user', content: PROMPT }] })
+      .finalMessage();
+    expect(message.content).toEqual([expect.objectContaining({ type: 'text', text: ANSWER })]);
+    expect(message.stop_reason).toBe('end_turn');
+    const calls = callsTo('v');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.body).toMatchObject({ continue_final_message: true, add_generation_prompt: false });
+    expect(message.usage.output_tokens).toBe(30 + 30);
   });
 });
