@@ -11,6 +11,7 @@ import { startGateway } from '../src/server/index.js';
 import { startSimulator } from '../src/sim/index.js';
 import { SqliteStore } from '../src/store/index.js';
 import { fixed, percentile } from './percentile.js';
+import { runStreamCutPhase } from './stream-cuts.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const RATE_PER_SECOND = Number(process.env.OUTAGE_RATE ?? 20);
@@ -277,7 +278,8 @@ or ejected); restore is the moment it takes first tries again (its breaker close
 deployment gets a health check every 10 s, a pass ends the ejection early and three trials close it; a demoted one gets
 no traffic while its peer is healthy, so its demotion lifts when the failures leave the 60 s window. Full weight is the
 end of the 10 % → 50 % → 100 % ramp over 60 s after the restore.
-`;
+
+${await runStreamCutPhase(Number(process.env.OUTAGE_CUT_REQUESTS ?? 400), 8)}`;
 process.stdout.write(`\n${markdown}\n`);
 writeBenchmarksSection('outage', markdown);
 process.exit(
