@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OffsetClock } from './support/offset-clock.js';
 import { type Stack, startStack } from './support/start-stack.js';
 
 // The metric names and labels README.md documents are a public interface (dashboards and alerts
@@ -15,6 +16,7 @@ providers:
 models:
   m:     { deployments: [ { provider: a, model: up-m }, { provider: b, model: up-m } ], fallbacks: [ spare ] }
   spare: { deployments: [ { provider: b, model: up-spare } ] }
+  h:     { deployments: [ { provider: a, model: up-h }, { provider: b, model: up-h } ], hedging: { maxShare: 1, floor: 1ms } }
 # One failover may be in flight, never a second: the fallback after two failures is refused.
 retry: { budgetRatio: 0, budgetMinConcurrent: 1 }
 health: { probes: { enabled: false } }
@@ -63,9 +65,10 @@ function parseExposition(text: string): { types: Map<string, string>; samples: S
 
 let stack: Stack;
 let client: OpenAI;
+const clock = new OffsetClock();
 
 beforeAll(async () => {
-  stack = await startStack({ config });
+  stack = await startStack({ config, detour: { clock } });
   client = new OpenAI({ baseURL: stack.openaiBaseUrl, apiKey: 'client-key', maxRetries: 0 });
 });
 
@@ -87,6 +90,29 @@ describe('GET /metrics', () => {
     for await (const _chunk of stream) {
       // Drain it: the stream's outcome is recorded when it ends.
     }
+    // A hedge: twenty quick streams give a/up-h its time-to-first-token baseline, then a slow one
+    // there is hedged on b, which answers first.
+    const drain = async (model: string) => {
+      const hedged = await client.chat.completions.create({
+        model,
+        messages: [{ role: 'user', content: 'echo: hedged' }],
+        stream: true,
+      });
+      for await (const _chunk of hedged) {
+        // Drained.
+      }
+    };
+    for (let index = 0; index < 20; index += 1) await drain('h');
+    // The baseline is read at most once a second.
+    clock.advance(1_100);
+    stack.sim.setFault({
+      host: 'a',
+      model: 'up-h',
+      fault: { type: 'time_to_first_token', ms: 5_000 },
+      times: 1,
+    });
+    await drain('h');
+    stack.sim.resetStats();
     // Both deployments of `m` fail: one failover (a retry), then the fallback is refused by the budget.
     stack.sim.setFault({ host: '*', model: 'up-m', fault: { type: 'status', status: 500 } });
     const failed = await client.chat.completions

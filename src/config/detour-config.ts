@@ -221,6 +221,8 @@ export interface ModelConfig {
   description?: string;
   /** What the request log keeps of this model's requests. */
   log?: ModelLogConfig;
+  /** Hedging, when this model opted in: most hedges as a share of requests, and the shortest wait in ms. */
+  hedging?: { maxShare: number; floor: number };
   /** This model's stream recovery; each field falls back to the global `streams`. */
   streams?: Partial<StreamsConfig>;
 }

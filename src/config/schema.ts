@@ -266,6 +266,8 @@ const modelSchema = z
     contextWindow: count().optional(),
     // Request and response bodies in the request log: off unless a model opts in (DESIGN.md section 8).
     log: z.strictObject({ bodies: z.boolean().default(false) }).optional(),
+    // Opt-in hedging (DESIGN.md section 6): a second attempt after the first deployment's own p95.
+    hedging: z.strictObject({ maxShare: ratio().default(0.05), floor: duration().default(1_000) }).optional(),
     // This model's stream recovery, over the global `streams`.
     streams: z
       .strictObject({

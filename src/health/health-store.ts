@@ -36,6 +36,8 @@ export interface DeploymentHealth {
 export interface FirstTokenBaseline {
   /** 99th percentile time to first token, in ms. */
   p99Ms: number;
+  /** 95th percentile time to first token, in ms (when a hedge is sent). */
+  p95Ms: number;
   /** Samples it rests on. */
   samples: number;
 }

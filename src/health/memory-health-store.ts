@@ -112,7 +112,9 @@ export class MemoryHealthStore implements HealthStore {
       entry.baselineSecond = second;
       const recent = entry.window.read(this.slownessOptions.recentWindowMs);
       entry.baseline =
-        recent.ttftP99 === null ? undefined : { p99Ms: recent.ttftP99, samples: recent.ttftCount };
+        recent.ttftP99 === null
+          ? undefined
+          : { p99Ms: recent.ttftP99, p95Ms: recent.ttftP95 ?? recent.ttftP99, samples: recent.ttftCount };
     }
     return entry.baseline;
   }

@@ -93,6 +93,8 @@ export class AttemptSequence {
     policy: RetryPolicy,
     now: number,
     promptTokens?: number,
+    /** The request was counted already (a hedge or a continuation runs a second sequence for it). */
+    counted = false,
   ) {
     this.state = state;
     this.policy = policy;
@@ -100,7 +102,7 @@ export class AttemptSequence {
     this.model = planned[0]?.model ?? '';
     this.groupModels = planned.map((model) => model.model);
     this.entries = orderEntries(planned, state, now);
-    state.budget(this.model).recordRequest(now);
+    if (!counted) state.budget(this.model).recordRequest(now);
   }
 
   /**

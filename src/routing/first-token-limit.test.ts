@@ -16,7 +16,7 @@ function limit(
   const value = firstTokenLimitOf({
     configuredMs: options.configuredMs ?? 20_000,
     adaptive: 'knobs' in options ? options.knobs : adaptive,
-    baseline: p99Ms === undefined ? undefined : { p99Ms, samples: options.samples ?? 50 },
+    baseline: p99Ms === undefined ? undefined : { p99Ms, p95Ms: p99Ms, samples: options.samples ?? 50 },
     hasAlternative: () => {
       askedForAlternative = true;
       return options.alternative ?? true;

@@ -2,6 +2,7 @@ import type { TokenPrice } from '../catalog/index.js';
 import type { AttemptTarget, ContinuationStyle } from '../providers/index.js';
 import type { AdaptiveFirstToken } from './first-token-limit.js';
 import type { AutoChoice, ModelCapabilities } from './model-facts.js';
+import type { HedgingOptions } from './run-attempts.js';
 
 /**
  * How a model's deployments are ranked before health reorders them: `priority` in config order,
@@ -61,6 +62,8 @@ export interface ModelRoute {
   logBodies?: boolean;
   /** A stream that breaks after content goes on from another candidate (config `streams.recovery: continue`). */
   recovery?: { acrossModels: boolean };
+  /** Opt-in hedging (config `models.<name>.hedging`). */
+  hedging?: HedgingOptions;
 }
 
 /** The configured models, looked up by name. */

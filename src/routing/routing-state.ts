@@ -8,6 +8,7 @@ import {
   RetryBudget,
   type RetryBudgetOptions,
 } from '../health/index.js';
+import { HedgeShare } from './hedge-share.js';
 import type { ModelTable } from './model-table.js';
 import { SmoothWeightedRotation } from './smooth-weighted-rotation.js';
 
@@ -54,6 +55,7 @@ export class RoutingState {
   private budgetOptions: RetryBudgetOptions;
   private throttleOptions: AdaptiveThrottleOptions;
   private readonly budgets = new Map<string, RetryBudget>();
+  private readonly hedgeShares = new Map<string, HedgeShare>();
   private readonly throttles = new Map<string, AdaptiveThrottle>();
   private readonly requestWindows = new Map<string, OutcomeWindow>();
   private readonly rotations = new Map<string, SmoothWeightedRotation>();
@@ -95,6 +97,7 @@ export class RoutingState {
     for (const model of [...notIn(nextModels, previousModels), ...notIn(previousModels, nextModels)]) {
       this.requestWindows.delete(model);
       this.budgets.delete(model);
+      this.hedgeShares.delete(model);
       this.throttles.delete(model);
       this.rotations.delete(model);
     }
@@ -109,6 +112,16 @@ export class RoutingState {
       this.budgets.set(model, budget);
     }
     return budget;
+  }
+
+  /** The model's hedge share (created on first use). */
+  hedgeShare(model: string): HedgeShare {
+    let share = this.hedgeShares.get(model);
+    if (share === undefined) {
+      share = new HedgeShare();
+      this.hedgeShares.set(model, share);
+    }
+    return share;
   }
 
   /** The model's panic throttle (created on first use). */

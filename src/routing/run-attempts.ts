@@ -63,6 +63,20 @@ export interface ExecuteOptions {
   routeReason?: string;
   /** Streams only: a stream that breaks after content goes on from another candidate (DESIGN.md section 6). */
   recovery?: { acrossModels: boolean };
+  /** The model's hedging (DESIGN.md section 6, "Hedging"), when it opted in. */
+  hedging?: HedgingOptions;
+  /** Called when a hedge was sent, with whether it won. */
+  onHedge?: (report: { model: string; won: boolean }) => void;
+  /** This run belongs to a request already counted in the retry budget (a hedge, a continuation). */
+  sameRequest?: boolean;
+}
+
+/** A model's hedging knobs (config `models.<name>.hedging`). */
+export interface HedgingOptions {
+  /** Most hedges as a share of the model's requests over the last minute (default 0.05). */
+  maxShare: number;
+  /** Shortest wait before a hedge, in ms (default 1 s). */
+  floorMs: number;
 }
 
 /** A request that succeeded: who served it and what each attempt did. */
@@ -174,6 +188,7 @@ export async function runAttempts<T>(
     options.policy,
     clock.now(),
     options.promptTokens,
+    options.sameRequest === true,
   );
   let served = false;
   let failed: FailedAttempt | undefined;

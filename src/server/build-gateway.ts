@@ -118,6 +118,9 @@ export function buildGateway(
     if (capabilities !== undefined) route.capabilities = capabilities;
     if (model.auto !== undefined) route.auto = { among: model.auto.among, prefer: model.auto.prefer };
     if (model.log?.bodies === true) route.logBodies = true;
+    if (model.hedging !== undefined) {
+      route.hedging = { maxShare: model.hedging.maxShare, floorMs: model.hedging.floor };
+    }
     if ((model.streams?.recovery ?? config.streams.recovery) === 'continue') {
       route.recovery = { acrossModels: model.streams?.acrossModels ?? config.streams.acrossModels };
     }

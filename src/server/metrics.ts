@@ -49,6 +49,12 @@ export class GatewayMetrics {
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  readonly hedges = new Counter({
+    name: 'detour_hedges_total',
+    help: 'Hedged requests: a second attempt sent while the first had not answered; outcome won or lost',
+    labelNames: ['model', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly retries = new Counter({
     name: 'detour_retries_total',
     help: 'Attempts beyond the first, by model',

@@ -279,6 +279,11 @@ async function answerChat(
   if (plan.promptTokens !== undefined) options.promptTokens = plan.promptTokens;
   if (plan.reason !== undefined) options.routeReason = plan.reason;
   if (chatRequest.stream === true && route.recovery !== undefined) options.recovery = route.recovery;
+  if (route.hedging !== undefined) {
+    options.hedging = route.hedging;
+    options.onHedge = ({ model, won }) =>
+      gateway.metrics?.hedges.inc({ model, outcome: won ? 'won' : 'lost' });
+  }
   const startedAt = facts.startedAt;
   const finish = (outcome: OutcomeResult, attempts: number) => {
     const durationMs = gateway.clock.now() - startedAt;
