@@ -53,6 +53,7 @@ models:
     contextWindow: 100000
     log: { bodies: true }
     streams: { recovery: continue, acrossModels: true }
+    hedging: { maxShare: 0.1, floor: 2s }
   n:
     deployments: [ { provider: a, model: up-n } ]
   fast: { auto: { among: [n, m], prefer: balanced } }
