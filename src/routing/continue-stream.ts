@@ -160,7 +160,9 @@ async function openContinuation(state: Continuation): Promise<OpenedStream | und
     });
   };
   try {
-    const more = await runAttempts(candidates, input, state.options, async (context) => {
+    // The continuation belongs to a request the retry budget has counted already.
+    const options = { ...state.options, sameRequest: true };
+    const more = await runAttempts(candidates, input, options, async (context) => {
       state.tried.add(context.deployment.deploymentId);
       context.record.continuedAt = text.length;
       const style = context.deployment.prefill;
