@@ -254,6 +254,8 @@ describe('MemoryHealthStore', () => {
     expect(baseline?.samples).toBe(100);
     expect(baseline?.p99Ms).toBeGreaterThan(100 * 0.8);
     expect(baseline?.p99Ms).toBeLessThan(100 * 1.2);
+    expect(baseline?.p95Ms).toBeGreaterThan(95 * 0.8);
+    expect(baseline?.p95Ms).toBeLessThan(95 * 1.2);
   });
 
   it('reads the baseline afresh at most once a second, and forgets it on reset or when it ages out', () => {
@@ -268,10 +270,10 @@ describe('MemoryHealthStore', () => {
         timeToFirstTokenMs: ttft,
       });
     sample(100);
-    expect(store.firstTokenBaseline('a')).toEqual({ p99Ms: 100, samples: 1 });
+    expect(store.firstTokenBaseline('a')).toEqual({ p99Ms: 100, p95Ms: 100, samples: 1 });
     sample(100);
     // Same second: the cached reading.
-    expect(store.firstTokenBaseline('a')).toEqual({ p99Ms: 100, samples: 1 });
+    expect(store.firstTokenBaseline('a')).toEqual({ p99Ms: 100, p95Ms: 100, samples: 1 });
     clock.advance(1_000);
     expect(store.firstTokenBaseline('a')?.samples).toBe(2);
     // Past the window, no sample is recent: no baseline, so the configured limit applies again.
