@@ -236,4 +236,58 @@ describe('WebhookNotifier', () => {
     expect(types).toEqual(['component.status_changed', 'incident.created']);
     await earlier;
   });
+
+  it('sends each delivery once when two replicas read one outbox at the same time', async () => {
+    const hold = signal();
+    const allArrived = signal();
+    let arrivals = 0;
+    const hook = await receiver(204, {
+      hold: hold.promise,
+      arrived: () => {
+        arrivals += 1;
+        if (arrivals === EVENTS.length) allArrived.fire();
+      },
+    });
+    const targets: WebhookTarget[] = [{ url: hook.url, format: 'json', events: ALL }];
+    const { clock, store, notifier } = setup(targets);
+    const otherReplica = new WebhookNotifier(store, () => targets, clock);
+    for (const event of EVENTS) await notifier.enqueue(event);
+    // The first replica's round is mid-send (answers held) when the second replica's round reads.
+    const first = notifier.deliverDue();
+    await allArrived.promise;
+    await otherReplica.deliverDue();
+    hold.fire();
+    await first;
+    const ids = hook.received.map((entry) => entry.headers['x-detour-delivery']);
+    expect(ids).toHaveLength(EVENTS.length);
+    expect(new Set(ids).size).toBe(EVENTS.length);
+    expect(await store.listDeliveries({ status: 'delivered' })).toHaveLength(EVENTS.length);
+  });
+
+  it("sends what a replica claimed and never finished once the claim's lease ends", async () => {
+    const hook = await receiver(204);
+    const { clock, store, notifier, only } = setup([{ url: hook.url, format: 'json', events: ALL }], {
+      leaseMs: 30_000,
+    });
+    await notifier.enqueue(EVENTS[0]!);
+    // A replica that claimed the delivery and died before sending it.
+    expect(await store.dueDeliveries(clock.now(), 50, 30_000)).toHaveLength(1);
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(0);
+    clock.advance(29_999);
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(0);
+    clock.advance(1);
+    await notifier.deliverDue();
+    expect(hook.received).toHaveLength(1);
+    expect(await only()).toMatchObject({ status: 'delivered', attempts: 0 });
+  });
+
+  it('refuses a lease no longer than the send timeout', () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    stores.push(store);
+    expect(
+      () => new WebhookNotifier(store, () => [], new ManualClock(), { timeoutMs: 5_000, leaseMs: 5_000 }),
+    ).toThrow(RangeError);
+  });
 });

@@ -25,8 +25,15 @@ export interface WebhookSenderOptions {
   backoffMaxMs: number;
   /** Attempts before a delivery is given up as failed; default 12. */
   maxAttempts: number;
-  /** Per-delivery timeout, in ms; default 10 s. */
+  /** Per-delivery timeout (connecting, sending and reading the answer), in ms; default 10 s. */
   timeoutMs: number;
+  /**
+   * How long a round's claim on its deliveries lasts, in ms; default 1 min. Replicas sharing one
+   * outbox skip deliveries another has claimed, so each is sent once; longer than `timeoutMs`, so a
+   * claim outlasts its send, with room for clocks of replicas that disagree a little. A replica that
+   * dies mid-round leaves its deliveries to the others when the claim ends.
+   */
+  leaseMs: number;
 }
 
 const DEFAULTS: WebhookSenderOptions = {
@@ -35,6 +42,7 @@ const DEFAULTS: WebhookSenderOptions = {
   backoffMaxMs: 3_600_000,
   maxAttempts: 12,
   timeoutMs: 10_000,
+  leaseMs: 60_000,
 };
 
 /** The family an event belongs to, for the `events` filter. */
@@ -86,6 +94,9 @@ export class WebhookNotifier {
     options: Partial<WebhookSenderOptions> = {},
   ) {
     this.options = { ...DEFAULTS, ...options };
+    if (this.options.leaseMs <= this.options.timeoutMs) {
+      throw new RangeError('leaseMs must be longer than timeoutMs, or a slow send could be sent twice');
+    }
   }
 
   /** Writes an event to the outbox of every webhook that wants it. */
@@ -144,7 +155,7 @@ export class WebhookNotifier {
 
   private async sendRound(): Promise<void> {
     await Promise.allSettled([...this.writing]);
-    const due = await this.store.dueDeliveries(this.clock.now(), 50);
+    const due = await this.store.dueDeliveries(this.clock.now(), 50, this.options.leaseMs);
     await Promise.all(due.map((delivery) => this.send(delivery)));
   }
 
@@ -173,6 +184,8 @@ export class WebhookNotifier {
         body,
         headersTimeout: this.options.timeoutMs,
         bodyTimeout: this.options.timeoutMs,
+        // The whole send ends within the timeout, so within the round's claim.
+        signal: AbortSignal.timeout(this.options.timeoutMs),
       });
       await response.body.dump();
       if (response.statusCode < 200 || response.statusCode >= 300) error = `HTTP ${response.statusCode}`;

@@ -87,7 +87,7 @@ export async function startGateway(
   // One store for incidents, keys and the request log, opened before the gateway so the log writer
   // exists when the first request arrives; closed again when the gateway cannot start (a provider
   // whose credentials cannot be read), so a failed start leaves no open database behind.
-  const store = options.store ?? openStore(config.store);
+  const store = options.store ?? (await openStore(config.store));
   try {
     return await startOn(config, store, listenHost, options);
   } catch (error) {

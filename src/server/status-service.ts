@@ -8,7 +8,7 @@ import {
   type WebhookTarget,
 } from '../incidents/index.js';
 import type { ModelTable, RoutingState } from '../routing/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { PostgresStore, SqliteStore, type Store } from '../store/index.js';
 
 /** The incident machinery of one running Detour: store, detector and webhook outbox. */
 export interface StatusService {
@@ -33,17 +33,18 @@ export interface StatusServiceInput {
   table: () => ModelTable;
   state: RoutingState;
   clock: Clock;
-  /** A store to use instead of opening the config's (tests pass an in-memory one). */
-  store?: Store;
+  /** The open store (see {@link openStore}). */
+  store: Store;
   /** Called with every status event (logging). */
   onEvent?: (event: StatusEvent) => void;
 }
 
-/** Opens the configured store. PostgreSQL is the scale-out store of a later release. */
-export function openStore(config: DetourConfig['store']): Store {
-  if (config.type === 'postgres') {
-    throw new Error('store.postgres is not available in this version of Detour; use store.sqlite');
-  }
+/**
+ * Opens the configured store: an SQLite file, or PostgreSQL (connected and migrated before this
+ * resolves, so a wrong URL stops the start with the driver's reason).
+ */
+export async function openStore(config: DetourConfig['store']): Promise<Store> {
+  if (config.type === 'postgres') return PostgresStore.open({ url: config.url });
   return new SqliteStore({ path: config.path });
 }
 
@@ -60,7 +61,7 @@ function detectorOptionsOf(status: DetourConfig['status']): Partial<DetectorOpti
 
 /** Wires the store, the incident detector and the webhook notifier together. */
 export function createStatusService(input: StatusServiceInput): StatusService {
-  const store = input.store ?? openStore(input.config().store);
+  const store = input.store;
   const targets = (): WebhookTarget[] => input.config().webhooks;
   const notifier = new WebhookNotifier(store, targets, input.clock);
   const detector = new IncidentDetector(

@@ -136,4 +136,12 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    // A sender's claim on a delivery (Store.dueDeliveries with a lease): until this time no other
+    // sender reads it as due, so replicas sharing one outbox send each delivery once.
+    sql: `
+      ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER;
+    `,
+  },
 ];

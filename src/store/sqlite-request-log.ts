@@ -1,25 +1,10 @@
 import type Database from 'better-sqlite3';
-import type {
-  RequestLogFilter,
-  RequestLogPage,
-  RequestLogRow,
-  UsageBucket,
-  UsageGroupBy,
-  UsageQuery,
-} from './types.js';
+import { pageStatement, SqlParameters, toPage, toUsageBucket, usageStatement } from './request-log-sql.js';
+import type { RequestLogFilter, RequestLogPage, RequestLogRow, UsageBucket, UsageQuery } from './types.js';
 
-/** The request log's SQL for {@link SqliteStore}: written so PostgreSQL can run the same statements. */
+/** The request log for {@link SqliteStore}; the queries are shared with PostgreSQL (`request-log-sql.ts`). */
 
 type Row = Record<string, unknown>;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
-
-const GROUP_COLUMNS: Readonly<Record<UsageGroupBy, string>> = {
-  model: 'requested_model',
-  deployment: 'deployment',
-  key: 'key',
-};
 
 function nullableNumber(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
@@ -98,135 +83,21 @@ export function insertRequestLogs(db: Database.Database, rows: readonly RequestL
   })();
 }
 
-/** WHERE clauses and their values for a filter. */
-function whereOf(filter: RequestLogFilter): { clauses: string[]; values: unknown[] } {
-  const clauses: string[] = [];
-  const values: unknown[] = [];
-  const equal = (column: string, value: unknown) => {
-    clauses.push(`${column} = ?`);
-    values.push(value);
-  };
-  if (filter.from !== undefined) {
-    clauses.push('time >= ?');
-    values.push(filter.from);
-  }
-  if (filter.to !== undefined) {
-    clauses.push('time < ?');
-    values.push(filter.to);
-  }
-  if (filter.model !== undefined) equal('requested_model', filter.model);
-  if (filter.deployment !== undefined) equal('deployment', filter.deployment);
-  if (filter.key !== undefined) equal('key', filter.key);
-  if (filter.status !== undefined) equal('status', filter.status);
-  if (filter.failureClass !== undefined) equal('outcome', filter.failureClass);
-  return { clauses, values };
-}
-
-/** An opaque cursor: the (time, id) of the last row of a page. */
-function encodeCursor(row: RequestLogRow): string {
-  return Buffer.from(JSON.stringify([row.time, row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'number' &&
-      typeof value[1] === 'string'
-    )
-      return [value[0], value[1]];
-  } catch {
-    // Reported below as an invalid cursor.
-  }
-  throw new RangeError(`invalid cursor "${cursor}"`);
-}
-
-/** One page, newest first; keyset pagination on (time, id), so rows written meanwhile do not shift pages. */
+/** One page, newest first (see {@link pageStatement}). */
 export function listRequestLogs(
   db: Database.Database,
   query: RequestLogFilter & { limit?: number; cursor?: string },
 ): RequestLogPage {
-  const { clauses, values } = whereOf(query);
-  if (query.cursor !== undefined) {
-    const [time, id] = decodeCursor(query.cursor);
-    clauses.push('(time < ? OR (time = ? AND id < ?))');
-    values.push(time, time, id);
-  }
-  const limit = query.limit ?? 100;
-  // One row more than the page tells whether another page follows.
-  const rows = (
-    db
-      .prepare(
-        `SELECT * FROM request_log ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}
-         ORDER BY time DESC, id DESC LIMIT ?`,
-      )
-      .all(...values, limit + 1) as Row[]
-  ).map(toRow);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last) : null };
+  const parameters = new SqlParameters('sqlite');
+  const { sql, limit } = pageStatement(query, parameters);
+  return toPage((db.prepare(sql).all(...parameters.values) as Row[]).map(toRow), limit);
 }
 
-/**
- * Sums per group and period in one statement. The latency percentiles are computed in SQL too, by
- * nearest rank over a window (`ROW_NUMBER` within each group against `ceil(p × n)`), so no row
- * leaves the database; SQLite ≥ 3.25 and PostgreSQL both run it.
- */
+/** Sums and nearest-rank latency percentiles per group and period (see {@link usageStatement}). */
 export function aggregateUsage(db: Database.Database, query: UsageQuery): UsageBucket[] {
-  const { clauses, values } = whereOf(query);
-  const groups = [...new Set(query.groupBy ?? [])];
-  const size = query.period === 'hour' ? HOUR_MS : query.period === 'day' ? DAY_MS : undefined;
-  const periodExpression = size === undefined ? 'NULL' : `(time / ${size}) * ${size}`;
-  const keys = ['period_start', ...groups.map((group) => `g_${group}`)];
-  const selectKeys = [
-    `${periodExpression} AS period_start`,
-    ...groups.map((group) => `${GROUP_COLUMNS[group]} AS g_${group}`),
-  ];
-  const partition = keys.join(', ');
-  // NULLS FIRST spelled out: SQLite sorts nulls first by default, PostgreSQL last.
-  const rank = (percent: number) => `MIN(CASE WHEN rn = (n * ${percent} + 99) / 100 THEN latency_ms END)`;
-  const sql = `
-    WITH filtered AS (
-      SELECT ${selectKeys.join(', ')}, outcome, input_tokens, output_tokens, cached_tokens,
-        reasoning_tokens, cost_usd, latency_ms
-      FROM request_log ${clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : ''}
-    ),
-    ranked AS (
-      SELECT *, ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY latency_ms) AS rn,
-        COUNT(*) OVER (PARTITION BY ${partition}) AS n
-      FROM filtered
-    )
-    SELECT ${partition}, COUNT(*) AS requests,
-      SUM(CASE WHEN outcome NOT IN ('success', 'abandoned') THEN 1 ELSE 0 END) AS errors,
-      COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
-      COALESCE(SUM(cached_tokens), 0) AS cached_tokens,
-      COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens,
-      COALESCE(SUM(cost_usd), 0) AS cost_usd, ${rank(50)} AS p50, ${rank(95)} AS p95
-    FROM ranked GROUP BY ${partition} ORDER BY ${keys.map((key) => `${key} NULLS FIRST`).join(', ')}`;
-  const rows = db.prepare(sql).all(...values) as Row[];
-  return rows.map((row) => {
-    const requests = Number(row.requests);
-    const errors = Number(row.errors);
-    const bucket: UsageBucket = {
-      periodStart: nullableNumber(row.period_start),
-      requests,
-      errors,
-      errorRate: requests === 0 ? 0 : errors / requests,
-      inputTokens: Number(row.input_tokens),
-      outputTokens: Number(row.output_tokens),
-      cachedTokens: Number(row.cached_tokens),
-      reasoningTokens: Number(row.reasoning_tokens),
-      costUsd: Number(row.cost_usd),
-      latencyP50Ms: Number(row.p50),
-      latencyP95Ms: Number(row.p95),
-    };
-    if (groups.includes('model')) bucket.model = String(row.g_model);
-    if (groups.includes('deployment')) bucket.deployment = nullableText(row.g_deployment);
-    if (groups.includes('key')) bucket.key = nullableText(row.g_key);
-    return bucket;
-  });
+  const parameters = new SqlParameters('sqlite');
+  const sql = usageStatement(query, parameters);
+  return (db.prepare(sql).all(...parameters.values) as Row[]).map((row) => toUsageBucket(row, query));
 }
 
 /** Deletes rows older than `time`. */

@@ -323,20 +323,32 @@ export class SqliteStore implements Store {
     };
   }
 
-  async dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]> {
+  async dueDeliveries(now: number, limit: number, leaseMs?: number): Promise<WebhookDelivery[]> {
+    const select = this.db.prepare(
+      `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+         AND (claimed_until IS NULL OR claimed_until <= ?)
+       ORDER BY created_at, rowid LIMIT ?`,
+    );
+    if (leaseMs === undefined) return (select.all(now, now, limit) as Row[]).map(toDelivery);
+    const claim = this.db.prepare('UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?');
+    // IMMEDIATE takes the write lock before reading, so another process on the same file cannot
+    // read the same rows as due between this read and the claim.
     const rows = this.db
-      .prepare(
-        `SELECT * FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ?
-         ORDER BY created_at, rowid LIMIT ?`,
-      )
-      .all(now, limit) as Row[];
+      .transaction(() => {
+        const due = select.all(now, now, limit) as Row[];
+        for (const row of due) claim.run(now + leaseMs, row.id);
+        return due;
+      })
+      .immediate();
     return rows.map(toDelivery);
   }
 
   async markDelivered(id: string, at: number): Promise<void> {
     this.db
       .prepare(
-        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ?, next_attempt_at = NULL WHERE id = ?`,
+        `UPDATE webhook_deliveries SET status = 'delivered', delivered_at = ?, next_attempt_at = NULL,
+           claimed_until = NULL
+         WHERE id = ?`,
       )
       .run(at, id);
   }
@@ -345,7 +357,7 @@ export class SqliteStore implements Store {
     this.db
       .prepare(
         `UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
-           status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END
+           status = CASE WHEN ? IS NULL THEN 'failed' ELSE 'pending' END, claimed_until = NULL
          WHERE id = ?`,
       )
       .run(error, next, next, id);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientKeyRecord, Incident, RequestLogRow, Store } from './types.js';
+import type { ClientKeyRecord, Incident, RequestLogRow, Store, WebhookDelivery } from './types.js';
 
 /**
  * The behaviour every {@link Store} implementation must have. Run it from an implementation's test
@@ -235,6 +235,60 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
         [first.id, 'delivered'],
       ]);
       expect((await store.listDeliveries({ status: 'delivered' }))[0]?.deliveredAt).toBe(NOW + 1_001);
+    });
+
+    it('claims due deliveries for a lease: no one else gets them until it ends or an attempt is recorded', async () => {
+      const ids = (deliveries: WebhookDelivery[]) => deliveries.map((item) => item.id);
+      const first = await store.enqueueDelivery({ url: 'http://127.0.0.1:1/a', event: { n: 1 }, now: NOW });
+      const second = await store.enqueueDelivery({
+        url: 'http://127.0.0.1:1/b',
+        event: { n: 2 },
+        now: NOW + 1,
+      });
+      expect(ids(await store.dueDeliveries(NOW + 1, 10, 1_000))).toEqual([first.id, second.id]);
+      // Claimed: neither another sender nor a plain read sees them as due.
+      expect(await store.dueDeliveries(NOW + 2, 10, 1_000)).toEqual([]);
+      expect(await store.dueDeliveries(NOW + 2, 10)).toEqual([]);
+      // A recorded failure ends the claim; the retry is due at its own time, and claimed anew.
+      await store.markAttemptFailed(first.id, 'HTTP 500', NOW + 10);
+      expect(await store.dueDeliveries(NOW + 9, 10, 1_000)).toEqual([]);
+      expect(ids(await store.dueDeliveries(NOW + 10, 10, 1_000))).toEqual([first.id]);
+      // The sender of `second` never reported back: its claim lapses at NOW + 1 + 1_000, not before.
+      expect(await store.dueDeliveries(NOW + 1_000, 10, 1_000)).toEqual([]);
+      expect(ids(await store.dueDeliveries(NOW + 1_001, 10, 1_000))).toEqual([second.id]);
+      await store.markDelivered(second.id, NOW + 1_002);
+      expect(ids(await store.dueDeliveries(NOW + 10_000, 10))).toEqual([first.id]);
+      expect(await store.listDeliveries({})).toEqual([
+        expect.objectContaining({
+          id: second.id,
+          status: 'delivered',
+          deliveredAt: NOW + 1_002,
+          attempts: 0,
+        }),
+        expect.objectContaining({ id: first.id, status: 'pending', nextAttemptAt: NOW + 10, attempts: 1 }),
+      ]);
+    });
+
+    it('gives each due delivery to exactly one of several senders claiming at once', async () => {
+      const enqueued: string[] = [];
+      for (let index = 0; index < 30; index += 1) {
+        const delivery = await store.enqueueDelivery({
+          url: 'http://127.0.0.1:1/a',
+          event: { n: index },
+          now: NOW + index,
+        });
+        enqueued.push(delivery.id);
+      }
+      const claims = await Promise.all(
+        Array.from({ length: 6 }, () => store.dueDeliveries(NOW + 100, 10, 60_000)),
+      );
+      const claimed = claims.flatMap((deliveries) => deliveries.map((item) => item.id));
+      expect(claimed.sort()).toEqual([...enqueued].sort());
+      for (const deliveries of claims) {
+        // Each sender's share is still oldest first.
+        const times = deliveries.map((item) => item.createdAt);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+      }
     });
     it('keeps request-log rows whole, lists them newest first, and ignores a row written twice', async () => {
       const full = logRow('req_2', NOW + 1, {

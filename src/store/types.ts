@@ -333,10 +333,16 @@ export interface Store {
     event: Record<string, unknown>;
     now: number;
   }): Promise<WebhookDelivery>;
-  /** Pending deliveries due by `now`, oldest first. */
-  dueDeliveries(now: number, limit: number): Promise<WebhookDelivery[]>;
+  /**
+   * Pending deliveries due by `now` and not claimed by a sender, oldest first. With `leaseMs` the call
+   * claims them, atomically: no other call (another replica's included) returns them before
+   * `now + leaseMs`, unless an attempt is recorded first. A sender that dies mid-send thus loses its
+   * claim when the lease ends, and each delivery goes to one sender at a time.
+   */
+  dueDeliveries(now: number, limit: number, leaseMs?: number): Promise<WebhookDelivery[]>;
+  /** Records the delivery as sent (and ends its claim). */
   markDelivered(id: string, at: number): Promise<void>;
-  /** Counts a failed attempt; `next` null gives the delivery up as failed. */
+  /** Counts a failed attempt and ends its claim; `next` null gives the delivery up as failed. */
   markAttemptFailed(id: string, error: string, next: number | null): Promise<void>;
   /** Newest first. */
   listDeliveries(query: { status?: WebhookDelivery['status']; limit?: number }): Promise<WebhookDelivery[]>;

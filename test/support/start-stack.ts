@@ -26,6 +26,11 @@ export interface StackOptions {
   sim?: SimulatorOptions;
   /** Detour's options (clock, random, logger). */
   detour?: Omit<StartOptions, 'port' | 'host'>;
+  /**
+   * The store Detour opens when `detour.store` gives none: `memory` (default), an in-memory SQLite
+   * one; `config`, the one the config's `store:` names, as `detour start` does.
+   */
+  store?: 'memory' | 'config';
 }
 
 /**
@@ -60,9 +65,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       'test.yaml',
       {},
     );
+    const store =
+      options.detour?.store ??
+      (options.store === 'config' ? undefined : new SqliteStore({ path: ':memory:' }));
     const detour = await startGateway(config, {
-      store: new SqliteStore({ path: ':memory:' }),
       ...options.detour,
+      ...(store === undefined ? {} : { store }),
       port: 0,
       host: '127.0.0.1',
     });
