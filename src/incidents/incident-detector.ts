@@ -83,6 +83,15 @@ export const USER_ERROR_LOOKBACK = { minMs: 1_000, maxMs: 60_000, marginMs: 10_0
 /** Evidence counts are over this window (the `5m` of {@link IncidentEvidence}). */
 const EVIDENCE_WINDOW_MS = 300_000;
 
+/**
+ * The store lease that makes one replica of many the detector's writer (DESIGN.md §9): only its
+ * holder opens, updates and resolves incidents and alerts, records uptime samples and emits status
+ * events, so each happens once however many replicas see the fault. The holder renews it at every
+ * evaluation; it runs for `ttlIntervals` evaluation intervals, so a replica that dies or hangs hands
+ * over within that time, while one slow evaluation does not.
+ */
+export const DETECTOR_LEASE = { name: 'incident-detector', ttlIntervals: 3 } as const;
+
 /** Open incidents and alerts read back from the store at start; far more than are ever open. */
 const RESTORE_LIMIT = 10_000;
 
@@ -120,7 +129,10 @@ export class IncidentDetector {
   private components: ModelComponent[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private restored = false;
+  /** This detector's name as a lease holder: one per instance, so a restarted replica is a new holder. */
+  private readonly holder = newId('detector');
+  /** Whether the last evaluation held {@link DETECTOR_LEASE}. */
+  private leading = false;
 
   constructor(
     private readonly state: RoutingState,
@@ -154,11 +166,22 @@ export class IncidentDetector {
     this.timer.unref();
   }
 
-  /** Stops the timer and waits for an evaluation in progress. */
+  /**
+   * Stops the timer, waits for an evaluation in progress and gives up the lease, so another replica
+   * takes over at its next evaluation rather than when the lease runs out.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    if (!this.leading) return;
+    this.leading = false;
+    await this.store.releaseLease(DETECTOR_LEASE.name, this.holder);
+  }
+
+  /** Whether this replica wrote incidents at its last evaluation (holds {@link DETECTOR_LEASE}). */
+  isLeader(): boolean {
+    return this.leading;
   }
 
   /** The published status of every model and its deployments, as of the last evaluation. */
@@ -190,10 +213,10 @@ export class IncidentDetector {
 
   private async evaluateOnce(): Promise<void> {
     const now = this.clock.now();
-    if (!this.restored) {
-      await this.restore(now);
-      this.restored = true;
-    }
+    // Every replica follows health and publishes statuses on its own status page; only the lease
+    // holder writes. Followers keep their hysteresis and trouble clocks running, so a replica that
+    // takes over knows how long a fault has lasted.
+    const leading = await this.lead(now);
     const { table } = this.inputs();
     const health = new Map(this.state.health.snapshot().map((entry) => [entry.id, entry]));
     const maintenance = await this.store.listMaintenance({ activeAt: now });
@@ -211,6 +234,7 @@ export class IncidentDetector {
           deployment.provider.name,
           entry,
           now,
+          leading,
         );
         const shown = underMaintenance.has(deployment.deploymentId) ? 'under_maintenance' : status;
         deployments.push({ id: deployment.deploymentId, provider: deployment.provider.name, status: shown });
@@ -221,7 +245,7 @@ export class IncidentDetector {
       const before = model.hysteresis.current;
       const published = model.hysteresis.update(raw, now);
       const shown: ComponentStatus = underMaintenance.has(route.name) ? 'under_maintenance' : published;
-      if (published !== before) {
+      if (published !== before && leading) {
         this.notify({
           type: 'component.status_changed',
           at: now,
@@ -234,7 +258,7 @@ export class IncidentDetector {
       const component: ModelComponent = { name: route.name, status: shown, deployments };
       if (route.description !== undefined) component.description = route.description;
       components.push(component);
-      if (!underMaintenance.has(route.name))
+      if (leading && !underMaintenance.has(route.name))
         await this.trackIncident(
           route.name,
           route.deployments.map((d) => d.deploymentId),
@@ -244,14 +268,49 @@ export class IncidentDetector {
         );
     }
     this.components = components;
-    this.store.recordSamples(samples);
+    if (leading) this.store.recordSamples(samples);
   }
 
   /**
-   * Takes over the incidents and alerts a previous run left open, so that after a restart a relapse
-   * continues them and a clean period resolves them, instead of their staying open for ever beside
-   * new ones. Health starts empty after a restart, so each is watched for a while before it may be
-   * called quiet (see `lifecycleEventOf` and `trackAlerts`).
+   * Takes or renews {@link DETECTOR_LEASE}. On taking it (at start, or over from a replica that died
+   * or stopped) the store's open incidents and alerts are the truth, not what this replica remembers
+   * from an earlier term: another holder may have updated or resolved them meanwhile, so they are
+   * forgotten and taken over afresh, and nothing is opened twice.
+   */
+  private async lead(now: number): Promise<boolean> {
+    const ttlMs = this.options.intervalMs * DETECTOR_LEASE.ttlIntervals;
+    const held = await this.store.acquireLease(DETECTOR_LEASE.name, this.holder, now, ttlMs);
+    if (held && !this.leading) {
+      for (const track of this.models.values()) forgetIncident(track);
+      for (const track of this.deployments.values()) track.alerts.clear();
+      await this.restore(now);
+    } else if (held) {
+      await this.releaseResolvedElsewhere();
+    }
+    this.leading = held;
+    return held;
+  }
+
+  /**
+   * An operator may resolve an incident through any replica's admin API, and {@link release} runs
+   * only on that one: the holder reads which of its incidents are still open, so it never writes
+   * to one an operator closed. One read per evaluation, and only while an incident is open.
+   */
+  private async releaseResolvedElsewhere(): Promise<void> {
+    const followed = [...this.models.values()].flatMap((track) => track.incidentId ?? []);
+    if (followed.length === 0) return;
+    const open = new Set(
+      (await this.store.listIncidents({ open: true, limit: RESTORE_LIMIT })).map((incident) => incident.id),
+    );
+    for (const id of followed) if (!open.has(id)) this.release(id);
+  }
+
+  /**
+   * Takes over the incidents and alerts a previous run (or the previous lease holder) left open, so
+   * that after a restart or a hand-over a relapse continues them and a clean period resolves them,
+   * instead of their staying open for ever beside new ones. Health starts empty after a restart, so
+   * each is watched for a while before it may be called quiet (see `lifecycleEventOf` and
+   * `trackAlerts`).
    */
   private async restore(now: number): Promise<void> {
     // Newest first: if a model has several (left by a version that did not restore), the newest is continued.
@@ -314,16 +373,17 @@ export class IncidentDetector {
     provider: string,
     health: DeploymentHealth,
     now: number,
+    leading: boolean,
   ): Promise<ComponentStatus> {
     const track = this.deploymentTrack(id);
     // Demoted (too many failures, still closed) is trouble too: its traffic already moved elsewhere.
     const troubled = health.status.state !== 'closed' || health.status.degraded || health.status.demoted;
     if (troubled) track.troubleSince ??= now;
     else delete track.troubleSince;
-    await this.trackAlerts(track, id, provider, health, now);
+    await this.trackAlerts(track, id, provider, health, now, leading);
     const before = track.hysteresis.current;
     const published = track.hysteresis.update(deploymentStatusOf(health, this.options.thresholds), now);
-    if (published !== before) {
+    if (published !== before && leading) {
       this.notify({ type: 'component.status_changed', at: now, component: id, from: before, to: published });
     }
     return published;
@@ -336,6 +396,7 @@ export class IncidentDetector {
     provider: string,
     health: DeploymentHealth,
     now: number,
+    leading: boolean,
   ): Promise<void> {
     const disabled = health.status.disabled;
     const minute = health.windows.oneMinute;
@@ -346,6 +407,7 @@ export class IncidentDetector {
         limited / Math.max(1, minute.total) >= RATE_LIMIT_ALERT.minShare);
     if (rateLimited) track.rateLimitedSince ??= now;
     else delete track.rateLimitedSince;
+    if (!leading) return;
     const wanted = new Map<Alert['kind'], string>();
     if (disabled !== undefined) wanted.set(disabled, alertMessage(disabled, provider, id));
     if (track.rateLimitedSince !== undefined)

@@ -10,6 +10,7 @@ export {
 } from './component-status.js';
 export {
   DEFAULT_DETECTOR_OPTIONS,
+  DETECTOR_LEASE,
   type DeploymentComponent,
   type DetectorInputs,
   type DetectorOptions,

@@ -144,4 +144,16 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER;
     `,
   },
+  {
+    version: 5,
+    // Named leases (Store.acquireLease): one holder at a time, e.g. the replica that runs the
+    // incident detector's writes.
+    sql: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -145,6 +145,18 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       );
     `,
   },
+  {
+    version: 2,
+    // Named leases (Store.acquireLease): one holder at a time, e.g. the replica that runs the
+    // incident detector's writes.
+    sql: `
+      CREATE TABLE leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The table that records which migrations a schema has. */

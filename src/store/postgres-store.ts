@@ -425,6 +425,24 @@ export class PostgresStore implements Store {
     return access.claimBudgetAlert(this.pool, keyId, periodStart, threshold, at);
   }
 
+  async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    // ON CONFLICT locks the existing row, so replicas racing for it are served one after the other,
+    // each seeing the last one's commit; the WHERE leaves another holder's running lease alone, and
+    // then RETURNING gives no row.
+    const result = await this.pool.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE leases.expires_at <= $4 OR leases.holder = EXCLUDED.holder
+       RETURNING holder`,
+      [name, holder, now + ttlMs, now],
+    );
+    return result.rows.length === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.pool.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
   async flush(): Promise<void> {
     await this.flushSamples();
   }

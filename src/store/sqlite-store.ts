@@ -431,6 +431,24 @@ export class SqliteStore implements Store {
     return this.access.claimBudgetAlert(keyId, periodStart, threshold, at);
   }
 
+  async acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean> {
+    // One statement, so one write lock: two processes on the file cannot both see the lease free.
+    // The upsert's WHERE leaves another holder's running lease alone, and then RETURNING gives no row.
+    const row = this.db
+      .prepare(
+        `INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+           WHERE leases.expires_at <= ? OR leases.holder = excluded.holder
+         RETURNING holder`,
+      )
+      .get(name, holder, now + ttlMs, now);
+    return row !== undefined;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
+  }
+
   async flush(): Promise<void> {
     this.writeSamples();
   }

@@ -290,6 +290,37 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
         expect(times).toEqual([...times].sort((a, b) => a - b));
       }
     });
+    it('gives a lease to one holder until it runs out or is released, and renews it for its holder', async () => {
+      expect(await store.acquireLease('detector', 'r1', NOW, 1_000)).toBe(true);
+      expect(await store.acquireLease('detector', 'r2', NOW + 999, 1_000)).toBe(false);
+      // Another name is another lease.
+      expect(await store.acquireLease('other', 'r2', NOW, 1_000)).toBe(true);
+      // The holder renews: its term now runs to NOW + 500 + 1_000.
+      expect(await store.acquireLease('detector', 'r1', NOW + 500, 1_000)).toBe(true);
+      expect(await store.acquireLease('detector', 'r2', NOW + 1_499, 1_000)).toBe(false);
+      // r1 stopped renewing (it died): at the end of its term r2 takes over, and r1 cannot take it back.
+      expect(await store.acquireLease('detector', 'r2', NOW + 1_500, 1_000)).toBe(true);
+      expect(await store.acquireLease('detector', 'r1', NOW + 1_600, 1_000)).toBe(false);
+      // Releasing someone else's lease does nothing; the holder's release frees it at once.
+      await store.releaseLease('detector', 'r1');
+      expect(await store.acquireLease('detector', 'r3', NOW + 1_700, 1_000)).toBe(false);
+      await store.releaseLease('detector', 'r2');
+      expect(await store.acquireLease('detector', 'r3', NOW + 1_700, 1_000)).toBe(true);
+    });
+
+    it('gives a free lease to exactly one of several holders asking at once', async () => {
+      const holders = Array.from({ length: 8 }, (_, index) => `r${index}`);
+      const taken = await Promise.all(
+        holders.map((holder) => store.acquireLease('race', holder, NOW, 1_000)),
+      );
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      // And again once it has run out.
+      const again = await Promise.all(
+        holders.map((holder) => store.acquireLease('race', holder, NOW + 1_000, 1_000)),
+      );
+      expect(again.filter(Boolean)).toHaveLength(1);
+    });
+
     it('keeps request-log rows whole, lists them newest first, and ignores a row written twice', async () => {
       const full = logRow('req_2', NOW + 1, {
         key: null,

@@ -372,6 +372,16 @@ export interface Store {
   /** Claims a budget alert once: true the first time for (key, period start, threshold), false after. */
   claimBudgetAlert(keyId: string, periodStart: number, threshold: number, at: number): Promise<boolean>;
 
+  /**
+   * Takes or renews the lease `name` for `holder` until `now + ttlMs`, atomically across every
+   * replica on this store: true when `holder` holds it now (it was free, had run out by `now`, or was
+   * already `holder`'s), false while another holder's lease runs. A holder that stops renewing (a
+   * replica that died) thus loses it at the end of its term, and one holder at a time does the work.
+   */
+  acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Gives up `holder`'s lease `name` at once (a clean shutdown); nothing when another holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
   /** Writes buffered samples now. */
   flush(): Promise<void>;
   /** Flushes and closes. */
