@@ -6,6 +6,7 @@ import { configSchema, parseConfig } from '../src/config/index.js';
 import { startGateway } from '../src/server/index.js';
 import { SIM_BEDROCK_API_KEY, startSimulator } from '../src/sim/index.js';
 import { recordReads } from './support/record-reads.js';
+import { deletePrefix, REDIS_TEST_URL, uniquePrefix } from './support/redis.js';
 import { formatKeyPattern, readsUnder, schemaKeyPaths } from './support/schema-key-paths.js';
 
 /**
@@ -68,6 +69,7 @@ timeouts:
   reasoningFirstToken: 60s
   adaptiveFirstToken: { enabled: true, multiplier: 4, floor: 2s, minSamples: 50 }
 store: { sqlite: ":memory:" }
+state: { redis: ${REDIS_TEST_URL}, keyPrefix: "${REDIS_PREFIX}" }
 auth: { mode: keys, cacheTtl: 2s }
 streams: { recovery: continue, acrossModels: false }
 status: { title: Keys, public: [m] }
@@ -75,6 +77,9 @@ webhooks:
   - { url: ${hookUrl}, secret: hook-secret, format: slack, events: [component, incident, alert] }
 `;
 }
+
+/** Shared state in the test Redis under keys of this run's own (a gateway without Redis falls back locally). */
+const REDIS_PREFIX = uniquePrefix('keys-read');
 
 /** Temporary AWS credentials (with a session token), so every Bedrock key is set. */
 const AWS_KEYS = {
@@ -148,6 +153,7 @@ describe('configSchema', () => {
       await detour.close();
       await sim.close();
       await new Promise<void>((resolve) => hook.close(() => resolve()));
+      await deletePrefix(REDIS_PREFIX).catch(() => undefined);
     }
 
     const unread = schemaKeyPaths(configSchema)

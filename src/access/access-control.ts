@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { type ChatRequest, DetourError } from '../core/index.js';
 import type { ModelRoute, ModelTable } from '../routing/index.js';
 import type { ClientKeyRecord } from '../store/index.js';
-import { type BudgetGuard, isBudgetRefusal, type Reservation } from './budget-guard.js';
+import { type Budgets, isBudgetRefusal, type Reservation } from './budget-guard.js';
 import { presentedKey } from './client-key.js';
 import { estimateRequest } from './estimate-request-cost.js';
 import type { KeyDirectory } from './key-directory.js';
@@ -18,7 +18,7 @@ export interface AccessControlOptions {
   mode: AuthMode;
   keys: KeyDirectory;
   limiter: RateLimiter;
-  budgets: BudgetGuard;
+  budgets: Budgets;
   /** How long an unsettled reservation outlives the request's own deadline before it expires. */
   reservationGraceMs?: number;
 }
@@ -104,7 +104,9 @@ export class AccessControl {
     const estimate = estimateRequest(input.table, route, request);
     const limits = limitsOf(key);
     const estimatedTokens = estimate.promptTokens + (request.maxTokens ?? 0);
-    const decision = this.options.limiter.admit(key.id, limits, estimatedTokens, now);
+    const answer = this.options.limiter.admit(key.id, limits, estimatedTokens, now);
+    // The memory limiter answers at once: no promise is made or awaited for it.
+    const decision = answer instanceof Promise ? await answer : answer;
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       const what =
@@ -130,7 +132,7 @@ export class AccessControl {
     const budget = key.scopes.budget;
     if (budget !== undefined) {
       const expiresAt = now + route.totalTimeoutMs + (this.options.reservationGraceMs ?? 60_000);
-      let held: Awaited<ReturnType<BudgetGuard['reserve']>>;
+      let held: Awaited<ReturnType<Budgets['reserve']>>;
       try {
         held = await this.options.budgets.reserve(key.id, budget, estimate.worstCaseUsd, now, expiresAt);
       } catch {

@@ -41,6 +41,26 @@ export interface BudgetThresholdEvent {
   snapshot: BudgetSnapshot;
 }
 
+/** What AccessControl needs of budgets: {@link BudgetGuard} in one process, RedisBudgetGuard across replicas. */
+export interface Budgets {
+  /** Holds `usd` of the key's budget until `expiresAt`, or refuses. @throws when the spend cannot be read. */
+  reserve(
+    keyId: string,
+    budget: Budget,
+    usd: number,
+    now: number,
+    expiresAt: number,
+  ): Promise<Reservation | BudgetRefusal>;
+  /** Replaces a reservation with the actual cost (once; a second call does nothing). */
+  settle(reservation: Reservation, usd: number, now: number): void;
+  /** Where a key's budget stands now. */
+  snapshot(keyId: string, budget: Budget, now: number): Promise<BudgetSnapshot>;
+  /** Writes the settled spend waiting for the ledger. */
+  flush(): Promise<void>;
+  /** Writes what waits for the ledger and stops. */
+  close(): Promise<void>;
+}
+
 /** Options of {@link BudgetGuard}. */
 export interface BudgetGuardOptions {
   store: Store;
@@ -93,7 +113,7 @@ const USD_TOLERANCE = 1e-9;
  * The ledger is the truth: a key's spend for a period is read from it the first time the key is
  * seen in that period, so a restart neither resets nor doubles it.
  */
-export class BudgetGuard {
+export class BudgetGuard implements Budgets {
   private readonly accounts = new Map<string, Account>();
   private readonly writes = new Set<Promise<unknown>>();
   /** Reservations settled already: a second settle must not count the cost in memory again. */
@@ -199,6 +219,19 @@ export class BudgetGuard {
       waiting.usd = Number((waiting.usd + usd).toFixed(12));
       waiting.at = Math.max(waiting.at, now);
     }
+  }
+
+  /**
+   * Raises this process's view of a key's settled spend to what shared state reported (spend other
+   * replicas settled), so a fallback reservation is checked against the last spend known and a
+   * threshold crossed anywhere is alerted (claims are once only). Does nothing before the ledger is read.
+   */
+  noteSpend(keyId: string, budget: Budget, spentUsd: number, now: number): void {
+    const account = this.accountAt(keyId, budget, now);
+    if (!account.isLoaded || spentUsd <= account.spent) return;
+    const before = account.spent;
+    account.spent = spentUsd;
+    this.checkThresholds(keyId, account, before, now);
   }
 
   /** Where a key's budget stands now (reads the ledger the first time). */

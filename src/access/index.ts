@@ -12,6 +12,7 @@ export {
   type BudgetGuardOptions,
   type BudgetRefusal,
   type BudgetSnapshot,
+  type Budgets,
   type BudgetThresholdEvent,
   isBudgetRefusal,
   type Reservation,
@@ -37,3 +38,6 @@ export {
   type RateLimiter,
   type RateLimits,
 } from './rate-limiter.js';
+export { RedisBudgetGuard, type RedisBudgetGuardOptions } from './redis-budget-guard.js';
+export { RedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
+export { type LuaScript, luaScript, RedisState, type RedisStateOptions } from './redis-state.js';

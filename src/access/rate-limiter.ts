@@ -1,6 +1,6 @@
 /** Per-key request and token limits (DESIGN.md section 8), in memory: one process's view. */
 
-const MINUTE_MS = 60_000;
+export const MINUTE_MS = 60_000;
 
 /** A key's per-minute limits; an absent one is unlimited. */
 export interface RateLimits {
@@ -28,11 +28,17 @@ export interface RateDecision {
   tokens?: LimitState;
 }
 
-/** Takes requests and tokens against a key's limits; a shared (Redis) implementation has the same face. */
+/**
+ * Takes requests and tokens against a key's limits. The memory implementation answers at once; the
+ * shared (Redis) one answers with a promise, so callers await only when given one.
+ */
 export interface RateLimiter {
   /** Admits a request estimated at `tokens`, taking one request and the tokens, or refuses and takes nothing. */
-  admit(keyId: string, limits: RateLimits, tokens: number, now: number): RateDecision;
-  /** After the answer: takes the difference between the tokens used and the estimate (a refund when negative). */
+  admit(keyId: string, limits: RateLimits, tokens: number, now: number): RateDecision | Promise<RateDecision>;
+  /**
+   * After the answer: takes the difference between the tokens used and the estimate (a refund when
+   * negative). Never throws; a shared implementation applies it in the background.
+   */
   correctTokens(keyId: string, limits: RateLimits, delta: number, now: number): void;
 }
 
@@ -137,12 +143,14 @@ function requestDebt(state: KeyState, rpm: number, now: number): number {
   return Math.max(0, state.requestDebt - (now - state.requestDebtAt) * rpm);
 }
 
-function requestState(rpm: number, debt: number): LimitState {
+/** The `requests` limit state for a GCRA debt (ms × rpm ahead of now) after a decision. */
+export function requestState(rpm: number, debt: number): LimitState {
   const remaining = Math.max(0, Math.floor((MINUTE_MS * (rpm - 1) - debt) / MINUTE_MS) + 1);
   return { limit: rpm, remaining: Math.min(rpm, remaining), resetMs: Math.ceil(debt / rpm) };
 }
 
-function tokenState(tpm: number, level: number): LimitState {
+/** The `tokens` limit state for a bucket level (token × ms per minute) after a decision. */
+export function tokenState(tpm: number, level: number): LimitState {
   return {
     limit: tpm,
     remaining: Math.max(0, Math.floor(level / MINUTE_MS)),

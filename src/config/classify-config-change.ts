@@ -26,6 +26,8 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   health: 'live',
   // Opened once at start; moving it would orphan open incidents and the webhook outbox.
   store: 'restart',
+  // The Redis connection is opened once at start, like the store.
+  state: 'restart',
   // Whether keys are required is a property of the listener, like its address: opening or closing
   // the gateway takes a restart, never a file edit picked up on the fly.
   auth: 'restart',

@@ -362,6 +362,14 @@ export type StoreConfig =
       url: string;
     };
 
+/** Where replicas share rate limits and budget reservations (DESIGN.md section 9). */
+export interface StateConfig {
+  /** `redis://` URL; may hold a password, so it is redacted in logs. */
+  redis: string;
+  /** Prefix of every key Detour writes; default `detour:`. */
+  keyPrefix: string;
+}
+
 /** The status page and incident detector (DESIGN.md §7), durations in milliseconds. */
 export interface StatusConfig {
   /** Page title. */
@@ -410,6 +418,8 @@ export interface DetourConfig {
   health: HealthConfig;
   /** Durable store. */
   store: StoreConfig;
+  /** Shared state (Redis) for several replicas; absent, limits and budgets are this process's own. */
+  state?: StateConfig;
   /** Stream recovery. */
   streams: StreamsConfig;
   /** Client keys. */

@@ -405,6 +405,18 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   store: storeSchema,
+  // Shared state for several replicas (DESIGN.md section 9); absent, limits and budget
+  // reservations stay in this process.
+  state: z
+    .strictObject({
+      redis: z
+        .string()
+        .min(1)
+        .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL'),
+      // Every key Detour writes starts with this, so several gateways can share one Redis.
+      keyPrefix: z.string().min(1).default('detour:'),
+    })
+    .optional(),
   // What the client sees when a stream breaks after content (DESIGN.md section 6).
   streams: z
     .strictObject({

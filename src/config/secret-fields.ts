@@ -11,13 +11,14 @@ const PROVIDER_SECRET_FIELDS = new Set([
 
 /**
  * Whether a path holds a secret: the admin key, a provider's API key or header values, the
- * Postgres URL (which may carry a password), a webhook's URL and signing secret. Such values are never echoed or logged.
+ * Postgres and Redis URLs (which may carry a password), a webhook's URL and signing secret. Such values are never echoed or logged.
  */
 export function isSecretPath(path: ConfigPath): boolean {
   const [section, , field] = path;
   if (section === 'server') return path[1] === 'adminKey';
   if (section === 'providers') return typeof field === 'string' && PROVIDER_SECRET_FIELDS.has(field);
   if (section === 'store') return path[1] === 'postgres';
+  if (section === 'state') return path[1] === 'redis';
   // A webhook URL may carry a token (Slack's do), and its signing secret is one.
   if (section === 'webhooks') return field === 'url' || field === 'secret';
   return false;

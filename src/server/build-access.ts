@@ -1,9 +1,14 @@
 import {
   AccessControl,
   BudgetGuard,
+  type BudgetGuardOptions,
+  type Budgets,
   type BudgetThresholdEvent,
   KeyDirectory,
   MemoryRateLimiter,
+  RedisBudgetGuard,
+  RedisRateLimiter,
+  RedisState,
 } from '../access/index.js';
 import type { DetourConfig } from '../config/index.js';
 import type { Clock } from '../core/index.js';
@@ -14,8 +19,12 @@ import type { Store } from '../store/index.js';
 export interface AccessRuntime {
   control: AccessControl;
   keys: KeyDirectory;
-  budgets: BudgetGuard;
+  budgets: Budgets;
   store: Store;
+  /** The shared state (Redis) connection; absent when limits and budgets are this process's own. */
+  shared?: RedisState;
+  /** Writes what waits for the ledger and closes the shared state connection. */
+  close(): Promise<void>;
 }
 
 /** Options of {@link buildAccess}. */
@@ -26,13 +35,17 @@ export interface BuildAccessInput {
   /** Budget alerts go out through the webhook outbox like every other alert. */
   announce: (event: StatusEvent) => void;
   onError: (error: unknown) => void;
+  /** Shared state (Redis) became reachable or unreachable; limits and budgets are local meanwhile. */
+  onSharedState?: (up: boolean) => void;
+  /** A shared state script failed while Redis was reachable (the request was decided locally). */
+  onSharedStateError?: (error: unknown) => void;
 }
 
 /** Wires the key directory, the rate limiter and the budget guard over the store. */
 export function buildAccess(input: BuildAccessInput): AccessRuntime {
   const { store, clock } = input;
   const keys = new KeyDirectory({ store, cacheTtlMs: input.config.auth.cacheTtl });
-  const budgets = new BudgetGuard({
+  const budgetOptions: BudgetGuardOptions = {
     store,
     onError: input.onError,
     onThreshold: (event: BudgetThresholdEvent) => {
@@ -51,14 +64,36 @@ export function buildAccess(input: BuildAccessInput): AccessRuntime {
         input.announce(announced);
       }, input.onError);
     },
+  };
+  const stateConfig = input.config.state;
+  if (stateConfig === undefined) {
+    const budgets = new BudgetGuard(budgetOptions);
+    const limiter = new MemoryRateLimiter();
+    const control = new AccessControl({ mode: input.config.auth.mode, keys, limiter, budgets });
+    return { control, keys, budgets, store, close: () => budgets.close() };
+  }
+  const shared = new RedisState({
+    url: stateConfig.redis,
+    keyPrefix: stateConfig.keyPrefix,
+    clock,
+    ...(input.onSharedState === undefined ? {} : { onChange: input.onSharedState }),
   });
-  const control = new AccessControl({
-    mode: input.config.auth.mode,
+  const onError = input.onSharedStateError ?? (() => undefined);
+  const budgets = new RedisBudgetGuard({ ...budgetOptions, state: shared });
+  const limiter = new RedisRateLimiter({ state: shared, onError });
+  const control = new AccessControl({ mode: input.config.auth.mode, keys, limiter, budgets });
+  return {
+    control,
     keys,
-    limiter: new MemoryRateLimiter(),
     budgets,
-  });
-  return { control, keys, budgets, store };
+    store,
+    shared,
+    async close() {
+      // The ledger first: its writes go to the store, not to Redis.
+      await budgets.close();
+      await shared.close();
+    },
+  };
 }
 
 /** Whether an address only this machine can reach. */

@@ -152,6 +152,15 @@ async function startOn(
       void status.notifier.enqueue(event).catch(() => undefined);
     },
     onError: (error) => app.log.error({ err: error }, 'access: spend ledger failed'),
+    onSharedState: (up) => {
+      if (up) app.log.info('shared state available: rate limits and budgets are shared through Redis');
+      else
+        app.log.warn(
+          "shared state unavailable: rate limits fall back to this replica's share, budgets to local reservations",
+        );
+    },
+    onSharedStateError: (error) =>
+      app.log.warn({ err: error }, 'shared state: script failed, decided locally'),
   });
   let gateway: Gateway = assemble(config, transport);
   const status = createStatusService({
@@ -232,7 +241,7 @@ async function startOn(
       // After the app: requests in flight have written their rows; before the store closes.
       await retention?.stop();
       await requestLog?.close();
-      await access.budgets.close();
+      await access.close();
       await status.close();
     },
   };

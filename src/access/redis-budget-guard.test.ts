@@ -1,0 +1,173 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deletePrefix, REDIS_TEST_URL, requireRedis, uniquePrefix } from '../../test/support/redis.js';
+import { ManualClock } from '../core/index.js';
+import { SqliteStore } from '../store/index.js';
+import { type Budget, isBudgetRefusal, type Reservation } from './budget-guard.js';
+import { RedisBudgetGuard } from './redis-budget-guard.js';
+import { RedisState } from './redis-state.js';
+
+// Runs against a real Redis (see redis-rate-limiter.test.ts); every test under its own key prefix.
+const reachable = await requireRedis();
+
+/** Tuesday 2026-03-10, noon UTC. */
+const NOON = Date.parse('2026-03-10T12:00:00.000Z');
+const DAY_START = Date.parse('2026-03-10T00:00:00.000Z');
+const DAILY: Budget = { usd: 1, period: 'day' };
+
+const closing: Array<() => Promise<void>> = [];
+const prefixes: string[] = [];
+
+afterEach(async () => {
+  for (const close of closing.splice(0).reverse()) await close();
+  for (const prefix of prefixes.splice(0)) await deletePrefix(prefix);
+});
+
+function ledger(): SqliteStore {
+  const store = new SqliteStore({ path: ':memory:' });
+  closing.push(() => store.close());
+  return store;
+}
+
+/** A replica's guard over the shared `store` and the Redis at `url` under `prefix`. */
+async function guardOn(store: SqliteStore, prefix: string, url = REDIS_TEST_URL) {
+  const state = new RedisState({ url, keyPrefix: prefix, clock: new ManualClock(NOON) });
+  const errors: unknown[] = [];
+  const guard = new RedisBudgetGuard({ store, state, onError: (error) => errors.push(error) });
+  closing.push(async () => {
+    await guard.close();
+    await state.close();
+  });
+  if (url === REDIS_TEST_URL && !state.up) await once(state.client, 'ready');
+  return { guard, state, errors };
+}
+
+function newPrefix(label: string): string {
+  const prefix = uniquePrefix(label);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+async function reserved(guard: RedisBudgetGuard, usd: number, now = NOON): Promise<Reservation> {
+  const held = await guard.reserve('key_a', DAILY, usd, now, now + 60_000);
+  if (isBudgetRefusal(held)) throw new Error(`refused ${usd}`);
+  return held;
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe.runIf(reachable)('RedisBudgetGuard', () => {
+  it('admits exactly 20 of 50 concurrent $0.05 reservations across two replicas against $1.00', async () => {
+    const store = ledger();
+    const prefix = newPrefix('concurrent');
+    const [first, second] = [await guardOn(store, prefix), await guardOn(store, prefix)];
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, index) =>
+        (index % 2 === 0 ? first : second).guard.reserve('key_a', DAILY, 0.05, NOON, NOON + 60_000),
+      ),
+    );
+    const admitted = answers.filter((answer) => !isBudgetRefusal(answer));
+    expect(admitted).toHaveLength(20);
+    // Both replicas took part: the limit is shared, not split.
+    expect(answers.slice(0, 40).some((answer, index) => index % 2 === 1 && !isBudgetRefusal(answer))).toBe(
+      true,
+    );
+    const snapshot = await first.guard.snapshot('key_a', DAILY, NOON);
+    expect(snapshot).toMatchObject({ spentUsd: 0, reservedUsd: 1, periodStart: DAY_START });
+    expect(first.errors).toEqual([]);
+    expect(second.errors).toEqual([]);
+  });
+
+  it('replaces a reservation with its cost, on the shared counter and in the ledger', async () => {
+    const store = ledger();
+    const prefix = newPrefix('settle');
+    const { guard } = await guardOn(store, prefix);
+    const other = await guardOn(store, prefix);
+    const hold = await reserved(guard, 0.5);
+    guard.settle(hold, 0.2, NOON + 1_000);
+    guard.settle(hold, 0.2, NOON + 1_000);
+    await guard.flush();
+    expect(await store.sumSpend('key_a', DAY_START)).toBeCloseTo(0.2, 12);
+    // The other replica sees the settled cost and no hold: 0.8 is left, not 0.3 or 0.6.
+    expect(await other.guard.snapshot('key_a', DAILY, NOON + 2_000)).toMatchObject({
+      spentUsd: 0.2,
+      reservedUsd: 0,
+    });
+    await reserved(other.guard, 0.8, NOON + 2_000);
+    const refused = await other.guard.reserve('key_a', DAILY, 0.01, NOON + 2_000, NOON + 60_000);
+    expect(isBudgetRefusal(refused)).toBe(true);
+  });
+
+  it('drops a reservation that was never settled once it expires', async () => {
+    const { guard } = await guardOn(ledger(), newPrefix('expiry'));
+    await guard.reserve('key_a', DAILY, 1, NOON, NOON + 1_000);
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.5, NOON + 999, NOON + 60_000))).toBe(true);
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.5, NOON + 1_000, NOON + 60_000))).toBe(
+      false,
+    );
+  });
+
+  it('reseeds spend from the ledger after Redis lost its keys: neither reset nor doubled', async () => {
+    const store = ledger();
+    const prefix = newPrefix('flush');
+    const [first, second] = [await guardOn(store, prefix), await guardOn(store, prefix)];
+    // Spend from before this Redis knew the key, in the ledger only.
+    await store.recordSpend([{ id: 'old', keyId: 'key_a', at: NOON - 60_000, usd: 0.25 }]);
+    first.guard.settle(await reserved(first.guard, 0.3), 0.3, NOON);
+    second.guard.settle(await reserved(second.guard, 0.3), 0.15, NOON);
+    await first.guard.flush();
+    await second.guard.flush();
+    expect(await first.guard.snapshot('key_a', DAILY, NOON)).toMatchObject({ spentUsd: 0.7, reservedUsd: 0 });
+
+    // A request in flight when Redis loses everything.
+    const late = await reserved(second.guard, 0.1, NOON);
+    expect(await deletePrefix(prefix)).toBeGreaterThan(0);
+    // Settled onto a counter that is gone: the cost goes to the ledger, not onto a counter from 0.
+    second.guard.settle(late, 0.05, NOON + 500);
+    await second.guard.flush();
+    // Both replicas find the counter gone at once and reseed it; only one reseed counts.
+    const [a, b] = await Promise.all([
+      first.guard.reserve('key_a', DAILY, 0.1, NOON + 1_000, NOON + 60_000),
+      second.guard.reserve('key_a', DAILY, 0.1, NOON + 1_000, NOON + 60_000),
+    ]);
+    expect(isBudgetRefusal(a) || isBudgetRefusal(b)).toBe(false);
+    expect(await first.guard.snapshot('key_a', DAILY, NOON + 1_000)).toMatchObject({
+      spentUsd: 0.75,
+      reservedUsd: 0.2,
+    });
+    // 0.75 spent + 0.2 held: a third 0.05 fits, a fourth 0.01 does not.
+    await reserved(first.guard, 0.05, NOON + 1_000);
+    expect(
+      isBudgetRefusal(await second.guard.reserve('key_a', DAILY, 0.01, NOON + 1_000, NOON + 60_000)),
+    ).toBe(true);
+    expect(first.errors).toEqual([]);
+    expect(second.errors).toEqual([]);
+  });
+
+  it('reserves locally when Redis cannot be reached, never throws, and still writes the ledger', async () => {
+    const store = ledger();
+    await store.recordSpend([{ id: 'old', keyId: 'key_a', at: NOON - 60_000, usd: 0.6 }]);
+    const { guard, state } = await guardOn(
+      store,
+      newPrefix('down'),
+      `redis://127.0.0.1:${await closedPort()}`,
+    );
+    expect(state.up).toBe(false);
+    const hold = await reserved(guard, 0.3);
+    // Against the last known spend (the ledger's 0.6) and the local hold: 0.1 is left.
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.2, NOON, NOON + 60_000))).toBe(true);
+    expect(() => guard.settle(hold, 0.1, NOON)).not.toThrow();
+    await guard.flush();
+    expect(await store.sumSpend('key_a', DAY_START)).toBeCloseTo(0.7, 12);
+    expect(await guard.snapshot('key_a', DAILY, NOON)).toMatchObject({ spentUsd: 0.7, reservedUsd: 0 });
+  });
+});
