@@ -11,6 +11,7 @@ import {
   positionAfter,
 } from './breaker-machine.js';
 import { type BreakerOptions, type BreakerOptionsInput, resolveBreakerOptions } from './breaker-options.js';
+import type { BreakerTransitionKind } from './breaker-transition.js';
 import type { Admission, DeploymentStatus } from './deployment-status.js';
 import { configFaultOf, countsAsFailure, type DisableReason, type Outcome } from './outcome.js';
 import type { WindowReader } from './outcome-window.js';
@@ -68,6 +69,8 @@ export class CircuitBreaker {
   private disabled: DisableReason | null = null;
   private drained = false;
   private forced = false;
+  /** Told of every ejection, restore and switch (see {@link observe}); not part of {@link toJSON}. */
+  private observer: ((kind: Exclude<BreakerTransitionKind, 'reset'>) => void) | undefined;
 
   constructor(options: BreakerOptionsInput = {}) {
     this.options = resolveBreakerOptions(options);
@@ -96,6 +99,37 @@ export class CircuitBreaker {
     breaker.drained = json.drained;
     breaker.forced = json.forced;
     return breaker;
+  }
+
+  /**
+   * Sets the one listener told, synchronously and after the change, when the breaker opens
+   * (`ejected`), closes after its trials (`restored`), or a drain, force-enable or disable switch
+   * changes (`switched`). Time-driven steps (an ejection ending, a lost trial lease) are not told:
+   * every replica with the same state takes them alike.
+   */
+  observe(observer: ((kind: Exclude<BreakerTransitionKind, 'reset'>) => void) | undefined): void {
+    this.observer = observer;
+  }
+
+  /**
+   * Takes on another replica's transition (DESIGN.md section 9) without telling the observer, so a
+   * shared transition is never sent back. `ejected` / `restored` take its machine and ejection
+   * multiplier; `switched` takes its drain, force and disable switches. The generation count stays
+   * this breaker's own, so trial leases taken here before stay stale once the machine changes.
+   */
+  adopt(kind: Exclude<BreakerTransitionKind, 'reset'>, json: BreakerJSON): void {
+    if (kind === 'switched') {
+      this.drained = json.drained;
+      this.forced = json.forced;
+      this.disabled = json.disabled;
+      return;
+    }
+    // A half-open machine holds the sender's own trial leases; it is never sent as a transition.
+    if (json.machine.state === 'half_open') return;
+    this.machine = copyMachine(json.machine);
+    this.ejectionCount = json.ejectionCount;
+    this.demoted = false;
+    this.forgetDemotionCheck();
   }
 
   /** The whole state as plain JSON. */
@@ -251,7 +285,7 @@ export class CircuitBreaker {
     const settled = lease !== undefined && this.settleTrial(lease, trialVerdictOf(outcome.result), now);
     const configFault = configFaultOf(outcome.result);
     if (configFault !== undefined) {
-      if (this.options.disableOnConfigFault) this.disabled = configFault;
+      if (this.options.disableOnConfigFault) this.setSwitches({ disabled: configFault });
       return;
     }
     if (outcome.result === 'rate_limited') {
@@ -310,22 +344,22 @@ export class CircuitBreaker {
 
   /** A config fault: admit nothing until {@link enable}. */
   disable(reason: DisableReason): void {
-    this.disabled = reason;
+    this.setSwitches({ disabled: reason });
   }
 
   /** Clears a config-fault disable. */
   enable(): void {
-    this.disabled = null;
+    this.setSwitches({ disabled: null });
   }
 
   /** Admin: admit nothing (unless forced) until {@link undrain}. */
   drain(): void {
-    this.drained = true;
+    this.setSwitches({ drained: true });
   }
 
   /** Admin: ends a drain. */
   undrain(): void {
-    this.drained = false;
+    this.setSwitches({ drained: false });
   }
 
   /**
@@ -333,12 +367,22 @@ export class CircuitBreaker {
    * half-open, through the prober's trials: forced traffic takes no trial lease).
    */
   forceEnable(): void {
-    this.forced = true;
+    this.setSwitches({ forced: true });
   }
 
   /** Admin: ends a force-enable. */
   clearForce(): void {
-    this.forced = false;
+    this.setSwitches({ forced: false });
+  }
+
+  /** Sets admin and config-fault switches, telling the observer when one changed. */
+  private setSwitches(next: { drained?: boolean; forced?: boolean; disabled?: DisableReason | null }): void {
+    const before = [this.drained, this.forced, this.disabled];
+    if (next.drained !== undefined) this.drained = next.drained;
+    if (next.forced !== undefined) this.forced = next.forced;
+    if (next.disabled !== undefined) this.disabled = next.disabled;
+    if (before[0] !== this.drained || before[1] !== this.forced || before[2] !== this.disabled)
+      this.observer?.('switched');
   }
 
   /**
@@ -466,6 +510,7 @@ export class CircuitBreaker {
     };
     this.demoted = false;
     this.forgetDemotionCheck();
+    this.observer?.('restored');
   }
 
   private open(now: number, count: number): void {
@@ -475,6 +520,7 @@ export class CircuitBreaker {
     this.machine = { state: 'open', openedAt: now, openUntil: now + duration };
     this.demoted = false;
     this.forgetDemotionCheck();
+    this.observer?.('ejected');
   }
 
   private ejectionCountOf(position: BreakerPosition, now: number): number {

@@ -1,4 +1,5 @@
 import type { BreakerOptionsInput } from './breaker-options.js';
+import type { BreakerTransition } from './breaker-transition.js';
 import type { BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
 import type { DeploymentStatus } from './deployment-status.js';
 import type { SlownessOptions, SlownessState } from './detect-slowness.js';
@@ -123,4 +124,15 @@ export interface HealthStore {
   exportState(): HealthStoreState;
   /** Replaces breakers and slowness state from JSON (windows are left as they are). */
   importState(state: HealthStoreState): void;
+  /**
+   * Tells `listener`, synchronously, of every breaker transition made here: an ejection, a restore,
+   * a drain / force-enable / disable switch, an admin reset (not those applied by
+   * {@link applyTransition}). Returns the function that stops telling it.
+   */
+  onTransition(listener: (transition: BreakerTransition) => void): () => void;
+  /**
+   * Applies another replica's transition to the local breaker (a reset also empties the local
+   * window), without telling {@link onTransition} listeners, so nothing is sent back.
+   */
+  applyTransition(transition: BreakerTransition): void;
 }

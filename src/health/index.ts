@@ -22,6 +22,11 @@ export {
   type ThresholdStrategyOptions,
   thresholdStrategy,
 } from './breaker-strategy.js';
+export {
+  BREAKER_TRANSITION_KINDS,
+  type BreakerTransition,
+  type BreakerTransitionKind,
+} from './breaker-transition.js';
 export { type BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
 export type { Admission, BreakerStateName, DeploymentStatus } from './deployment-status.js';
 export {
@@ -57,6 +62,7 @@ export {
   type WindowReader,
   type WindowStats,
 } from './outcome-window.js';
+export { SharedHealth, type SharedHealthOptions } from './redis-health-sync.js';
 export { RetryBudget, type RetryBudgetOptions, type RetryBudgetStats } from './retry-budget.js';
 export { RollingCounter } from './rolling-counter.js';
 export { type TrialLease, type TrialVerdict, trialVerdictOf } from './trial-lease.js';

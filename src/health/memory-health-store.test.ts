@@ -286,3 +286,70 @@ describe('MemoryHealthStore', () => {
     expect(store.firstTokenBaseline('a')).toBeUndefined();
   });
 });
+
+describe('MemoryHealthStore transitions', () => {
+  it('tells listeners of an ejection, a restore, each switch that changes and a reset, in order', () => {
+    const { clock, store, record } = setup();
+    const seen: string[] = [];
+    const stop = store.onTransition((transition) =>
+      seen.push(`${transition.deploymentId}:${transition.kind}:${transition.breaker.machine.state}`),
+    );
+    record('a', 'server_error', 5);
+    store.breaker('a').drain();
+    store.breaker('a').drain();
+    store.breaker('a').forceEnable();
+    clock.advance(60_000);
+    store.advance(clock.now(), 'a');
+    for (let index = 0; index < 3; index++) {
+      const lease = store.breaker('a').acquireTrial(clock.now());
+      store.record({ deploymentId: 'a', at: clock.now(), result: 'success', latencyMs: 5 }, lease);
+    }
+    store.reset('a', clock.now());
+    stop();
+    store.breaker('a').drain();
+    expect(seen).toEqual([
+      'a:ejected:open',
+      'a:switched:open',
+      'a:switched:open',
+      'a:restored:closed',
+      'a:reset:closed',
+    ]);
+  });
+
+  it('applies another replica’s transitions without telling its own listeners', () => {
+    const sender = setup();
+    const receiver = setup();
+    const shared: Parameters<typeof receiver.store.applyTransition>[0][] = [];
+    sender.store.onTransition((transition) => shared.push(transition));
+    const echoed: string[] = [];
+    receiver.store.onTransition((transition) => echoed.push(transition.kind));
+
+    sender.record('a', 'server_error', 5);
+    sender.store.breaker('a').drain();
+    for (const transition of shared) receiver.store.applyTransition(transition);
+    const status = receiver.store.status('a');
+    expect(status.state).toBe('open');
+    expect(status.drained).toBe(true);
+    expect(status.openUntil).toBe(sender.store.status('a').openUntil);
+    expect(receiver.store.window('a').read(60_000).failures).toBe(0);
+
+    receiver.record('a', 'server_error', 1);
+    const first = shared[0];
+    if (first === undefined) throw new Error('an ejection was shared');
+    receiver.store.applyTransition({ ...first, kind: 'reset' });
+    expect(receiver.store.status('a')).toMatchObject({ state: 'closed', drained: false });
+    expect(receiver.store.window('a').read(60_000).failures).toBe(0);
+    expect(echoed).toEqual([]);
+  });
+
+  it('keeps telling listeners about a breaker replaced by importState', () => {
+    const { store } = setup();
+    const seen: string[] = [];
+    store.onTransition((transition) => seen.push(transition.kind));
+    store.importState(store.exportState());
+    store.status('a');
+    store.importState(store.exportState());
+    store.breaker('a').drain();
+    expect(seen).toEqual(['switched']);
+  });
+});

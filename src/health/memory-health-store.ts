@@ -1,5 +1,6 @@
 import type { Clock } from '../core/index.js';
 import type { BreakerOptionsInput } from './breaker-options.js';
+import type { BreakerTransition, BreakerTransitionKind } from './breaker-transition.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { DeploymentStatus } from './deployment-status.js';
 import {
@@ -51,6 +52,9 @@ export class MemoryHealthStore implements HealthStore {
   private probeAfterMs = DEFAULT_PROBE_AFTER_MS;
   private healthCheckIntervalMs = DEFAULT_HEALTH_CHECK_INTERVAL_MS;
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<(transition: BreakerTransition) => void>();
+  /** True while another replica's transition is applied: it is not told again (no echo). */
+  private applying = false;
 
   constructor(options: MemoryHealthStoreOptions) {
     this.clock = options.clock;
@@ -195,8 +199,39 @@ export class MemoryHealthStore implements HealthStore {
     for (const [id, saved] of Object.entries(state.deployments)) {
       const entry = this.entry(id);
       entry.breaker = CircuitBreaker.fromJSON(saved.breaker, this.breakerOptions);
+      this.watch(id, entry.breaker);
       entry.slowness = { ...saved.slowness };
     }
+  }
+
+  onTransition(listener: (transition: BreakerTransition) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  applyTransition(transition: BreakerTransition): void {
+    this.applying = true;
+    try {
+      if (transition.kind === 'reset') this.reset(transition.deploymentId, this.clock.now());
+      else this.entry(transition.deploymentId).breaker.adopt(transition.kind, transition.breaker);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private watch(deploymentId: string, breaker: CircuitBreaker): void {
+    breaker.observe((kind) => this.tell(deploymentId, kind, breaker));
+  }
+
+  private tell(deploymentId: string, kind: BreakerTransitionKind, breaker: CircuitBreaker): void {
+    if (this.applying || this.listeners.size === 0) return;
+    const transition: BreakerTransition = {
+      deploymentId,
+      kind,
+      at: this.clock.now(),
+      breaker: breaker.toJSON(),
+    };
+    for (const listener of this.listeners) listener(transition);
   }
 
   private nextProbeAt(breaker: CircuitBreaker, now: number): number | undefined {
@@ -215,6 +250,7 @@ export class MemoryHealthStore implements HealthStore {
     entry.slownessSecond = -1;
     entry.baseline = undefined;
     entry.baselineSecond = -1;
+    this.tell(deploymentId, 'reset', entry.breaker);
   }
 
   private entry(deploymentId: string): Entry {
@@ -228,6 +264,7 @@ export class MemoryHealthStore implements HealthStore {
         baseline: undefined,
         baselineSecond: -1,
       };
+      this.watch(deploymentId, entry.breaker);
       this.entries.set(deploymentId, entry);
     }
     return entry;

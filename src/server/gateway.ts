@@ -27,4 +27,6 @@ export interface Gateway {
   requestLog?: { record(row: RequestLogRow): void };
   /** Client keys, limits and budgets; the same object across config reloads (absent in bare unit setups: open). */
   access?: AccessRuntime;
+  /** Breaker transitions shared with other replicas through Redis; absent without `state.redis`. */
+  sharedHealth?: { readonly up: boolean };
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadCatalog } from '../catalog/index.js';
 import { type DetourConfig, formatKeyPath, planConfigReload } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
+import { SharedHealth } from '../health/index.js';
 import { UpstreamTransport } from '../providers/index.js';
 import { Prober, type RoutingState } from '../routing/index.js';
 import type { Store } from '../store/index.js';
@@ -36,6 +37,8 @@ export interface RunningGateway {
   retention?: RetentionSweeper;
   /** Client keys, rate limits and budgets. */
   access: AccessRuntime;
+  /** Breaker transitions shared with the other replicas; absent without `state.redis`. */
+  sharedHealth?: SharedHealth;
   /**
    * Applies a new config's live keys at once, without dropping requests in flight (they finish on
    * the old one), and keeps the running value of every restart-only key, logging each as "takes
@@ -117,6 +120,7 @@ async function startOn(
     };
     if (requestLog !== undefined) assembled.requestLog = requestLog;
     assembled.access = access;
+    if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
     return assembled;
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
@@ -162,6 +166,24 @@ async function startOn(
     onSharedStateError: (error) =>
       app.log.warn({ err: error }, 'shared state: script failed, decided locally'),
   });
+  // Ejections, restores and admin switches reach every replica at once (DESIGN.md section 9); the
+  // request path still decides on this replica's own store and never waits for Redis.
+  const sharedHealth =
+    config.state === undefined
+      ? undefined
+      : new SharedHealth({
+          store: state.health,
+          url: config.state.redis,
+          keyPrefix: config.state.keyPrefix,
+          clock,
+          onChange: (up) => {
+            if (up) app.log.info('shared health available: breaker transitions are shared through Redis');
+            else
+              app.log.warn(
+                "shared health unavailable: deployments' health follows this replica's local view",
+              );
+          },
+        });
   let gateway: Gateway = assemble(config, transport);
   const status = createStatusService({
     config: () => current,
@@ -206,6 +228,7 @@ async function startOn(
     status,
     ...(requestLog === undefined ? {} : { requestLog }),
     ...(retention === undefined ? {} : { retention }),
+    ...(sharedHealth === undefined ? {} : { sharedHealth }),
     access,
     reload(nextWritten) {
       const next = withCatalogHosts(nextWritten);
@@ -242,6 +265,7 @@ async function startOn(
       await retention?.stop();
       await requestLog?.close();
       await access.close();
+      await sharedHealth?.close();
       await status.close();
     },
   };
