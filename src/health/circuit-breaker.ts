@@ -326,6 +326,14 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Failures seen elsewhere were added to the window ({@link OutcomeWindow.merge}): the next
+   * demotion check reads it afresh instead of trusting that a clean window stayed clean.
+   */
+  noteFailuresElsewhere(): void {
+    this.failedSinceRefresh = true;
+  }
+
   /** Sets the slow-not-broken flag (from {@link detectSlowness}). */
   setDegraded(degraded: boolean): void {
     this.degraded = degraded;

@@ -3,7 +3,7 @@ import type { BreakerTransition } from './breaker-transition.js';
 import type { BreakerJSON, CircuitBreaker } from './circuit-breaker.js';
 import type { DeploymentStatus } from './deployment-status.js';
 import type { SlownessOptions, SlownessState } from './detect-slowness.js';
-import type { Outcome } from './outcome.js';
+import type { Outcome, OutcomeResult } from './outcome.js';
 import type { WindowReader, WindowStats } from './outcome-window.js';
 import type { TrialLease } from './trial-lease.js';
 
@@ -135,4 +135,11 @@ export interface HealthStore {
    * window), without telling {@link onTransition} listeners, so nothing is sent back.
    */
   applyTransition(transition: BreakerTransition): void;
+  /** Tells `listener` of every outcome recorded here (not merged ones). Returns the function that stops it. */
+  onRecord(listener: (outcome: Outcome) => void): () => void;
+  /**
+   * Adds another replica's outcome counts of epoch second `second` to the deployment's window, so
+   * its rates (demotion, the failure-rate ejection test) reflect every replica's traffic.
+   */
+  mergeOutcomes(deploymentId: string, second: number, counts: Partial<Record<OutcomeResult, number>>): void;
 }

@@ -353,3 +353,28 @@ describe('MemoryHealthStore transitions', () => {
     expect(seen).toEqual(['switched']);
   });
 });
+
+describe('MemoryHealthStore.mergeOutcomes', () => {
+  it('counts other replicas’ outcomes in rates and demotion, not in the local failure run', () => {
+    const { clock, store, record } = setup();
+    record('a', 'success', 20);
+    expect(store.status('a').demoted).toBe(false);
+    const merged: string[] = [];
+    store.onRecord((outcome) => merged.push(outcome.result));
+    store.mergeOutcomes('a', Math.floor(clock.now() / 1000), { server_error: 20 });
+    const stats = store.window('a').read(60_000);
+    expect(stats.failures).toBe(20);
+    expect(stats.total).toBe(40);
+    expect(store.window('a').consecutiveFailures).toBe(0);
+    expect(store.status('a').demoted).toBe(true);
+    // Merged counts are not this replica's outcomes: nothing to publish again.
+    expect(merged).toEqual([]);
+  });
+
+  it('drops counts older than the window', () => {
+    const { clock, store } = setup();
+    store.record({ deploymentId: 'a', at: clock.now(), result: 'success', latencyMs: 5 });
+    store.mergeOutcomes('a', Math.floor(clock.now() / 1000) - 301, { server_error: 7 });
+    expect(store.window('a').read(300_000).failures).toBe(0);
+  });
+});

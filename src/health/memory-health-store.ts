@@ -17,7 +17,7 @@ import type {
   HealthStore,
   HealthStoreState,
 } from './health-store.js';
-import type { Outcome } from './outcome.js';
+import { countsAsFailure, OUTCOME_RESULTS, type Outcome, type OutcomeResult } from './outcome.js';
 import { OutcomeWindow } from './outcome-window.js';
 import type { TrialLease } from './trial-lease.js';
 
@@ -53,6 +53,7 @@ export class MemoryHealthStore implements HealthStore {
   private healthCheckIntervalMs = DEFAULT_HEALTH_CHECK_INTERVAL_MS;
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<(transition: BreakerTransition) => void>();
+  private readonly recordListeners = new Set<(outcome: Outcome) => void>();
   /** True while another replica's transition is applied: it is not told again (no echo). */
   private applying = false;
 
@@ -78,6 +79,7 @@ export class MemoryHealthStore implements HealthStore {
   record(outcome: Outcome, lease?: TrialLease): void {
     const entry = this.entry(outcome.deploymentId);
     entry.window.record(outcome);
+    for (const listener of this.recordListeners) listener(outcome);
     entry.breaker.onOutcome(outcome, entry.window, lease);
     const second = Math.floor(outcome.at / 1000);
     if (outcome.timeToFirstTokenMs !== undefined && second !== entry.slownessSecond) {
@@ -217,6 +219,18 @@ export class MemoryHealthStore implements HealthStore {
     } finally {
       this.applying = false;
     }
+  }
+
+  onRecord(listener: (outcome: Outcome) => void): () => void {
+    this.recordListeners.add(listener);
+    return () => this.recordListeners.delete(listener);
+  }
+
+  mergeOutcomes(deploymentId: string, second: number, counts: Partial<Record<OutcomeResult, number>>): void {
+    const entry = this.entry(deploymentId);
+    entry.window.merge(second, counts);
+    const failed = OUTCOME_RESULTS.some((result) => countsAsFailure(result) && (counts[result] ?? 0) > 0);
+    if (failed) entry.breaker.noteFailuresElsewhere();
   }
 
   private watch(deploymentId: string, breaker: CircuitBreaker): void {

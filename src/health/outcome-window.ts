@@ -119,6 +119,30 @@ export class OutcomeWindow implements WindowReader {
   }
 
   /**
+   * Adds counts seen elsewhere (another replica's outcomes in epoch second `second`, DESIGN.md
+   * section 9): they count in rates and totals, but not in `consecutiveFailures` (a run of failures
+   * is one replica's own) nor in latency quantiles (sketches are not shared). Counts older than the
+   * ring are dropped.
+   */
+  merge(second: number, counts: Partial<Record<OutcomeResult, number>>): void {
+    if (second <= this.latestSecond - this.ring.length) return;
+    if (second > this.latestSecond) this.latestSecond = second;
+    const bucket = this.ring[((second % this.ring.length) + this.ring.length) % this.ring.length]!;
+    if (bucket.second !== second) {
+      if (bucket.second > second) return;
+      bucket.second = second;
+      bucket.counts.fill(0);
+      bucket.latency.clear();
+      bucket.ttft.clear();
+    }
+    for (const result of OUTCOME_RESULTS) {
+      const count = counts[result];
+      if (count !== undefined && Number.isFinite(count) && count > 0)
+        bucket.counts[OUTCOME_RESULT_INDEX[result]]! += count;
+    }
+  }
+
+  /**
    * Stats over the last `windowMs` (rounded up to whole seconds, capped at the ring's span), ending
    * now, or ending just before `until` (whole seconds before it) to read a period that is over.
    */

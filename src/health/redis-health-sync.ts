@@ -8,6 +8,7 @@ import {
 } from './breaker-transition.js';
 import type { BreakerJSON } from './circuit-breaker.js';
 import type { HealthStore } from './health-store.js';
+import { OUTCOME_RESULTS, type Outcome, type OutcomeResult } from './outcome.js';
 
 /** Options of {@link SharedHealth}. */
 export interface SharedHealthOptions {
@@ -22,10 +23,21 @@ export interface SharedHealthOptions {
   replicaId?: string;
   /** A command slower than this fails (and is made good on the next reconnect); default 500 ms. */
   commandTimeoutMs?: number;
+  /** How often this replica's outcome counts are published, in one batch; default 1 s. */
+  outcomeIntervalMs?: number;
   /** How long the breakers hash is kept after its last write; default 24 h. */
   keepMs?: number;
   /** Sharing became possible (true) or impossible (false); told once per change. */
   onChange?: (up: boolean) => void;
+}
+
+/** Outcome counts per deployment, per epoch second, per result. */
+type OutcomeCounts = Record<string, Record<string, Partial<Record<OutcomeResult, number>>>>;
+
+/** One replica's outcome counts since its last batch, as published on `<prefix>outcomes`. */
+interface OutcomeBatch {
+  from: string;
+  counts: OutcomeCounts;
 }
 
 /** One transition as it travels between replicas and rests in the breakers hash. */
@@ -39,14 +51,21 @@ interface SharedRecord extends BreakerTransition {
  * path never waits on it: each replica decides on its own {@link HealthStore}; an ejection,
  * restore, switch or reset made here is published at once on `<prefix>health` and written to the
  * hash `<prefix>breakers` (the latest per deployment and aspect), and the others apply it to their
- * own breakers. With Redis away nothing is queued or awaited; on every (re)connect the hash is read
- * and each side takes whatever the other has that is newer, so replicas resynchronise.
+ * own breakers. Outcome counts go out once a second in one batch on `<prefix>outcomes` and are
+ * merged into the others' windows, so failure rates reflect every replica's traffic. With Redis
+ * away nothing is queued or awaited; on every (re)connect the hash is read and each side takes
+ * whatever the other has that is newer, so replicas resynchronise.
  */
 export class SharedHealth {
   readonly replicaId: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly channel: string;
+  private readonly outcomeChannel: string;
+  /** Outcomes recorded here since the last batch. */
+  private pending: OutcomeCounts = {};
+  private readonly timer: NodeJS.Timeout;
+  private readonly stopCounting: () => void;
   private readonly hashKey: string;
   private readonly keepMs: number;
   /** The newest record known here per hash field (made here or applied from elsewhere). */
@@ -59,6 +78,7 @@ export class SharedHealth {
     const prefix = options.keyPrefix ?? 'detour:';
     this.replicaId = options.replicaId ?? randomBytes(8).toString('hex');
     this.channel = `${prefix}health`;
+    this.outcomeChannel = `${prefix}outcomes`;
     this.hashKey = `${prefix}breakers`;
     this.keepMs = options.keepMs ?? 24 * 60 * 60 * 1000;
     // As src/access/redis-state.ts: nothing is ever queued while Redis is away, and reconnecting
@@ -81,13 +101,19 @@ export class SharedHealth {
     }
     this.subscriber.on('ready', () => {
       this.subscriber
-        .subscribe(this.channel)
+        .subscribe(this.channel, this.outcomeChannel)
         .then(() => this.resync())
         .catch(() => undefined);
     });
     this.publisher.on('ready', () => void this.resync());
-    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.outcomeChannel) this.receiveOutcomes(message);
+      else this.receive(message);
+    });
     this.stopListening = options.store.onTransition((transition) => this.share(transition));
+    this.stopCounting = options.store.onRecord((outcome) => this.count(outcome));
+    this.timer = setInterval(() => this.publishOutcomes(), options.outcomeIntervalMs ?? 1_000);
+    this.timer.unref();
   }
 
   /** Whether transitions are shared now (both connections ready and subscribed). */
@@ -98,7 +124,9 @@ export class SharedHealth {
   /** Stops sharing; the local store keeps its state. */
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.timer);
     this.stopListening();
+    this.stopCounting();
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }
@@ -108,6 +136,51 @@ export class SharedHealth {
     const record: SharedRecord = { ...transition, from: this.replicaId };
     for (const field of fieldsOf(record)) this.latest.set(field, record);
     if (this.up) void this.write(record).catch(() => undefined);
+  }
+
+  private count(outcome: Outcome): void {
+    const second = String(Math.floor(outcome.at / 1000));
+    const bySecond = (this.pending[outcome.deploymentId] ??= {});
+    const counts = (bySecond[second] ??= {});
+    counts[outcome.result] = (counts[outcome.result] ?? 0) + 1;
+  }
+
+  /**
+   * Sends the outcomes recorded here since the last batch. With Redis away they are dropped: they
+   * are in this replica's own window already, and counts a second late would only skew the others'.
+   */
+  private publishOutcomes(): void {
+    const counts = this.pending;
+    this.pending = {};
+    if (!this.up || Object.keys(counts).length === 0) return;
+    const batch: OutcomeBatch = { from: this.replicaId, counts };
+    void this.publisher.publish(this.outcomeChannel, JSON.stringify(batch)).catch(() => undefined);
+  }
+
+  private receiveOutcomes(message: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (typeof value !== 'object' || value === null) return;
+    const batch = value as Partial<Record<keyof OutcomeBatch, unknown>>;
+    if (typeof batch.from !== 'string' || batch.from === this.replicaId) return;
+    if (typeof batch.counts !== 'object' || batch.counts === null) return;
+    for (const [deploymentId, bySecond] of Object.entries(batch.counts)) {
+      if (typeof bySecond !== 'object' || bySecond === null) continue;
+      for (const [second, raw] of Object.entries(bySecond)) {
+        if (typeof raw !== 'object' || raw === null || !/^\d+$/.test(second)) continue;
+        const given = raw as Record<string, unknown>;
+        const counts: Partial<Record<OutcomeResult, number>> = {};
+        for (const result of OUTCOME_RESULTS) {
+          const count = given[result];
+          if (typeof count === 'number' && Number.isInteger(count) && count > 0) counts[result] = count;
+        }
+        this.options.store.mergeOutcomes(deploymentId, Number(second), counts);
+      }
+    }
   }
 
   private async write(record: SharedRecord): Promise<void> {
