@@ -140,9 +140,11 @@ export class SharedHealth {
 
   private count(outcome: Outcome): void {
     const second = String(Math.floor(outcome.at / 1000));
-    const bySecond = (this.pending[outcome.deploymentId] ??= {});
-    const counts = (bySecond[second] ??= {});
+    const bySecond = this.pending[outcome.deploymentId] ?? {};
+    const counts = bySecond[second] ?? {};
     counts[outcome.result] = (counts[outcome.result] ?? 0) + 1;
+    bySecond[second] = counts;
+    this.pending[outcome.deploymentId] = bySecond;
   }
 
   /**
