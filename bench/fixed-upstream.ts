@@ -2,14 +2,17 @@
  * The benchmark's upstream: an OpenAI-compatible server that answers at once with fixed bytes, so
  * the system under test, not the upstream, is what the numbers measure. Non-streaming answers are
  * ~500 bytes; streams send `STREAM_CHUNKS` chunks back to back, or — for the model `slow` — one
- * chunk a second (to hold many streams open for the memory measurement).
- * Usage: `tsx bench/fixed-upstream.ts PORT`
+ * chunk every `SLOW_INTERVAL_MS` (1000), `SLOW_CHUNKS` (30) of them (to hold many streams open for the
+ * memory measurement).
+ * Usage: `tsx bench/fixed-upstream.ts PORT [PORT...]` (one listener per port, same answers: each port is
+ * an origin of its own for a client's connection pool).
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 
-const port = Number(process.argv[2] ?? 0);
+const ports = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [0];
 const CHUNKS = Number(process.env.STREAM_CHUNKS ?? 50);
-const SLOW_CHUNKS = 30;
+const SLOW_CHUNKS = Number(process.env.SLOW_CHUNKS ?? 30);
+const SLOW_INTERVAL_MS = Number(process.env.SLOW_INTERVAL_MS ?? 1_000);
 
 const completion = JSON.stringify({
   id: 'chatcmpl-bench0000000000000000000000',
@@ -55,7 +58,7 @@ const LAST = `${chunk({}, 'stop')}data: ${JSON.stringify({
 })}\n\ndata: [DONE]\n\n`;
 const WHOLE_STREAM = FIRST + TOKEN.repeat(CHUNKS) + LAST;
 
-const server = createServer((request, response) => {
+function answer(request: IncomingMessage, response: ServerResponse): void {
   const parts: Buffer[] = [];
   request.on('data', (part: Buffer) => parts.push(part));
   request.on('end', () => {
@@ -87,16 +90,20 @@ const server = createServer((request, response) => {
       }
       sent += 1;
       response.write(TOKEN);
-    }, 1_000);
+    }, SLOW_INTERVAL_MS);
     response.on('close', () => clearInterval(timer));
   });
-});
-server.keepAliveTimeout = 60_000;
-server.listen(port, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(
-    `listening ${typeof address === 'object' && address !== null ? address.port : port}\n`,
-  );
-});
+}
+
+for (const port of ports) {
+  const server = createServer(answer);
+  server.keepAliveTimeout = 60_000;
+  server.listen(port, '127.0.0.1', () => {
+    const address = server.address();
+    process.stdout.write(
+      `listening ${typeof address === 'object' && address !== null ? address.port : port}\n`,
+    );
+  });
+}
 
 export { WHOLE_STREAM };

@@ -127,46 +127,74 @@ export async function streaming(target: Target, connections: number, count: numb
   };
 }
 
+/** Streams held open by {@link holdStreams}. */
+export interface HeldStreams {
+  /** Streams answered with 200 whose first bytes arrived. */
+  opened: number;
+  /** Requests answered with an error status, or that failed, instead of a stream. */
+  failed: number;
+  /** Streams opened and not ended yet (one that ended before the rest opened was not held with them). */
+  live: () => number;
+  /** Drops every stream from the client side. */
+  close: () => Promise<void>;
+}
+
 /**
  * Opens `count` slow streams at once and keeps them open; resolves once every one has received its
- * first bytes, with a function that closes them all.
+ * first bytes (or failed), with a function that closes them all.
  */
-export async function holdStreams(
-  target: Target,
-  count: number,
-): Promise<{ opened: number; close: () => Promise<void> }> {
+export async function holdStreams(target: Target, count: number): Promise<HeldStreams> {
   const dispatcher = new Agent({ connections: count, keepAliveTimeout: 30_000 });
-  const controller = new AbortController();
+  // One controller per stream: a single signal shared by every request gets one `abort` listener
+  // from each (undici adds one per request), and Node warns of a listener leak past 10.
+  const controllers: AbortController[] = [];
   let opened = 0;
-  const started = await Promise.allSettled(
+  let failed = 0;
+  let live = 0;
+  await Promise.allSettled(
     Array.from({ length: count }, async () => {
-      const response = await request(target.url, {
-        method: 'POST',
-        headers: target.headers,
-        body: target.body,
-        dispatcher,
-        signal: controller.signal,
-      });
-      const iterator = response.body[Symbol.asyncIterator]();
-      await iterator.next();
-      opened += 1;
-      // Keep reading in the background so flow control never stalls the sender.
-      void (async () => {
-        try {
-          while (!(await iterator.next()).done) {
-            // drain
-          }
-        } catch {
-          // aborted at close
+      const controller = new AbortController();
+      controllers.push(controller);
+      try {
+        const response = await request(target.url, {
+          method: 'POST',
+          headers: target.headers,
+          body: target.body,
+          dispatcher,
+          signal: controller.signal,
+        });
+        if (response.statusCode !== 200) {
+          failed += 1;
+          await response.body.dump();
+          return;
         }
-      })();
+        const iterator = response.body[Symbol.asyncIterator]();
+        await iterator.next();
+        opened += 1;
+        live += 1;
+        // Keep reading in the background so flow control never stalls the sender.
+        void (async () => {
+          try {
+            while (!(await iterator.next()).done) {
+              // drain
+            }
+          } catch {
+            // aborted at close
+          } finally {
+            live -= 1;
+          }
+        })();
+      } catch {
+        failed += 1;
+      }
     }),
   );
-  void started;
   return {
     opened,
+    failed,
+    live: () => live,
     close: async () => {
-      controller.abort();
+      for (const controller of controllers) controller.abort();
       await dispatcher.destroy().catch(() => undefined);
     },
   };

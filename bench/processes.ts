@@ -12,17 +12,21 @@ export function canPin(): boolean {
   }
 }
 
-/** Starts a command pinned to `core` (when `taskset` exists); stderr goes to `stderrFile` when given. */
+/**
+ * Starts a command pinned to `core` (when `taskset` exists); stderr goes to `stderrFile` when given,
+ * stdout to `stdoutFile` when given (else nowhere).
+ */
 export function spawnPinned(
   core: number | undefined,
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; stderrFile?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; stderrFile?: string; stdoutFile?: string } = {},
 ): ChildProcess {
   const [file, argv] =
     core === undefined ? [command, args] : ['taskset', ['-c', String(core), command, ...args]];
   const stderr = options.stderrFile === undefined ? 'inherit' : openSync(options.stderrFile, 'a');
-  return spawn(file, argv, { stdio: ['ignore', 'ignore', stderr], env: { ...process.env, ...options.env } });
+  const stdout = options.stdoutFile === undefined ? 'ignore' : openSync(options.stdoutFile, 'w');
+  return spawn(file, argv, { stdio: ['ignore', stdout, stderr], env: { ...process.env, ...options.env } });
 }
 
 /** Resolves once something accepts TCP connections on the port. */

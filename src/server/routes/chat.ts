@@ -33,6 +33,7 @@ import {
 } from '../../usage/index.js';
 import type { Gateway } from '../gateway.js';
 import { clientKeyOf } from '../request-client-key.js';
+import { RequestWatch } from '../request-watch.js';
 
 /** What a stream carried besides its text, for the request log and the token metrics. */
 interface StreamTally {
@@ -59,48 +60,6 @@ function servedHeaders(served: Served<unknown>, requestId: string): Record<strin
 /** A header value keeps to printable ASCII: model names come from config and may not. */
 function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
-}
-
-/** What aborts one request's upstream work, and whether it was the client that left. */
-interface RequestWatch {
-  /** Aborts when the client goes away or the deadline passes. */
-  signal: AbortSignal;
-  /** The client closed the connection before its answer ended. */
-  readonly clientGone: boolean;
-  dispose(): void;
-}
-
-/** Aborts the request's upstream work when the client goes away or the deadline passes. */
-function watchRequest(reply: FastifyReply, totalMs: number): RequestWatch {
-  const controller = new AbortController();
-  let clientGone = false;
-  const onClose = () => {
-    if (!reply.raw.writableFinished) {
-      clientGone = true;
-      controller.abort(
-        new DetourError('internal_error', 'transport', 'client closed the connection', { status: 499 }),
-      );
-    }
-  };
-  reply.raw.on('close', onClose);
-  const deadline = setTimeout(() => {
-    controller.abort(
-      new DetourError('upstream_timeout', 'timeout', `request deadline of ${totalMs} ms passed`, {
-        timeout: 'total',
-      }),
-    );
-  }, totalMs);
-  deadline.unref();
-  return {
-    signal: controller.signal,
-    get clientGone() {
-      return clientGone;
-    },
-    dispose() {
-      clearTimeout(deadline);
-      reply.raw.off('close', onClose);
-    },
-  };
 }
 
 async function writeStream(
@@ -259,7 +218,7 @@ async function answerChat(
   }
   // Planned before the deadline starts: a plan refused (a prompt too long for every window) answers at once.
   const plan = await planRoute(gateway.table, chatRequest, surface, gateway.state, gateway.clock.now());
-  const watch = watchRequest(reply, route.totalTimeoutMs);
+  const watch = new RequestWatch(reply.raw, route.totalTimeoutMs);
   const input: AttemptInput = {
     request: chatRequest,
     clientProtocol: surface,
