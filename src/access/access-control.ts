@@ -9,6 +9,7 @@ import type { KeyDirectory } from './key-directory.js';
 import { modelAllowed } from './model-scope.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
 import type { RateLimiter, RateLimits } from './rate-limiter.js';
+import type { JointAccess, JointAdmission } from './redis-admission.js';
 
 /** `keys`: every request needs a client key; `off`: the gateway is open (sandbox, or by choice). */
 export type AuthMode = 'keys' | 'off';
@@ -19,6 +20,12 @@ export interface AccessControlOptions {
   keys: KeyDirectory;
   limiter: RateLimiter;
   budgets: Budgets;
+  /**
+   * Both steps in one round trip to the shared state, for keys with rate limits and a budget
+   * (redis-admission.ts). Without it, or when it declines, the limiter and the budgets are asked
+   * one after the other.
+   */
+  joint?: JointAccess;
   /** How long an unsettled reservation outlives the request's own deadline before it expires. */
   reservationGraceMs?: number;
 }
@@ -104,9 +111,27 @@ export class AccessControl {
     const estimate = estimateRequest(input.table, route, request);
     const limits = limitsOf(key);
     const estimatedTokens = estimate.promptTokens + (request.maxTokens ?? 0);
-    const answer = this.options.limiter.admit(key.id, limits, estimatedTokens, now);
-    // The memory limiter answers at once: no promise is made or awaited for it.
-    const decision = answer instanceof Promise ? await answer : answer;
+    const budget = key.scopes.budget;
+    const expiresAt = now + route.totalTimeoutMs + (this.options.reservationGraceMs ?? 60_000);
+    const joint = this.options.joint;
+    let both: JointAdmission | undefined;
+    if (joint !== undefined && budget !== undefined) {
+      both = await joint.admitAndReserve(
+        key.id,
+        limits,
+        estimatedTokens,
+        budget,
+        estimate.worstCaseUsd,
+        now,
+        expiresAt,
+      );
+    }
+    let decision = both?.decision;
+    if (decision === undefined) {
+      const answer = this.options.limiter.admit(key.id, limits, estimatedTokens, now);
+      // The memory limiter answers at once: no promise is made or awaited for it.
+      decision = answer instanceof Promise ? await answer : answer;
+    }
     const headers = rateLimitHeaders(decision);
     if (!decision.allowed) {
       const what =
@@ -129,12 +154,12 @@ export class AccessControl {
       );
     }
     let reservation: Reservation | undefined;
-    const budget = key.scopes.budget;
     if (budget !== undefined) {
-      const expiresAt = now + route.totalTimeoutMs + (this.options.reservationGraceMs ?? 60_000);
       let held: Awaited<ReturnType<Budgets['reserve']>>;
       try {
-        held = await this.options.budgets.reserve(key.id, budget, estimate.worstCaseUsd, now, expiresAt);
+        held =
+          both?.held ??
+          (await this.options.budgets.reserve(key.id, budget, estimate.worstCaseUsd, now, expiresAt));
       } catch {
         this.options.limiter.correctTokens(key.id, limits, -estimatedTokens, now);
         throw new AccessRefused(
@@ -148,8 +173,8 @@ export class AccessControl {
         );
       }
       if (isBudgetRefusal(held)) {
-        // The request never ran: its tokens go back.
-        this.options.limiter.correctTokens(key.id, limits, -estimatedTokens, now);
+        // The request never ran: its tokens go back (the joint script gave them back already).
+        if (both === undefined) this.options.limiter.correctTokens(key.id, limits, -estimatedTokens, now);
         const { snapshot } = held;
         const resets =
           snapshot.periodEnd === undefined
@@ -178,7 +203,13 @@ export class AccessControl {
       settle(used, at) {
         if (settled) return;
         settled = true;
-        limiter.correctTokens(key.id, limits, used.tokens - estimatedTokens, at);
+        const delta = used.tokens - estimatedTokens;
+        if (
+          reservation !== undefined &&
+          joint?.correctAndSettle(reservation, limits, delta, used.costUsd, at)
+        )
+          return;
+        limiter.correctTokens(key.id, limits, delta, at);
         if (reservation !== undefined) budgets.settle(reservation, used.costUsd, at);
       },
     };

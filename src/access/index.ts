@@ -38,6 +38,12 @@ export {
   type RateLimiter,
   type RateLimits,
 } from './rate-limiter.js';
+export {
+  type JointAccess,
+  type JointAdmission,
+  RedisJointAccess,
+  type RedisJointAccessOptions,
+} from './redis-admission.js';
 export { RedisBudgetGuard, type RedisBudgetGuardOptions } from './redis-budget-guard.js';
 export { RedisRateLimiter, type RedisRateLimiterOptions } from './redis-rate-limiter.js';
 export { type LuaScript, luaScript, RedisState, type RedisStateOptions } from './redis-state.js';

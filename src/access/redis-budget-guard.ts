@@ -10,7 +10,7 @@ import {
   type Reservation,
 } from './budget-guard.js';
 import { budgetPeriodAt } from './budget-period.js';
-import { luaScript, type RedisState } from './redis-state.js';
+import { type LuaScript, luaScript, type RedisState } from './redis-state.js';
 
 /** As BudgetGuard's: a billionth of a dollar of floating-point drift is none. */
 const USD_TOLERANCE = 1e-9;
@@ -20,39 +20,47 @@ const SPEND_TTL_MS = 7 * 86_400_000;
 const HOLD_SLACK_MS = 60_000;
 
 /**
- * The check and the hold in one step. KEYS: spend hash (usd, version), holds hash (id → "usd
- * expiresAt"). ARGV: usd, now, expiresAt, id, limit, tolerance, spend ttl. Expired holds are
- * dropped on the way. A missing spend hash (a restarted or flushed Redis) is never taken as zero:
- * the caller reseeds it from the ledger and calls again.
+ * The check and the hold in one step, as a Lua function (shared with the combined admission
+ * script, redis-admission.ts). spendKey: spend hash (usd, version); holdsKey: holds hash (id →
+ * "usd expiresAt"). Expired holds are dropped on the way. A missing spend hash (a restarted or
+ * flushed Redis) is never taken as zero: 'reseed' comes back, with nothing written, and the caller
+ * reseeds it from the ledger and calls again. Returns the verdict, the spend and what is held.
  */
-const RESERVE = luaScript(`
-local spent = redis.call('HGET', KEYS[1], 'usd')
-if not spent then return { 'reseed' } end
-spent = tonumber(spent)
-local now = tonumber(ARGV[2])
-local reserved = 0
-local holds = redis.call('HGETALL', KEYS[2])
-for i = 1, #holds, 2 do
-  local usd, expires = string.match(holds[i + 1], '^(%S+) (%S+)$')
-  if tonumber(expires) <= now then
-    redis.call('HDEL', KEYS[2], holds[i])
-  else
-    reserved = reserved + tonumber(usd)
+export const BUDGET_RESERVE = `
+local function reserveBudget(spendKey, holdsKey, usdText, now, expiresText, id, limit, tolerance, spendTtl)
+  local spent = redis.call('HGET', spendKey, 'usd')
+  if not spent then return 'reseed', 0, 0 end
+  spent = tonumber(spent)
+  local reserved = 0
+  local holds = redis.call('HGETALL', holdsKey)
+  for i = 1, #holds, 2 do
+    local usd, expires = string.match(holds[i + 1], '^(%S+) (%S+)$')
+    if tonumber(expires) <= now then
+      redis.call('HDEL', holdsKey, holds[i])
+    else
+      reserved = reserved + tonumber(usd)
+    end
   end
+  local usd = tonumber(usdText)
+  local committed = spent + reserved
+  if committed > limit - tolerance or committed + usd > limit + tolerance then
+    return 'refused', spent, reserved
+  end
+  redis.call('HSET', holdsKey, id, usdText .. ' ' .. expiresText)
+  local ttl = tonumber(expiresText) - now + ${HOLD_SLACK_MS}
+  if redis.call('PTTL', holdsKey) < ttl then redis.call('PEXPIRE', holdsKey, math.ceil(ttl)) end
+  redis.call('PEXPIRE', spendKey, spendTtl)
+  return 'ok', spent, reserved + usd
 end
-local usd = tonumber(ARGV[1])
-local limit = tonumber(ARGV[5])
-local tolerance = tonumber(ARGV[6])
-local committed = spent + reserved
+`;
+
+/** KEYS: spend hash, holds hash. ARGV: usd, now, expiresAt, id, limit, tolerance, spend ttl. */
+const RESERVE = luaScript(`${BUDGET_RESERVE}
+local verdict, spent, reserved = reserveBudget(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), ARGV[3],
+  ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7])
+if verdict == 'reseed' then return { 'reseed' } end
 local f = '%.17g'
-if committed > limit - tolerance or committed + usd > limit + tolerance then
-  return { 'refused', string.format(f, spent), string.format(f, reserved) }
-end
-redis.call('HSET', KEYS[2], ARGV[4], ARGV[1] .. ' ' .. ARGV[3])
-local ttl = tonumber(ARGV[3]) - now + ${HOLD_SLACK_MS}
-if redis.call('PTTL', KEYS[2]) < ttl then redis.call('PEXPIRE', KEYS[2], math.ceil(ttl)) end
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-return { 'ok', string.format(f, spent), string.format(f, reserved + usd) }
+return { verdict, string.format(f, spent), string.format(f, reserved) }
 `);
 
 /**
@@ -68,17 +76,32 @@ return 1
 `);
 
 /**
- * Replaces a hold by its cost. A counter that is gone is not created here: INCRBYFLOAT on nothing
- * would start it at this one cost, reset the spend; the next reserve reseeds it from the ledger,
- * which has the cost. ARGV: id, usd. Returns the new spend, or false.
+ * Replaces a hold by its cost, as a Lua function (shared with the combined settle script). A
+ * counter that is gone is not created here: INCRBYFLOAT on nothing would start it at this one
+ * cost, reset the spend; the next reserve reseeds it from the ledger, which has the cost. Returns
+ * the new spend, or false.
  */
-const SETTLE = luaScript(`
-redis.call('HDEL', KEYS[2], ARGV[1])
-if tonumber(ARGV[2]) > 0 and redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('HINCRBYFLOAT', KEYS[1], 'usd', ARGV[2])
+export const BUDGET_SETTLE = `
+local function settleBudget(spendKey, holdsKey, id, usdText)
+  redis.call('HDEL', holdsKey, id)
+  if tonumber(usdText) > 0 and redis.call('EXISTS', spendKey) == 1 then
+    return redis.call('HINCRBYFLOAT', spendKey, 'usd', usdText)
+  end
+  return false
 end
-return false
+`;
+
+/** KEYS: spend hash, holds hash. ARGV: id, usd. */
+const SETTLE = luaScript(`${BUDGET_SETTLE}
+return settleBudget(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
 `);
+
+/** A script that does something else in the same call, its keys and arguments first. */
+export interface AlongScript {
+  script: LuaScript;
+  keys: string[];
+  args: Array<string | number>;
+}
 
 /** The two keys of a key's budget in one period. */
 interface PeriodKeys {
@@ -120,57 +143,108 @@ export class RedisBudgetGuard implements Budgets {
     now: number,
     expiresAt: number,
   ): Promise<Reservation | BudgetRefusal> {
-    const { state } = this.options;
-    if (!state.up) return this.local.reserve(keyId, budget, usd, now, expiresAt);
-    const keys = this.keysOf(keyId, budget, now);
-    this.sequence += 1;
-    const id = `${this.instance}:${this.sequence}`;
+    if (!this.options.state.up) return this.local.reserve(keyId, budget, usd, now, expiresAt);
     try {
-      // A second round only after a reseed; a counter gone again at once means something is wrong.
-      for (let round = 0; round < 2; round += 1) {
-        const reply = await state.run(
-          RESERVE,
-          [keys.spend, keys.holds],
-          [usd, now, expiresAt, id, budget.usd, USD_TOLERANCE, SPEND_TTL_MS],
-        );
-        if (!Array.isArray(reply)) throw new Error('budget script: unexpected reply');
-        const [verdict, spent, reserved] = reply as [string, string?, string?];
-        if (verdict === 'reseed') {
-          await this.reseed(keyId, budget, keys.spend, now);
-          continue;
-        }
-        const spentUsd = Number(spent);
-        this.local.noteSpend(keyId, budget, spentUsd, now);
-        if (verdict === 'refused') {
-          return { refused: true, snapshot: this.snapshotOf(budget, now, spentUsd, Number(reserved)) };
-        }
-        const reservation: Reservation = { id, keyId, usd };
-        this.shared.set(reservation, keys);
-        return reservation;
-      }
-      throw new Error('budget spend counter vanished right after it was reseeded');
+      const { held } = await this.reserveBy(keyId, budget, usd, now, expiresAt, {
+        script: RESERVE,
+        keys: [],
+        args: [],
+      });
+      if (held === undefined) throw new Error('budget script: unexpected reply');
+      return held;
     } catch (error) {
       this.options.onError?.(error);
       return this.local.reserve(keyId, budget, usd, now, expiresAt);
     }
   }
 
+  /**
+   * A reservation made by `along.script`, which takes `along`'s keys and arguments first, then
+   * RESERVE's, and replies [verdict, spent, reserved, its own reply]: the rate limit's admission
+   * in the same round trip (redis-admission.ts). Verdict 'rate': refused before the budget was
+   * looked at; `held` is undefined. Throws when Redis fails (the caller falls back), and when
+   * Redis is not up.
+   */
+  async reserveAlong(
+    keyId: string,
+    budget: Budget,
+    usd: number,
+    now: number,
+    expiresAt: number,
+    along: AlongScript,
+  ): Promise<{ held: Reservation | BudgetRefusal | undefined; along: unknown }> {
+    if (!this.options.state.up) throw new Error('shared state is down');
+    return this.reserveBy(keyId, budget, usd, now, expiresAt, along);
+  }
+
+  private async reserveBy(
+    keyId: string,
+    budget: Budget,
+    usd: number,
+    now: number,
+    expiresAt: number,
+    along: AlongScript,
+  ): Promise<{ held: Reservation | BudgetRefusal | undefined; along: unknown }> {
+    const { state } = this.options;
+    const keys = this.keysOf(keyId, budget, now);
+    this.sequence += 1;
+    const id = `${this.instance}:${this.sequence}`;
+    // A second round only after a reseed; a counter gone again at once means something is wrong.
+    for (let round = 0; round < 2; round += 1) {
+      const reply = await state.run(
+        along.script,
+        [...along.keys, keys.spend, keys.holds],
+        [...along.args, usd, now, expiresAt, id, budget.usd, USD_TOLERANCE, SPEND_TTL_MS],
+      );
+      if (!Array.isArray(reply)) throw new Error('budget script: unexpected reply');
+      const [verdict, spent, reserved, extra] = reply as [string, string?, string?, unknown?];
+      if (verdict === 'reseed') {
+        await this.reseed(keyId, budget, keys.spend, now);
+        continue;
+      }
+      if (verdict === 'rate') return { held: undefined, along: extra };
+      const spentUsd = Number(spent);
+      this.local.noteSpend(keyId, budget, spentUsd, now);
+      if (verdict === 'refused') {
+        const snapshot = this.snapshotOf(budget, now, spentUsd, Number(reserved));
+        return { held: { refused: true, snapshot }, along: extra };
+      }
+      const reservation: Reservation = { id, keyId, usd };
+      this.shared.set(reservation, keys);
+      return { held: reservation, along: extra };
+    }
+    throw new Error('budget spend counter vanished right after it was reseeded');
+  }
+
   settle(reservation: Reservation, usd: number, now: number): void {
+    this.settleAlong(reservation, usd, now, { script: SETTLE, keys: [], args: [] });
+  }
+
+  /**
+   * settle, by `along.script`, which takes `along`'s keys and arguments first, then SETTLE's, and
+   * replies the new spend (or false): the token correction in the same round trip. False when the
+   * reservation is not held in Redis or Redis is not up: nothing was done, the caller settles.
+   */
+  settleAlong(reservation: Reservation, usd: number, now: number, along: AlongScript): boolean {
+    const keys = this.shared.get(reservation);
+    const { state } = this.options;
+    if (along.script !== SETTLE && (keys === undefined || !state.up)) return false;
     // The ledger write (and the local view's spend) as in one process, whoever holds the reservation.
     this.local.settle(reservation, usd, now);
-    const keys = this.shared.get(reservation);
-    if (keys === undefined) return;
+    if (keys === undefined) return true;
     this.shared.delete(reservation);
-    const { state } = this.options;
     // Unreachable: the hold expires in Redis by itself and the cost is in the ledger.
-    if (!state.up) return;
-    state.run(SETTLE, [keys.spend, keys.holds], [reservation.id, usd]).then(
-      (spent) => {
-        if (typeof spent === 'string')
-          this.local.noteSpend(reservation.keyId, keys.budget, Number(spent), now);
-      },
-      (error: unknown) => this.options.onError?.(error),
-    );
+    if (!state.up) return true;
+    state
+      .run(along.script, [...along.keys, keys.spend, keys.holds], [...along.args, reservation.id, usd])
+      .then(
+        (spent) => {
+          if (typeof spent === 'string')
+            this.local.noteSpend(reservation.keyId, keys.budget, Number(spent), now);
+        },
+        (error: unknown) => this.options.onError?.(error),
+      );
+    return true;
   }
 
   async snapshot(keyId: string, budget: Budget, now: number): Promise<BudgetSnapshot> {

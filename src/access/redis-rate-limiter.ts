@@ -9,20 +9,24 @@ import {
 } from './rate-limiter.js';
 import { luaScript, type RedisState } from './redis-state.js';
 
-/**
- * MemoryRateLimiter's admit, step for step, on one hash per key (rd, rda: GCRA debt and when;
- * tl, ta: token level and when), so replicas share one limit. Numbers are written with %.17g:
- * Lua's tostring keeps 14 digits, which would round a token level or an epoch time.
- * ARGV: rpm ('' = none), tpm ('' = none), tokens, now.
- * Returns allowed (0/1), refusedBy (0 none, 1 requests, 2 tokens), retryAfterMs (-1 none), the
- * debt to report and the token level, as strings (Redis would truncate Lua numbers to integers).
- */
-const ADMIT = luaScript(`
+/** The rate limit's arguments, read from ARGV[1..4]: rpm ('' = none), tpm ('' = none), tokens, now. */
+const RATE_ARGS = `
 local MINUTE = ${MINUTE_MS}
 local rpm = tonumber(ARGV[1])
 local tpm = tonumber(ARGV[2])
 local tokens = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
+`;
+
+/**
+ * MemoryRateLimiter's admit, step for step, on one hash per key (KEYS[1]; rd, rda: GCRA debt and
+ * when; tl, ta: token level and when), so replicas share one limit. Decides only: sets allowed,
+ * refused (0 none, 1 requests, 2 tokens), retry (-1 none), debt, the new state (rd, rda, tl, ta)
+ * and untaken (the token level before this request's tokens came off); writeRate stores it.
+ * Numbers are written with %.17g: Lua's tostring keeps 14 digits, which would round a token level
+ * or an epoch time. Shared with the combined admission script (redis-admission.ts).
+ */
+export const RATE_DECIDE = `${RATE_ARGS}
 local state = redis.call('HMGET', KEYS[1], 'rd', 'rda', 'tl', 'ta')
 local rd = tonumber(state[1]) or 0
 local rda = tonumber(state[2]) or now
@@ -45,42 +49,70 @@ if tpm then
     -- A request larger than a whole minute's tokens never fits.
     if tokens <= tpm then retry = math.ceil((needed - tl) / tpm) end
   end
-  if allowed == 1 then tl = tl - needed end
 end
+local untaken = tl
+if tpm and allowed == 1 then tl = tl - tokens * MINUTE end
 if rpm and allowed == 1 then
   rd, rda = debt + MINUTE, now
   debt = rd
 end
-local f = '%.17g'
-redis.call('HSET', KEYS[1], 'rd', string.format(f, rd), 'rda', string.format(f, rda),
-  'tl', string.format(f, tl), 'ta', string.format(f, ta))
--- Whole again once both the debt and the bucket's shortfall have run out; a minute more of slack.
-local whole = 0
-if rpm then whole = math.max(whole, debt / rpm) end
-if tpm then whole = math.max(whole, (tpm * MINUTE - tl) / tpm) end
-redis.call('PEXPIRE', KEYS[1], math.ceil(whole) + MINUTE)
-return { allowed, refused, retry, string.format(f, debt), string.format(f, tl) }
+local function writeRate(storedLevel)
+  local f = '%.17g'
+  redis.call('HSET', KEYS[1], 'rd', string.format(f, rd), 'rda', string.format(f, rda),
+    'tl', string.format(f, storedLevel), 'ta', string.format(f, ta))
+  -- Whole again once both the debt and the bucket's shortfall have run out; a minute more of slack.
+  local whole = 0
+  if rpm then whole = math.max(whole, debt / rpm) end
+  if tpm then whole = math.max(whole, (tpm * MINUTE - tl) / tpm) end
+  redis.call('PEXPIRE', KEYS[1], math.ceil(whole) + MINUTE)
+end
+local function rateReply()
+  local f = '%.17g'
+  return { allowed, refused, retry, string.format(f, debt), string.format(f, tl) }
+end
+`;
+
+/**
+ * The rate limit's admit. KEYS: the key's rate hash. ARGV: rpm, tpm, tokens, now.
+ * Returns allowed (0/1), refusedBy (0 none, 1 requests, 2 tokens), retryAfterMs (-1 none), the
+ * debt to report and the token level, as strings (Redis would truncate Lua numbers to integers).
+ */
+const ADMIT = luaScript(`${RATE_DECIDE}
+writeRate(tl)
+return rateReply()
 `);
 
-/** ARGV: tpm, delta, now. The bucket's correction, as MemoryRateLimiter.correctTokens. */
-const CORRECT = luaScript(`
-local MINUTE = ${MINUTE_MS}
-local tpm = tonumber(ARGV[1])
-local delta = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tl', 'ta')
-local tl = tonumber(state[1]) or tpm * MINUTE
-local ta = tonumber(state[2]) or now
-tl = math.min(tpm * MINUTE, tl + math.max(0, now - ta) * tpm)
-ta = math.max(ta, now)
-tl = math.min(tpm * MINUTE, tl - delta * MINUTE)
-local f = '%.17g'
-redis.call('HSET', KEYS[1], 'tl', string.format(f, tl), 'ta', string.format(f, ta))
-local ttl = redis.call('PTTL', KEYS[1])
-local whole = math.ceil((tpm * MINUTE - tl) / tpm) + MINUTE
-if ttl < whole then redis.call('PEXPIRE', KEYS[1], whole) end
+/**
+ * The bucket's correction, as MemoryRateLimiter.correctTokens: a Lua function over the rate hash
+ * `key`, shared with the combined settle script (redis-admission.ts).
+ */
+export const RATE_CORRECT = `
+local function correctTokens(key, tpm, delta, now)
+  local MINUTE = ${MINUTE_MS}
+  local state = redis.call('HMGET', key, 'tl', 'ta')
+  local tl = tonumber(state[1]) or tpm * MINUTE
+  local ta = tonumber(state[2]) or now
+  tl = math.min(tpm * MINUTE, tl + math.max(0, now - ta) * tpm)
+  ta = math.max(ta, now)
+  tl = math.min(tpm * MINUTE, tl - delta * MINUTE)
+  local f = '%.17g'
+  redis.call('HSET', key, 'tl', string.format(f, tl), 'ta', string.format(f, ta))
+  local ttl = redis.call('PTTL', key)
+  local whole = math.ceil((tpm * MINUTE - tl) / tpm) + MINUTE
+  if ttl < whole then redis.call('PEXPIRE', key, whole) end
+end
+`;
+
+/** ARGV: tpm, delta, now. */
+const CORRECT = luaScript(`${RATE_CORRECT}
+correctTokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
 return 1
 `);
+
+/** Where a key's rate limit state lives in Redis. */
+export function rateKeyOf(state: RedisState, keyId: string): string {
+  return `${state.prefix}rate:${keyId}`;
+}
 
 /** Options of {@link RedisRateLimiter}. */
 export interface RedisRateLimiterOptions {
@@ -130,7 +162,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   private keyOf(keyId: string): string {
-    return `${this.options.state.prefix}rate:${keyId}`;
+    return rateKeyOf(this.options.state, keyId);
   }
 
   /** This replica's share of each limit, at least 1 so a key is never shut out by the division. */
@@ -144,7 +176,8 @@ export class RedisRateLimiter implements RateLimiter {
   }
 }
 
-function decisionOf(reply: unknown, limits: RateLimits): RateDecision {
+/** The decision in a rate limit script's reply. */
+export function decisionOf(reply: unknown, limits: RateLimits): RateDecision {
   if (!Array.isArray(reply) || reply.length !== 5) throw new Error('rate limit script: unexpected reply');
   const [allowed, refused, retry, debt, level] = reply as [number, number, number, string, string];
   const decision: RateDecision = { allowed: allowed === 1 };

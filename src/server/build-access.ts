@@ -7,6 +7,7 @@ import {
   KeyDirectory,
   MemoryRateLimiter,
   RedisBudgetGuard,
+  RedisJointAccess,
   RedisRateLimiter,
   RedisState,
 } from '../access/index.js';
@@ -81,7 +82,8 @@ export function buildAccess(input: BuildAccessInput): AccessRuntime {
   const onError = input.onSharedStateError ?? (() => undefined);
   const budgets = new RedisBudgetGuard({ ...budgetOptions, state: shared });
   const limiter = new RedisRateLimiter({ state: shared, onError });
-  const control = new AccessControl({ mode: input.config.auth.mode, keys, limiter, budgets });
+  const joint = new RedisJointAccess({ state: shared, budgets, onError });
+  const control = new AccessControl({ mode: input.config.auth.mode, keys, limiter, budgets, joint });
   return {
     control,
     keys,
