@@ -6,7 +6,7 @@
  * 2. how long an ejection on replica 1 takes to show on replica 2's `GET /admin/health`;
  * 3. client-visible errors while the private Redis is SIGKILLed and restarted under load.
  * Every request carries a client key with a rate limit and a budget, so each one pays for the
- * shared state (one Redis admission script, a reservation and its settlement) — with `auth` off no
+ * shared state (one Redis script that admits and reserves, one that settles) — with `auth` off no
  * request would touch Redis and part 1 would measure nothing.
  * Placement (2 cores): every Detour process on core 0 — the two replicas share the one core the
  * single replica has to itself; load generator, upstreams and the private Redis on core 1;
@@ -409,7 +409,7 @@ async function main(): Promise<void> {
 \`npm run bench:replicas\` — ${startedAt.toISOString().slice(0, 10)}, ${cpus().length} × ${cpu}, Node ${process.version}, redis-server ${redisVersion()}, PostgreSQL ${(await admin.query('SHOW server_version')).rows[0]?.server_version ?? '?'}.
 ${pinned ? "Placement (`taskset`): every Detour process on core 0 — **the two replicas share the one core the single replica has to itself**, so the fair comparison is their sum against the single replica; the load generator (autocannon, in the benchmark process), the fixed upstream, the failing upstream and the private Redis on core 1; PostgreSQL is the machine's shared server, not pinned." : 'taskset was not available: nothing was pinned.'}
 1-minute load average ${fixed(loadBefore, 2)} at the start and ${fixed(loadAfter, 2)} at the end of the run (above 2, other jobs were competing for the two cores and the throughput rows are noisy).
-Every request carries a client key with a rate limit and a budget, so each one runs the shared admission script in Redis and a budget reservation and settlement.
+Every request carries a client key with a rate limit and a budget, so each one makes two Redis calls: one script that checks the rate limit and reserves the budget, and one that settles both after the answer.
 "Shared state": two replica processes with \`store: { postgres }\` (a schema of its own, dropped afterwards) and \`state: { redis }\` (a private \`redis-server --save '' --appendonly no\` on a free port), ${half} connections to each, both driven at once.
 "In-process state": one process with \`store: { sqlite: ':memory:' }\` and no \`state:\`, ${CONNECTIONS} connections. Same upstream; ${ROUNDS} rounds of ${SECONDS} s, the setups rotating which goes first; median (range).
 The third column runs replica 1 of the shared pair alone with all ${CONNECTIONS} connections, to separate what Redis and PostgreSQL cost from what two processes splitting core 0 cost.
