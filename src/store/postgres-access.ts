@@ -1,25 +1,9 @@
 import type pg from 'pg';
-import { inTransaction, isUniqueViolation, optionalNumber, type Row } from './postgres-connection.js';
-import type { ClientKeyChanges, ClientKeyRecord, KeyScopes, SpendEntry } from './types.js';
+import { inTransaction, isUniqueViolation } from './postgres-connection.js';
+import { parsedJson, toClientKey } from './read-row.js';
+import type { ClientKeyChanges, ClientKeyRecord, SpendEntry } from './types.js';
 
 /** Client keys, the spend ledger and budget alerts for {@link PostgresStore}. */
-
-function toKey(row: Row): ClientKeyRecord {
-  const key: ClientKeyRecord = {
-    id: String(row.id),
-    name: String(row.name),
-    prefix: String(row.prefix),
-    hash: String(row.hash),
-    createdAt: Number(row.created_at),
-    scopes: row.scopes as KeyScopes,
-    metadata: row.metadata as Record<string, string>,
-  };
-  const expiresAt = optionalNumber(row.expires_at);
-  if (expiresAt !== undefined) key.expiresAt = expiresAt;
-  const revokedAt = optionalNumber(row.revoked_at);
-  if (revokedAt !== undefined) key.revokedAt = revokedAt;
-  return key;
-}
 
 function insertValues(key: ClientKeyRecord): unknown[] {
   return [
@@ -59,13 +43,13 @@ export async function findClientKey(
 ): Promise<ClientKeyRecord | undefined> {
   const result = await pool.query(`SELECT * FROM client_keys WHERE ${by} = $1`, [value]);
   const row = result.rows[0];
-  return row === undefined ? undefined : toKey(row);
+  return row === undefined ? undefined : toClientKey(row, parsedJson);
 }
 
 /** Oldest first. */
 export async function listClientKeys(pool: pg.Pool): Promise<ClientKeyRecord[]> {
   const result = await pool.query('SELECT * FROM client_keys ORDER BY created_at, id');
-  return result.rows.map(toKey);
+  return result.rows.map((row) => toClientKey(row, parsedJson));
 }
 
 /**
@@ -83,7 +67,7 @@ export async function updateClientKey(
       const row = found.rows[0];
       if (row === undefined) throw new RangeError(`no client key ${id}`);
       const { expiresAt, ...rest } = changes;
-      const next: ClientKeyRecord = { ...toKey(row), ...rest };
+      const next: ClientKeyRecord = { ...toClientKey(row, parsedJson), ...rest };
       if (expiresAt === null) delete next.expiresAt;
       else if (expiresAt !== undefined) next.expiresAt = expiresAt;
       await client.query(

@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-/** The PostgreSQL store's pool, its transactions and its reading of values and errors. */
+/** The PostgreSQL store's pool, its transactions and its reading of errors (rows: `read-row.ts`). */
 
 /** What runs a statement: the pool, or one client inside a transaction. */
 export interface Queryable {
@@ -9,9 +9,6 @@ export interface Queryable {
     values?: unknown[],
   ): Promise<pg.QueryResult<R>>;
 }
-
-/** A row as `pg` returns it. */
-export type Row = Record<string, unknown>;
 
 /** Schema names the store accepts: plain identifiers, so they need no quoting anywhere. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -75,21 +72,4 @@ export async function inTransaction<T>(
 /** SQLSTATE 23505: a unique or primary key constraint refused the row. */
 export function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && (error as Error & { code?: unknown }).code === '23505';
-}
-
-/** A number from a column; BIGINT and NUMERIC arrive as strings (epoch ms fit a double exactly). */
-export function num(value: unknown): number {
-  return Number(value);
-}
-
-export function optionalNumber(value: unknown): number | undefined {
-  return value === null || value === undefined ? undefined : Number(value);
-}
-
-export function nullableNumber(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-export function nullableText(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
 }

@@ -1,24 +1,9 @@
 import { newId } from '../core/index.js';
-import { num, optionalNumber, type Queryable, type Row } from './postgres-connection.js';
+import type { Queryable } from './postgres-connection.js';
+import { num, parsedJson, toDelivery } from './read-row.js';
 import type { WebhookDelivery } from './types.js';
 
 /** The webhook outbox for {@link PostgresStore}, shared by every replica that sends. */
-
-function toDelivery(row: Row): WebhookDelivery {
-  const delivery: WebhookDelivery = {
-    id: String(row.id),
-    url: String(row.url),
-    event: row.event as Record<string, unknown>,
-    createdAt: num(row.created_at),
-    attempts: num(row.attempts),
-    status: row.status as WebhookDelivery['status'],
-    nextAttemptAt: optionalNumber(row.next_attempt_at) ?? null,
-  };
-  const deliveredAt = optionalNumber(row.delivered_at);
-  if (deliveredAt !== undefined) delivery.deliveredAt = deliveredAt;
-  if (typeof row.last_error === 'string') delivery.lastError = row.last_error;
-  return delivery;
-}
 
 export async function enqueueDelivery(
   db: Queryable,
@@ -62,7 +47,7 @@ export async function dueDeliveries(
       `SELECT * FROM webhook_deliveries WHERE ${DUE} ORDER BY created_at, seq LIMIT $2`,
       [now, limit],
     );
-    return result.rows.map(toDelivery);
+    return result.rows.map((row) => toDelivery(row, parsedJson));
   }
   const result = await db.query(
     `UPDATE webhook_deliveries SET claimed_until = $3
@@ -76,7 +61,7 @@ export async function dueDeliveries(
   // RETURNING keeps no order.
   return result.rows
     .sort((a, b) => num(a.created_at) - num(b.created_at) || num(a.seq) - num(b.seq))
-    .map(toDelivery);
+    .map((row) => toDelivery(row, parsedJson));
 }
 
 export async function markDelivered(db: Queryable, id: string, at: number): Promise<void> {
@@ -116,5 +101,5 @@ export async function listDeliveries(
           `SELECT * FROM webhook_deliveries WHERE status = $2 ORDER BY created_at DESC, seq DESC LIMIT $1`,
           [query.limit ?? 100, query.status],
         );
-  return result.rows.map(toDelivery);
+  return result.rows.map((row) => toDelivery(row, parsedJson));
 }

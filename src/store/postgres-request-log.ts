@@ -1,37 +1,9 @@
-import { nullableNumber, nullableText, type Queryable, type Row } from './postgres-connection.js';
+import type { Queryable } from './postgres-connection.js';
+import { parsedJson, toRequestLogRow } from './read-row.js';
 import { pageStatement, SqlParameters, toPage, toUsageBucket, usageStatement } from './request-log-sql.js';
 import type { RequestLogFilter, RequestLogPage, RequestLogRow, UsageBucket, UsageQuery } from './types.js';
 
 /** The request log for {@link PostgresStore}; the queries are shared with SQLite (`request-log-sql.ts`). */
-
-function toRow(row: Row): RequestLogRow {
-  return {
-    id: String(row.id),
-    time: Number(row.time),
-    key: nullableText(row.key),
-    surface: String(row.surface),
-    stream: row.stream === true,
-    requestedModel: String(row.requested_model),
-    answeringModel: nullableText(row.answering_model),
-    deployment: nullableText(row.deployment),
-    attempts: row.attempts as RequestLogRow['attempts'],
-    status: Number(row.status),
-    outcome: String(row.outcome),
-    finishReason: nullableText(row.finish_reason),
-    tokens: {
-      input: nullableNumber(row.input_tokens),
-      output: nullableNumber(row.output_tokens),
-      cached: nullableNumber(row.cached_tokens),
-      reasoning: nullableNumber(row.reasoning_tokens),
-    },
-    costUsd: nullableNumber(row.cost_usd),
-    latencyMs: Number(row.latency_ms),
-    timeToFirstTokenMs: nullableNumber(row.time_to_first_token_ms),
-    routeReason: nullableText(row.route_reason),
-    requestBody: nullableText(row.request_body),
-    responseBody: nullableText(row.response_body),
-  };
-}
 
 /** Whole milliseconds, as the INTEGER columns hold them (an injected clock may give fractions). */
 function wholeMs(value: number | null): number | null {
@@ -91,7 +63,10 @@ export async function listRequestLogs(
   const parameters = new SqlParameters('postgres');
   const { sql, limit } = pageStatement(query, parameters);
   const result = await db.query(sql, parameters.values);
-  return toPage(result.rows.map(toRow), limit);
+  return toPage(
+    result.rows.map((row) => toRequestLogRow(row, parsedJson)),
+    limit,
+  );
 }
 
 /** Sums and nearest-rank latency percentiles per group and period (see {@link usageStatement}). */

@@ -1,18 +1,11 @@
 import type pg from 'pg';
 import { newId } from '../core/index.js';
 import * as access from './postgres-access.js';
-import {
-  checkSchemaName,
-  inTransaction,
-  num,
-  openPool,
-  optionalNumber,
-  type Queryable,
-  type Row,
-} from './postgres-connection.js';
+import { checkSchemaName, inTransaction, openPool, type Queryable } from './postgres-connection.js';
 import { migratePostgres } from './postgres-migrations.js';
 import * as outbox from './postgres-outbox.js';
 import * as requestLog from './postgres-request-log.js';
+import { num, optionalNumber, parsedJson, type Row, toAlert, toMaintenance } from './read-row.js';
 import type {
   Alert,
   ClientKeyChanges,
@@ -54,33 +47,6 @@ const DAY_MS = 86_400_000;
 
 /** Samples kept while the database cannot be written; past this the oldest are dropped. */
 const MAX_BUFFERED_SAMPLES = 10_000;
-
-function toAlert(row: Row): Alert {
-  const alert: Alert = {
-    id: String(row.id),
-    at: num(row.at),
-    kind: row.kind as Alert['kind'],
-    provider: String(row.provider),
-    deployment: String(row.deployment),
-    message: String(row.message),
-  };
-  const resolvedAt = optionalNumber(row.resolved_at);
-  if (resolvedAt !== undefined) alert.resolvedAt = resolvedAt;
-  return alert;
-}
-
-function toMaintenance(row: Row): Maintenance {
-  const window: Maintenance = {
-    id: String(row.id),
-    title: String(row.title),
-    components: row.components as string[],
-    startsAt: num(row.starts_at),
-    endsAt: num(row.ends_at),
-    createdAt: num(row.created_at),
-  };
-  if (typeof row.body === 'string') window.body = row.body;
-  return window;
-}
 
 function toUpdate(row: Row): IncidentUpdate {
   return {
@@ -340,7 +306,7 @@ export class PostgresStore implements Store {
        ORDER BY starts_at, seq`,
       values,
     );
-    return result.rows.map(toMaintenance);
+    return result.rows.map((row) => toMaintenance(row, parsedJson));
   }
 
   async enqueueDelivery(input: {

@@ -1,3 +1,4 @@
+import { nullableNumber, nullableText, type Row } from './read-row.js';
 import type { RequestLogFilter, UsageBucket, UsageGroupBy, UsageQuery } from './types.js';
 
 /**
@@ -5,8 +6,6 @@ import type { RequestLogFilter, UsageBucket, UsageGroupBy, UsageQuery } from './
  * keyset cursor and the usage aggregate. Only the placeholder spelling differs (`?` or `$n`), so the
  * two stores filter, page and count the same way by construction.
  */
-
-type Row = Record<string, unknown>;
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -142,14 +141,6 @@ export function usageStatement(query: UsageQuery, parameters: SqlParameters): st
 
 function groupsOf(query: UsageQuery): UsageGroupBy[] {
   return [...new Set(query.groupBy ?? [])];
-}
-
-function nullableNumber(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function nullableText(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
 }
 
 /**

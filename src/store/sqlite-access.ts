@@ -1,24 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { ClientKeyChanges, ClientKeyRecord, KeyScopes, SpendEntry } from './types.js';
+import { parseJsonText, type Row, toClientKey } from './read-row.js';
+import type { ClientKeyChanges, ClientKeyRecord, SpendEntry } from './types.js';
 
 /** Client keys, the spend ledger and budget alerts for {@link SqliteStore}, in SQL PostgreSQL also runs. */
-
-type Row = Record<string, unknown>;
-
-function toKey(row: Row): ClientKeyRecord {
-  const key: ClientKeyRecord = {
-    id: String(row.id),
-    name: String(row.name),
-    prefix: String(row.prefix),
-    hash: String(row.hash),
-    createdAt: Number(row.created_at),
-    scopes: JSON.parse(String(row.scopes)) as KeyScopes,
-    metadata: JSON.parse(String(row.metadata)) as Record<string, string>,
-  };
-  if (row.expires_at !== null && row.expires_at !== undefined) key.expiresAt = Number(row.expires_at);
-  if (row.revoked_at !== null && row.revoked_at !== undefined) key.revokedAt = Number(row.revoked_at);
-  return key;
-}
 
 function keyParameters(key: ClientKeyRecord): Record<string, unknown> {
   return {
@@ -82,16 +66,16 @@ export class SqliteAccessStatements {
 
   findClientKeyByHash(hash: string): ClientKeyRecord | undefined {
     const row = this.keyByHash.get(hash) as Row | undefined;
-    return row === undefined ? undefined : toKey(row);
+    return row === undefined ? undefined : toClientKey(row, parseJsonText);
   }
 
   getClientKey(id: string): ClientKeyRecord | undefined {
     const row = this.keyById.get(id) as Row | undefined;
-    return row === undefined ? undefined : toKey(row);
+    return row === undefined ? undefined : toClientKey(row, parseJsonText);
   }
 
   listClientKeys(): ClientKeyRecord[] {
-    return (this.allKeys.all() as Row[]).map(toKey);
+    return (this.allKeys.all() as Row[]).map((row) => toClientKey(row, parseJsonText));
   }
 
   updateClientKey(id: string, changes: ClientKeyChanges): ClientKeyRecord {

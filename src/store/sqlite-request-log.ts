@@ -1,47 +1,9 @@
 import type Database from 'better-sqlite3';
+import { parseJsonText, type Row, toRequestLogRow } from './read-row.js';
 import { pageStatement, SqlParameters, toPage, toUsageBucket, usageStatement } from './request-log-sql.js';
 import type { RequestLogFilter, RequestLogPage, RequestLogRow, UsageBucket, UsageQuery } from './types.js';
 
 /** The request log for {@link SqliteStore}; the queries are shared with PostgreSQL (`request-log-sql.ts`). */
-
-type Row = Record<string, unknown>;
-
-function nullableNumber(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function nullableText(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
-function toRow(row: Row): RequestLogRow {
-  return {
-    id: String(row.id),
-    time: Number(row.time),
-    key: nullableText(row.key),
-    surface: String(row.surface),
-    stream: Number(row.stream) === 1,
-    requestedModel: String(row.requested_model),
-    answeringModel: nullableText(row.answering_model),
-    deployment: nullableText(row.deployment),
-    attempts: JSON.parse(String(row.attempts)) as RequestLogRow['attempts'],
-    status: Number(row.status),
-    outcome: String(row.outcome),
-    finishReason: nullableText(row.finish_reason),
-    tokens: {
-      input: nullableNumber(row.input_tokens),
-      output: nullableNumber(row.output_tokens),
-      cached: nullableNumber(row.cached_tokens),
-      reasoning: nullableNumber(row.reasoning_tokens),
-    },
-    costUsd: nullableNumber(row.cost_usd),
-    latencyMs: Number(row.latency_ms),
-    timeToFirstTokenMs: nullableNumber(row.time_to_first_token_ms),
-    routeReason: nullableText(row.route_reason),
-    requestBody: nullableText(row.request_body),
-    responseBody: nullableText(row.response_body),
-  };
-}
 
 /** Writes rows in one transaction; a row whose id is already stored is left as it was. */
 export function insertRequestLogs(db: Database.Database, rows: readonly RequestLogRow[]): void {
@@ -90,7 +52,10 @@ export function listRequestLogs(
 ): RequestLogPage {
   const parameters = new SqlParameters('sqlite');
   const { sql, limit } = pageStatement(query, parameters);
-  return toPage((db.prepare(sql).all(...parameters.values) as Row[]).map(toRow), limit);
+  return toPage(
+    (db.prepare(sql).all(...parameters.values) as Row[]).map((row) => toRequestLogRow(row, parseJsonText)),
+    limit,
+  );
 }
 
 /** Sums and nearest-rank latency percentiles per group and period (see {@link usageStatement}). */

@@ -1,6 +1,15 @@
 import Database from 'better-sqlite3';
 import { newId } from '../core/index.js';
 import { MIGRATIONS } from './migrations.js';
+import {
+  num,
+  optionalNumber,
+  parseJsonText,
+  type Row,
+  toAlert,
+  toDelivery,
+  toMaintenance,
+} from './read-row.js';
 import { SqliteAccessStatements } from './sqlite-access.js';
 import {
   aggregateUsage,
@@ -39,59 +48,6 @@ export interface SqliteStoreOptions {
 }
 
 const DAY_MS = 86_400_000;
-
-type Row = Record<string, unknown>;
-
-function num(value: unknown): number {
-  return Number(value);
-}
-
-function optionalNumber(value: unknown): number | undefined {
-  return value === null || value === undefined ? undefined : Number(value);
-}
-
-function toAlert(row: Row): Alert {
-  const alert: Alert = {
-    id: String(row.id),
-    at: num(row.at),
-    kind: row.kind as Alert['kind'],
-    provider: String(row.provider),
-    deployment: String(row.deployment),
-    message: String(row.message),
-  };
-  const resolvedAt = optionalNumber(row.resolved_at);
-  if (resolvedAt !== undefined) alert.resolvedAt = resolvedAt;
-  return alert;
-}
-
-function toMaintenance(row: Row): Maintenance {
-  const window: Maintenance = {
-    id: String(row.id),
-    title: String(row.title),
-    components: JSON.parse(String(row.components)) as string[],
-    startsAt: num(row.starts_at),
-    endsAt: num(row.ends_at),
-    createdAt: num(row.created_at),
-  };
-  if (typeof row.body === 'string') window.body = row.body;
-  return window;
-}
-
-function toDelivery(row: Row): WebhookDelivery {
-  const delivery: WebhookDelivery = {
-    id: String(row.id),
-    url: String(row.url),
-    event: JSON.parse(String(row.event)) as Record<string, unknown>,
-    createdAt: num(row.created_at),
-    attempts: num(row.attempts),
-    status: row.status as WebhookDelivery['status'],
-    nextAttemptAt: optionalNumber(row.next_attempt_at) ?? null,
-  };
-  const deliveredAt = optionalNumber(row.delivered_at);
-  if (deliveredAt !== undefined) delivery.deliveredAt = deliveredAt;
-  if (typeof row.last_error === 'string') delivery.lastError = row.last_error;
-  return delivery;
-}
 
 function dayOf(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
@@ -297,7 +253,7 @@ export class SqliteStore implements Store {
         `SELECT * FROM maintenance ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY starts_at`,
       )
       .all(...values) as Row[];
-    return rows.map(toMaintenance);
+    return rows.map((row) => toMaintenance(row, parseJsonText));
   }
 
   async enqueueDelivery(input: {
@@ -329,7 +285,8 @@ export class SqliteStore implements Store {
          AND (claimed_until IS NULL OR claimed_until <= ?)
        ORDER BY created_at, rowid LIMIT ?`,
     );
-    if (leaseMs === undefined) return (select.all(now, now, limit) as Row[]).map(toDelivery);
+    if (leaseMs === undefined)
+      return (select.all(now, now, limit) as Row[]).map((row) => toDelivery(row, parseJsonText));
     const claim = this.db.prepare('UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?');
     // IMMEDIATE takes the write lock before reading, so another process on the same file cannot
     // read the same rows as due between this read and the claim.
@@ -340,7 +297,7 @@ export class SqliteStore implements Store {
         return due;
       })
       .immediate();
-    return rows.map(toDelivery);
+    return rows.map((row) => toDelivery(row, parseJsonText));
   }
 
   async markDelivered(id: string, at: number): Promise<void> {
@@ -373,7 +330,7 @@ export class SqliteStore implements Store {
          ORDER BY created_at DESC, rowid DESC LIMIT ?`,
       )
       .all(...(query.status === undefined ? [] : [query.status]), query.limit ?? 100) as Row[];
-    return rows.map(toDelivery);
+    return rows.map((row) => toDelivery(row, parseJsonText));
   }
 
   async insertRequestLogs(rows: readonly RequestLogRow[]): Promise<void> {

@@ -216,7 +216,7 @@ export type UsageGroupBy = 'model' | 'deployment' | 'key';
 
 /** Query of {@link Store.aggregateUsage}. */
 export interface UsageQuery extends RequestLogFilter {
-  /** Group columns (any of model, deployment, key); none gives one total. */
+  /** Group columns: one or more of model, deployment, key; none gives one total. */
   groupBy?: readonly UsageGroupBy[];
   /** Time buckets (UTC hours or days); none gives one bucket for the whole range. */
   period?: 'hour' | 'day';
