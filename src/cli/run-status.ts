@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { DeploymentHealthRow } from '../server/index.js';
+import { formatTable } from './admin-client.js';
 
 /** `detour status`: prints the live health of every deployment of a running Detour. */
 export async function runStatus(argv: string[]): Promise<number> {
@@ -87,14 +88,5 @@ export function formatHealthTable(rows: readonly DeploymentHealthRow[], now: num
       row.nextProbeAt === undefined ? '-' : `in ${seconds(row.nextProbeAt - now)}`,
     ];
   });
-  const table = [header, ...lines];
-  const widths = header.map((_, column) => Math.max(...table.map((line) => (line[column] ?? '').length)));
-  return `${table
-    .map((line) =>
-      line
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+  return formatTable(header, lines);
 }
