@@ -15,11 +15,12 @@ export function clientKeyOf(request: FastifyRequest): ClientKeyRecord | undefine
  * admin API (which has its own key) are outside it.
  */
 export function requireClientKeys(app: FastifyInstance, gateway: () => Gateway): void {
+  // `auth` is restart-only, so an open gateway adds no hook (and no promise per request) at all.
+  const access = gateway().access;
+  if (access === undefined || access.control.mode === 'off') return;
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/')) return;
     const current = gateway();
-    const access = current.access;
-    if (access === undefined || access.control.mode === 'off') return;
     const key = await access.control.authenticate(request.headers, current.clock.now());
     if (key !== undefined) keys.set(request, key);
   });
