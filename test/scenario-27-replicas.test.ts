@@ -203,6 +203,8 @@ describe.runIf(reachable)('scenario 27: three replicas sharing Redis', () => {
     const ready = await fetch(`${third.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'degraded', sharedState: 'unreachable' });
+    expect(await sharedStateGauge(third)).toMatchObject({ health: 0 });
+    expect(await sharedStateGauge(replica(0))).toMatchObject({ health: 1 });
     const statuses: number[] = [];
     for (let index = 0; index < 4; index += 1) statuses.push(await ask(third, index % 2 === 0 ? 'm' : 'n'));
     expect(statuses).toEqual([200, 200, 200, 200]);
@@ -224,5 +226,17 @@ describe.runIf(reachable)('scenario 27: three replicas sharing Redis', () => {
       ),
     ).toBe(true);
     expect(await (await fetch(`${third.url}/readyz`)).json()).toEqual({ status: 'ready', models: 2 });
+    const gauge = await sharedStateGauge(third);
+    expect(gauge.health).toBe(1);
+    expect(Object.values(gauge).every((up) => up === 1)).toBe(true);
   });
 });
+
+/** `detour_shared_state_up` per part, read from a replica's `/metrics`. */
+async function sharedStateGauge(gateway: { url: string }): Promise<Record<string, number>> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const parts: Record<string, number> = {};
+  for (const match of text.matchAll(/^detour_shared_state_up\{part="(\w+)"\} (\d+)$/gm))
+    parts[match[1] ?? ''] = Number(match[2]);
+  return parts;
+}

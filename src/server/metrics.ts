@@ -124,6 +124,24 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * `detour_shared_state_up{part}`: 1 while this replica reaches Redis for that part of the shared
+   * state (`health`: breaker transitions and outcome counts; `limits`: rate limits and budgets), 0
+   * while it serves on its local view (DESIGN.md section 9). Absent when no shared state is configured.
+   */
+  trackSharedState(parts: () => ReadonlyArray<{ part: 'health' | 'limits'; up: boolean }>): void {
+    new Gauge({
+      name: 'detour_shared_state_up',
+      help: '1 while shared state (Redis) is reachable for that part, 0 while this replica decides on its local view',
+      labelNames: ['part'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { part, up } of parts()) this.set({ part }, up ? 1 : 0);
+      },
+    });
+  }
+
   /** Records one upstream attempt (abandoned ones say nothing about the host and are left out). */
   recordAttempt(deployment: Deployment, record: AttemptRecord): void {
     if (record.abandoned) return;

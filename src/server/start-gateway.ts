@@ -184,6 +184,13 @@ async function startOn(
               );
           },
         });
+  if (config.state !== undefined) {
+    const shared = access.shared;
+    metrics.trackSharedState(() => [
+      ...(sharedHealth === undefined ? [] : [{ part: 'health' as const, up: sharedHealth.up }]),
+      ...(shared === undefined ? [] : [{ part: 'limits' as const, up: shared.up }]),
+    ]);
+  }
   let gateway: Gateway = assemble(config, transport);
   const status = createStatusService({
     config: () => current,
