@@ -182,7 +182,7 @@ describe('a 529 storm on one deployment with a healthy second', () => {
     expect(evidence.users).toMatchObject({ sawErrors: false, errors: 0, requests: 8 });
     expect(evidence.servedBy.map((entry) => entry.deployment)).toEqual(['b/up-m']);
     expect(evidence.deployments.find((d) => d.id === 'a/up-m')?.byClass.overloaded).toBe(5);
-    expect(evidence.canaries.note).toBe('canaries: not yet measured');
+    expect(evidence.canaries.note).toBe('canaries: off, model quality not measured');
     expect(incident!.updates[0]?.body).toContain('5 of 5 attempts to a/up-m failed');
     expect(incident!.updates[0]?.body).toContain('Users saw no errors');
 

@@ -9,14 +9,24 @@ import {
   type StatusThresholds,
   severityOf,
   visibleErrorsOf,
+  worseOf,
 } from './component-status.js';
-import { describeIncident, type IncidentEvidence, measureEvidence } from './incident-evidence.js';
+import {
+  type CanaryInput,
+  canaryEvidenceOf,
+  describeIncident,
+  type IncidentEvidence,
+  type IncidentTexts,
+  measureEvidence,
+} from './incident-evidence.js';
 import {
   type IncidentPhase,
   type LifecycleTransition,
   lifecycleEventOf,
   transitionOf,
 } from './incident-lifecycle.js';
+import { describeQualityIncident, measureQualityEvidence } from './quality-incident.js';
+import type { QualityAlarm, QualityView } from './quality-view.js';
 import type { StatusEvent } from './status-event.js';
 import { StatusHysteresis } from './status-hysteresis.js';
 
@@ -49,6 +59,8 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
 /** What the detector reads health from; read at each evaluation, so a config reload applies at once. */
 export interface DetectorInputs {
   table: ModelTable;
+  /** The quality canaries' alarms and readings; absent when canaries are off. */
+  quality?: QualityView;
 }
 
 /** One deployment as the status page shows it. */
@@ -84,6 +96,12 @@ export const USER_ERROR_LOOKBACK = { minMs: 1_000, maxMs: 60_000, marginMs: 10_0
 const EVIDENCE_WINDOW_MS = 300_000;
 
 /**
+ * Canary counts in evidence are over this window: at a few runs a minute per host, long enough for
+ * a pass rate worth quoting.
+ */
+export const CANARY_EVIDENCE_WINDOW_MS = 900_000;
+
+/**
  * The store lease that makes one replica of many the detector's writer (DESIGN.md §9): only its
  * holder opens, updates and resolves incidents and alerts, records uptime samples and emits status
  * events, so each happens once however many replicas see the fault. The holder renews it at every
@@ -106,6 +124,17 @@ interface ModelTrack {
   kind?: IncidentKind;
   /** Deployments that were in trouble during the open incident: what it is about, even once quiet. */
   troubledDuring: Set<string>;
+  /** Quality tracks: the alarms last seen while the incident had any, to describe it once they clear. */
+  lastAlarms?: readonly QualityAlarm[];
+}
+
+/** What one incident write carries, whatever its kind. */
+interface IncidentDraft {
+  kind: IncidentKind;
+  impact: Incident['impact'];
+  deployments: string[];
+  evidence: Record<string, unknown>;
+  text: IncidentTexts;
 }
 
 interface DeploymentTrack {
@@ -125,6 +154,8 @@ export class IncidentDetector {
   /** Shared by reference with every {@link StatusHysteresis}, so {@link configure} reaches them too. */
   private readonly options: DetectorOptions;
   private readonly models = new Map<string, ModelTrack>();
+  /** Quality incidents follow their own timeline beside a model's infrastructure incident. */
+  private readonly quality = new Map<string, ModelTrack>();
   private readonly deployments = new Map<string, DeploymentTrack>();
   private components: ModelComponent[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -194,11 +225,16 @@ export class IncidentDetector {
    * new one if the trouble goes on.
    */
   release(incidentId: string): void {
-    for (const track of this.models.values()) {
+    for (const track of this.tracks()) {
       if (track.incidentId !== incidentId) continue;
       const transition = transitionOf(track.phase, 'released');
       if (transition !== undefined) forgetIncident(track);
     }
+  }
+
+  /** Every model's infrastructure and quality tracks. */
+  private tracks(): ModelTrack[] {
+    return [...this.models.values(), ...this.quality.values()];
   }
 
   /** Evaluates health once (evaluations never overlap). */
@@ -217,7 +253,7 @@ export class IncidentDetector {
     // holder writes. Followers keep their hysteresis and trouble clocks running, so a replica that
     // takes over knows how long a fault has lasted.
     const leading = await this.lead(now);
-    const { table } = this.inputs();
+    const { table, quality } = this.inputs();
     const health = new Map(this.state.health.snapshot().map((entry) => [entry.id, entry]));
     const maintenance = await this.store.listMaintenance({ activeAt: now });
     const underMaintenance = new Set(maintenance.flatMap((window) => window.components));
@@ -226,6 +262,8 @@ export class IncidentDetector {
     const components: ModelComponent[] = [];
 
     for (const route of table.list()) {
+      const alarms = quality?.alarms(route.name) ?? [];
+      const alarmed = new Set(alarms.map((alarm) => alarm.deployment));
       const deployments: DeploymentComponent[] = [];
       for (const deployment of route.deployments) {
         const entry = health.get(deployment.deploymentId) ?? this.freshHealth(deployment.deploymentId);
@@ -235,13 +273,18 @@ export class IncidentDetector {
           entry,
           now,
           leading,
+          alarmed.has(deployment.deploymentId),
         );
         const shown = underMaintenance.has(deployment.deploymentId) ? 'under_maintenance' : status;
         deployments.push({ id: deployment.deploymentId, provider: deployment.provider.name, status: shown });
         samples.push({ component: deployment.deploymentId, minute, status: shown });
       }
       const model = this.modelTrack(route.name);
-      const raw = modelStatusOf(this.state.requestWindow(route.name)?.read(60_000), this.options.thresholds);
+      // A quality alarm degrades what users get even while every request succeeds (DESIGN.md §7).
+      const raw = worseOf(
+        modelStatusOf(this.state.requestWindow(route.name)?.read(60_000), this.options.thresholds),
+        alarms.length > 0 ? 'degraded_performance' : 'operational',
+      );
       const before = model.hysteresis.current;
       const published = model.hysteresis.update(raw, now);
       const shown: ComponentStatus = underMaintenance.has(route.name) ? 'under_maintenance' : published;
@@ -258,14 +301,19 @@ export class IncidentDetector {
       const component: ModelComponent = { name: route.name, status: shown, deployments };
       if (route.description !== undefined) component.description = route.description;
       components.push(component);
-      if (leading && !underMaintenance.has(route.name))
-        await this.trackIncident(
-          route.name,
-          route.deployments.map((d) => d.deploymentId),
-          health,
-          published,
-          now,
-        );
+      const ids = route.deployments.map((d) => d.deploymentId);
+      const canaries: CanaryInput | undefined =
+        quality === undefined
+          ? undefined
+          : {
+              readings: quality.readings(ids, CANARY_EVIDENCE_WINDOW_MS),
+              alarms,
+              windowMs: CANARY_EVIDENCE_WINDOW_MS,
+            };
+      if (leading && !underMaintenance.has(route.name)) {
+        await this.trackIncident(route.name, ids, health, published, now, canaries);
+        if (canaries !== undefined) await this.trackQuality(route.name, canaries, now);
+      }
     }
     this.components = components;
     if (leading) this.store.recordSamples(samples);
@@ -281,7 +329,7 @@ export class IncidentDetector {
     const ttlMs = this.options.intervalMs * DETECTOR_LEASE.ttlIntervals;
     const held = await this.store.acquireLease(DETECTOR_LEASE.name, this.holder, now, ttlMs);
     if (held && !this.leading) {
-      for (const track of this.models.values()) forgetIncident(track);
+      for (const track of this.tracks()) forgetIncident(track);
       for (const track of this.deployments.values()) track.alerts.clear();
       await this.restore(now);
     } else if (held) {
@@ -297,7 +345,7 @@ export class IncidentDetector {
    * to one an operator closed. One read per evaluation, and only while an incident is open.
    */
   private async releaseResolvedElsewhere(): Promise<void> {
-    const followed = [...this.models.values()].flatMap((track) => track.incidentId ?? []);
+    const followed = this.tracks().flatMap((track) => track.incidentId ?? []);
     if (followed.length === 0) return;
     const open = new Set(
       (await this.store.listIncidents({ open: true, limit: RESTORE_LIMIT })).map((incident) => incident.id),
@@ -317,7 +365,7 @@ export class IncidentDetector {
     for (const incident of await this.store.listIncidents({ open: true, limit: RESTORE_LIMIT })) {
       if (incident.manual || incident.status === 'resolved') continue;
       for (const model of incident.components) {
-        const track = this.modelTrack(model);
+        const track = incident.kind === 'quality' ? this.qualityTrack(model) : this.modelTrack(model);
         if (track.incidentId !== undefined) continue;
         track.incidentId = incident.id;
         track.phase = incident.status;
@@ -343,7 +391,15 @@ export class IncidentDetector {
   }
 
   private modelTrack(name: string): ModelTrack {
-    let track = this.models.get(name);
+    return this.trackIn(this.models, name);
+  }
+
+  private qualityTrack(name: string): ModelTrack {
+    return this.trackIn(this.quality, name);
+  }
+
+  private trackIn(tracks: Map<string, ModelTrack>, name: string): ModelTrack {
+    let track = tracks.get(name);
     if (track === undefined) {
       track = {
         hysteresis: new StatusHysteresis(this.options),
@@ -351,7 +407,7 @@ export class IncidentDetector {
         usersSawErrors: false,
         troubledDuring: new Set(),
       };
-      this.models.set(name, track);
+      tracks.set(name, track);
     }
     return track;
   }
@@ -374,6 +430,7 @@ export class IncidentDetector {
     health: DeploymentHealth,
     now: number,
     leading: boolean,
+    qualityAlarm: boolean,
   ): Promise<ComponentStatus> {
     const track = this.deploymentTrack(id);
     // Demoted (too many failures, still closed) is trouble too: its traffic already moved elsewhere.
@@ -382,7 +439,11 @@ export class IncidentDetector {
     else delete track.troubleSince;
     await this.trackAlerts(track, id, provider, health, now, leading);
     const before = track.hysteresis.current;
-    const published = track.hysteresis.update(deploymentStatusOf(health, this.options.thresholds), now);
+    const raw = worseOf(
+      deploymentStatusOf(health, this.options.thresholds),
+      qualityAlarm ? 'degraded_performance' : 'operational',
+    );
+    const published = track.hysteresis.update(raw, now);
     if (published !== before && leading) {
       this.notify({ type: 'component.status_changed', at: now, component: id, from: before, to: published });
     }
@@ -442,6 +503,7 @@ export class IncidentDetector {
     health: ReadonlyMap<string, DeploymentHealth>,
     published: ComponentStatus,
     now: number,
+    canaries: CanaryInput | undefined,
   ): Promise<void> {
     const track = this.modelTrack(model);
     const since = deploymentIds.flatMap((id) => this.deployments.get(id)?.troubleSince ?? []);
@@ -481,8 +543,52 @@ export class IncidentDetector {
       requests: requests?.read(EVIDENCE_WINDOW_MS),
       published,
       usersSawErrors: track.usersSawErrors,
+      ...(canaries === undefined ? {} : { canaries }),
     });
-    await this.apply(model, track, transition, evidence, published, now);
+    if (transition.write === 'open') track.usersSawErrors = evidence.users.errors > 0;
+    const draft: IncidentDraft = {
+      kind: evidence.kind,
+      impact: impactOf(published, evidence),
+      deployments: evidence.deployments.filter((d) => d.troubled).map((d) => d.id),
+      evidence: evidence as unknown as Record<string, unknown>,
+      text: describeIncident(model, evidence),
+    };
+    await this.apply(model, track, transition, draft, now);
+  }
+
+  /**
+   * A model's quality incident, on its own timeline beside its infrastructure one: opened as soon
+   * as a quality alarm is public (the canary statistics already waited for the evidence), monitoring
+   * once every alarm cleared, resolved after `resolveAfterMs` of normal canaries. Impact `none`:
+   * requests still succeed, and quality is never counted as downtime.
+   */
+  private async trackQuality(model: string, canaries: CanaryInput, now: number): Promise<void> {
+    const track = this.qualityTrack(model);
+    const { alarms } = canaries;
+    if (alarms.length > 0) track.lastAlarms = alarms;
+    const since = alarms.length > 0 ? Math.min(...alarms.map((alarm) => alarm.since)) : undefined;
+    const event = lifecycleEventOf(
+      {
+        now,
+        troubleSince: since,
+        majorOutage: false,
+        quietSince: track.quietSince,
+        restoredAt: track.restoredAt,
+      },
+      { incidentAfterMs: 0, resolveAfterMs: this.options.resolveAfterMs },
+    );
+    for (const alarm of alarms) track.troubledDuring.add(alarm.deployment);
+    const transition = transitionOf(track.phase, event);
+    if (transition === undefined || transition.write === 'nothing') return;
+    const evidence = measureQualityEvidence(track.lastAlarms ?? [], canaryEvidenceOf(canaries));
+    const draft: IncidentDraft = {
+      kind: 'quality',
+      impact: 'none',
+      deployments: [...track.troubledDuring],
+      evidence: evidence as unknown as Record<string, unknown>,
+      text: describeQualityIncident(model, evidence),
+    };
+    await this.apply(model, track, transition, draft, now);
   }
 
   /** Writes what a transition says and moves the track to its phase. */
@@ -490,25 +596,22 @@ export class IncidentDetector {
     model: string,
     track: ModelTrack,
     transition: LifecycleTransition,
-    evidence: IncidentEvidence,
-    published: ComponentStatus,
+    draft: IncidentDraft,
     now: number,
   ): Promise<void> {
-    const text = describeIncident(model, evidence);
-    const recorded = evidence as unknown as Record<string, unknown>;
+    const { text, evidence: recorded } = draft;
     const write = transition.write;
     switch (write) {
       case 'open': {
-        track.usersSawErrors = evidence.users.errors > 0;
         const incident = await this.store.createIncident(
           {
             id: newId('inc'),
-            kind: evidence.kind,
+            kind: draft.kind,
             status: 'investigating',
-            impact: impactOf(published, evidence),
+            impact: draft.impact,
             title: text.title,
             components: [model],
-            deployments: evidence.deployments.filter((d) => d.troubled).map((d) => d.id),
+            deployments: draft.deployments,
             startedAt: now,
             updatedAt: now,
             evidence: recorded,
@@ -517,7 +620,7 @@ export class IncidentDetector {
           { at: now, status: 'investigating', body: text.investigating },
         );
         track.incidentId = incident.id;
-        track.kind = evidence.kind;
+        track.kind = draft.kind;
         this.notify({ type: 'incident.created', at: now, incident });
         break;
       }
@@ -528,7 +631,7 @@ export class IncidentDetector {
         const incident = await this.store.addIncidentUpdate(
           openIncidentOf(track),
           { at: now, status: 'identified', body },
-          { status: 'identified', impact: impactOf(published, evidence), evidence: recorded },
+          { status: 'identified', impact: draft.impact, evidence: recorded },
         );
         this.notify({ type: 'incident.updated', at: now, incident });
         break;
@@ -583,6 +686,7 @@ function forgetIncident(track: ModelTrack): void {
   delete track.quietSince;
   delete track.restoredAt;
   delete track.kind;
+  delete track.lastAlarms;
 }
 
 /** What a stored incident's evidence says about users seeing errors. */

@@ -1,6 +1,7 @@
 import type { BreakerStateName, DeploymentHealth, OutcomeResult, WindowStats } from '../health/index.js';
 import type { ComponentStatus, IncidentKind } from '../store/index.js';
 import { visibleErrorsOf } from './component-status.js';
+import type { CanaryReading, QualityAlarm } from './quality-view.js';
 
 /** One deployment's numbers in an incident. */
 export interface DeploymentEvidence {
@@ -38,8 +39,36 @@ export interface IncidentEvidence {
   servedBy: Array<{ deployment: string; successes: number }>;
   /** The model's published status when measured. */
   componentStatus: ComponentStatus;
-  /** Quality canaries are a later feature; the evidence says so rather than implying a verdict. */
-  canaries: { measured: false; note: string };
+  /** What the quality canaries said meanwhile: the model's quality ruled in or out, with numbers. */
+  canaries: CanaryEvidence;
+}
+
+/**
+ * The canaries' verdict beside an incident (DESIGN.md §7: the canary result that rules quality in
+ * or out). `unaffected`: runs were graded and no deployment of the model has a quality alarm;
+ * `degraded`: one has; `unknown`: no graded runs (canaries off, or every host failed them).
+ */
+export interface CanaryEvidence {
+  measured: boolean;
+  /** The window of the counts (`15m`). */
+  window: string;
+  /** Graded runs on the model's hosts that answered, and how many passed. */
+  graded: number;
+  passed: number;
+  passRate: number | null;
+  hosts: CanaryReading[];
+  /** Deployments with a public quality alarm. */
+  alarms: string[];
+  verdict: 'unaffected' | 'degraded' | 'unknown';
+  /** The sentence the status page and webhooks carry. */
+  note: string;
+}
+
+/** The canary inputs of an evidence: absent when canaries are off. */
+export interface CanaryInput {
+  readings: readonly CanaryReading[];
+  alarms: readonly QualityAlarm[];
+  windowMs: number;
 }
 
 /** Inputs of {@link measureEvidence}. */
@@ -51,6 +80,8 @@ export interface EvidenceInput {
   requests: WindowStats | undefined;
   published: ComponentStatus;
   usersSawErrors: boolean;
+  /** What the quality canaries measured; absent when canaries are off. */
+  canaries?: CanaryInput;
 }
 
 const HOST_FAILURES: readonly OutcomeResult[] = [
@@ -111,12 +142,63 @@ export function measureEvidence(input: EvidenceInput): IncidentEvidence {
       .map((deployment) => ({ deployment: deployment.id, successes: deployment.successes }))
       .sort((a, b) => b.successes - a.successes),
     componentStatus: input.published,
-    canaries: { measured: false, note: 'canaries: not yet measured' },
+    canaries: canaryEvidenceOf(input.canaries),
   };
 }
 
+/** The canaries' side of an incident, with the sentence that rules quality in or out. */
+export function canaryEvidenceOf(input: CanaryInput | undefined): CanaryEvidence {
+  const window = input === undefined ? '15m' : `${Math.round(input.windowMs / 60_000)}m`;
+  const hosts = (input?.readings ?? []).filter((reading) => reading.graded > 0);
+  const graded = sum(hosts.map((reading) => reading.graded));
+  const passed = sum(hosts.map((reading) => reading.passed));
+  const alarms = [...new Set((input?.alarms ?? []).map((alarm) => alarm.deployment))];
+  const base = {
+    window,
+    graded,
+    passed,
+    passRate: graded === 0 ? null : round(passed / graded),
+    hosts,
+    alarms,
+  };
+  if (alarms.length > 0) {
+    return {
+      ...base,
+      measured: true,
+      verdict: 'degraded',
+      note: `canaries: quality alarm on ${alarms.join(', ')}; pass rate ${percent(passed, graded)} over ${graded} graded runs in the last ${window}`,
+    };
+  }
+  if (graded === 0) {
+    return {
+      ...base,
+      measured: false,
+      verdict: 'unknown',
+      note:
+        input === undefined
+          ? 'canaries: off, model quality not measured'
+          : `canaries: no graded runs in the last ${window}, model quality not measured`,
+    };
+  }
+  return {
+    ...base,
+    measured: true,
+    verdict: 'unaffected',
+    note: `canary pass rate ${percent(passed, graded)} on the hosts that answered (${graded} runs in the last ${window}): model quality unaffected`,
+  };
+}
+
+/** The plain-language title and timeline texts of an incident. */
+export interface IncidentTexts {
+  title: string;
+  investigating: string;
+  identified: string;
+  monitoring: string;
+  resolved: (quietMs: number) => string;
+}
+
 /** The plain-language texts of an incident's title and timeline, written from its evidence. */
-export function describeIncident(model: string, evidence: IncidentEvidence) {
+export function describeIncident(model: string, evidence: IncidentEvidence): IncidentTexts {
   const troubled = evidence.deployments.filter((deployment) => deployment.troubled);
   const about = troubled.length > 0 ? troubled : evidence.deployments;
   const names = about.map((deployment) => deployment.id).join(', ');

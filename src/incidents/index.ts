@@ -9,6 +9,7 @@ export {
   worseOf,
 } from './component-status.js';
 export {
+  CANARY_EVIDENCE_WINDOW_MS,
   DEFAULT_DETECTOR_OPTIONS,
   DETECTOR_LEASE,
   type DeploymentComponent,
@@ -20,10 +21,14 @@ export {
   USER_ERROR_LOOKBACK,
 } from './incident-detector.js';
 export {
+  type CanaryEvidence,
+  type CanaryInput,
+  canaryEvidenceOf,
   type DeploymentEvidence,
   describeIncident,
   type EvidenceInput,
   type IncidentEvidence,
+  type IncidentTexts,
   measureEvidence,
 } from './incident-evidence.js';
 export {
@@ -38,6 +43,12 @@ export {
   lifecycleEventOf,
   transitionOf,
 } from './incident-lifecycle.js';
+export {
+  describeQualityIncident,
+  measureQualityEvidence,
+  type QualityEvidence,
+} from './quality-incident.js';
+export type { CanaryReading, QualityAlarm, QualityView } from './quality-view.js';
 export type { StatusEvent } from './status-event.js';
 export { type HysteresisOptions, StatusHysteresis } from './status-hysteresis.js';
 export {

@@ -3,6 +3,7 @@ import type { Clock } from '../core/index.js';
 import {
   type DetectorOptions,
   IncidentDetector,
+  type QualityView,
   type StatusEvent,
   WebhookNotifier,
   type WebhookTarget,
@@ -37,6 +38,8 @@ export interface StatusServiceInput {
   store: Store;
   /** Called with every status event (logging). */
   onEvent?: (event: StatusEvent) => void;
+  /** The quality canaries' view (alarms, readings); absent or undefined while canaries are off. */
+  quality?: () => QualityView | undefined;
 }
 
 /**
@@ -66,7 +69,10 @@ export function createStatusService(input: StatusServiceInput): StatusService {
   const notifier = new WebhookNotifier(store, targets, input.clock);
   const detector = new IncidentDetector(
     input.state,
-    () => ({ table: input.table() }),
+    () => {
+      const quality = input.quality?.();
+      return quality === undefined ? { table: input.table() } : { table: input.table(), quality };
+    },
     store,
     input.clock,
     detectorOptionsOf(input.config().status),
