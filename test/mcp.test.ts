@@ -227,7 +227,7 @@ describe('POST /mcp (streamable HTTP)', () => {
     expect(missing.text).toContain("no incident 'inc_missing' (field: id)");
   });
 
-  it('creates a key whose secret works once shown, and revokes it only with confirm', async () => {
+  it('creates a key whose secret works, sums its usage, and revokes it only with confirm', async () => {
     const client = await httpClient();
     const created = json<{
       key: { id: string; name: string; models: string[]; rpm: number };
@@ -241,6 +241,12 @@ describe('POST /mcp (streamable HTTP)', () => {
         body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
       });
     expect((await chat()).status).toBe(200);
+
+    await stack.detour.requestLog?.flush();
+    const usage = json<{ usage: Array<{ key: string; requests: number }> }>(
+      await call(client, 'usage_summary', { key: created.key.id, groupBy: ['key'] }),
+    );
+    expect(usage.usage.map((row) => [row.key, row.requests])).toEqual([[created.key.id, 1]]);
 
     const refused = await call(client, 'revoke_key', { id: created.key.id });
     expect(refused.isError).toBe(true);
