@@ -190,6 +190,9 @@ describe('POST /mcp (streamable HTTP)', () => {
     });
     expect(response.status).toBe(401);
     await expect(httpClient('wrong-key')).rejects.toThrow(/missing or wrong admin key/);
+    // Stateless: no server-to-client stream to open, and the key is still checked first.
+    expect((await fetch(`${stack.detour.url}/mcp`)).status).toBe(401);
+    expect((await admin('GET', '/mcp')).status).toBe(405);
   });
 
   it('shows an incident opened over the admin API with its evidence and timeline', async () => {

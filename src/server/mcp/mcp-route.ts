@@ -26,7 +26,18 @@ export function registerMcpRoute(app: FastifyInstance, gateway: () => Gateway): 
     await server.connect(transport);
     // The transport writes the answer itself on the raw response.
     reply.hijack();
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    try {
+      await transport.handleRequest(request.raw, reply.raw, request.body);
+    } catch (error) {
+      // Past the hijack Fastify's error handler cannot answer: say it here, in JSON-RPC's shape.
+      request.log.error({ err: error }, 'MCP request failed');
+      if (!reply.raw.headersSent) {
+        reply.raw.writeHead(500, { 'content-type': 'application/json' });
+        reply.raw.end(
+          JSON.stringify({ jsonrpc: '2.0', error: { code: -32603, message: 'internal error' }, id: null }),
+        );
+      }
+    }
   });
 
   const notAllowed = {
