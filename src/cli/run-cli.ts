@@ -12,6 +12,7 @@ import {
 import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { runKeys } from './run-keys.js';
+import { runMcp } from './run-mcp.js';
 import { runModels } from './run-models.js';
 import { runStatus } from './run-status.js';
 import { runRequests, runUsage } from './run-usage.js';
@@ -49,6 +50,10 @@ Commands:
        [--tpm N] [--budget USD/PERIOD]             once), list, show (with spend), revoke, rotate;
        [--expires ISO] [--meta K=V]                PERIOD is day, week, month or total
   keys list | show ID | revoke ID | rotate ID
+  mcp [--url URL] [--admin-key KEY]                an MCP server on stdin/stdout for agents (Claude
+                                                   Desktop, ...): health, incidents, usage, drain,
+                                                   enable, keys, over a running Detour's admin API
+                                                   (the gateway also serves it at POST /mcp)
   sim [--port N] [--scenario FILE] [--seed N]      run the upstream simulator on its own
   help                                             show this text
 `;
@@ -69,6 +74,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return runKeys(rest);
     case 'usage':
       return runUsage(rest);
+    case 'mcp':
+      return runMcp(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;

@@ -6,6 +6,7 @@ import { closeAfterAnswer, DEFAULT_DRAIN_LIMITS, hasUnreadBody } from './close-a
 import { handleError } from './error-handler.js';
 import type { Gateway } from './gateway.js';
 import { limitConnectionsPerAddress } from './limit-connections.js';
+import { registerMcpRoute } from './mcp/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { createBodyReader } from './read-request-body.js';
 import { requireClientKeys } from './request-client-key.js';
@@ -142,6 +143,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerProbeRoutes(app, options.gateway);
   registerAdminRoutes(app, options.gateway);
   registerAdminKeyRoutes(app, options.gateway);
+  registerMcpRoute(app, options.gateway);
   const status = options.status;
   if (status !== undefined) {
     registerStatusRoutes(app, status, () => options.gateway().clock.now());

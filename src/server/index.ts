@@ -7,6 +7,7 @@ export {
   expandCatalogHosts,
 } from './expand-catalog-hosts.js';
 export type { Gateway } from './gateway.js';
+export { createMcpServer, DETOUR_TOOLS, httpAdminApi } from './mcp/index.js';
 export { type ReloadOnChangeOptions, reloadOnChange } from './reload-on-change.js';
 export { describeReload, type ReloadSummary } from './reload-summary.js';
 export { ADMIN_ACTIONS, type AdminAction, type DeploymentHealthRow, readHealth } from './routes/admin.js';

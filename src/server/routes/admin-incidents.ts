@@ -47,7 +47,7 @@ const listSchema = z.object({
 });
 
 /**
- * Operator control of the status page: incidents (list, open by hand, annotate, resolve), operator
+ * Operator control of the status page: incidents (list, show, open by hand, annotate, resolve), operator
  * alerts, maintenance windows, and the webhook outbox's delivery log. Same admin key as the rest of
  * the admin API.
  */
@@ -68,6 +68,13 @@ export function registerAdminIncidentRoutes(
       limit: limit ?? 50,
     });
     return { incidents };
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/incidents/:id', async (request) => {
+    guard(request);
+    const incident = await service().store.getIncident(request.params.id);
+    if (incident === undefined) throw notFound(request.params.id);
+    return { incident };
   });
 
   app.post('/admin/incidents', async (request, reply) => {

@@ -1,0 +1,26 @@
+import {
+  createKey,
+  drainDeployment,
+  enableDeployment,
+  forceEnableDeployment,
+  revokeKey,
+} from './action-tools.js';
+import type { TableTool } from './define-tool.js';
+import { getHealth, getIncident, listIncidents, listModels, usageSummary } from './read-tools.js';
+
+/**
+ * Every tool the Detour MCP server offers, on stdio and on `/mcp` alike. A new tool is one
+ * `defineTool({...})` over the admin API and one entry here.
+ */
+export const DETOUR_TOOLS: readonly TableTool[] = [
+  listModels,
+  getHealth,
+  listIncidents,
+  getIncident,
+  usageSummary,
+  drainDeployment,
+  enableDeployment,
+  forceEnableDeployment,
+  createKey,
+  revokeKey,
+];
