@@ -70,6 +70,13 @@ export function registerAdminIncidentRoutes(
     return { incidents };
   });
 
+  app.get<{ Params: { id: string } }>('/admin/incidents/:id', async (request) => {
+    guard(request);
+    const incident = await service().store.getIncident(request.params.id);
+    if (incident === undefined) throw notFound(request.params.id);
+    return { incident };
+  });
+
   app.post('/admin/incidents', async (request, reply) => {
     guard(request);
     const input = parseAdminBody(newIncidentSchema, request.body, 'incident');
