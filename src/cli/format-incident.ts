@@ -57,7 +57,8 @@ export function formatEvidence(evidence: Record<string, unknown>): string {
         .join(', ')}`,
     );
   }
-  if (isRecord(canaries)) lines.push(`  canaries: ${text(canaries.note)}`);
+  // The detector's note already reads "canaries: …"; the label is not repeated.
+  if (isRecord(canaries)) lines.push(`  canaries: ${text(canaries.note).replace(/^canaries:\s*/, '')}`);
   if (Array.isArray(deployments) && deployments.length > 0) {
     const table = formatTable(
       ['  DEPLOYMENT', 'TROUBLED', 'STATE', 'ATTEMPTS', 'FAILURES', 'FAIL%', 'BY CLASS', 'EJECTIONS'],

@@ -12,6 +12,7 @@ import {
 import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
+import { runDemo } from './run-demo.js';
 import { runDrain } from './run-drain.js';
 import { runHealth } from './run-health.js';
 import { runIncidents } from './run-incidents.js';
@@ -102,6 +103,8 @@ async function dispatch(argv: string[]): Promise<number | undefined> {
     case 'drain':
     case 'enable':
       return runDrain(command, rest);
+    case 'demo':
+      return runDemo(rest);
     case 'models':
       return runModels(rest);
     case 'requests':
