@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatHealthTable } from '../src/cli/run-status.js';
+import { formatHealthTable } from '../src/cli/run-health.js';
 import type { DeploymentHealthRow } from '../src/server/index.js';
 import { resetHealth, type Stack, startStack, twoHostConfig } from './support/start-stack.js';
 

@@ -342,25 +342,25 @@ describe('runKeys', () => {
     }
   });
 
-  it('exits 1 with the HTTP status when the admin key is wrong', async () => {
+  it('exits 4 with the HTTP status when the admin key is wrong', async () => {
     const run = await keys(['list'], connect('not-the-admin-key'));
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(4);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('HTTP 401');
     expect(run.stderr).toContain('admin key');
   });
 
-  it('exits 1 with the HTTP status for an unknown key id', async () => {
+  it('exits 3 with the HTTP status for an unknown key id', async () => {
     const run = await keys(['show', 'key_nope']);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     expect(run.stderr).toContain('HTTP 404');
   });
 
-  it('exits 1 without calling the server when no admin key is given', async () => {
+  it('exits 2 without calling the server when no admin key is given', async () => {
     vi.stubEnv('DETOUR_ADMIN_KEY', undefined);
     const before = (await admin('GET', '/admin/keys')).body.keys.length;
     const run = await keys(['create', 'no-admin-key'], ['--url', stack.detour.url]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('--admin-key');
     expect(run.stderr).toContain('DETOUR_ADMIN_KEY');

@@ -1,3 +1,5 @@
+import { EXIT, type ExitCode, exitCodeOfStatus } from './exit-codes.js';
+
 /** Where the admin API is and its key: `--url`, `--admin-key`, else DETOUR_URL, DETOUR_ADMIN_KEY. */
 export type AdminValues = Record<string, string | boolean | string[] | undefined>;
 
@@ -7,29 +9,39 @@ export interface AdminCall {
   body?: unknown;
 }
 
-/** GETs an admin route; prints the error and returns undefined when it fails. */
-export function getAdmin<T>(command: string, values: AdminValues, path: string): Promise<T | undefined> {
+/** What an admin call gave: the body, or the exit code the verb should end with (already reported). */
+export type AdminResult<T> = { ok: true; body: T } | { ok: false; exitCode: ExitCode };
+
+/** The base URL of the admin API: `--url`, else DETOUR_URL, else the default listener. */
+export function adminUrlOf(values: AdminValues): string {
+  return (
+    (typeof values.url === 'string' ? values.url : undefined) ??
+    process.env.DETOUR_URL ??
+    'http://127.0.0.1:4000'
+  ).replace(/\/+$/, '');
+}
+
+/** GETs an admin route; on failure prints the error and gives the exit code. */
+export function getAdmin<T>(command: string, values: AdminValues, path: string): Promise<AdminResult<T>> {
   return callAdmin<T>(command, values, path, { method: 'GET' });
 }
 
-/** Calls an admin route; prints the error and returns undefined when it fails. */
+/** Calls an admin route; on failure prints the error and gives the exit code (see exit-codes.ts). */
 export async function callAdmin<T>(
   command: string,
   values: AdminValues,
   path: string,
   call: AdminCall,
-): Promise<T | undefined> {
-  const url = (
-    (typeof values.url === 'string' ? values.url : undefined) ??
-    process.env.DETOUR_URL ??
-    'http://127.0.0.1:4000'
-  ).replace(/\/+$/, '');
+): Promise<AdminResult<T>> {
+  const url = adminUrlOf(values);
   const adminKey =
     (typeof values['admin-key'] === 'string' ? values['admin-key'] : undefined) ??
     process.env.DETOUR_ADMIN_KEY;
   if (adminKey === undefined) {
-    process.stderr.write(`detour ${command}: pass --admin-key KEY or set DETOUR_ADMIN_KEY\n`);
-    return undefined;
+    process.stderr.write(
+      `detour ${command}: pass --admin-key KEY or set DETOUR_ADMIN_KEY (server.adminKey of the server)\n`,
+    );
+    return { ok: false, exitCode: EXIT.usage };
   }
   let response: Response;
   try {
@@ -42,10 +54,12 @@ export async function callAdmin<T>(
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
     });
   } catch (error) {
+    // undici puts the reason (ECONNREFUSED, ENOTFOUND) on `cause`; "fetch failed" alone says nothing.
+    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
     process.stderr.write(
-      `detour ${command}: cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}\n`,
+      `detour ${command}: cannot reach ${url}: ${error instanceof Error ? error.message : String(error)}${cause}\n`,
     );
-    return undefined;
+    return { ok: false, exitCode: EXIT.unreachable };
   }
   const body = (await response.json().catch(() => undefined)) as
     | (T & { error?: { message?: string } })
@@ -54,9 +68,9 @@ export async function callAdmin<T>(
     process.stderr.write(
       `detour ${command}: ${url} answered HTTP ${response.status}: ${body?.error?.message ?? ''}\n`,
     );
-    return undefined;
+    return { ok: false, exitCode: response.ok ? EXIT.failed : exitCodeOfStatus(response.status) };
   }
-  return body;
+  return { ok: true, body };
 }
 
 /** Left-aligned columns, two spaces apart. */
@@ -71,4 +85,9 @@ export function formatTable(header: readonly string[], lines: readonly string[][
         .trimEnd(),
     )
     .join('\n')}\n`;
+}
+
+/** Prints `body` as indented JSON. */
+export function printJson(body: unknown): void {
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }

@@ -11,10 +11,14 @@ import {
 } from '../config/index.js';
 import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
+import { EXIT, isUsageError, UsageError } from './exit-codes.js';
+import { runDemo } from './run-demo.js';
+import { runDrain } from './run-drain.js';
+import { runHealth } from './run-health.js';
+import { runIncidents } from './run-incidents.js';
 import { runKeys } from './run-keys.js';
 import { runMcp } from './run-mcp.js';
 import { runModels } from './run-models.js';
-import { runStatus } from './run-status.js';
 import { runRequests, runUsage } from './run-usage.js';
 import {
   describeVendorHosts,
@@ -37,9 +41,19 @@ Commands:
   config check FILE                                validate a config file and summarise it
   models [--config FILE] [--json]                  the model catalog: context, prices, hosts, and
                                                    which models the config (or environment) serves
-  status [--url URL] [--admin-key KEY] [--json]    live health of every deployment of a running
-                                                   Detour (default URL http://127.0.0.1:4000;
-                                                   key from DETOUR_ADMIN_KEY)
+  health [MODEL|DEPLOYMENT] [--check] [--json]     live health of every deployment (or one model's,
+                                                   or one deployment) of a running Detour; --check
+                                                   exits 6 if any shown is not healthy (closed and
+                                                   not demoted, slow, drained, disabled or cooling)
+  status ...                                       the same as health
+  incidents [--open] [--limit N] [--json]          incidents, newest first
+  incidents show ID [--json]                       one incident: its evidence and timeline
+  drain DEPLOYMENT | --model M | --provider P      take deployments out of rotation
+  enable DEPLOYMENT | --model M | --provider P     undo drain (and any forced or disabled switch)
+  demo [--duration 2m] [--rps N]                   replay the outage that motivated Detour against
+                                                   simulated hosts: users straight to the vendor vs
+                                                   through Detour, side by side; exit 1 if any
+                                                   request through Detour failed
   requests [--url URL] [--admin-key KEY] [--json]  the request log, newest first; filters: --from,
            [--limit N] [--cursor C]                --to (epoch ms or ISO 8601), --model,
                                                    --deployment, --key, --status, --failure-class
@@ -56,16 +70,46 @@ Commands:
                                                    (the gateway also serves it at POST /mcp)
   sim [--port N] [--scenario FILE] [--seed N]      run the upstream simulator on its own
   help                                             show this text
+
+Every verb that talks to a running Detour takes --url URL (or DETOUR_URL; default
+http://127.0.0.1:4000), --admin-key KEY (or DETOUR_ADMIN_KEY) and --json.
+
+Exit codes:
+  0  ok
+  1  the request failed (server error, conflict); config check: the file is invalid
+  2  usage error: unknown command or option, bad value, no admin key (nothing was sent)
+  3  not found: no such deployment, model or incident
+  4  unauthorised: the admin key was refused
+  5  cannot reach Detour at the URL
+  6  health --check: a deployment is not healthy
 `;
 
 /** Runs the `detour` command line; resolves to an exit code, or undefined while a server runs. */
 export async function runCli(argv: string[]): Promise<number | undefined> {
+  try {
+    return await dispatch(argv);
+  } catch (error) {
+    if (!isUsageError(error)) throw error;
+    process.stderr.write(`detour ${argv[0] ?? ''}: ${error.message}\n`);
+    return EXIT.usage;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number | undefined> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start':
       return start(rest);
+    case 'health':
     case 'status':
-      return runStatus(rest);
+      return runHealth(rest, command);
+    case 'incidents':
+      return runIncidents(rest);
+    case 'drain':
+    case 'enable':
+      return runDrain(command, rest);
+    case 'demo':
+      return runDemo(rest);
     case 'models':
       return runModels(rest);
     case 'requests':
@@ -89,7 +133,7 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return 0;
     default:
       process.stderr.write(`detour: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+      return EXIT.usage;
   }
 }
 
@@ -97,7 +141,7 @@ async function configCommand(argv: string[]): Promise<number> {
   const [subcommand, file] = argv;
   if (subcommand !== 'check' || file === undefined) {
     process.stderr.write(`Usage: detour config check FILE\n`);
-    return 2;
+    return EXIT.usage;
   }
   try {
     process.stdout.write(
@@ -114,7 +158,7 @@ function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`--port must be 0..65535, got "${text}"`);
+    throw new UsageError(`--port must be 0..65535, got "${text}"`);
   return port;
 }
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { callAdmin, formatTable, getAdmin } from './admin-client.js';
+import { EXIT, isParseArgsError } from './exit-codes.js';
 
 /** A key as `GET /admin/keys` shows it (see server/routes/admin-keys.ts). */
 interface KeyView {
@@ -179,12 +180,12 @@ export async function runKeys(argv: string[]): Promise<number> {
         return await oneKey(subcommand, rest);
       default:
         process.stderr.write(KEYS_USAGE);
-        return 2;
+        return EXIT.usage;
     }
   } catch (error) {
-    if (!(error instanceof RangeError || (error instanceof TypeError && 'code' in error))) throw error;
+    if (!(error instanceof RangeError || isParseArgsError(error))) throw error;
     process.stderr.write(`detour keys: ${error.message}\n`);
-    return 2;
+    return EXIT.usage;
   }
 }
 
@@ -219,19 +220,19 @@ async function create(argv: string[]): Promise<number> {
     method: 'POST',
     body,
   });
-  if (made === undefined) return 1;
-  printSecret(values, made);
-  return 0;
+  if (!made.ok) return made.exitCode;
+  printSecret(values, made.body);
+  return EXIT.ok;
 }
 
 async function list(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: CONNECTION });
-  const body = await getAdmin<{ keys: KeyView[] }>('keys list', values, '/admin/keys');
-  if (body === undefined) return 1;
+  const result = await getAdmin<{ keys: KeyView[] }>('keys list', values, '/admin/keys');
+  if (!result.ok) return result.exitCode;
   process.stdout.write(
-    values.json === true ? `${JSON.stringify(body, null, 2)}\n` : formatKeysTable(body.keys),
+    values.json === true ? `${JSON.stringify(result.body, null, 2)}\n` : formatKeysTable(result.body.keys),
   );
-  return 0;
+  return EXIT.ok;
 }
 
 async function oneKey(subcommand: 'show' | 'revoke' | 'rotate', argv: string[]): Promise<number> {
@@ -248,15 +249,17 @@ async function oneKey(subcommand: 'show' | 'revoke' | 'rotate', argv: string[]):
         method: 'POST',
       },
     );
-    if (rotated === undefined) return 1;
-    printSecret(values, rotated);
-    return 0;
+    if (!rotated.ok) return rotated.exitCode;
+    printSecret(values, rotated.body);
+    return EXIT.ok;
   }
-  const body =
+  const result =
     subcommand === 'show'
       ? await getAdmin<{ key: KeyView }>('keys show', values, path)
       : await callAdmin<{ key: KeyView }>('keys revoke', values, `${path}/revoke`, { method: 'POST' });
-  if (body === undefined) return 1;
-  process.stdout.write(values.json === true ? `${JSON.stringify(body, null, 2)}\n` : describeKey(body.key));
-  return 0;
+  if (!result.ok) return result.exitCode;
+  process.stdout.write(
+    values.json === true ? `${JSON.stringify(result.body, null, 2)}\n` : describeKey(result.body.key),
+  );
+  return EXIT.ok;
 }

@@ -106,8 +106,9 @@ export async function runRequests(argv: string[]): Promise<number> {
     options: { ...COMMON_OPTIONS, limit: { type: 'string' }, cursor: { type: 'string' } },
   });
   const query = queryOf(values, { ...FILTERS, limit: 'limit', cursor: 'cursor' });
-  const page = await getAdmin<RequestLogPage>('requests', values, `/admin/requests?${query}`);
-  if (page === undefined) return 1;
+  const result = await getAdmin<RequestLogPage>('requests', values, `/admin/requests?${query}`);
+  if (!result.ok) return result.exitCode;
+  const page = result.body;
   if (values.json) {
     process.stdout.write(`${JSON.stringify(page, null, 2)}\n`);
     return 0;
@@ -124,8 +125,9 @@ export async function runUsage(argv: string[]): Promise<number> {
     options: { ...COMMON_OPTIONS, by: { type: 'string' }, period: { type: 'string' } },
   });
   const query = queryOf(values, { ...FILTERS, by: 'groupBy', period: 'period' });
-  const body = await getAdmin<{ usage: UsageBucket[] }>('usage', values, `/admin/usage?${query}`);
-  if (body === undefined) return 1;
+  const result = await getAdmin<{ usage: UsageBucket[] }>('usage', values, `/admin/usage?${query}`);
+  if (!result.ok) return result.exitCode;
+  const body = result.body;
   process.stdout.write(values.json ? `${JSON.stringify(body, null, 2)}\n` : formatUsageTable(body.usage));
   return 0;
 }

@@ -181,6 +181,6 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: () => Gateway
     }
     applyAction(current, action, ids);
     const rows = readHealth(current).filter((row) => ids.includes(row.deployment));
-    return { action, deployments: rows };
+    return { action, now: current.clock.now(), deployments: rows };
   });
 }
