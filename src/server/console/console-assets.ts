@@ -58,6 +58,8 @@ const CONSOLE_SCRIPT = `(function () {
         .catch(function () {});
     }, 5000);
   }
+  // The buckets are UTC hours and days, so the axis speaks UTC too, whatever the browser's zone.
+  function utc(seconds) { return window.uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'); }
   var COLORS = ['#1f5fbf', '#d1342f', '#2e9e5b', '#b34d00'];
   function drawCharts() {
     var source = document.getElementById('usage-data');
@@ -73,7 +75,7 @@ const CONSOLE_SCRIPT = `(function () {
         series.push({ label: line.label, stroke: COLORS[index % COLORS.length], width: 2, points: { show: data.x.length < 60 } });
         columns.push(line.values);
       });
-      var plot = new window.uPlot({ width: Math.max(240, box.clientWidth), height: 200, series: series, scales: { x: { time: true } }, legend: { live: false } }, columns, box);
+      var plot = new window.uPlot({ width: Math.max(240, box.clientWidth), height: 200, series: series, scales: { x: { time: true } }, legend: { live: false }, tzDate: utc }, columns, box);
       plots.push({ plot: plot, box: box });
     });
     window.addEventListener('resize', function () {
@@ -91,7 +93,7 @@ const CONSOLE_CSS = `
 .wrap{max-width:1200px;margin:0 auto;padding:0 16px}.skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:8px;z-index:9}
 .top{background:#111827;color:#fff}.top .wrap{display:flex;flex-wrap:wrap;align-items:center;gap:4px 16px;padding-top:10px;padding-bottom:10px}
 .brand{font-weight:700;font-size:1.05rem;margin-right:8px;color:#fff;text-decoration:none}
-.nav{display:flex;flex-wrap:wrap;gap:2px;list-style:none;margin:0;padding:0;flex:1}.nav a{display:block;color:#d1d5db;text-decoration:none;padding:6px 10px;border-radius:6px}
+.top nav{flex:1}.nav{display:flex;flex-wrap:wrap;gap:2px;list-style:none;margin:0;padding:0}.nav a{display:block;color:#d1d5db;text-decoration:none;padding:6px 10px;border-radius:6px}
 .nav a:hover{background:#1f2937;color:#fff}.nav a[aria-current=page]{background:#374151;color:#fff;font-weight:600}
 .logout{margin:0}.logout button{background:none;border:1px solid #4b5563;color:#d1d5db;border-radius:6px;padding:4px 10px;cursor:pointer;font:inherit}
 h1{font-size:1.35rem;margin:20px 0 4px}h2{font-size:1.1rem;margin:24px 0 8px}.sub{color:var(--muted);margin:0 0 16px;font-size:.9rem}
@@ -110,13 +112,13 @@ button:focus,a:focus,input:focus,select:focus{outline:3px solid #1f5fbf;outline-
 input,select{font:inherit;padding:5px 8px;border:1px solid #9ca3af;border-radius:6px;background:#fff;min-width:0}
 .login{max-width:380px;margin:12vh auto;background:#fff;border:1px solid var(--line);border-radius:12px;padding:24px}.login h1{margin-top:0}
 .login label{display:block;font-size:.85rem;color:var(--muted);margin-bottom:4px}.login input{width:100%;margin-bottom:12px}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:14px}.chart{min-height:230px;overflow:hidden}.chart h2{margin:0 0 6px;font-size:1rem}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,520px),1fr));gap:14px}.chart{min-height:230px;overflow:hidden}.chart-card h2{margin:0 0 6px;font-size:1rem}
 .incident{border-left:5px solid var(--bad)}.incident.resolved{border-left-color:var(--line)}.incident h2{margin:0 0 4px}
 .timeline{list-style:none;margin:8px 0 0;padding:0}.timeline li{border-top:1px solid var(--line);padding:6px 0}.timeline time{color:var(--muted);font-size:.8rem;display:block}
 dl.evidence{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0;font-size:.85rem}dl.evidence dt{color:var(--muted)}dl.evidence dd{margin:0;overflow-wrap:anywhere}
 .pager{margin:12px 0 32px}.meta{color:var(--muted);font-size:.85rem;margin:0}
 @media (max-width:700px){
- .wrap{padding:0 10px}.nav{flex-basis:100%;order:3}.nav a{padding:6px 8px}
+ .wrap{padding:0 10px}.top .brand{flex:1}.top nav{flex-basis:100%;order:3}.nav a{padding:6px 8px}
  table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}table.stack thead{display:none}
  table.stack tr{border-bottom:2px solid var(--line);padding:4px 0}table.stack td{display:flex;justify-content:space-between;gap:12px;border:0;padding:4px 10px;text-align:right}
  table.stack td::before{content:attr(data-label);color:var(--muted);font-size:.8rem;text-align:left;flex:none}

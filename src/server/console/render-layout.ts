@@ -83,7 +83,8 @@ export function renderLayout(input: LayoutInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${TITLES[input.page]} · Detour console</title>
-${input.charts === true ? '<link rel="stylesheet" href="/console/assets/uPlot.min.css">\n' : ''}<link rel="stylesheet" href="/console/assets/console.css">
+${input.charts === true ? '<link rel="stylesheet" href="/console/assets/uPlot.min.css">\n' : ''}<link rel="icon" href="data:,">
+<link rel="stylesheet" href="/console/assets/console.css">
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -108,6 +109,7 @@ export function renderLogin(error?: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Log in · Detour console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 </head>
 <body>
