@@ -145,6 +145,19 @@ describe.runIf(available || required)('/console in Chromium', () => {
     );
     await screenshots(page, 'health');
 
+    // A change made elsewhere (the admin API) shows up without a reload: the script refreshes the table.
+    const outside = await fetch(`${stack.detour.url}/admin/deployments/drain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ deployment: 'cloud/claude-sonnet' }),
+    });
+    expect(outside.status).toBe(200);
+    await expect
+      .poll(() => page.locator('tr[data-deployment="cloud/claude-sonnet"] .state').innerText(), {
+        timeout: 15_000,
+      })
+      .toContain('Drained');
+
     await page.click('nav >> text=Incidents');
     await page.waitForURL('**/console/incidents');
     const incident = page.locator('section[aria-labelledby="open-h"] article.incident');

@@ -365,3 +365,24 @@ describe('console pages', () => {
     expect((await get('/console/assets/console.js', null)).status).toBe(200);
   });
 });
+
+describe('console without an admin key', () => {
+  it('is off, says how to turn it on, and lets nobody in', async () => {
+    const bare = await startStack();
+    try {
+      const login = await fetch(`${bare.detour.url}/console/login`);
+      expect(login.status).toBe(404);
+      expect(await login.text()).toContain('set server.adminKey');
+      const attempt = await fetch(`${bare.detour.url}/console/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'adminKey=',
+      });
+      expect(attempt.status).toBe(404);
+      expect(attempt.headers.get('set-cookie')).toBeNull();
+      expect((await fetch(`${bare.detour.url}/console/health`, { redirect: 'manual' })).status).toBe(404);
+    } finally {
+      await bare.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { createConsoleSessions, parseCookies, SESSION_TTL_MS, sessionCookie } fr
 
 function setup(adminKey: string | undefined = 'admin-key-1') {
   const clock = { now: 1_000_000 };
-  const key = { value: adminKey };
+  const key: { value: string | undefined } = { value: adminKey };
   const sessions = createConsoleSessions({ adminKey: () => key.value, now: () => clock.now });
   return { clock, key, sessions };
 }
