@@ -182,7 +182,9 @@ describe('console pages', () => {
   it('changes nothing without the CSRF token, with another session’s, or without a session', async () => {
     const other = await login();
     const otherToken = csrfOf((await get('/console/health', other)).text);
-    expect((await post('/console/deployments/drain', { deployment: 'a/up-m' })).status).toBe(403);
+    const missing = await post('/console/deployments/drain', { deployment: 'a/up-m' });
+    expect(missing.status).toBe(403);
+    expect(missing.text).toContain('nothing was changed');
     expect(
       (await post('/console/deployments/drain', { csrf: otherToken, deployment: 'a/up-m' })).status,
     ).toBe(403);

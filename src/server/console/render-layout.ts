@@ -101,27 +101,44 @@ ${input.charts === true ? '<script src="/console/assets/uPlot.iife.min.js"></scr
 </html>`;
 }
 
-/** The login form; `error` is shown above it after a wrong key. */
-export function renderLogin(error?: string): string {
+function standalonePage(title: string, main: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Log in · Detour console</title>
+<title>${escapeHtml(title)} · Detour console</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 </head>
 <body>
 <main id="main" class="login">
 <h1>Detour console</h1>
-${error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`}
+${main}
+</main>
+</body>
+</html>`;
+}
+
+/** The login form; `error` is shown above it after a wrong key. */
+export function renderLogin(error?: string): string {
+  return standalonePage(
+    'Log in',
+    `${error === undefined ? '' : `<p class="error" role="alert">${escapeHtml(error)}</p>`}
 <form method="post" action="/console/login">
 <label for="admin-key">Admin key (server.adminKey)</label>
 <input id="admin-key" name="adminKey" type="password" autocomplete="current-password" required autofocus>
 <button class="primary" type="submit">Log in</button>
-</form>
-</main>
-</body>
-</html>`;
+</form>`,
+  );
+}
+
+/** A page with one message and an optional link (console off, a refused form). */
+export function renderMessage(message: string, link?: { href: string; label: string }): string {
+  return standalonePage(
+    'Notice',
+    `<p class="error" role="alert">${escapeHtml(message)}</p>${
+      link === undefined ? '' : `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`
+    }`,
+  );
 }

@@ -12,7 +12,13 @@ import {
 import { renderHealthPage } from '../console/render-health.js';
 import { renderIncidentsPage } from '../console/render-incidents.js';
 import { renderKeysPage } from '../console/render-keys.js';
-import { type ConsolePage, escapeHtml, renderLayout, renderLogin } from '../console/render-layout.js';
+import {
+  type ConsolePage,
+  escapeHtml,
+  renderLayout,
+  renderLogin,
+  renderMessage,
+} from '../console/render-layout.js';
 import {
   REQUEST_RANGES,
   type RequestFilters,
@@ -89,14 +95,7 @@ export function registerConsoleRoutes(
     const sessionOf = (request: FastifyRequest): ConsoleSession | undefined =>
       sessions.verify(parseCookies(request.headers.cookie).get(SESSION_COOKIE));
     const consoleOff = (reply: FastifyReply) =>
-      html(
-        reply,
-        renderLogin('The console is off: set server.adminKey in the config to enable it.').replace(
-          /<form[\s\S]*<\/form>/,
-          '',
-        ),
-        404,
-      );
+      html(reply, renderMessage('The console is off: set server.adminKey in the config to enable it.'), 404);
     const formField = (request: FastifyRequest, name: string): string | undefined => {
       const body = request.body;
       if (typeof body !== 'object' || body === null) return undefined;
@@ -140,9 +139,10 @@ export function registerConsoleRoutes(
       if (!sessions.checkCsrf(session, formField(request, 'csrf'))) {
         html(
           reply,
-          renderLogin(
+          renderMessage(
             'This form is stale or did not come from the console (missing or wrong CSRF token); nothing was changed. Go back and reload the page.',
-          ).replace(/<form[\s\S]*<\/form>/, '<p><a href="/console/health">Back to the console</a></p>'),
+            { href: '/console/health', label: 'Back to the console' },
+          ),
           403,
         );
         return undefined;
