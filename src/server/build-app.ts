@@ -15,6 +15,7 @@ import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
 import { registerAdminKeyRoutes } from './routes/admin-keys.js';
 import { registerAdminUsageRoutes } from './routes/admin-usage.js';
 import { registerChatRoute } from './routes/chat.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { registerModelsRoute } from './routes/models.js';
 import { registerProbeRoutes } from './routes/probes.js';
@@ -150,6 +151,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerAdminIncidentRoutes(app, options.gateway, status);
     registerAdminUsageRoutes(app, options.gateway, () => status().store);
   }
+  registerConsoleRoutes(app, options.gateway, status);
   const metrics = options.metrics;
   if (metrics !== undefined) {
     app.get('/metrics', async (_request, reply) => {

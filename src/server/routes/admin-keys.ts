@@ -48,7 +48,8 @@ export interface ClientKeyView {
   spend?: BudgetSnapshot;
 }
 
-function viewOf(key: ClientKeyRecord, now: number): ClientKeyView {
+/** A stored key as the admin API and the console show it: status from `now`, never the hash. */
+export function viewOf(key: ClientKeyRecord, now: number): ClientKeyView {
   const status =
     key.revokedAt !== undefined && key.revokedAt <= now
       ? 'revoked'

@@ -51,7 +51,7 @@ export function parseAdminBody<T>(schema: z.ZodType<T>, body: unknown, what: str
  * Compares in constant time: both sides are hashed first, so neither the content nor the length of
  * the admin key shows in how long a wrong guess takes.
  */
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }
@@ -136,6 +136,65 @@ function applyAction(gateway: Gateway, action: AdminAction, ids: readonly string
   }
 }
 
+/** What {@link runDeploymentAction} answers: the action and the rows of the deployments it touched. */
+export interface DeploymentActionResult {
+  action: AdminAction;
+  /** The gateway's clock when applied, so clients can read `openUntil` and the like against it. */
+  now: number;
+  deployments: DeploymentHealthRow[];
+}
+
+/**
+ * Validates and applies one operator switch (`drain`, `enable`, ...) to the deployments a selector
+ * (`{ deployment }`, `{ model }` or `{ provider }`) names. Shared by the admin API and the console so
+ * both flip the same switches the same way; throws a 404 {@link DetourError} for an unknown action or
+ * a selector that matches nothing, a 400 for a malformed selector.
+ */
+export function runDeploymentAction(
+  gateway: Gateway,
+  actionName: string,
+  body: unknown,
+): DeploymentActionResult {
+  const action = ADMIN_ACTIONS.find((name) => name === actionName);
+  if (action === undefined) {
+    throw new DetourError(
+      'invalid_request',
+      'client_error',
+      `unknown action '${actionName}'; use one of ${ADMIN_ACTIONS.join(', ')}`,
+      { status: 404 },
+    );
+  }
+  const selector = parseAdminBody(selectorSchema, body, 'admin selector');
+  const { deployment, model, provider } = selector;
+  const configured = deploymentsOf(gateway);
+  const ids = [...configured.entries()]
+    .filter(
+      ([id, entry]) =>
+        id === deployment ||
+        entry.deployment.provider.name === provider ||
+        (model !== undefined && entry.models.includes(model)),
+    )
+    .map(([id]) => id);
+  if (ids.length === 0) {
+    const [field, value] = Object.entries(selector)[0] ?? ['selector', ''];
+    throw new DetourError(
+      'invalid_request',
+      'client_error',
+      `no configured deployment matches ${field} '${value}'`,
+      {
+        status: 404,
+        param: field,
+      },
+    );
+  }
+  applyAction(gateway, action, ids);
+  return {
+    action,
+    now: gateway.clock.now(),
+    deployments: readHealth(gateway).filter((row) => ids.includes(row.deployment)),
+  };
+}
+
 /** Registers the admin API: `GET /admin/health` and `POST /admin/deployments/:action`. */
 export function registerAdminRoutes(app: FastifyInstance, gateway: () => Gateway): void {
   app.get('/admin/health', async (request) => {
@@ -147,40 +206,6 @@ export function registerAdminRoutes(app: FastifyInstance, gateway: () => Gateway
   app.post<{ Params: { action: string } }>('/admin/deployments/:action', async (request) => {
     const current = gateway();
     authorize(current, request);
-    const action = ADMIN_ACTIONS.find((name) => name === request.params.action);
-    if (action === undefined) {
-      throw new DetourError(
-        'invalid_request',
-        'client_error',
-        `unknown action '${request.params.action}'; use one of ${ADMIN_ACTIONS.join(', ')}`,
-        { status: 404 },
-      );
-    }
-    const selector = parseAdminBody(selectorSchema, request.body, 'admin selector');
-    const { deployment, model, provider } = selector;
-    const configured = deploymentsOf(current);
-    const ids = [...configured.entries()]
-      .filter(
-        ([id, entry]) =>
-          id === deployment ||
-          entry.deployment.provider.name === provider ||
-          (model !== undefined && entry.models.includes(model)),
-      )
-      .map(([id]) => id);
-    if (ids.length === 0) {
-      const [field, value] = Object.entries(selector)[0] ?? ['selector', ''];
-      throw new DetourError(
-        'invalid_request',
-        'client_error',
-        `no configured deployment matches ${field} '${value}'`,
-        {
-          status: 404,
-          param: field,
-        },
-      );
-    }
-    applyAction(current, action, ids);
-    const rows = readHealth(current).filter((row) => ids.includes(row.deployment));
-    return { action, now: current.clock.now(), deployments: rows };
+    return runDeploymentAction(current, request.params.action, request.body);
   });
 }
