@@ -10,6 +10,7 @@ export type * from './detour-config.js';
 export { type ConfigChange, diffConfig } from './diff-config.js';
 export { interpolateEnv } from './interpolate-env.js';
 export { loadConfigFile } from './load-config-file.js';
+export { type FilePosition, findPathAtOffset, locateYamlPath } from './locate-yaml-path.js';
 export { type ConfigExpander, type ParseConfigOptions, parseConfig } from './parse-config.js';
 export { type ConfigReloadPlan, planConfigReload } from './plan-config-reload.js';
 export { redactConfig } from './redact-config.js';

@@ -94,3 +94,34 @@ describe('composeAnswer with a prefill', () => {
     expect(answer.toolCalls.map((call) => call.name)).toEqual(['get_weather']);
   });
 });
+
+describe('composeAnswer with the wrong_answer fault', () => {
+  const schema = { type: 'object', properties: { city: { type: 'string' }, unit: { enum: ['c', 'f'] } } };
+
+  it('fills a JSON schema with values of the right types, and of other types when wrong', () => {
+    const json = { json: { schema } };
+    const right = JSON.parse(composeAnswer(prompt('Describe a city', json), 1).tokens.join(''));
+    const wrong = JSON.parse(composeAnswer(prompt('Describe a city', json), 1, true).tokens.join(''));
+    expect(right).toMatchObject({ city: expect.any(String), unit: 'c' });
+    expect(wrong).toMatchObject({ city: expect.any(Number), unit: 1 });
+  });
+
+  it('calls the tool with arguments of the right types, and of other types when wrong', () => {
+    const tools = { tools: [{ name: 'weather', schema }] };
+    const right = composeAnswer(prompt('Weather?', tools), 1).toolCalls[0];
+    const wrong = composeAnswer(prompt('Weather?', tools), 1, true).toolCalls[0];
+    expect(right?.name).toBe('weather');
+    expect(JSON.parse(right?.arguments ?? '')).toMatchObject({ city: expect.any(String), unit: 'c' });
+    expect(wrong?.name).toBe('weather');
+    expect(JSON.parse(wrong?.arguments ?? '')).toMatchObject({ city: expect.any(Number), unit: 1 });
+  });
+
+  it('solves a canary task, and gets it wrong under the fault', () => {
+    expect(composeAnswer(prompt('What is 6 * 7? Answer with the number only.'), 1).tokens.join('')).toBe(
+      '42',
+    );
+    expect(
+      composeAnswer(prompt('What is 6 * 7? Answer with the number only.'), 1, true).tokens.join(''),
+    ).toBe('43');
+  });
+});

@@ -1,6 +1,7 @@
 import { sampleFromSchema } from './sample-from-schema.js';
 import { hashString, seededRandom } from './seeded-random.js';
 import type { SimPrefill, SimPrompt } from './sim-prompt.js';
+import { solveTask, spoilValue } from './solve-task.js';
 
 /** A tool call the simulated model makes. */
 export interface SimToolCall {
@@ -60,13 +61,14 @@ function answerText(prompt: SimPrompt, seed: number, wrong: boolean): string {
       prompt.json.schema === undefined
         ? { answer: inventText(seed, wrong) }
         : sampleFromSchema(prompt.json.schema, random);
-    return JSON.stringify(value);
+    // Wrong JSON still parses, but no longer fits the schema (every leaf of another type).
+    return JSON.stringify(wrong && prompt.json.schema !== undefined ? spoilValue(value) : value);
   }
   if (ECHO.test(prompt.lastUserText)) {
     const text = prompt.lastUserText.replace(ECHO, '').trim();
     return wrong ? text.split(' ').reverse().join(' ') : text;
   }
-  return inventText(seed, wrong);
+  return solveTask(prompt.lastUserText, wrong) ?? inventText(seed, wrong);
 }
 
 function chooseTools(prompt: SimPrompt): SimPrompt['tools'] {
@@ -103,7 +105,8 @@ export function continuePrefill(full: string, prefill: SimPrefill | undefined): 
 
 /**
  * The simulated model: deterministic for a given seed and prompt (every host answers the same
- * request the same way, so failover is invisible in the content). `echo: X` answers X; offered tools
+ * request the same way, so failover is invisible in the content). `echo: X` answers X; the small
+ * tasks of quality canaries are solved ({@link solveTask}); offered tools
  * are called with arguments sampled from their schema; a tool result is read back. A prefill is
  * continued ({@link continuePrefill}): the answer is the continuation only, without reasoning (the
  * prefilled turn had its thinking), and stop sequences and `maxTokens` apply to what is generated.
@@ -119,11 +122,15 @@ export function composeAnswer(prompt: SimPrompt, seed: number, wrong = false): S
   const tools = chooseTools(prompt);
   if (tools.length > 0) {
     const random = seededRandom(promptSeed);
-    const toolCalls = tools.map((tool, index) => ({
-      idSuffix: `${promptSeed.toString(36)}${index}`,
-      name: tool.name,
-      arguments: JSON.stringify(sampleFromSchema(tool.schema, random)),
-    }));
+    const toolCalls = tools.map((tool, index) => {
+      const sampled = sampleFromSchema(tool.schema, random);
+      return {
+        idSuffix: `${promptSeed.toString(36)}${index}`,
+        name: tool.name,
+        // Wrong arguments still parse, but fit neither the tool's schema nor the values asked for.
+        arguments: JSON.stringify(wrong ? spoilValue(sampled) : sampled),
+      };
+    });
     const outputTokens =
       reasoningTokens + toolCalls.reduce((sum, call) => sum + 4 + Math.ceil(call.arguments.length / 4), 0);
     const answer: SimAnswer = { tokens: [], toolCalls, finish: 'tool_calls', inputTokens, outputTokens };

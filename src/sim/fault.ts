@@ -74,7 +74,10 @@ export const faultSchema = z.discriminatedUnion('type', [
     stage: z.enum(['prompt', 'completion']).optional(),
     afterChunks: z.int().min(0).optional(),
   }),
-  /** Answer well-formed but wrong (echoes reversed, other words), for quality canaries. */
+  /**
+   * Answer well-formed but wrong, for quality canaries: echoes reversed, other words, canary tasks
+   * answered wrong (`solve-task.ts`), JSON and tool arguments whose values have the wrong types.
+   */
   z.object({ type: z.literal('wrong_answer') }),
 ]);
 

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { textAnswer } from './__fixtures__/answer.js';
+import { gradeListLength } from './grade-list-length.js';
+
+describe('gradeListLength', () => {
+  const spec = { kind: 'list_length', items: 3 } as const;
+
+  it('passes N items numbered, bulleted or plain, a lead-in line and blank lines not counted', () => {
+    expect(gradeListLength(spec, textAnswer('1. red\n2. green\n3. blue'))).toEqual({
+      pass: true,
+      detail: '3 items',
+    });
+    expect(gradeListLength(spec, textAnswer('Here are three:\n\n- red\n- green\n- blue\n', true)).pass).toBe(
+      true,
+    );
+    expect(gradeListLength(spec, textAnswer('red\ngreen\nblue')).pass).toBe(true);
+  });
+
+  it('fails more or fewer items, an empty item and an empty answer', () => {
+    expect(gradeListLength(spec, textAnswer('1. red\n2. green\n3. blue\n4. pink'))).toEqual({
+      pass: false,
+      detail: 'expected 3 items, got 4',
+    });
+    expect(gradeListLength(spec, textAnswer('red, green, blue')).pass).toBe(false);
+    expect(gradeListLength(spec, textAnswer('1. red\n2.\n3. blue')).pass).toBe(false);
+    expect(gradeListLength(spec, textAnswer('')).detail).toBe('empty answer');
+  });
+});
