@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack, twoHostConfig } from './support/start-stack.js';
+import { OffsetClock } from './support/offset-clock.js';
+import { type Stack, type StackOptions, startStack, twoHostConfig } from './support/start-stack.js';
 
 /** One attribute value as OTLP/HTTP JSON writes it. */
 interface OtlpValue {
@@ -106,15 +107,32 @@ afterEach(async () => {
   receiver = undefined;
 });
 
-async function tracedStack(): Promise<{ stack: Stack; receiver: OtlpReceiver }> {
+/** A stack whose Detour exports to a fresh receiver; `config` defaults to the two-host config. */
+async function tracedStack(
+  config: (simUrl: string) => string = twoHostConfig,
+  options: Omit<StackOptions, 'config'> = {},
+): Promise<{ stack: Stack; receiver: OtlpReceiver }> {
   const started = new OtlpReceiver();
   receiver = started;
   const endpoint = await started.listen();
   stack = await startStack({
+    ...options,
     config: (simUrl) =>
-      `${twoHostConfig(simUrl)}telemetry: { otlp: { endpoint: "${endpoint}", headers: { x-collector-key: ck-1 }, serviceName: detour-test } }\n`,
+      `${config(simUrl)}telemetry: { otlp: { endpoint: "${endpoint}", headers: { x-collector-key: ck-1 }, serviceName: detour-test } }\n`,
   });
   return { stack, receiver: started };
+}
+
+/** Two OpenAI-protocol hosts for model `m`, with a tail of model settings. */
+function hostsWith(modelSettings: string, rest = '') {
+  return (simUrl: string) => `
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a }
+  b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1, apiKey: key-b }
+models:
+  m: { deployments: [ { provider: a, model: up-m }, { provider: b, model: up-m } ], ${modelSettings} }
+${rest}
+`;
 }
 
 async function chat(target: Stack, body: Record<string, unknown>, headers: Record<string, string> = {}) {
@@ -222,6 +240,65 @@ describe('OpenTelemetry traces', () => {
     expect(upstreamParents(traced, 'b')).toEqual([
       { traceId: request.traceId, parentId: (clients[1] as OtlpSpan).spanId },
     ]);
+  });
+
+  it('marks a stream continued on another host with detour.continuation', async () => {
+    const { stack: traced, receiver: collector } = await tracedStack(
+      hostsWith(
+        'streams: { recovery: continue }',
+        'timeouts: { connect: 1s, firstToken: 2s, idle: 1s, total: 20s }',
+      ),
+      { sim: { timeToFirstTokenMs: 0, tokenIntervalMs: 2 } },
+    );
+    traced.sim.setFault({ host: 'a', fault: { type: 'reset_mid_body', afterChunks: 10 }, times: 1 });
+    const words = Array.from({ length: 30 }, (_, index) => `w${index + 1}`).join(' ');
+    const response = await chat(traced, {
+      stream: true,
+      messages: [{ role: 'user', content: `echo: ${words}` }],
+    });
+    expect(await response.text()).toContain('data: [DONE]');
+    await traced.close();
+    stack = undefined;
+    const clients = collector.spans().filter((span) => span.kind === SPAN_KIND_CLIENT);
+    expect(clients.map((span) => attr(span, 'detour.deployment'))).toEqual(['a/up-m', 'b/up-m']);
+    expect(clients.map((span) => attr(span, 'detour.continuation'))).toEqual([false, true]);
+    expect(attr(clients[0] as OtlpSpan, 'detour.failure_class')).toBeDefined();
+    expect(attr(clients[1] as OtlpSpan, 'detour.failure_class')).toBeUndefined();
+  });
+
+  it('marks a hedge with detour.hedge, and the attempt it beat as abandoned, not failed', async () => {
+    const clock = new OffsetClock();
+    const { stack: traced, receiver: collector } = await tracedStack(
+      hostsWith(
+        'hedging: { maxShare: 0.05, floor: 50ms }',
+        'retry: { budgetMinConcurrent: 100 }\ntimeouts: { firstToken: 20s }\nhealth: { probes: { enabled: false } }',
+      ),
+      { detour: { clock } },
+    );
+    // Twenty quick answers give a/up-m the baseline a hedge is timed by (read once a second).
+    for (let index = 0; index < 20; index += 1) await (await chat(traced, { stream: true })).text();
+    clock.advance(1_100);
+    traced.sim.setFault({ host: 'a', fault: { type: 'time_to_first_token', ms: 10_000 }, times: 1 });
+    const response = await chat(traced, { stream: true }, { traceparent: CLIENT_TRACEPARENT });
+    expect(response.headers.get('x-detour-deployment')).toBe('b/up-m');
+    await response.text();
+    // The loser is aborted and settled after the winner answered; its span closes then.
+    await expect.poll(() => traced.sim.stats().hosts.a?.aborted).toBe(1);
+    await traced.close();
+    stack = undefined;
+    const inTrace = collector.spans().filter((span) => span.traceId === CLIENT_TRACE_ID);
+    const request = inTrace.find((span) => span.kind === SPAN_KIND_SERVER) as OtlpSpan;
+    const clients = inTrace.filter((span) => span.kind === SPAN_KIND_CLIENT);
+    expect(clients).toHaveLength(2);
+    const first = clients.find((span) => attr(span, 'detour.deployment') === 'a/up-m') as OtlpSpan;
+    const hedge = clients.find((span) => attr(span, 'detour.deployment') === 'b/up-m') as OtlpSpan;
+    expect(attr(first, 'detour.hedge')).toBe(false);
+    expect(attr(first, 'detour.abandoned')).toBe(true);
+    expect(first.status?.code).not.toBe(STATUS_ERROR);
+    expect(attr(hedge, 'detour.hedge')).toBe(true);
+    expect(attr(hedge, 'detour.attempt')).toBe(2);
+    expect(hedge.parentSpanId).toBe(request.spanId);
+    expect(attr(request, 'detour.deployment')).toBe('b/up-m');
   });
 
   it('marks the request span an error when every attempt fails', async () => {

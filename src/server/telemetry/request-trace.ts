@@ -67,12 +67,14 @@ export class RequestTrace {
     open.span.end();
   };
 
-  /** Closes the request's span; an attempt still open (a stream cut short) is closed with it. */
+  /**
+   * Closes the request's span. An attempt still open keeps its span until it settles: a hedge that
+   * lost is aborted and settled only after the winner has answered, and its outcome belongs on it.
+   */
   end(facts: RequestFacts): void {
     let answered: Deployment | undefined;
     for (const open of this.attempts.values()) {
       if (open.deployment.deploymentId === facts.served?.deploymentId) answered = open.deployment;
-      if (open.span.isRecording()) open.span.end();
     }
     this.span.setAttributes(requestEndAttributes(facts, answered));
     if (isFailure(facts.outcome)) this.span.setStatus({ code: SpanStatusCode.ERROR, message: facts.outcome });
