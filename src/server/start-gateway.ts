@@ -16,7 +16,7 @@ import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
 import { createStatusService, openStore, type StatusService } from './status-service.js';
-import { createOtlpTracer } from './telemetry/index.js';
+import type { RequestTracer } from './telemetry/index.js';
 
 /** A listening Detour server. */
 export interface RunningGateway {
@@ -113,8 +113,13 @@ async function startOn(
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
   let requestLog: RequestLogWriter | undefined;
-  // Restart-only: the exporter is made once and flushed at close.
-  const telemetry = config.telemetry === undefined ? undefined : createOtlpTracer(config.telemetry.otlp);
+  // Restart-only: the exporter is made once and flushed at close. Loaded only when configured: the
+  // OpenTelemetry SDK takes about a second to import, which an untraced gateway must not pay.
+  let telemetry: RequestTracer | undefined;
+  if (config.telemetry !== undefined) {
+    const { createOtlpTracer } = await import('./telemetry/index.js');
+    telemetry = createOtlpTracer(config.telemetry.otlp);
+  }
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => {
     const assembled: Gateway = {
       ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
