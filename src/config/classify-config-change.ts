@@ -40,6 +40,8 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   webhooks: 'live',
   // Read per request from the gateway, which a reload rebuilds.
   streams: 'live',
+  // The tracer and its exporter are made at start and flushed at close.
+  telemetry: 'restart',
 };
 
 /** Where a change at `path` takes effect, from {@link CONFIG_EFFECTS}. */

@@ -400,6 +400,22 @@ export interface WebhookConfig {
   events: Array<'component' | 'incident' | 'alert'>;
 }
 
+/** Where traces are exported over OTLP/HTTP (JSON). */
+export interface OtlpConfig {
+  /** The collector's base URL (`http://collector:4318`); spans are POSTed to `<endpoint>/v1/traces`. */
+  endpoint: string;
+  /** Headers sent with each export (a vendor's API key); secrets. */
+  headers?: Record<string, string>;
+  /** `service.name` of the exported resource; default `detour`. */
+  serviceName: string;
+}
+
+/** OpenTelemetry (restart-only). */
+export interface TelemetryConfig {
+  /** OTLP/HTTP trace export. */
+  otlp: OtlpConfig;
+}
+
 /** A loaded, validated, fully defaulted configuration; every duration is in milliseconds. */
 export interface DetourConfig {
   /** HTTP listener. */
@@ -430,6 +446,8 @@ export interface DetourConfig {
   status: StatusConfig;
   /** Webhooks for status events. */
   webhooks: WebhookConfig[];
+  /** Traces; absent, nothing is traced. */
+  telemetry?: TelemetryConfig;
   /** Absolute folder that relative paths were resolved against. */
   configDir: string;
   /** Absolute path of the file it was read from, when it came from a file. */

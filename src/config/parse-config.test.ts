@@ -416,6 +416,32 @@ models:
     expect(error.line).toBe(6);
   });
 
+  it('reads telemetry.otlp with its default service name, and leaves telemetry absent when unset', () => {
+    const config = parseConfig(
+      `${minimal}telemetry: { otlp: { endpoint: "http://collector:4318/", headers: { x-api-key: k1 } } }\n`,
+      'detour.yaml',
+      {},
+    );
+    expect(config.telemetry).toEqual({
+      otlp: { endpoint: 'http://collector:4318', headers: { 'x-api-key': 'k1' }, serviceName: 'detour' },
+    });
+    expect(parseConfig(minimal, 'detour.yaml', {}).telemetry).toBeUndefined();
+  });
+
+  it('refuses telemetry without otlp, an OTLP endpoint that is not http(s), and an unknown key, at the key', () => {
+    const cases: Array<[string, string]> = [
+      ['telemetry: {}\n', 'telemetry.otlp'],
+      ['telemetry: { otlp: { endpoint: "grpc://collector:4317" } }\n', 'telemetry.otlp.endpoint'],
+      ['telemetry: { otlp: { endpoint: "http://c:4318", protocol: grpc } }\n', 'telemetry.otlp.protocol'],
+      ['telemetry: { otlp: { endpoint: "http://c:4318", serviceName: "" } }\n', 'telemetry.otlp.serviceName'],
+    ];
+    for (const [text, key] of cases) {
+      const error = catchConfigError(() => parseConfig(`${minimal}${text}`, 'detour.yaml', {}));
+      expect(error.key, text).toBe(key);
+      expect(error.line, text).toBe(6);
+    }
+  });
+
   it('treats a name in angle brackets as a label, not a file', () => {
     const config = parseConfig(minimal, '<built-in config>', {});
     expect(config.configDir).toBe(process.cwd());
@@ -491,6 +517,9 @@ describe('parseConfig secrets', () => {
       `server: { adminKey: [${secret}] }\n${minimal}`,
       `server: { adminKey: "" }\nstore: { postgres: 7 }\n${minimal}`,
       `providers:\n  openai: { protocol: openai-chat, baseUrl: http://h, headers: { x-key: [${secret}] } }\nmodels: {}\n`,
+      // A collector's API key next to a bad endpoint, and of the wrong type.
+      `${minimal}telemetry: { otlp: { endpoint: ftp://c, headers: { x-key: ${secret} } } }\n`,
+      `${minimal}telemetry: { otlp: { endpoint: http://c, headers: { x-key: [${secret}] } } }\n`,
     ];
     for (const text of texts) {
       const error = catchConfigError(() => parseConfig(text, 'detour.yaml', {}));

@@ -453,6 +453,18 @@ export const configSchema = z.strictObject({
       resolveAfter: duration().default(1_800_000),
     })
     .prefault({}),
+  // OpenTelemetry traces (DESIGN.md section 4, server/telemetry); absent, no tracer exists at all.
+  telemetry: z
+    .strictObject({
+      otlp: z.strictObject({
+        // The collector's OTLP/HTTP base URL; spans go to `<endpoint>/v1/traces`.
+        endpoint: baseUrlSchema,
+        // Sent with every export (a vendor's API key): secrets, never echoed.
+        headers: headersSchema,
+        serviceName: z.string().min(1).default('detour'),
+      }),
+    })
+    .optional(),
   webhooks: z
     .array(
       z.strictObject({

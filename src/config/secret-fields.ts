@@ -21,6 +21,8 @@ export function isSecretPath(path: ConfigPath): boolean {
   if (section === 'state') return path[1] === 'redis';
   // A webhook URL may carry a token (Slack's do), and its signing secret is one.
   if (section === 'webhooks') return field === 'url' || field === 'secret';
+  // A collector's headers carry its API key.
+  if (section === 'telemetry') return path[1] === 'otlp' && path[2] === 'headers';
   return false;
 }
 

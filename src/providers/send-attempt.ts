@@ -42,6 +42,11 @@ export interface AttemptTarget {
   upstreamModel: string;
   /** Timeouts for this model. */
   timeouts: AttemptTimeouts;
+  /**
+   * This attempt's own trace context (W3C `traceparent`, `tracestate`), sent on top of the kind's
+   * headers; set on a per-attempt copy when tracing is on, never on a configured deployment.
+   */
+  traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /** Everything one attempt needs besides its target. */
@@ -184,7 +189,15 @@ async function sendRequest(
       // deployment too; an abort's reason goes on as it is.
       throw error instanceof DetourError && !guard.signal.aborted ? withUpstream(error, target) : error;
     }
-    response = await input.transport.request({ ...call, signal: guard.signal, ...guard.transportTimeouts });
+    // After signing: SigV4 signs only the headers it lists, so trace headers need no signature.
+    const headers =
+      target.traceHeaders === undefined ? call.headers : { ...call.headers, ...target.traceHeaders };
+    response = await input.transport.request({
+      ...call,
+      headers,
+      signal: guard.signal,
+      ...guard.transportTimeouts,
+    });
   } catch (error) {
     if (error instanceof DetourError) throw error;
     throw classifyTransportError(guard.explain(error), upstreamInfo(target));

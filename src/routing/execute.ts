@@ -11,6 +11,7 @@ export {
   AllAttemptsFailed,
   type AttemptObserver,
   type AttemptRecord,
+  type AttemptStartObserver,
   type ExecuteOptions,
   type Served,
 } from './run-attempts.js';

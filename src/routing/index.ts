@@ -16,6 +16,7 @@ export {
   AllAttemptsFailed,
   type AttemptObserver,
   type AttemptRecord,
+  type AttemptStartObserver,
   type ExecuteOptions,
   executeNonStream,
   executeStream,

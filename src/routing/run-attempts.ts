@@ -42,10 +42,21 @@ export interface AttemptRecord {
   firstTokenLimitMs?: number;
   /** A continuation of a stream another host broke off: how many characters of text the client had (the seam). */
   continuedAt?: number;
+  /** Sent by a hedge run (DESIGN.md section 6, "Hedging"), not by the request's first run. */
+  hedge?: boolean;
 }
 
 /** Notified of every attempt's outcome (metrics and logs hook in here; health is fed directly). */
 export type AttemptObserver = (deployment: Deployment, record: AttemptRecord) => void;
+
+/**
+ * Told as each attempt starts, before anything is sent (tracing opens its span here); the headers
+ * it returns (W3C `traceparent`, `tracestate`) go upstream with that attempt only.
+ */
+export type AttemptStartObserver = (
+  deployment: Deployment,
+  record: AttemptRecord,
+) => Readonly<Record<string, string>> | undefined;
 
 /** What the attempt loop needs besides the request. */
 export interface ExecuteOptions {
@@ -55,6 +66,8 @@ export interface ExecuteOptions {
   policy: RetryPolicy;
   /** Called after each attempt; for a stream that succeeded, when the stream ends. */
   onAttempt?: AttemptObserver;
+  /** Called as each attempt starts; absent unless tracing is on, so an untraced attempt pays one branch. */
+  onAttemptStart?: AttemptStartObserver;
   /** Called when the retry budget stopped a failover or retry. */
   onBudgetExhausted?: (model: string) => void;
   /** The plan's estimate of the prompt's tokens, when it made one (the context-window fallback reads it). */
@@ -69,6 +82,8 @@ export interface ExecuteOptions {
   onHedge?: (report: { model: string; won: boolean }) => void;
   /** This run belongs to a request already counted in the retry budget (a hedge, a continuation). */
   sameRequest?: boolean;
+  /** This run is a hedge: its attempts are marked {@link AttemptRecord.hedge}. */
+  hedge?: boolean;
 }
 
 /** A model's hedging knobs (config `models.<name>.hedging`). */
@@ -218,9 +233,13 @@ export async function runAttempts<T>(
       };
       if (lease !== undefined) record.trial = true;
       if (step.panic) record.panic = true;
+      if (options.hedge === true) record.hedge = true;
       attempts.push(record);
       const settle = settleWith(options, clock, deployment, record, lease);
-      const target = attemptTarget(deployment, input, options.state, sequence, record);
+      const target = tracedTarget(
+        attemptTarget(deployment, input, options.state, sequence, record),
+        options.onAttemptStart?.(deployment, record),
+      );
       try {
         const outcome = await attempt({ deployment, target, record, settle });
         record.latencyMs = clock.now() - startedAt;
@@ -281,6 +300,14 @@ function attemptTarget(
   if (limitMs === configuredMs) return deployment;
   record.firstTokenLimitMs = limitMs;
   return { ...deployment, timeouts: { ...deployment.timeouts, firstTokenMs: limitMs } };
+}
+
+/** The target with this attempt's trace headers, when tracing gave some (a copy: the deployment is shared). */
+function tracedTarget(
+  target: AttemptTarget,
+  traceHeaders: Readonly<Record<string, string>> | undefined,
+): AttemptTarget {
+  return traceHeaders === undefined ? target : { ...target, traceHeaders };
 }
 
 /** Waits, unless the request is aborted first; says whether the wait completed. */

@@ -84,7 +84,7 @@ export async function runHedged<T>(
   const hedge = run(
     others,
     { ...input, signal: AbortSignal.any([input.signal, hedgeAbort.signal]) },
-    { ...plain, sameRequest: true },
+    { ...plain, sameRequest: true, hedge: true },
   );
   void hedge.then(
     () => budget.release(),

@@ -4,6 +4,7 @@ import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../
 import type { RequestLogRow } from '../store/index.js';
 import type { AccessRuntime } from './build-access.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { RequestTracer } from './telemetry/index.js';
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
 export interface Gateway {
@@ -29,4 +30,9 @@ export interface Gateway {
   access?: AccessRuntime;
   /** Breaker transitions shared with other replicas through Redis; absent without `state.redis`. */
   sharedHealth?: { readonly up: boolean };
+  /**
+   * Traces, made only when `telemetry.otlp` is configured (restart-only); absent, a request pays one
+   * branch on undefined and nothing else.
+   */
+  telemetry?: RequestTracer;
 }

@@ -16,6 +16,7 @@ import type { Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
 import { createStatusService, openStore, type StatusService } from './status-service.js';
+import type { RequestTracer } from './telemetry/index.js';
 
 /** A listening Detour server. */
 export interface RunningGateway {
@@ -112,6 +113,13 @@ async function startOn(
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
   let requestLog: RequestLogWriter | undefined;
+  // Restart-only: the exporter is made once and flushed at close. Loaded only when configured: the
+  // OpenTelemetry SDK takes about a second to import, which an untraced gateway must not pay.
+  let telemetry: RequestTracer | undefined;
+  if (config.telemetry !== undefined) {
+    const { createOtlpTracer } = await import('./telemetry/index.js');
+    telemetry = createOtlpTracer(config.telemetry.otlp);
+  }
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => {
     const assembled: Gateway = {
       ...buildGateway(next, nextTransport, state, clock, options.modelFacts),
@@ -121,6 +129,7 @@ async function startOn(
     if (requestLog !== undefined) assembled.requestLog = requestLog;
     assembled.access = access;
     if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
+    if (telemetry !== undefined) assembled.telemetry = telemetry;
     return assembled;
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
@@ -267,6 +276,8 @@ async function startOn(
     async close() {
       await prober.stop();
       await app.close();
+      // After the app: the spans of requests in flight have ended and are exported with the rest.
+      await telemetry?.close().catch(() => undefined);
       await transport.close();
       // After the app: requests in flight have written their rows; before the store closes.
       await retention?.stop();

@@ -34,6 +34,7 @@ import {
 import type { Gateway } from '../gateway.js';
 import { clientKeyOf } from '../request-client-key.js';
 import { RequestWatch } from '../request-watch.js';
+import type { RequestTrace } from '../telemetry/index.js';
 
 /** What a stream carried besides its text, for the request log and the token metrics. */
 interface StreamTally {
@@ -146,6 +147,12 @@ async function handleChat(
     status: 200,
     outcome: 'success',
   };
+  const trace = gateway.telemetry?.startRequest({
+    model: chatRequest.model,
+    surface,
+    stream: facts.stream,
+    headers: request.headers,
+  });
   const route = gateway.table.get(chatRequest.model);
   const logBodies = gateway.requestLog !== undefined && route?.logBodies === true;
   let admission: Admission | undefined;
@@ -161,7 +168,7 @@ async function handleChat(
       });
       reply.headers(admission.headers);
     }
-    await answerChat(gateway, surface, request, reply, chatRequest, route, facts, logBodies);
+    await answerChat(gateway, surface, request, reply, chatRequest, route, facts, logBodies, trace);
   } catch (error) {
     if (error instanceof AccessRefused) reply.headers(error.headers);
     const detourError = toDetourError(error);
@@ -180,6 +187,7 @@ async function handleChat(
       facts.endedAt,
     );
     settleUsage(gateway, facts, logBodies ? body : undefined);
+    trace?.end(facts);
   }
 }
 
@@ -204,6 +212,7 @@ async function answerChat(
   route: ModelRoute | undefined,
   facts: RequestFacts,
   logBodies: boolean,
+  trace: RequestTrace | undefined,
 ): Promise<void> {
   if (route === undefined) {
     throw new DetourError(
@@ -235,6 +244,7 @@ async function answerChat(
     onAttempt: gateway.onAttempt,
     onBudgetExhausted: (model) => gateway.metrics?.retryBudgetExhausted.inc({ model }),
   };
+  if (trace !== undefined) traceAttempts(options, trace);
   if (plan.promptTokens !== undefined) options.promptTokens = plan.promptTokens;
   if (plan.reason !== undefined) options.routeReason = plan.reason;
   if (chatRequest.stream === true && route.recovery !== undefined) options.recovery = route.recovery;
@@ -321,6 +331,19 @@ async function answerChat(
   } finally {
     watch.dispose();
   }
+}
+
+/** Hooks a request's trace into its attempts: a span each, its context sent upstream with it. */
+function traceAttempts(options: ExecuteOptions, trace: RequestTrace): void {
+  const observe = options.onAttempt;
+  options.onAttemptStart = trace.attemptStarted;
+  options.onAttempt =
+    observe === undefined
+      ? trace.attemptSettled
+      : (deployment, record) => {
+          observe(deployment, record);
+          trace.attemptSettled(deployment, record);
+        };
 }
 
 /** Registers a chat surface's POST route. */
