@@ -9,6 +9,20 @@ export {
   worseOf,
 } from './component-status.js';
 export {
+  bucketWidthFor,
+  type CanaryCounts,
+  CLASSES_OF,
+  DEFAULT_EXPLAIN_THRESHOLDS,
+  DOMINANCE_RULE,
+  type ExplainFinding,
+  type ExplainInput,
+  type ExplainThresholds,
+  type ExplainVerdict,
+  explainModel,
+  type HostTimeline,
+  type ModelExplanation,
+} from './explain-model.js';
+export {
   DEFAULT_DETECTOR_OPTIONS,
   DETECTOR_LEASE,
   type DeploymentComponent,

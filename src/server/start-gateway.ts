@@ -12,7 +12,7 @@ import { buildApp } from './build-app.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
 import { expandCatalogHosts } from './expand-catalog-hosts.js';
-import type { Gateway } from './gateway.js';
+import type { CanaryTallies, Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
 import { createStatusService, openStore, type StatusService } from './status-service.js';
@@ -71,6 +71,8 @@ export interface StartOptions {
    * it Detour refuses to start open to the network.
    */
   insecureOpen?: boolean;
+  /** Canary pass counts for `GET /admin/explain` (tests pass their own; the store's once canaries land). */
+  canaryTallies?: CanaryTallies;
 }
 
 /** Starts Detour on a config. */
@@ -121,6 +123,7 @@ async function startOn(
     if (requestLog !== undefined) assembled.requestLog = requestLog;
     assembled.access = access;
     if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
+    if (options.canaryTallies !== undefined) assembled.canaryTallies = options.canaryTallies;
     return assembled;
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
