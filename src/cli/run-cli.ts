@@ -11,6 +11,7 @@ import {
 } from '../config/index.js';
 import { catalogExpander, describeReload, reloadOnChange, startGateway } from '../server/index.js';
 import { runSimulatorCli, startSimulator } from '../sim/index.js';
+import { runExplain } from './run-explain.js';
 import { runKeys } from './run-keys.js';
 import { runModels } from './run-models.js';
 import { runStatus } from './run-status.js';
@@ -45,6 +46,11 @@ Commands:
   usage [--url URL] [--admin-key KEY] [--json]     requests, tokens, cost, error rate, p50/p95
         [--by model,deployment,key]                latency, grouped and per hour or day; the
         [--period hour|day]                        same filters as requests
+  explain --model M [--since 2h] [--json]         is it the model or the infrastructure? per host:
+          [--url URL] [--admin-key KEY]            errors by class, errors users saw, first-token
+                                                   latency against its usual, canary pass rate;
+                                                   then a verdict (infrastructure, capacity,
+                                                   latency, quality, configuration or nothing)
   keys create NAME [--models GLOBS] [--rpm N]     client keys over the admin API: create (shown
        [--tpm N] [--budget USD/PERIOD]             once), list, show (with spend), revoke, rotate;
        [--expires ISO] [--meta K=V]                PERIOD is day, week, month or total
@@ -69,6 +75,8 @@ export async function runCli(argv: string[]): Promise<number | undefined> {
       return runKeys(rest);
     case 'usage':
       return runUsage(rest);
+    case 'explain':
+      return runExplain(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;

@@ -604,7 +604,13 @@ function summaryOf(
   const ranked = [...findings].sort((a, b) => b.affected - a.affected);
   const lead = ranked.find((finding) => finding.kind === verdict);
   const others = ranked.filter((finding) => finding !== lead);
-  const headline = lead === undefined ? '' : `${capitalise(lead.sentence.replace(/\.$/, ''))}; ${canaries}.`;
+  // A quality finding is itself the canary result; the others say whether canaries rule quality out.
+  const headline =
+    lead === undefined
+      ? ''
+      : verdict === 'quality'
+        ? capitalise(lead.sentence)
+        : `${capitalise(lead.sentence.replace(/\.$/, ''))}; ${canaries}.`;
   const also = others.length === 0 ? '' : ` Also: ${others.map((finding) => finding.sentence).join(' ')}`;
   return `${headline}${also} ${usersSentence}`;
 }
