@@ -211,15 +211,17 @@ describe('GET /admin/explain', () => {
     const queries: Array<{ from: number; to: number; model: string }> = [];
     await start(async (query) => {
       queries.push(query);
-      // The window reaches now; the period before it ends where the window starts.
-      const inWindow = query.to > clock.now();
+      // Runs in the window's last slice (it reaches now) and in the period before the window.
+      const last = query.to > clock.now();
+      const before = query.to <= clock.now() + 1 - 2 * HOUR;
+      if (!last && !before) return [];
       return [
         {
           deployment: 'a/up-m',
           model: 'm',
           suite: 'arithmetic',
           graded: 20,
-          passed: inWindow ? 12 : 20,
+          passed: last ? 12 : 20,
           unanswered: 0,
           costUsd: 0,
         },
@@ -238,7 +240,13 @@ describe('GET /admin/explain', () => {
     const result = await explanation();
     expect(queries.every((query) => query.model === 'm')).toBe(true);
     expect(result.verdict).toBe('quality');
-    expect(host(result, 'a/up-m').canaries).toMatchObject({ passRate: 0.6, baselinePassRate: 1 });
+    const canaries = host(result, 'a/up-m').canaries;
+    expect(canaries).toMatchObject({ graded: 20, passed: 12, passRate: 0.6, baselinePassRate: 1 });
+    // 120 one-minute buckets in 12 slices of 10 minutes; only the last had runs.
+    expect(canaries?.slices).toHaveLength(12);
+    expect(canaries?.slices.at(-1)).toMatchObject({ graded: 20, passed: 12, passRate: 0.6 });
+    expect(canaries?.slices.slice(0, -1).every((slice) => slice.graded === 0)).toBe(true);
+    expect(queries).toHaveLength(13);
     expect(result.findings).toEqual([
       expect.objectContaining({ kind: 'quality', deployment: 'a/up-m', affected: 8 }),
     ]);

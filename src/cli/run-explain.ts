@@ -10,19 +10,19 @@ const WIDTH = 60;
  * One line of bars for a series; null or 0 is a blank so a quiet minute reads as quiet. Buckets
  * are folded into at most {@link WIDTH} columns (counts add up, latencies keep their worst).
  */
-export function sparkline(values: ReadonlyArray<number | null>, fold: 'sum' | 'max'): string {
+export function sparkline(values: ReadonlyArray<number | null>, fold: 'sum' | 'max', scale?: number): string {
   const size = Math.max(1, Math.ceil(values.length / WIDTH));
   const columns: number[] = [];
   for (let start = 0; start < values.length; start += size) {
     const slice = values.slice(start, start + size).map((value) => value ?? 0);
     columns.push(fold === 'sum' ? slice.reduce((a, b) => a + b, 0) : Math.max(0, ...slice));
   }
-  const top = Math.max(0, ...columns);
+  const top = scale ?? Math.max(0, ...columns);
   return columns
     .map((value) =>
       value <= 0 || top === 0
         ? ' '
-        : BARS[Math.min(BARS.length - 1, Math.floor((value / top) * (BARS.length - 1)))],
+        : BARS[Math.min(BARS.length - 1, Math.max(0, Math.floor((value / top) * (BARS.length - 1))))],
     )
     .join('');
 }
@@ -79,7 +79,18 @@ function hostBlock(host: HostTimeline): string {
         ),
         `${ms(host.ttft.p50Ms)} (p95 ${ms(host.ttft.p95Ms)}; usual ${ms(usual)}${host.baseline === null ? '' : ` ${host.baseline.source}`})`,
       ],
-      ['canaries', '', canary],
+      [
+        'canaries',
+        // Pass rate per slice on an absolute 0–100 % scale; a slice without graded runs is blank.
+        host.canaries === null
+          ? ''
+          : sparkline(
+              host.canaries.slices.map((slice) => slice.passRate),
+              'max',
+              1,
+            ),
+        canary,
+      ],
     ],
   );
   return `${title}\n${table

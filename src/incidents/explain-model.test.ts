@@ -136,18 +136,35 @@ describe('explainModel', () => {
       unanswered: 0,
     });
     const clean = times(10, () => row(1, ['a:success:5']));
-    const canaries = { window: [tally('a', 20, 14), tally('b', 20, 19)], before: [] };
+    // Two half-hour slices: the window's counts are their sums.
+    const half = 30 * MINUTE;
+    const canaries = {
+      slices: [
+        { from: FROM, to: FROM + half, tallies: [tally('a', 10, 10), tally('b', 10, 10)] },
+        { from: FROM + half, to: FROM + 2 * half, tallies: [tally('a', 10, 4), tally('b', 10, 9)] },
+      ],
+      before: [],
+    };
     const result = explainModel(input(clean, { canaries }));
     expect(result.verdict).toBe('quality');
-    expect(result.findings[0]?.sentence).toContain("from 95 % (b's over the same window)");
+    expect(result.findings[0]?.sentence).toContain(
+      "fell to 70 % (14 of 20) from 95 % (b's over the same window)",
+    );
+    expect(result.hosts[0]?.canaries?.slices.map((entry) => entry.passRate)).toEqual([1, 0.4]);
     const failing = [...clean, ...times(5, () => row(2, ['a:server_error:5', 'b:success:5']))];
     expect(explainModel(input(failing, { canaries })).findings.map((finding) => finding.kind)).toEqual([
       'infrastructure',
     ]);
     // Fewer than ten graded runs decide nothing.
     expect(
-      explainModel(input(clean, { canaries: { window: [tally('a', 9, 0), tally('b', 20, 20)], before: [] } }))
-        .verdict,
+      explainModel(
+        input(clean, {
+          canaries: {
+            slices: [{ from: FROM, to: FROM + 2 * half, tallies: [tally('a', 9, 0), tally('b', 20, 20)] }],
+            before: [],
+          },
+        }),
+      ).verdict,
     ).toBe('nothing');
   });
 

@@ -109,8 +109,26 @@ export interface FirstTokenBaseline {
   source: 'log' | 'live';
 }
 
+/** Canary tallies of one slice of the window (`to` exclusive). */
+export interface CanarySlice {
+  from: number;
+  to: number;
+  tallies: readonly CanaryCounts[];
+}
+
+/** One host's canary runs in one slice of the window. */
+export interface HostCanarySlice {
+  from: number;
+  to: number;
+  graded: number;
+  passed: number;
+  passRate: number | null;
+}
+
 /** Canary pass rates of one host (answered runs only). */
 export interface HostCanaries {
+  /** The window in slices, oldest first: the canary timeline (coarser than the buckets). */
+  slices: HostCanarySlice[];
   graded: number;
   passed: number;
   unanswered: number;
@@ -208,8 +226,11 @@ export interface ExplainInput {
   /** Rows of the period before the window, for each host's usual time to first token. */
   baselineRows: readonly RequestLogRow[];
   live: ReadonlyMap<string, HostLive>;
-  /** Canary tallies over the window and over the period before it; undefined when canaries are not wired. */
-  canaries?: { window: readonly CanaryCounts[]; before: readonly CanaryCounts[] };
+  /**
+   * Canary tallies over consecutive slices of the window (together: the whole window) and over the
+   * period before it; undefined when canaries are not wired.
+   */
+  canaries?: { slices: readonly CanarySlice[]; before: readonly CanaryCounts[] };
   incidents: readonly Incident[];
   truncated: boolean;
   thresholds?: Partial<ExplainThresholds>;
@@ -371,12 +392,23 @@ export function explainModel(input: ExplainInput): ModelExplanation {
         unanswered: own.reduce((total, entry) => total + entry.unanswered, 0),
       };
     };
+    const window = input.canaries.slices.flatMap((slice) => slice.tallies);
     for (const host of hosts.values()) {
-      const now = tally(input.canaries.window, host.deployment);
+      const now = tally(window, host.deployment);
       const before = tally(input.canaries.before, host.deployment);
       if (now.graded + now.unanswered + before.graded === 0) continue;
       host.canaries = {
         ...now,
+        slices: input.canaries.slices.map((slice) => {
+          const counts = tally(slice.tallies, host.deployment);
+          return {
+            from: slice.from,
+            to: slice.to,
+            graded: counts.graded,
+            passed: counts.passed,
+            passRate: counts.graded === 0 ? null : counts.passed / counts.graded,
+          };
+        }),
         passRate: now.graded === 0 ? null : now.passed / now.graded,
         baselinePassRate: before.graded === 0 ? null : before.passed / before.graded,
         baselineGraded: before.graded,

@@ -11,6 +11,7 @@ export {
 export {
   bucketWidthFor,
   type CanaryCounts,
+  type CanarySlice,
   CLASSES_OF,
   DEFAULT_EXPLAIN_THRESHOLDS,
   DOMINANCE_RULE,
@@ -19,6 +20,8 @@ export {
   type ExplainThresholds,
   type ExplainVerdict,
   explainModel,
+  type HostCanaries,
+  type HostCanarySlice,
   type HostTimeline,
   type ModelExplanation,
 } from './explain-model.js';

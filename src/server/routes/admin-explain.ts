@@ -1,9 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { CanaryTally } from '../../canaries/types.js';
 import { DetourError, parseDuration } from '../../core/index.js';
-import { bucketWidthFor, explainModel, type ModelExplanation } from '../../incidents/index.js';
+import {
+  bucketWidthFor,
+  type CanarySlice,
+  explainModel,
+  type ModelExplanation,
+} from '../../incidents/index.js';
 import type { RequestLogRow, Store } from '../../store/index.js';
-import type { Gateway } from '../gateway.js';
+import type { CanaryTallies, Gateway } from '../gateway.js';
 import { authorize, parseAdminBody, readHealth } from './admin.js';
 
 const MINUTE = 60_000;
@@ -15,6 +21,8 @@ const BASELINE_SPAN = 24 * 60 * MINUTE;
 /** Rows read from the window at most (newest first); beyond, the counts are a recent sample. */
 const ROW_PAGES = 20;
 const PAGE_SIZE = 1_000;
+/** The canary timeline's slices: a tally query each, so fewer and coarser than the buckets. */
+const CANARY_SLICES = 12;
 
 const explainQuery = z.strictObject({
   model: z.string().min(1),
@@ -52,6 +60,30 @@ async function readRows(
   return { rows, truncated: true };
 }
 
+/** Canary tallies over the window in slices (whole buckets each) and over the period before it. */
+async function readCanaries(
+  tallies: CanaryTallies,
+  model: string,
+  window: { from: number; to: number },
+  bucketMs: number,
+  before: { from: number; to: number; model: string },
+): Promise<{ slices: CanarySlice[]; before: CanaryTally[] }> {
+  const buckets = Math.ceil((window.to - window.from) / bucketMs);
+  const width = Math.ceil(buckets / CANARY_SLICES) * bucketMs;
+  const ranges: Array<{ from: number; to: number }> = [];
+  for (let start = window.from; start < window.to; start += width) {
+    ranges.push({ from: start, to: Math.min(window.to, start + width) });
+  }
+  const [earlier, ...sliced] = await Promise.all([
+    tallies(before),
+    ...ranges.map((range) => tallies({ ...range, model })),
+  ]);
+  return {
+    slices: ranges.map((range, index) => ({ ...range, tallies: sliced[index] ?? [] })),
+    before: earlier ?? [],
+  };
+}
+
 /** Gathers the request log, live health, canaries and incidents of one model and explains them. */
 export async function buildExplanation(
   gateway: Gateway,
@@ -71,12 +103,13 @@ export async function buildExplanation(
   const to = gateway.clock.now() + 1;
   const from = to - since.ms;
   const before = { from: from - BASELINE_SPAN, to: from, model };
-  const [window, baseline, incidents, canaryWindow, canaryBefore] = await Promise.all([
+  const bucketMs = bucketWidthFor(since.ms);
+  const tallies = gateway.canaryTallies;
+  const [window, baseline, incidents, canaries] = await Promise.all([
     readRows(store, { model, from, to }, ROW_PAGES),
     readRows(store, before, 1),
     store.listIncidents({ since: from, limit: 100 }),
-    gateway.canaryTallies?.({ from, to, model }),
-    gateway.canaryTallies?.(before),
+    tallies === undefined ? undefined : readCanaries(tallies, model, { from, to }, bucketMs, before),
   ]);
   const live = new Map(
     readHealth(gateway)
@@ -92,11 +125,11 @@ export async function buildExplanation(
     from,
     to,
     since: since.text,
-    bucketMs: bucketWidthFor(since.ms),
+    bucketMs,
     rows: window.rows,
     baselineRows: baseline.rows,
     live,
-    ...(canaryWindow === undefined ? {} : { canaries: { window: canaryWindow, before: canaryBefore ?? [] } }),
+    ...(canaries === undefined ? {} : { canaries }),
     incidents,
     truncated: window.truncated,
   });
