@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident, RequestLogRow } from '../store/index.js';
-import { bucketWidthFor, type ExplainInput, explainModel } from './explain-model.js';
+import { bucketWidthFor, explainModel } from './explain-model.js';
+import type { ExplainInput } from './explain-types.js';
 
 const FROM = 1_000_000;
 const MINUTE = 60_000;

@@ -10,21 +10,28 @@ export {
 } from './component-status.js';
 export {
   bucketWidthFor,
-  type CanaryCounts,
-  type CanarySlice,
   CLASSES_OF,
   DEFAULT_EXPLAIN_THRESHOLDS,
   DOMINANCE_RULE,
-  type ExplainFinding,
-  type ExplainInput,
-  type ExplainThresholds,
-  type ExplainVerdict,
   explainModel,
-  type HostCanaries,
-  type HostCanarySlice,
-  type HostTimeline,
-  type ModelExplanation,
 } from './explain-model.js';
+export type {
+  CanaryCounts,
+  CanarySlice,
+  ExplainFinding,
+  ExplainInput,
+  ExplainThresholds,
+  ExplainVerdict,
+  FirstTokenBaseline,
+  FirstTokenStats,
+  HostBucket,
+  HostCanaries,
+  HostCanarySlice,
+  HostLive,
+  HostTimeline,
+  ModelExplanation,
+  UserOutcome,
+} from './explain-types.js';
 export {
   DEFAULT_DETECTOR_OPTIONS,
   DETECTOR_LEASE,
