@@ -14,6 +14,7 @@ import { runSimulatorCli, startSimulator } from '../sim/index.js';
 import { EXIT, isUsageError, UsageError } from './exit-codes.js';
 import { runDemo } from './run-demo.js';
 import { runDrain } from './run-drain.js';
+import { runExplain } from './run-explain.js';
 import { runHealth } from './run-health.js';
 import { runIncidents } from './run-incidents.js';
 import { runKeys } from './run-keys.js';
@@ -60,6 +61,11 @@ Commands:
   usage [--url URL] [--admin-key KEY] [--json]     requests, tokens, cost, error rate, p50/p95
         [--by model,deployment,key]                latency, grouped and per hour or day; the
         [--period hour|day]                        same filters as requests
+  explain --model M [--since 2h] [--json]         is it the model or the infrastructure? per host:
+          [--url URL] [--admin-key KEY]            errors by class, errors users saw, first-token
+                                                   latency against its usual, canary pass rate;
+                                                   then a verdict (infrastructure, capacity,
+                                                   latency, quality, configuration or nothing)
   keys create NAME [--models GLOBS] [--rpm N]     client keys over the admin API: create (shown
        [--tpm N] [--budget USD/PERIOD]             once), list, show (with spend), revoke, rotate;
        [--expires ISO] [--meta K=V]                PERIOD is day, week, month or total
@@ -120,6 +126,8 @@ async function dispatch(argv: string[]): Promise<number | undefined> {
       return runUsage(rest);
     case 'mcp':
       return runMcp(rest);
+    case 'explain':
+      return runExplain(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;

@@ -9,6 +9,30 @@ export {
   worseOf,
 } from './component-status.js';
 export {
+  bucketWidthFor,
+  CLASSES_OF,
+  DEFAULT_EXPLAIN_THRESHOLDS,
+  DOMINANCE_RULE,
+  explainModel,
+} from './explain-model.js';
+export type {
+  CanaryCounts,
+  CanarySlice,
+  ExplainFinding,
+  ExplainInput,
+  ExplainThresholds,
+  ExplainVerdict,
+  FirstTokenBaseline,
+  FirstTokenStats,
+  HostBucket,
+  HostCanaries,
+  HostCanarySlice,
+  HostLive,
+  HostTimeline,
+  ModelExplanation,
+  UserOutcome,
+} from './explain-types.js';
+export {
   CANARY_EVIDENCE_WINDOW_MS,
   DEFAULT_DETECTOR_OPTIONS,
   DETECTOR_LEASE,

@@ -11,6 +11,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { createBodyReader } from './read-request-body.js';
 import { requireClientKeys } from './request-client-key.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerAdminExplainRoute } from './routes/admin-explain.js';
 import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
 import { registerAdminKeyRoutes } from './routes/admin-keys.js';
 import { registerAdminUsageRoutes } from './routes/admin-usage.js';
@@ -150,6 +151,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     registerStatusRoutes(app, status, () => options.gateway().clock.now());
     registerAdminIncidentRoutes(app, options.gateway, status);
     registerAdminUsageRoutes(app, options.gateway, () => status().store);
+    registerAdminExplainRoute(app, options.gateway, () => status().store);
   }
   registerConsoleRoutes(app, options.gateway, status);
   const metrics = options.metrics;

@@ -1,3 +1,4 @@
+import type { CanaryTally } from '../canaries/types.js';
 import type { Clock } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
 import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
@@ -5,6 +6,9 @@ import type { RequestLogRow } from '../store/index.js';
 import type { AccessRuntime } from './build-access.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RequestTracer } from './telemetry/index.js';
+
+/** Reads canary pass counts per deployment and suite over a time range (the store's `tallyCanaries`). */
+export type CanaryTallies = (query: { from: number; to: number; model: string }) => Promise<CanaryTally[]>;
 
 /** What the request path needs, shared by every route. Swapped whole on a config reload. */
 export interface Gateway {
@@ -35,4 +39,6 @@ export interface Gateway {
    * branch on undefined and nothing else.
    */
   telemetry?: RequestTracer;
+  /** Canary results for `GET /admin/explain`; absent until canaries are wired to the store. */
+  canaryTallies?: CanaryTallies;
 }

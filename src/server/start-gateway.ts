@@ -12,7 +12,7 @@ import { buildApp } from './build-app.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
 import { expandCatalogHosts } from './expand-catalog-hosts.js';
-import type { Gateway } from './gateway.js';
+import type { CanaryTallies, Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
 import { createStatusService, openStore, type StatusService } from './status-service.js';
@@ -72,6 +72,8 @@ export interface StartOptions {
    * it Detour refuses to start open to the network.
    */
   insecureOpen?: boolean;
+  /** Canary pass counts for `GET /admin/explain` (tests pass their own; the store's once canaries land). */
+  canaryTallies?: CanaryTallies;
 }
 
 /** Starts Detour on a config. */
@@ -130,6 +132,7 @@ async function startOn(
     assembled.access = access;
     if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
     if (telemetry !== undefined) assembled.telemetry = telemetry;
+    if (options.canaryTallies !== undefined) assembled.canaryTallies = options.canaryTallies;
     return assembled;
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import type { Incident, RequestLogRow } from '../store/index.js';
+import { bucketWidthFor, explainModel } from './explain-model.js';
+import type { ExplainInput } from './explain-types.js';
+
+const FROM = 1_000_000;
+const MINUTE = 60_000;
+
+/** A request-log row of model `m`; attempts as `deployment:outcome:latency`. */
+function row(minute: number, attempts: string[], options: { ttft?: number } = {}): RequestLogRow {
+  const parsed = attempts.map((text) => {
+    const [deployment = '', outcome = '', latency = '0'] = text.split(':');
+    return { deployment, outcome, latencyMs: Number(latency) };
+  });
+  const last = parsed.at(-1);
+  const ok = last?.outcome === 'success';
+  return {
+    id: `r${Math.random()}`,
+    time: FROM + minute * MINUTE,
+    key: null,
+    surface: 'openai-chat',
+    stream: options.ttft !== undefined,
+    requestedModel: 'm',
+    answeringModel: ok ? 'm' : null,
+    deployment: ok ? (last?.deployment ?? null) : null,
+    attempts: parsed,
+    status: ok ? 200 : 502,
+    outcome: ok ? 'success' : (last?.outcome ?? 'server_error'),
+    finishReason: ok ? 'stop' : null,
+    tokens: { input: 1, output: 1, cached: null, reasoning: null },
+    costUsd: null,
+    latencyMs: 0,
+    timeToFirstTokenMs: options.ttft ?? null,
+    routeReason: null,
+    requestBody: null,
+    responseBody: null,
+  };
+}
+
+function input(rows: RequestLogRow[], extra: Partial<ExplainInput> = {}): ExplainInput {
+  return {
+    model: 'm',
+    deployments: ['a', 'b'],
+    from: FROM,
+    to: FROM + 60 * MINUTE,
+    since: '1h',
+    bucketMs: MINUTE,
+    rows,
+    baselineRows: [],
+    live: new Map(),
+    incidents: [],
+    truncated: false,
+    ...extra,
+  };
+}
+
+const times = (count: number, make: (index: number) => RequestLogRow) =>
+  Array.from({ length: count }, (_, i) => make(i));
+
+describe('explainModel', () => {
+  it('lets the finding with the most failed attempts win, ties going to configuration', () => {
+    const rows = [
+      ...times(10, () => row(1, ['a:server_error:5', 'b:success:5'])),
+      ...times(4, () => row(2, ['a:overloaded:5', 'b:success:5'])),
+    ];
+    const result = explainModel(input(rows));
+    expect(result.findings.map((finding) => finding.kind).sort()).toEqual(['capacity', 'infrastructure']);
+    expect(result.verdict).toBe('infrastructure');
+
+    const tie = explainModel(
+      input([
+        ...times(3, () => row(1, ['a:server_error:5', 'b:success:5'])),
+        ...times(3, () => row(1, ['b:auth:5', 'a:success:5'])),
+      ]),
+    );
+    expect(tie.verdict).toBe('configuration');
+  });
+
+  it('ignores a few stray errors: under 3 attempts, or under 5 % of the host’s attempts', () => {
+    const two = [
+      ...times(2, () => row(1, ['a:server_error:5', 'b:success:5'])),
+      ...times(8, () => row(2, ['a:success:5'])),
+    ];
+    expect(explainModel(input(two)).verdict).toBe('nothing');
+    const three = [
+      ...times(3, () => row(1, ['a:server_error:5', 'b:success:5'])),
+      ...times(7, () => row(2, ['a:success:5'])),
+    ];
+    expect(explainModel(input(three)).verdict).toBe('infrastructure');
+    const diluted = [
+      ...times(3, () => row(1, ['a:timeout:5', 'b:success:5'])),
+      ...times(60, () => row(2, ['a:success:5'])),
+    ];
+    expect(explainModel(input(diluted)).verdict).toBe('nothing');
+    // Client errors are the client's: never a finding.
+    expect(explainModel(input(times(9, () => row(1, ['a:client_error:5'])))).verdict).toBe('nothing');
+  });
+
+  it('counts failed attempts that reached users only when the request failed', () => {
+    const rows = [
+      ...times(4, () => row(1, ['a:server_error:5', 'b:success:5'])),
+      ...times(2, () => row(3, ['a:server_error:5', 'b:server_error:5'])),
+    ];
+    const result = explainModel(input(rows));
+    const a = result.hosts.find((host) => host.deployment === 'a');
+    expect(a?.reachedUsers).toBe(2);
+    expect(a?.buckets[3]?.reachedUsers).toBe(2);
+    expect(a?.buckets[1]).toMatchObject({ attempts: 4, errors: { server_error: 4 }, reachedUsers: 0 });
+    expect(result.users).toMatchObject({ requests: 6, errors: 2 });
+  });
+
+  it('takes a stream’s first token less the failed attempts before it as the answering host’s', () => {
+    const result = explainModel(input([row(0, ['a:overloaded:300', 'b:success:900'], { ttft: 400 })]));
+    expect(result.hosts.find((host) => host.deployment === 'b')?.ttft).toMatchObject({
+      p50Ms: 100,
+      samples: 1,
+    });
+  });
+
+  it('judges latency against the live p95 when the log has no earlier rows, sustained in a quarter of the buckets', () => {
+    const live = new Map([['a', { state: 'closed', degraded: true, baselineTtftMs: 100 }]]);
+    const slow = times(4, (i) => row(i, ['a:success:250']));
+    expect(explainModel(input(slow, { live })).verdict).toBe('latency');
+    // One slow minute out of eight with traffic is a blip, not a latency problem.
+    const blip = [
+      ...times(3, () => row(0, ['a:success:250'])),
+      ...times(7, (i) => row(i + 1, ['a:success:90'])),
+    ];
+    expect(explainModel(input(blip, { live })).verdict).toBe('nothing');
+  });
+
+  it('compares canaries with a sibling when the host has no earlier runs, and not on a host that is failing', () => {
+    const tally = (deployment: string, graded: number, passed: number) => ({
+      deployment,
+      graded,
+      passed,
+      unanswered: 0,
+    });
+    const clean = times(10, () => row(1, ['a:success:5']));
+    // Two half-hour slices: the window's counts are their sums.
+    const half = 30 * MINUTE;
+    const canaries = {
+      slices: [
+        { from: FROM, to: FROM + half, tallies: [tally('a', 10, 10), tally('b', 10, 10)] },
+        { from: FROM + half, to: FROM + 2 * half, tallies: [tally('a', 10, 4), tally('b', 10, 9)] },
+      ],
+      before: [],
+    };
+    const result = explainModel(input(clean, { canaries }));
+    expect(result.verdict).toBe('quality');
+    expect(result.findings[0]?.sentence).toContain(
+      "fell to 70 % (14 of 20) from 95 % (b's over the same window)",
+    );
+    expect(result.hosts[0]?.canaries?.slices.map((entry) => entry.passRate)).toEqual([1, 0.4]);
+    const failing = [...clean, ...times(5, () => row(2, ['a:server_error:5', 'b:success:5']))];
+    expect(explainModel(input(failing, { canaries })).findings.map((finding) => finding.kind)).toEqual([
+      'infrastructure',
+    ]);
+    // Fewer than ten graded runs decide nothing.
+    expect(
+      explainModel(
+        input(clean, {
+          canaries: {
+            slices: [{ from: FROM, to: FROM + 2 * half, tallies: [tally('a', 9, 0), tally('b', 20, 20)] }],
+            before: [],
+          },
+        }),
+      ).verdict,
+    ).toBe('nothing');
+  });
+
+  it('lists the model’s incidents that overlap the window', () => {
+    const incident = (id: string, startedAt: number, resolvedAt?: number, components = ['m']): Incident => ({
+      id,
+      kind: 'outage',
+      status: resolvedAt === undefined ? 'investigating' : 'resolved',
+      impact: 'minor',
+      title: id,
+      components,
+      deployments: ['a'],
+      startedAt,
+      updatedAt: startedAt,
+      ...(resolvedAt === undefined ? {} : { resolvedAt }),
+      evidence: {},
+      manual: false,
+      updates: [],
+    });
+    const result = explainModel(
+      input([], {
+        incidents: [
+          incident('open', FROM + MINUTE),
+          incident('before', FROM - 10 * MINUTE, FROM - MINUTE),
+          incident('other-model', FROM + MINUTE, undefined, ['x']),
+          incident('spans', FROM - MINUTE, FROM + MINUTE),
+        ],
+      }),
+    );
+    expect(result.incidents.map((entry) => entry.id)).toEqual(['open', 'spans']);
+  });
+});
+
+describe('bucketWidthFor', () => {
+  it('uses 1 min up to 2 h, then 5 min, 15 min and 1 h', () => {
+    expect(bucketWidthFor(2 * 60 * MINUTE)).toBe(MINUTE);
+    expect(bucketWidthFor(3 * 60 * MINUTE)).toBe(5 * MINUTE);
+    expect(bucketWidthFor(24 * 60 * MINUTE)).toBe(15 * MINUTE);
+    expect(bucketWidthFor(25 * 60 * MINUTE)).toBe(60 * MINUTE);
+  });
+});
