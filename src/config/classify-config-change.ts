@@ -40,6 +40,9 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   webhooks: 'live',
   // Read per request from the gateway, which a reload rebuilds.
   streams: 'live',
+  // Nothing reads canaries yet (the scheduler is wired in by the gateway); until then a change
+  // takes a restart, the safe claim.
+  canaries: 'restart',
 };
 
 /** Where a change at `path` takes effect, from {@link CONFIG_EFFECTS}. */
