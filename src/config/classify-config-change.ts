@@ -42,6 +42,9 @@ export const CONFIG_EFFECTS: Readonly<Record<string, ConfigEffect>> = {
   streams: 'live',
   // The tracer and its exporter are made at start and flushed at close.
   telemetry: 'restart',
+  // Nothing reads canaries yet (the scheduler is wired in by the gateway); until then a change
+  // takes a restart, the safe claim.
+  canaries: 'restart',
 };
 
 /** Where a change at `path` takes effect, from {@link CONFIG_EFFECTS}. */

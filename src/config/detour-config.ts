@@ -225,6 +225,26 @@ export interface ModelConfig {
   hedging?: { maxShare: number; floor: number };
   /** This model's stream recovery; each field falls back to the global `streams`. */
   streams?: Partial<StreamsConfig>;
+  /** What a canary quality alarm does for this model; absent = `alert`. */
+  quality?: ModelQualityConfig;
+}
+
+/** Per-model reaction to a canary quality alarm (DESIGN.md §7). */
+export interface ModelQualityConfig {
+  /** `alert`: tell operators only; `demote`: also try the deployment after its healthy peers. */
+  onAlarm: 'demote' | 'alert';
+}
+
+/** Quality canaries (DESIGN.md §7), durations in milliseconds. */
+export interface CanariesConfig {
+  /** Run canaries; default true. */
+  enabled: boolean;
+  /** Mean time between two canaries of one deployment (± 20 % jitter); default 20 s. */
+  every: number;
+  /** Built-in suite names or suite file paths (relative ones resolved against the config's folder); absent = every built-in suite. */
+  suites?: string[];
+  /** USD per provider per UTC calendar month: `default` (10) for every provider, or by provider name. */
+  monthlyCapUsd: { default: number } & Record<string, number>;
 }
 
 /** Per-model request-log settings. */
@@ -444,6 +464,8 @@ export interface DetourConfig {
   log: LogConfig;
   /** Status page and incident detection. */
   status: StatusConfig;
+  /** Quality canaries. */
+  canaries: CanariesConfig;
   /** Webhooks for status events. */
   webhooks: WebhookConfig[];
   /** Traces; absent, nothing is traced. */

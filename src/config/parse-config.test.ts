@@ -112,11 +112,39 @@ describe('parseConfig', () => {
         incidentAfter: 120_000,
         resolveAfter: 1_800_000,
       },
+      canaries: { enabled: true, every: 20_000, monthlyCapUsd: { default: 10 } },
       webhooks: [],
       configDir: '/etc/detour',
       sourcePath: '/etc/detour/detour.yaml',
     };
     expect(config).toEqual(expected);
+  });
+
+  it('reads canaries: interval, suites (files resolved against the config), caps per provider, and quality per model', () => {
+    const text = `${minimal}    quality: { onAlarm: demote }\ncanaries:\n  every: 1m\n  suites: [arithmetic, suites/extra.yaml, /abs/s.yml]\n  monthlyCapUsd: { default: 2.5, openai: 40 }\n`;
+    const config = parseConfig(text, '/etc/detour/detour.yaml', {});
+    expect(config.canaries).toEqual({
+      enabled: true,
+      every: 60_000,
+      suites: ['arithmetic', '/etc/detour/suites/extra.yaml', '/abs/s.yml'],
+      monthlyCapUsd: { default: 2.5, openai: 40 },
+    });
+    expect(config.models['gpt-5']?.quality).toEqual({ onAlarm: 'demote' });
+  });
+
+  it('refuses a negative canary cap, an unknown alarm reaction and an empty suite list at their keys', () => {
+    const cap = catchConfigError(() =>
+      parseConfig(`${minimal}canaries:\n  monthlyCapUsd: { openai: -1 }\n`, 'detour.yaml', {}),
+    );
+    expect(cap.key).toBe('canaries.monthlyCapUsd.openai');
+    const alarm = catchConfigError(() =>
+      parseConfig(`${minimal}    quality: { onAlarm: page }\n`, 'detour.yaml', {}),
+    );
+    expect(alarm.key).toBe('models.gpt-5.quality.onAlarm');
+    const suites = catchConfigError(() =>
+      parseConfig(`${minimal}canaries: { suites: [] }\n`, 'detour.yaml', {}),
+    );
+    expect(suites.key).toBe('canaries.suites');
   });
 
   it('parses the DESIGN.md example once the bedrock provider is removed', () => {

@@ -268,6 +268,9 @@ const modelSchema = z
     log: z.strictObject({ bodies: z.boolean().default(false) }).optional(),
     // Opt-in hedging (DESIGN.md section 6): a second attempt after the first deployment's own p95.
     hedging: z.strictObject({ maxShare: ratio().default(0.05), floor: duration().default(1_000) }).optional(),
+    // What a quality alarm of this model's canaries does (DESIGN.md §7): tell operators (`alert`,
+    // the default) or also try its deployment after healthy peers (`demote`).
+    quality: z.strictObject({ onAlarm: z.enum(['demote', 'alert']).default('alert') }).optional(),
     // This model's stream recovery, over the global `streams`.
     streams: z
       .strictObject({
@@ -465,6 +468,21 @@ export const configSchema = z.strictObject({
       }),
     })
     .optional(),
+  // Quality canaries (DESIGN.md §7): fixed temperature-0 requests to every deployment, under a
+  // monthly spend cap per provider.
+  canaries: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      every: duration().default(20_000),
+      // Built-in suite names or paths of suite files; absent runs every built-in suite.
+      suites: z.array(z.string().min(1)).min(1, 'must name at least one suite').optional(),
+      // USD per provider per UTC month: `default` for every provider, or a provider's own.
+      monthlyCapUsd: z
+        .object({ default: numeric(z.number().min(0)).default(10) })
+        .catchall(numeric(z.number().min(0)))
+        .prefault({}),
+    })
+    .prefault({}),
   webhooks: z
     .array(
       z.strictObject({

@@ -33,6 +33,13 @@ export function validateConfig(document: unknown, origin: ConfigOrigin): Validat
       ? { type: 'sqlite' as const, path: resolve(origin.configDir, body.store.path) }
       : body.store;
   const config: DetourConfig = { ...body, store, configDir: origin.configDir };
+  if (body.canaries.suites !== undefined) {
+    // A suite that looks like a file is read relative to the config, as the store's path is.
+    const suites = body.canaries.suites.map((suite) =>
+      /[\\/]|\.ya?ml$/i.test(suite) && !isAbsolute(suite) ? resolve(origin.configDir, suite) : suite,
+    );
+    config.canaries = { ...body.canaries, suites };
+  }
   if (origin.sourcePath !== undefined) config.sourcePath = origin.sourcePath;
   return { ok: true, config };
 }

@@ -156,4 +156,29 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 6,
+    // Canary results (DESIGN.md §7): one row per run on one deployment; `pass` is 1, 0, or null
+    // when the host did not answer. Read by deployment and time (drift statistics, explain) and by
+    // provider and time (the monthly canary cost cap).
+    sql: `
+      CREATE TABLE canary_results (
+        deployment TEXT NOT NULL,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        suite TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        pass INTEGER,
+        detail TEXT NOT NULL,
+        failure_class TEXT,
+        latency_ms INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        response_model TEXT
+      );
+      CREATE INDEX canary_results_by_deployment ON canary_results (deployment, at);
+      CREATE INDEX canary_results_by_provider ON canary_results (provider, at);
+      CREATE INDEX canary_results_by_time ON canary_results (at);
+    `,
+  },
 ];

@@ -157,6 +157,31 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; sql: string }
       );
     `,
   },
+  {
+    version: 6,
+    // Canary results (DESIGN.md §7); `pass` is 1, 0, or null when the host did not answer (an
+    // integer, as in SQLite, so both engines share their queries).
+    sql: `
+      CREATE TABLE canary_results (
+        id BIGSERIAL PRIMARY KEY,
+        deployment TEXT NOT NULL,
+        model TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        suite TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        pass SMALLINT,
+        detail TEXT NOT NULL,
+        failure_class TEXT,
+        latency_ms BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        response_model TEXT
+      );
+      CREATE INDEX canary_results_by_deployment ON canary_results (deployment, at);
+      CREATE INDEX canary_results_by_provider ON canary_results (provider, at);
+      CREATE INDEX canary_results_by_time ON canary_results (at);
+    `,
+  },
 ];
 
 /** The table that records which migrations a schema has. */

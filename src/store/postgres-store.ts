@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { newId } from '../core/index.js';
+import * as canaries from './canary-results-sql.js';
 import * as access from './postgres-access.js';
 import { checkSchemaName, inTransaction, openPool, type Queryable } from './postgres-connection.js';
 import { migratePostgres } from './postgres-migrations.js';
@@ -8,6 +9,10 @@ import * as requestLog from './postgres-request-log.js';
 import { num, optionalNumber, parsedJson, type Row, toAlert, toMaintenance } from './read-row.js';
 import type {
   Alert,
+  CanaryResult,
+  CanaryResultQuery,
+  CanaryTally,
+  CanaryTallyQuery,
   ClientKeyChanges,
   ClientKeyRecord,
   ComponentSample,
@@ -107,6 +112,9 @@ async function insertUpdate(db: Queryable, incidentId: string, update: Omit<Inci
     [newId('upd'), incidentId, update.at, update.status, update.body],
   );
 }
+
+/** Canary rows per INSERT: 12 values each stays far below either engine's parameter limit. */
+const CANARY_BATCH = 500;
 
 /**
  * The scale-out store: PostgreSQL through a `pg` pool, shared by every replica of Detour. Its schema
@@ -352,6 +360,40 @@ export class PostgresStore implements Store {
 
   async deleteRequestLogsBefore(time: number): Promise<number> {
     return requestLog.deleteRequestLogsBefore(this.pool, time);
+  }
+
+  async recordCanaryResults(rows: readonly CanaryResult[]): Promise<void> {
+    if (rows.length === 0) return;
+    await inTransaction(this.pool, async (client) => {
+      for (let start = 0; start < rows.length; start += CANARY_BATCH) {
+        const { sql, values } = canaries.insertStatement(rows.slice(start, start + CANARY_BATCH), 'postgres');
+        await client.query(sql, values);
+      }
+    });
+  }
+
+  async listCanaryResults(query: CanaryResultQuery): Promise<CanaryResult[]> {
+    const parameters = new canaries.SqlParameters('postgres');
+    const sql = canaries.listStatement(query, parameters);
+    return (await this.pool.query(sql, parameters.values)).rows.map(canaries.toCanaryResult);
+  }
+
+  async tallyCanaries(query: CanaryTallyQuery): Promise<CanaryTally[]> {
+    const parameters = new canaries.SqlParameters('postgres');
+    const sql = canaries.tallyStatement(query, parameters);
+    return (await this.pool.query(sql, parameters.values)).rows.map(canaries.toCanaryTally);
+  }
+
+  async sumCanaryCost(provider: string, since: number): Promise<number> {
+    const result = await this.pool.query<{ total: number }>(canaries.SUM_COST_SQL.postgres, [
+      provider,
+      since,
+    ]);
+    return Number(result.rows[0]?.total ?? 0);
+  }
+
+  async deleteCanaryResultsBefore(time: number): Promise<number> {
+    return (await this.pool.query(canaries.DELETE_BEFORE_SQL.postgres, [time])).rowCount ?? 0;
   }
 
   async insertClientKey(key: ClientKeyRecord): Promise<void> {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { newId } from '../core/index.js';
+import * as canaries from './canary-results-sql.js';
 import { MIGRATIONS } from './migrations.js';
 import {
   num,
@@ -19,6 +20,10 @@ import {
 } from './sqlite-request-log.js';
 import type {
   Alert,
+  CanaryResult,
+  CanaryResultQuery,
+  CanaryTally,
+  CanaryTallyQuery,
   ClientKeyChanges,
   ClientKeyRecord,
   ComponentSample,
@@ -52,6 +57,9 @@ const DAY_MS = 86_400_000;
 function dayOf(time: number): string {
   return new Date(time).toISOString().slice(0, 10);
 }
+
+/** Canary rows per INSERT: 12 values each stays far below either engine's parameter limit. */
+const CANARY_BATCH = 500;
 
 /**
  * The embedded store: one SQLite file in WAL mode (readers never wait for the writer), schema from
@@ -349,6 +357,36 @@ export class SqliteStore implements Store {
 
   async deleteRequestLogsBefore(time: number): Promise<number> {
     return deleteRequestLogsBefore(this.db, time);
+  }
+
+  async recordCanaryResults(rows: readonly CanaryResult[]): Promise<void> {
+    this.db.transaction(() => {
+      for (let start = 0; start < rows.length; start += CANARY_BATCH) {
+        const { sql, values } = canaries.insertStatement(rows.slice(start, start + CANARY_BATCH), 'sqlite');
+        this.db.prepare(sql).run(...values);
+      }
+    })();
+  }
+
+  async listCanaryResults(query: CanaryResultQuery): Promise<CanaryResult[]> {
+    const parameters = new canaries.SqlParameters('sqlite');
+    const sql = canaries.listStatement(query, parameters);
+    return (this.db.prepare(sql).all(...parameters.values) as Row[]).map(canaries.toCanaryResult);
+  }
+
+  async tallyCanaries(query: CanaryTallyQuery): Promise<CanaryTally[]> {
+    const parameters = new canaries.SqlParameters('sqlite');
+    const sql = canaries.tallyStatement(query, parameters);
+    return (this.db.prepare(sql).all(...parameters.values) as Row[]).map(canaries.toCanaryTally);
+  }
+
+  async sumCanaryCost(provider: string, since: number): Promise<number> {
+    const row = this.db.prepare(canaries.SUM_COST_SQL.sqlite).get(provider, since) as Row;
+    return Number(row.total);
+  }
+
+  async deleteCanaryResultsBefore(time: number): Promise<number> {
+    return this.db.prepare(canaries.DELETE_BEFORE_SQL.sqlite).run(time).changes;
   }
 
   async insertClientKey(key: ClientKeyRecord): Promise<void> {

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ClientKeyRecord, Incident, RequestLogRow, Store, WebhookDelivery } from './types.js';
+import type {
+  CanaryResult,
+  ClientKeyRecord,
+  Incident,
+  RequestLogRow,
+  Store,
+  WebhookDelivery,
+} from './types.js';
 
 /**
  * The behaviour every {@link Store} implementation must have. Run it from an implementation's test
@@ -539,6 +546,116 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
       expect(await store.claimBudgetAlert('key_a', NOW, 0.8, NOW)).toBe(true);
       expect(await store.claimBudgetAlert('key_a', NOW + DAY, 0.5, NOW)).toBe(true);
       expect(await store.claimBudgetAlert('key_b', NOW, 0.5, NOW)).toBe(true);
+    });
+  });
+
+  function canary(changes: Partial<CanaryResult> = {}): CanaryResult {
+    return {
+      deployment: 'a/up-m',
+      model: 'm',
+      provider: 'a',
+      suite: 'arithmetic',
+      caseId: 'arith-1',
+      at: NOW,
+      pass: true,
+      detail: 'ok',
+      latencyMs: 120,
+      costUsd: 0.0001,
+      responseModel: 'up-m-2026',
+      ...changes,
+    };
+  }
+
+  describe('canary results', () => {
+    it('keeps canary results whole, unanswered ones included, newest first and filtered', async () => {
+      const failed = canary({ at: NOW - 2, caseId: 'arith-2', pass: false, detail: 'expected 391, got 319' });
+      const unanswered: CanaryResult = {
+        ...canary({
+          at: NOW - 1,
+          caseId: 'arith-3',
+          pass: null,
+          detail: 'upstream 500',
+          failureClass: 'server_error',
+        }),
+      };
+      delete unanswered.responseModel;
+      const other = canary({ deployment: 'b/up-m', provider: 'b', at: NOW - 3 });
+      const otherModel = canary({ deployment: 'a/up-n', model: 'n', at: NOW - 4 });
+      await store.recordCanaryResults([failed, canary(), other, unanswered, otherModel]);
+      await store.recordCanaryResults([]);
+      expect(await store.listCanaryResults({})).toEqual([canary(), unanswered, failed, other, otherModel]);
+      expect(await store.listCanaryResults({ deployment: 'a/up-m' })).toEqual([canary(), unanswered, failed]);
+      expect(await store.listCanaryResults({ model: 'n' })).toEqual([otherModel]);
+      expect(await store.listCanaryResults({ from: NOW - 3, to: NOW })).toEqual([unanswered, failed, other]);
+      expect(await store.listCanaryResults({ limit: 2 })).toEqual([canary(), unanswered]);
+    });
+
+    it('tallies graded, passed and unanswered runs per deployment and suite over a range', async () => {
+      await store.recordCanaryResults([
+        canary({ at: NOW, costUsd: 0.25 }),
+        canary({ at: NOW + 1, pass: false, costUsd: 0.25 }),
+        canary({ at: NOW + 2, pass: null, failureClass: 'timeout', costUsd: 0 }),
+        canary({ at: NOW + 3, suite: 'json', caseId: 'json-1' }),
+        canary({ at: NOW - DAY, costUsd: 9 }),
+        canary({ deployment: 'b/up-m', provider: 'b', at: NOW }),
+      ]);
+      expect(await store.tallyCanaries({ from: NOW })).toEqual([
+        {
+          deployment: 'a/up-m',
+          model: 'm',
+          suite: 'arithmetic',
+          graded: 2,
+          passed: 1,
+          unanswered: 1,
+          costUsd: 0.5,
+        },
+        {
+          deployment: 'a/up-m',
+          model: 'm',
+          suite: 'json',
+          graded: 1,
+          passed: 1,
+          unanswered: 0,
+          costUsd: 0.0001,
+        },
+        {
+          deployment: 'b/up-m',
+          model: 'm',
+          suite: 'arithmetic',
+          graded: 1,
+          passed: 1,
+          unanswered: 0,
+          costUsd: 0.0001,
+        },
+      ]);
+      expect(await store.tallyCanaries({ from: NOW, to: NOW + 2, deployment: 'a/up-m' })).toEqual([
+        {
+          deployment: 'a/up-m',
+          model: 'm',
+          suite: 'arithmetic',
+          graded: 2,
+          passed: 1,
+          unanswered: 0,
+          costUsd: 0.5,
+        },
+      ]);
+      expect(await store.tallyCanaries({ from: NOW, model: 'none' })).toEqual([]);
+    });
+
+    it("sums a provider's canary cost since a time, and deletes results older than a time", async () => {
+      await store.recordCanaryResults([
+        canary({ at: NOW - DAY, costUsd: 1 }),
+        canary({ at: NOW, costUsd: 0.5 }),
+        canary({ at: NOW + 1, costUsd: 0.25 }),
+        canary({ deployment: 'b/up-m', provider: 'b', at: NOW, costUsd: 7 }),
+      ]);
+      expect(await store.sumCanaryCost('a', 0)).toBeCloseTo(1.75, 10);
+      expect(await store.sumCanaryCost('a', NOW)).toBeCloseTo(0.75, 10);
+      expect(await store.sumCanaryCost('a', NOW + 2)).toBe(0);
+      expect(await store.sumCanaryCost('none', 0)).toBe(0);
+      expect(await store.deleteCanaryResultsBefore(NOW)).toBe(1);
+      expect(await store.sumCanaryCost('a', 0)).toBeCloseTo(0.75, 10);
+      expect((await store.listCanaryResults({})).length).toBe(3);
     });
   });
 }

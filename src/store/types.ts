@@ -298,6 +298,71 @@ export interface SpendEntry {
   usd: number;
 }
 
+/* Canary results (DESIGN.md §7 "Quality canaries"), re-exported by `canaries/types.ts`. */
+
+/** One canary run on one deployment. Graded only when the host answered. */
+export interface CanaryResult {
+  /** Deployment id (`provider/upstream-model`). */
+  deployment: string;
+  /** The Detour model the deployment serves. */
+  model: string;
+  /** The provider (host) name, for the per-provider cost cap. */
+  provider: string;
+  suite: string;
+  caseId: string;
+  /** When it was sent (epoch ms). */
+  at: number;
+  /**
+   * True when the answer passed its grader; false when it failed it; null when the host did not
+   * answer (then `failureClass` says why): an infrastructure failure is not a quality sample.
+   */
+  pass: boolean | null;
+  /** The grader's detail, or the error message when the host did not answer. */
+  detail: string;
+  /** The failure class (DESIGN.md §6) when the host did not answer. */
+  failureClass?: string;
+  latencyMs: number;
+  /** What the run cost at catalog prices (0 when no price is known or nothing was billed). */
+  costUsd: number;
+  /** The model version string the host reported (`model` of the answer), when it answered. */
+  responseModel?: string;
+}
+
+/** Which canary results to read back. */
+export interface CanaryResultQuery {
+  deployment?: string;
+  model?: string;
+  /** Inclusive (epoch ms). */
+  from?: number;
+  /** Exclusive (epoch ms). */
+  to?: number;
+  /** Newest first; default 1000. */
+  limit?: number;
+}
+
+/** Pass counts of one deployment and suite over a time range (answered runs only). */
+export interface CanaryTally {
+  deployment: string;
+  model: string;
+  suite: string;
+  /** Runs the host answered (graded). */
+  graded: number;
+  passed: number;
+  /** Runs the host did not answer. */
+  unanswered: number;
+  costUsd: number;
+}
+
+/** Which runs {@link Store.tallyCanaries} counts. */
+export interface CanaryTallyQuery {
+  /** Inclusive (epoch ms). */
+  from: number;
+  /** Exclusive (epoch ms). */
+  to?: number;
+  deployment?: string;
+  model?: string;
+}
+
 /**
  * The durable store. Methods are async so a networked implementation (PostgreSQL) fits the same
  * contract; `recordSamples` is fire-and-forget and batched, and `flush` writes what is buffered.
@@ -381,6 +446,17 @@ export interface Store {
   acquireLease(name: string, holder: string, now: number, ttlMs: number): Promise<boolean>;
   /** Gives up `holder`'s lease `name` at once (a clean shutdown); nothing when another holds it. */
   releaseLease(name: string, holder: string): Promise<void>;
+
+  /** Writes canary results in one transaction. */
+  recordCanaryResults(rows: readonly CanaryResult[]): Promise<void>;
+  /** Newest first (by time, then deployment, suite and case); at most `limit` (default 1000). */
+  listCanaryResults(query: CanaryResultQuery): Promise<CanaryResult[]>;
+  /** Pass counts per deployment and suite over a range, ordered by deployment then suite. */
+  tallyCanaries(query: CanaryTallyQuery): Promise<CanaryTally[]>;
+  /** What a provider's canaries cost at or after `since` (the monthly cap's spend). */
+  sumCanaryCost(provider: string, since: number): Promise<number>;
+  /** Deletes canary results older than `time` (the request log's retention); says how many. */
+  deleteCanaryResultsBefore(time: number): Promise<number>;
 
   /** Writes buffered samples now. */
   flush(): Promise<void>;

@@ -40,4 +40,27 @@ describe('RetentionSweeper', () => {
     await sweeper.stop();
     await store.close();
   });
+
+  it('deletes canary results older than the retention period in the same sweep', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 31));
+    const store = new SqliteStore({ path: ':memory:' });
+    const now = clock.now();
+    const result = (at: number) => ({
+      deployment: 'a/up-m',
+      model: 'm',
+      provider: 'a',
+      suite: 'arithmetic',
+      caseId: 'arith-1',
+      at,
+      pass: true,
+      detail: 'ok',
+      latencyMs: 1,
+      costUsd: 0,
+    });
+    await store.recordCanaryResults([result(now - 31 * DAY), result(now - 29 * DAY), result(now)]);
+    const sweeper = new RetentionSweeper({ store, clock, retentionMs: 30 * DAY });
+    await sweeper.sweep();
+    expect((await store.listCanaryResults({})).map((row) => row.at)).toEqual([now, now - 29 * DAY]);
+    await store.close();
+  });
 });

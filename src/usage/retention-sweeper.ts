@@ -3,9 +3,9 @@ import type { Store } from '../store/index.js';
 
 /** Options of {@link RetentionSweeper}. */
 export interface RetentionSweeperOptions {
-  store: Pick<Store, 'deleteRequestLogsBefore'>;
+  store: Pick<Store, 'deleteRequestLogsBefore' | 'deleteCanaryResultsBefore'>;
   clock: Clock;
-  /** How long rows are kept, in ms (config `log.retention`, default 30 days). */
+  /** How long rows (request log and canary results) are kept, in ms (config `log.retention`, default 30 days). */
   retentionMs: number;
   /** How often old rows are deleted, in ms; default hourly. */
   intervalMs?: number;
@@ -13,7 +13,10 @@ export interface RetentionSweeperOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Deletes request-log rows older than the retention period, at start and then periodically. */
+/**
+ * Deletes request-log rows and canary results older than the retention period, at start and then
+ * periodically.
+ */
 export class RetentionSweeper {
   private timer: NodeJS.Timeout | undefined;
   private first: NodeJS.Immediate | undefined;
@@ -21,10 +24,15 @@ export class RetentionSweeper {
 
   constructor(private readonly options: RetentionSweeperOptions) {}
 
-  /** Deletes rows older than `now - retention`; says how many. */
+  /** Deletes rows older than `now - retention`; says how many request-log rows went. */
   sweep(): Promise<number> {
-    this.running ??= this.options.store
-      .deleteRequestLogsBefore(this.options.clock.now() - this.options.retentionMs)
+    const before = this.options.clock.now() - this.options.retentionMs;
+    const { store } = this.options;
+    this.running ??= Promise.all([
+      store.deleteRequestLogsBefore(before),
+      store.deleteCanaryResultsBefore(before),
+    ])
+      .then(([requestLogs]) => requestLogs)
       .finally(() => {
         this.running = undefined;
       });

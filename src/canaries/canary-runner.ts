@@ -1,0 +1,105 @@
+import {
+  type ChatRequest,
+  type ChatResponse,
+  type Clock,
+  type ProtocolName,
+  toDetourError,
+} from '../core/index.js';
+import { codecFor } from '../protocols/index.js';
+import { sendNonStream, type UpstreamTransport } from '../providers/index.js';
+import { costOf, type Deployment } from '../routing/index.js';
+import type { CanaryCase, CanaryResult, GradeAnswer } from './types.js';
+
+/** What a canary run reaches its host through. */
+export interface CanaryRunOptions {
+  transport: UpstreamTransport;
+  clock: Clock;
+  /** Aborts the run (the scheduler stopping). */
+  signal?: AbortSignal;
+}
+
+/** The class recorded when the grader itself threw: a bug of ours, not a quality sample. */
+export const GRADER_ERROR = 'grader_error';
+
+/**
+ * Runs one canary on one deployment and grades the answer. The request goes straight to the host
+ * (as the prober's does): no client key, budget, rate limit or request-log row is involved, and no
+ * outcome is recorded in health, so a canary can never eject a host — quality is judged by the
+ * drift statistics, availability by real traffic and the prober. Never throws: a host that does
+ * not answer gives `pass: null` with its failure class.
+ */
+export async function runCanary(
+  deployment: Deployment,
+  canary: CanaryCase,
+  grade: GradeAnswer,
+  options: CanaryRunOptions,
+): Promise<CanaryResult> {
+  const { clock } = options;
+  // Like the prober: the host's own format when a client could speak it, else OpenAI translated.
+  const wire = deployment.provider.wireFor(deployment.upstreamModel);
+  const protocol: ProtocolName = wire === 'anthropic-messages' ? wire : 'openai-chat';
+  const request: ChatRequest = {
+    ...canary.request,
+    model: deployment.modelName,
+    temperature: 0,
+    stream: false,
+  };
+  delete request.streamUsage;
+  const timeout = AbortSignal.timeout(deployment.timeouts.firstTokenMs + deployment.timeouts.idleMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  const base = {
+    deployment: deployment.deploymentId,
+    model: deployment.modelName,
+    provider: deployment.provider.name,
+    suite: canary.suite,
+    caseId: canary.id,
+    at: clock.now(),
+  };
+  let answer: ChatResponse;
+  try {
+    const result = await sendNonStream(deployment, {
+      request,
+      clientProtocol: protocol,
+      rawBody: codecFor(protocol).encodeRequest(request, deployment.upstreamModel),
+      clientHeaders: {},
+      signal,
+      transport: options.transport,
+      clock,
+    });
+    answer = codecFor(protocol).decodeResponse(JSON.parse(result.bodyText));
+  } catch (thrown) {
+    const error = toDetourError(thrown);
+    return {
+      ...base,
+      pass: null,
+      detail: error.message,
+      failureClass: error.failureClass,
+      latencyMs: clock.now() - base.at,
+      costUsd: 0,
+    };
+  }
+  const latencyMs = clock.now() - base.at;
+  const costUsd = costOf(answer.usage, deployment.price)?.usd ?? 0;
+  try {
+    const verdict = grade(canary, answer);
+    return {
+      ...base,
+      pass: verdict.pass,
+      detail: verdict.detail,
+      latencyMs,
+      costUsd,
+      responseModel: answer.model,
+    };
+  } catch (thrown) {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    return {
+      ...base,
+      pass: null,
+      detail: `grader threw: ${message}`,
+      failureClass: GRADER_ERROR,
+      latencyMs,
+      costUsd,
+      responseModel: answer.model,
+    };
+  }
+}
