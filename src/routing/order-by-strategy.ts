@@ -15,10 +15,12 @@ import type { RoutingState } from './routing-state.js';
 export function orderByStrategy(
   strategy: RoutingStrategy,
   deployments: readonly Deployment[],
-  statuses: ReadonlyMap<string, DeploymentStatus>,
+  given: ReadonlyMap<string, DeploymentStatus>,
   state: RoutingState,
 ): OrderedCandidate[] {
   const ids = deployments.map((deployment) => deployment.deploymentId);
+  let statuses = given;
+  if (state.qualityDemoted.size > 0) statuses = demoteForQuality(ids, statuses, state.qualityDemoted);
   switch (strategy) {
     case 'priority':
       return orderCandidates(ids, statuses, state.random);
@@ -54,4 +56,19 @@ export function orderByStrategy(
       throw new Error(`unknown routing strategy ${String(unknown)}`);
     }
   }
+}
+
+/** The statuses with quality-demoted deployments marked demoted (a copy; health is not touched). */
+function demoteForQuality(
+  ids: readonly string[],
+  statuses: ReadonlyMap<string, DeploymentStatus>,
+  demoted: ReadonlySet<string>,
+): ReadonlyMap<string, DeploymentStatus> {
+  if (!ids.some((id) => demoted.has(id))) return statuses;
+  const copy = new Map(statuses);
+  for (const id of ids) {
+    const status = copy.get(id);
+    if (demoted.has(id) && status !== undefined) copy.set(id, { ...status, demoted: true });
+  }
+  return copy;
 }

@@ -52,6 +52,11 @@ export interface RoutingStateOptions {
 export class RoutingState {
   readonly health: HealthStore;
   readonly random: () => number;
+  /**
+   * Deployments whose quality canaries alarmed on a model with `quality.onAlarm: demote`: ordered
+   * with the demoted ones (tried after every healthy peer), set by the canary monitor.
+   */
+  readonly qualityDemoted = new Set<string>();
   private budgetOptions: RetryBudgetOptions;
   private throttleOptions: AdaptiveThrottleOptions;
   private readonly budgets = new Map<string, RetryBudget>();
