@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { fisherExact, logFactorial } from './fisher-exact.js';
 
 /** Exact hypergeometric tails with BigInt binomials: an independent oracle for small tables. */
-function bruteForce(a: number, b: number, c: number, d: number): { twoSided: number; less: number; greater: number } {
+function bruteForce(
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+): { twoSided: number; less: number; greater: number } {
   const choose = (n: number, k: number): bigint => {
     let result = 1n;
     for (let i = 0; i < k; i += 1) result = (result * BigInt(n - i)) / BigInt(i + 1);

@@ -161,6 +161,8 @@ interface DeploymentState {
   cycle: Sample[];
   recent: Sample[];
   suspect: { since: number; windowFrom: number; llr: number; cycleSamples: number } | undefined;
+  /** Alarmed cycles of an open suspicion: they join the baseline if it is dismissed, else are dropped. */
+  held: Sample[];
   samplesSinceSprtAlarm: number;
   alarm: QualityAlarm | undefined;
 }
@@ -221,15 +223,22 @@ export class QualityMonitor {
           llr: sprt.lastCycle?.llr ?? 0,
           cycleSamples: cycle.length,
         };
+        state.held = [...cycle];
       } else if (state.suspect) {
+        state.held.push(...cycle);
         state.suspect.llr = sprt.lastCycle?.llr ?? state.suspect.llr;
         state.suspect.cycleSamples = cycle.length;
       }
     } else if (decision === 'accept') {
       if (state.phase === 'healthy' || state.phase === 'suspect') {
-        // Only cycles the SPRT judged consistent with the baseline refresh it, so a drop never
-        // teaches the baseline to expect it; the bounded window makes the refresh slow.
-        for (const accepted of cycle) pushBounded(state.baseline, accepted, this.options.baselineMaxSamples);
+        // Samples refresh the baseline once the SPRT judged them consistent with it: an accepted cycle,
+        // and the alarmed cycles of a suspicion it dismissed (leaving those out would teach the
+        // baseline only the lucky stretches). A confirmed drop never enters; the bounded window makes
+        // the refresh slow.
+        const consistent = state.phase === 'suspect' ? [...state.held, ...cycle] : cycle;
+        for (const accepted of consistent)
+          pushBounded(state.baseline, accepted, this.options.baselineMaxSamples);
+        state.held = [];
         state.p0 = this.baselineRate(state.baseline);
         sprt.setBaseline(state.p0, state.p0 - this.options.drop);
       }
@@ -258,6 +267,7 @@ export class QualityMonitor {
         state.phase = 'alarm';
         state.alarm = alarm;
         state.suspect = undefined;
+        state.held = [];
         this.counts.confirmed += 1;
         events.push(...this.reattribute(state.model, state.deployment));
         events.push({ type: 'opened', alarm: state.alarm });
@@ -312,6 +322,7 @@ export class QualityMonitor {
         cycle: [],
         recent: [],
         suspect: undefined,
+        held: [],
         samplesSinceSprtAlarm: 0,
         alarm: undefined,
       };
@@ -320,11 +331,17 @@ export class QualityMonitor {
     return state;
   }
 
-  /** Laplace-smoothed (conservative near 1: 50 of 50 gives 0.98, not 1), clamped so p1 stays a rate. */
+  /**
+   * A conservative baseline: the Wilson score lower bound at one standard error (z = 1). Laplace
+   * smoothing alone was not enough: 50 samples of a 0.8 host estimate it with a spread of ±0.057,
+   * more than the 5-point drop under test, and a baseline learned too high makes the SPRT alarm on a
+   * healthy host and then never accept the baseline again (so it never refreshes). Near 1 it behaves
+   * like Laplace (50 of 50 gives 0.98, not 1). Clamped so p1 = p0 − drop stays a rate.
+   */
   private baselineRate(samples: readonly Sample[]): number {
     const { graded, passed } = countPasses(samples);
-    const laplace = (passed + 1) / (graded + 2);
-    return Math.min(this.options.maxBaselineRate, Math.max(this.options.minBaselineRate, laplace));
+    const lower = wilsonLowerBound(passed, graded, 1);
+    return Math.min(this.options.maxBaselineRate, Math.max(this.options.minBaselineRate, lower));
   }
 
   private siblingsOf(state: DeploymentState): DeploymentState[] {
@@ -472,6 +489,16 @@ function countPasses(samples: readonly Sample[]): PassCount {
   let passed = 0;
   for (const sample of samples) if (sample.pass) passed += 1;
   return { graded: samples.length, passed, passRate: samples.length === 0 ? 0 : passed / samples.length };
+}
+
+/** Wilson score interval's lower end for `passed` of `graded` at `z` standard errors. */
+export function wilsonLowerBound(passed: number, graded: number, z: number): number {
+  if (graded === 0) return 0;
+  const rate = passed / graded;
+  const z2 = z * z;
+  const centre = rate + z2 / (2 * graded);
+  const spread = z * Math.sqrt((rate * (1 - rate)) / graded + z2 / (4 * graded * graded));
+  return (centre - spread) / (1 + z2 / graded);
 }
 
 function pushBounded<T>(items: T[], item: T, limit: number): void {
