@@ -9,6 +9,7 @@ import type { Store } from '../store/index.js';
 import { RequestLogWriter, RetentionSweeper } from '../usage/index.js';
 import { type AccessRuntime, buildAccess, isLoopbackHost } from './build-access.js';
 import { buildApp } from './build-app.js';
+import { CanaryRuntime } from './build-canaries.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
 import { expandCatalogHosts } from './expand-catalog-hosts.js';
@@ -40,6 +41,8 @@ export interface RunningGateway {
   access: AccessRuntime;
   /** Breaker transitions shared with the other replicas; absent without `state.redis`. */
   sharedHealth?: SharedHealth;
+  /** The quality canaries; absent with `canaries.enabled: false`. */
+  canaries?: CanaryRuntime;
   /**
    * Applies a new config's live keys at once, without dropping requests in flight (they finish on
    * the old one), and keeps the running value of every restart-only key, logging each as "takes
@@ -72,7 +75,7 @@ export interface StartOptions {
    * it Detour refuses to start open to the network.
    */
   insecureOpen?: boolean;
-  /** Canary pass counts for `GET /admin/explain` (tests pass their own; the store's once canaries land). */
+  /** Canary pass counts for `GET /admin/explain`; the store's canary results when absent. */
   canaryTallies?: CanaryTallies;
 }
 
@@ -132,7 +135,7 @@ async function startOn(
     assembled.access = access;
     if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
     if (telemetry !== undefined) assembled.telemetry = telemetry;
-    if (options.canaryTallies !== undefined) assembled.canaryTallies = options.canaryTallies;
+    assembled.canaryTallies = options.canaryTallies ?? ((query) => store.tallyCanaries(query));
     return assembled;
   };
   let transport = new UpstreamTransport({ connectTimeoutMs: config.timeouts.connect });
@@ -204,6 +207,24 @@ async function startOn(
     ]);
   }
   let gateway: Gateway = assemble(config, transport);
+  // Suites load here, so a bad suite file stops the start with its file, line and key.
+  const canaries = config.canaries.enabled
+    ? new CanaryRuntime({
+        config: () => current,
+        target: () => gateway,
+        state,
+        store,
+        clock,
+        isLeader: () => status.detector.isLeader(),
+        ...(options.random === undefined ? {} : { random: options.random }),
+        onEvent: (event) =>
+          app.log.warn(
+            { quality: event.type, deployment: event.alarm.deployment, attribution: event.alarm.attribution },
+            `quality alarm ${event.type} on ${event.alarm.deployment}`,
+          ),
+        onError: (error) => app.log.warn({ err: error }, 'canaries: store read or write failed'),
+      })
+    : undefined;
   const status = createStatusService({
     config: () => current,
     table: () => gateway.table,
@@ -211,6 +232,7 @@ async function startOn(
     clock,
     store,
     onEvent: (event) => app.log.info({ statusEvent: event.type }, 'status event'),
+    quality: () => canaries,
   });
   const app = buildApp({
     bodyLimit: config.server.bodyLimit,
@@ -225,6 +247,7 @@ async function startOn(
   // The page has every component from the first request on; later evaluations run on the timer.
   await status.detector.evaluate();
   status.start();
+  canaries?.start();
   const prober = new Prober({
     state,
     target: () => gateway,
@@ -248,6 +271,7 @@ async function startOn(
     ...(requestLog === undefined ? {} : { requestLog }),
     ...(retention === undefined ? {} : { retention }),
     ...(sharedHealth === undefined ? {} : { sharedHealth }),
+    ...(canaries === undefined ? {} : { canaries }),
     access,
     reload(nextWritten) {
       const next = withCatalogHosts(nextWritten);
@@ -278,6 +302,7 @@ async function startOn(
     },
     async close() {
       await prober.stop();
+      await canaries?.stop();
       await app.close();
       // After the app: the spans of requests in flight have ended and are exported with the rest.
       await telemetry?.close().catch(() => undefined);

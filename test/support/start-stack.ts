@@ -59,12 +59,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, seed: 7, ...options.sim });
   try {
     const yaml = await (options.config ?? twoHostConfig)(sim.url, sim);
-    // Most tests are about routing, not keys: they run open unless their config says otherwise.
-    const config = parseConfig(
-      /^auth:/m.test(yaml) ? yaml : `${yaml}\nauth: { mode: off }\n`,
-      'test.yaml',
-      {},
-    );
+    const config = parseConfig(withTestDefaults(yaml), 'test.yaml', {});
     const store =
       options.detour?.store ??
       (options.store === 'config' ? undefined : new SqliteStore({ path: ':memory:' }));
@@ -101,4 +96,15 @@ export function resetHealth(stack: Stack, clock: Clock = systemClock): void {
 /** How many requests the simulator's host `host` has received since its stats were last reset. */
 export function upstreamCallsTo(stack: Stack, host: string): number {
   return stack.sim.stats().hosts[host]?.requests ?? 0;
+}
+
+/**
+ * Most tests are about routing, not keys or quality: they run open and without canaries (whose
+ * traffic would use up fault rules and move counts) unless their config says otherwise.
+ */
+function withTestDefaults(yaml: string): string {
+  let text = yaml;
+  if (!/^auth:/m.test(text)) text = `${text}\nauth: { mode: off }\n`;
+  if (!/^canaries:/m.test(text)) text = `${text}\ncanaries: { enabled: false }\n`;
+  return text;
 }
