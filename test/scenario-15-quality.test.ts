@@ -19,6 +19,7 @@ afterEach(async () => {
 
 function threeHosts(simUrl: string): string {
   return `
+server: { adminKey: scenario-15-admin }
 providers:
   a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1 }
   b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1 }
@@ -129,6 +130,17 @@ describe('scenario 15: HTTP 200 but wrong answers on one host', () => {
       'b/up-m': 'operational',
       'c/up-m': 'operational',
     });
+    // explain names it: quality, on host a, with the canary numbers.
+    const explained = (await (
+      await fetch(`${current.detour.url}/admin/explain?model=m&since=1h`, {
+        headers: { authorization: 'Bearer scenario-15-admin' },
+      })
+    ).json()) as { verdict: string; findings: Array<{ kind: string; deployment: string }>; summary: string };
+    expect(explained.verdict).toBe('quality');
+    expect(explained.findings.map((finding) => [finding.kind, finding.deployment])).toEqual([
+      ['quality', 'a/up-m'],
+    ]);
+
     const uptime = await current.detour.status.store.dailyUptime('m', 1, clock.now());
     for (const day of uptime) {
       expect(day.minutes.major_outage ?? 0).toBe(0);
