@@ -1,3 +1,4 @@
+import type { DeploymentQualityStatus, PassiveSignals } from '../canaries/index.js';
 import type { CanaryTally } from '../canaries/types.js';
 import type { Clock } from '../core/index.js';
 import type { UpstreamTransport } from '../providers/index.js';
@@ -41,4 +42,13 @@ export interface Gateway {
   telemetry?: RequestTracer;
   /** Canary results for `GET /admin/explain`; absent until canaries are wired to the store. */
   canaryTallies?: CanaryTallies;
+  /** Passive quality signals from live answers, per deployment (DESIGN.md §7); no bodies kept. */
+  passiveSignals?: PassiveSignals;
+  /** Quality canaries and their statistics; absent with `canaries.enabled: false`. */
+  quality?: QualityReader;
+}
+
+/** What the admin API reads of the canaries' statistics. */
+export interface QualityReader {
+  status(deployment: string): DeploymentQualityStatus | undefined;
 }

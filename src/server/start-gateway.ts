@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { PassiveSignals } from '../canaries/index.js';
 import { loadCatalog } from '../catalog/index.js';
 import { type DetourConfig, formatKeyPath, planConfigReload } from '../config/index.js';
 import { type Clock, systemClock } from '../core/index.js';
@@ -118,6 +119,9 @@ async function startOn(
   const state = buildRoutingState(config, clock, options.random);
   metrics.trackRouting(state, clock);
   let requestLog: RequestLogWriter | undefined;
+  // Quality signals outlive config reloads like health does.
+  const passiveSignals = new PassiveSignals();
+  let canaries: CanaryRuntime | undefined;
   // Restart-only: the exporter is made once and flushed at close. Loaded only when configured: the
   // OpenTelemetry SDK takes about a second to import, which an untraced gateway must not pay.
   let telemetry: RequestTracer | undefined;
@@ -133,6 +137,8 @@ async function startOn(
     };
     if (requestLog !== undefined) assembled.requestLog = requestLog;
     assembled.access = access;
+    assembled.passiveSignals = passiveSignals;
+    if (canaries !== undefined) assembled.quality = canaries.monitor;
     if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
     if (telemetry !== undefined) assembled.telemetry = telemetry;
     assembled.canaryTallies = options.canaryTallies ?? ((query) => store.tallyCanaries(query));
@@ -208,7 +214,7 @@ async function startOn(
   }
   let gateway: Gateway = assemble(config, transport);
   // Suites load here, so a bad suite file stops the start with its file, line and key.
-  const canaries = config.canaries.enabled
+  canaries = config.canaries.enabled
     ? new CanaryRuntime({
         config: () => current,
         target: () => gateway,
@@ -225,6 +231,7 @@ async function startOn(
         onError: (error) => app.log.warn({ err: error }, 'canaries: store read or write failed'),
       })
     : undefined;
+  if (canaries !== undefined) gateway.quality = canaries.monitor;
   const status = createStatusService({
     config: () => current,
     table: () => gateway.table,

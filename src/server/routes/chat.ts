@@ -32,6 +32,7 @@ import {
   redactText,
 } from '../../usage/index.js';
 import type { Gateway } from '../gateway.js';
+import { observeCompleteAnswer, observeStreamedAnswer } from '../observe-answer.js';
 import { clientKeyOf } from '../request-client-key.js';
 import { RequestWatch } from '../request-watch.js';
 import type { RequestTrace } from '../telemetry/index.js';
@@ -282,6 +283,14 @@ async function answerChat(
       served(answer, answer.result.usage);
       if (answer.result.finishReason !== undefined) facts.finishReason = answer.result.finishReason;
       if (logBodies) facts.responseBody = answer.result.bodyText;
+      if (gateway.passiveSignals !== undefined)
+        observeCompleteAnswer(
+          gateway.passiveSignals,
+          answer.deployment.deploymentId,
+          surface,
+          chatRequest,
+          answer.result,
+        );
       reply
         .status(200)
         .headers(servedHeaders(answer, facts.id))
@@ -322,6 +331,8 @@ async function answerChat(
     served(answer, tally.usage);
     if (tally.finishReason !== undefined) facts.finishReason = tally.finishReason;
     if (tally.text !== undefined) facts.responseBody = tally.text.join('');
+    if (gateway.passiveSignals !== undefined && outcome === 'success')
+      observeStreamedAnswer(gateway.passiveSignals, answer.deployment.deploymentId, chatRequest, tally);
   } catch (error) {
     if (error instanceof AllAttemptsFailed) {
       if (error.routeReason !== undefined) facts.routeReason = error.routeReason;
