@@ -282,6 +282,22 @@ describe('skills/detour/SKILL.md', () => {
       vi.unstubAllEnvs();
     }
   });
+  it('every `curl $DETOUR_URL/...` probe it shows answers 200 on a running gateway', async () => {
+    const { files } = skillFiles(SKILL_MD);
+    const paths = files
+      .filter((file) => file.endsWith('.md'))
+      .flatMap((file) =>
+        [...readFileSync(file, 'utf8').matchAll(/curl [^`\n]*\$DETOUR_URL(\/[a-z/]+)/g)].map(
+          (m) => m[1] as string,
+        ),
+      );
+    expect(new Set(paths)).toEqual(new Set(['/healthz', '/readyz']));
+    for (const path of paths)
+      expect({ path, status: (await fetch(`${stack.detour.url}${path}`)).status }).toEqual({
+        path,
+        status: 200,
+      });
+  });
 });
 
 describe('skills/detour/scripts', () => {
