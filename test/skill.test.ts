@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EXIT } from '../src/cli/exit-codes.js';
 import { runCli } from '../src/cli/run-cli.js';
 import type { Incident } from '../src/store/index.js';
 import {
@@ -282,6 +283,15 @@ describe('skills/detour/SKILL.md', () => {
       vi.unstubAllEnvs();
     }
   });
+  it('lists exactly the exit codes the CLI has', () => {
+    const table =
+      readFileSync(resolve(SKILL_DIR, 'references/cli.md'), 'utf8').split('## Exit codes')[1] ?? '';
+    const codes = [...table.matchAll(/^\| (\d+) +\|/gm)].map((match) => Number(match[1]));
+    expect(codes).toEqual(Object.values(EXIT).sort((a, b) => a - b));
+    const body = readFileSync(SKILL_MD, 'utf8').split('## Exit codes')[1] ?? '';
+    expect([...body.matchAll(/`(\d)`/g)].map((match) => Number(match[1]))).toEqual(codes);
+  });
+
   it('every `curl $DETOUR_URL/...` probe it shows answers 200 on a running gateway', async () => {
     const { files } = skillFiles(SKILL_MD);
     const paths = files
