@@ -14,6 +14,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerAdminExplainRoute } from './routes/admin-explain.js';
 import { registerAdminIncidentRoutes } from './routes/admin-incidents.js';
 import { registerAdminKeyRoutes } from './routes/admin-keys.js';
+import { registerAdminQualityRoute } from './routes/admin-quality.js';
 import { registerAdminUsageRoutes } from './routes/admin-usage.js';
 import { registerChatRoute } from './routes/chat.js';
 import { registerConsoleRoutes } from './routes/console.js';
@@ -146,6 +147,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerAdminRoutes(app, options.gateway);
   registerAdminKeyRoutes(app, options.gateway);
   registerMcpRoute(app, options.gateway);
+  registerAdminQualityRoute(app, options.gateway);
   const status = options.status;
   if (status !== undefined) {
     registerStatusRoutes(app, status, () => options.gateway().clock.now());

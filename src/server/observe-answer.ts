@@ -44,20 +44,20 @@ export function observeStreamedAnswer(
   signals: PassiveSignals,
   deployment: string,
   request: ChatRequest,
-  tally: { finishReason?: string; usage?: Usage; textLength: number },
+  tally: { finishReason?: string; usage?: Usage; content?: boolean },
 ): void {
-  signals.observe(deployment, request, summaryOf(tally.finishReason, tally.usage, tally.textLength));
+  signals.observe(deployment, request, summaryOf(tally.finishReason, tally.usage, tally.content === true));
 }
 
 function summaryOf(
   finishReason: string | undefined,
   usage: Usage | undefined,
-  textLength: number | undefined,
+  streamedContent: boolean | undefined,
 ): AnswerSummary {
-  // Empty: no text was streamed (and no tool call ended it), or the host counted no output.
+  // Empty: no content was streamed (and no tool call ended it), or the host counted no output.
   const empty =
     finishReason !== 'tool_calls' &&
-    (textLength !== undefined ? textLength === 0 : usage !== undefined && usage.outputTokens === 0);
+    (streamedContent !== undefined ? !streamedContent : usage !== undefined && usage.outputTokens === 0);
   const summary: AnswerSummary = { text: empty ? '' : SOME_TEXT, toolCalls: [] };
   if (isUnified(finishReason)) summary.finishReason = finishReason;
   if (usage !== undefined) summary.outputTokens = usage.outputTokens;

@@ -44,6 +44,8 @@ interface StreamTally {
   /** The SSE text sent, kept only when the model logs bodies (capped when stored). */
   text?: string[];
   textLength: number;
+  /** Whether any chunk carried answer content (for the passive quality signals). */
+  content?: boolean;
 }
 
 function servedHeaders(served: Served<unknown>, requestId: string): Record<string, string> {
@@ -75,6 +77,7 @@ async function writeStream(
   const note = (chunk: StreamChunk) => {
     if (chunk.usage !== undefined) tally.usage = chunk.usage;
     if (chunk.finishReason !== undefined) tally.finishReason = chunk.finishReason;
+    if (chunk.content) tally.content = true;
     // Stop collecting past the stored limit: a long stream must not grow memory for the log.
     if (tally.text !== undefined && tally.textLength <= 65_536) {
       tally.text.push(chunk.text);
