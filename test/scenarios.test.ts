@@ -544,7 +544,11 @@ describe('16: the motivating incident', () => {
       };
       expect(['capacity', 'host_infrastructure']).toContain(evidence.attribution);
       expect(evidence.users.sawErrors).toBe(false);
-      expect(evidence.canaries).toMatchObject({ measured: false, verdict: 'unknown', note: 'canaries: off, model quality not measured' });
+      expect(evidence.canaries).toMatchObject({
+        measured: false,
+        verdict: 'unknown',
+        note: 'canaries: off, model quality not measured',
+      });
     }
 
     // Automatic restore once the fault clears: trials close an open breaker, and a demotion ends
