@@ -137,6 +137,12 @@ describe('configSchema', () => {
         expect((await fetch(`${detour.url}${path}`, { headers })).status).toBe(200);
       }
       await detour.prober.tick();
+      // Two canary rounds: the first places each deployment in its gap, the second sends (and
+      // checks each provider's monthly cap).
+      const canaryAt = Date.now() + 3_600_000;
+      await detour.canaries?.scheduler.tick(canaryAt);
+      await detour.canaries?.scheduler.tick(canaryAt + 30_000);
+      expect((await detour.status.store.listCanaryResults({})).length).toBeGreaterThan(0);
       await detour.status.notifier.enqueue({
         type: 'alert.resolved',
         at: Date.now(),

@@ -141,7 +141,7 @@ describe('GET /admin/explain', () => {
       classes: { server_error: 5 },
       reachedUsers: 0,
     });
-    expect(result.summary).toContain('canaries not measured');
+    expect(result.summary).toContain('no canary runs in the window: quality not measured');
 
     expect((await ask(3, { model: 'solo' })).every((status) => status >= 500)).toBe(true);
     const solo = await explanation('model=solo&since=2h');

@@ -81,6 +81,9 @@ describe('scenario 15: HTTP 200 but wrong answers on one host', () => {
     expect(alarms.map((alarm) => alarm.deployment)).toEqual(['a/up-m']);
     expect(alarms[0]?.attribution).toBe('host');
     expect(rounds).toBeLessThanOrEqual(limit);
+    process.stdout.write(
+      `scenario 15: alarm on a/up-m after ${rounds} canaries since the drop (baseline p0 ${baseline.toFixed(3)}, ASN under 0.6 ${asn.toFixed(0)}, limit ${limit})\n`,
+    );
 
     // The results are in the store, graded per suite, costing nothing on unpriced hosts.
     const tallies = await current.detour.status.store.tallyCanaries({ from: 0, model: 'm' });

@@ -269,6 +269,27 @@ describe('BudgetGuard.settle', () => {
     expect(await store.sumSpend('key_a', 0)).toBe(0.5);
   });
 
+  it('flush waits for a write already under way, even with nothing new to write (regression)', async () => {
+    // The timer's flush took the batch and is writing it; a flush called meanwhile found nothing
+    // waiting and resolved at once, so a ledger read right after missed the batch in flight.
+    const { guard, store } = setUp();
+    let open = () => {};
+    store.writeGate = new Promise((resolve) => {
+      open = resolve;
+    });
+    guard.settle(await reserved(guard, 0.5), 0.5, NOON);
+    void guard.flush();
+    let flushed = false;
+    const second = guard.flush().then(() => {
+      flushed = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(flushed).toBe(false);
+    open();
+    await second;
+    expect(await store.sumSpend('key_a', 0)).toBe(0.5);
+  });
+
   it('records an actual cost above the reservation', async () => {
     const { guard, store } = setUp();
     guard.settle(await reserved(guard, 0.1), 0.3, NOON);

@@ -137,9 +137,12 @@ export class BudgetGuard implements Budgets {
     this.timer.unref();
   }
 
-  /** Writes the settled spend waiting for the ledger. */
+  /**
+   * Writes the settled spend waiting for the ledger, and resolves once every write begun before,
+   * by the timer too, is done: a ledger read after it sees all spend settled so far.
+   */
   flush(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
+    if (this.pending.size === 0) return this.ledger.then(() => undefined);
     const batch = [...this.pending.values()];
     this.pending = new Map();
     const write = this.ledger.then(() => this.options.store.recordSpend(batch));
