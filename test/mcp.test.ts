@@ -103,6 +103,8 @@ describe('POST /mcp (streamable HTTP)', () => {
       [
         'create_key',
         'drain_deployment',
+        'explain',
+        'quality_status',
         'enable_deployment',
         'force_enable_deployment',
         'get_health',
@@ -113,7 +115,15 @@ describe('POST /mcp (streamable HTTP)', () => {
         'usage_summary',
       ].sort(),
     );
-    for (const name of ['list_models', 'get_health', 'list_incidents', 'get_incident', 'usage_summary']) {
+    for (const name of [
+      'list_models',
+      'get_health',
+      'list_incidents',
+      'get_incident',
+      'usage_summary',
+      'explain',
+      'quality_status',
+    ]) {
       expect(byName.get(name)?.annotations?.readOnlyHint, name).toBe(true);
     }
     for (const name of ['drain_deployment', 'enable_deployment', 'force_enable_deployment', 'revoke_key']) {
@@ -157,6 +167,30 @@ describe('POST /mcp (streamable HTTP)', () => {
     const both = await call(client, 'get_health', { deployment: 'a/up-solo', model: 'solo' });
     expect(both.isError).toBe(true);
     expect(both.text).toContain('exactly one of `model` or `deployment`');
+  });
+
+  it('explains a model and names a bad one; reads quality per deployment', async () => {
+    const client = await httpClient();
+    const explained = json<{ model: string; verdict: string; hosts: Array<{ deployment: string }> }>(
+      await call(client, 'explain', { model: 'm', since: '30m' }),
+    );
+    expect(explained.model).toBe('m');
+    expect(explained.verdict).toBe('nothing');
+    expect(explained.hosts.map((host) => host.deployment)).toEqual(['a/up-m', 'b/up-m']);
+    const unknown = await call(client, 'explain', { model: 'nope' });
+    expect(unknown.isError).toBe(true);
+    expect(unknown.text).toContain('model');
+    const badSince = await call(client, 'explain', { model: 'm', since: 'soon' });
+    expect(badSince.isError).toBe(true);
+    expect(badSince.text).toContain('since');
+
+    const quality = json<{ canaries: string; deployment: { deployment: string } }>(
+      await call(client, 'quality_status', { deployment: 'a/up-solo' }),
+    );
+    expect(quality).toMatchObject({ canaries: 'off', deployment: { deployment: 'a/up-solo' } });
+    const missing = await call(client, 'quality_status', { deployment: 'nope/x' });
+    expect(missing.isError).toBe(true);
+    expect(missing.text).toContain('(field: deployment)');
   });
 
   it('refuses to drain without confirm and changes nothing', async () => {

@@ -6,7 +6,15 @@ import {
   revokeKey,
 } from './action-tools.js';
 import type { TableTool } from './define-tool.js';
-import { getHealth, getIncident, listIncidents, listModels, usageSummary } from './read-tools.js';
+import {
+  explainModel,
+  getHealth,
+  getIncident,
+  listIncidents,
+  listModels,
+  qualityStatus,
+  usageSummary,
+} from './read-tools.js';
 
 /**
  * Every tool the Detour MCP server offers, on stdio and on `/mcp` alike. A new tool is one
@@ -18,6 +26,8 @@ export const DETOUR_TOOLS: readonly TableTool[] = [
   listIncidents,
   getIncident,
   usageSummary,
+  explainModel,
+  qualityStatus,
   drainDeployment,
   enableDeployment,
   forceEnableDeployment,

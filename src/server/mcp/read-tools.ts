@@ -223,3 +223,51 @@ export const usageSummary = defineTool({
     return success(outcome.body);
   },
 });
+
+export const explainModel = defineTool({
+  name: 'explain',
+  title: 'Is it the model or the infrastructure?',
+  description:
+    "One model's timeline per host over a recent window (errors by class and how many reached users " +
+    'after failover, first-token latency against its usual, canary pass rate) and a verdict: ' +
+    'infrastructure, capacity, latency, quality, configuration (our side) or nothing, with the numbers.',
+  input: {
+    model: z.string().min(1).describe('A configured model name'),
+    since: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('How far back: 1m to 7d, such as 30m, 2h or 1d (default 1h)'),
+  },
+  annotations: READ_ONLY,
+  async run(input, api) {
+    const query = new URLSearchParams({ model: input.model });
+    if (input.since !== undefined) query.set('since', input.since);
+    const outcome = await callAdmin(api, 'GET', `/admin/explain?${query}`);
+    if (!outcome.ok) return outcome.result;
+    return success(outcome.body);
+  },
+});
+
+export const qualityStatus = defineTool({
+  name: 'quality_status',
+  title: 'Answer quality per deployment',
+  description:
+    "Per deployment, the quality canaries' statistics (phase, baseline and recent pass rate, the " +
+    'sequential test, an open quality alarm with its evidence) and passive signals from live answers ' +
+    '(cut-off, filtered and empty answers, invalid JSON or tool arguments, output length).',
+  input: {
+    deployment: z.string().min(1).optional().describe('Only this deployment (provider/upstream-model)'),
+  },
+  annotations: READ_ONLY,
+  async run(input, api) {
+    const outcome = await callAdmin(api, 'GET', '/admin/quality');
+    if (!outcome.ok) return outcome.result;
+    const body = outcome.body as { canaries: string; deployments: Array<{ deployment: string }> };
+    if (input.deployment === undefined) return success(body);
+    const row = body.deployments.find((entry) => entry.deployment === input.deployment);
+    if (row === undefined)
+      return failure(`no configured deployment '${input.deployment}' (field: deployment)`);
+    return success({ canaries: body.canaries, deployment: row });
+  },
+});
