@@ -30,6 +30,11 @@ models:
       - { provider: a, model: up-m }
       - { provider: b, model: up-m }
       - { provider: c, model: up-m }
+    quality: { onAlarm: demote }
+  plain:
+    deployments:
+      - { provider: a, model: up-plain }
+      - { provider: b, model: up-plain }
 canaries: { every: 20s }
 status: { interval: 1h }
 timeouts: { connect: 2s, firstToken: 5s, idle: 5s, total: 20s }
@@ -43,6 +48,18 @@ async function start(clock: OffsetClock): Promise<Stack> {
     detour: { clock, random: seededRandom(15) },
   });
   return stack;
+}
+
+/** The deployment that answered one request for `model`. */
+async function servedBy(current: Stack, model: string): Promise<string | null> {
+  const response = await fetch(`${current.openaiBaseUrl}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'echo: which host?' }] }),
+  });
+  expect(response.status).toBe(200);
+  await response.arrayBuffer();
+  return response.headers.get('x-detour-deployment');
 }
 
 /** One canary per deployment: the clock jumps a gap, the scheduler sends what is due. */
@@ -66,9 +83,13 @@ describe('scenario 15: HTTP 200 but wrong answers on one host', () => {
     expect(canaries.monitor.alarms()).toEqual([]);
     expect(canaries.monitor.status('a/up-m')?.phase).not.toBe('learning');
 
+    // Before any alarm, requests go to the first deployment.
+    expect(await servedBy(current, 'm')).toBe('a/up-m');
+
     // Host a now answers 40 % wrong.
     current.sim.clearFaults('a');
-    current.sim.setFault({ host: 'a', fault: { type: 'wrong_answer' }, probability: 0.4 });
+    current.sim.setFault({ host: 'a', model: 'up-m', fault: { type: 'wrong_answer' }, probability: 0.4 });
+    current.sim.setFault({ host: 'a', model: 'up-plain', fault: { type: 'wrong_answer' }, probability: 0.2 });
     const baseline = canaries.monitor.status('a/up-m')?.baseline?.p0 ?? 0;
     const asn = expectedSampleNumber({ p0: baseline, p1: baseline - 0.05, alpha: 0.01, beta: 0.05 }, 0.6);
     const limit = Math.ceil(4 * asn);
@@ -81,6 +102,11 @@ describe('scenario 15: HTTP 200 but wrong answers on one host', () => {
     expect(alarms.map((alarm) => alarm.deployment)).toEqual(['a/up-m']);
     expect(alarms[0]?.attribution).toBe('host');
     expect(rounds).toBeLessThanOrEqual(limit);
+    // quality.onAlarm: demote — m now tries a only after its healthy peers; `plain`, on the same
+    // host with the default (alert), keeps a first.
+    expect(current.detour.state.qualityDemoted).toEqual(new Set(['a/up-m']));
+    expect(await servedBy(current, 'm')).toBe('b/up-m');
+    expect(await servedBy(current, 'plain')).toBe('a/up-plain');
     process.stdout.write(
       `scenario 15: alarm on a/up-m after ${rounds} canaries since the drop (baseline p0 ${baseline.toFixed(3)}, ASN under 0.6 ${asn.toFixed(0)}, limit ${limit})\n`,
     );
