@@ -1,3 +1,4 @@
+import { seededRandom } from '../core/index.js';
 /** Where and how to plant a fact in generated filler text. */
 export interface HaystackSpec {
   /** Seeds the filler, so a suite gives the same text on every run and host. */
@@ -19,18 +20,6 @@ const NOUNS = 'river mountain garden lantern harbor meadow orbit forest valley b
 const VERBS = 'follows crosses watches circles shelters reaches faces borders'.split(' ');
 const PLACES =
   'at dawn|after the rain|in the evening|through the winter|beyond the hills|along the coast'.split('|');
-
-/** mulberry32 (as the simulator uses): a tiny PRNG, so a seed reproduces the whole text. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = state;
-    mixed = Math.imul(mixed ^ (mixed >>> 15), mixed | 1);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * A long filler text with one fact planted in it, for long-context retrieval canaries. Generated

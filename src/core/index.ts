@@ -7,5 +7,6 @@ export { DetourError, invalidRequest, STATUS_BY_CLASS, toDetourError, upstreamCo
 export { newId, newRequestId } from './ids.js';
 export { parseDuration } from './parse-duration.js';
 export { parseSize } from './parse-size.js';
+export { type RandomSource, seededRandom } from './seeded-random.js';
 export type * from './stream-event.js';
 export { assertNever, isContentEvent } from './stream-event.js';
