@@ -312,7 +312,10 @@ export class IncidentDetector {
             };
       if (leading && !underMaintenance.has(route.name)) {
         await this.trackIncident(route.name, ids, health, published, now, canaries);
-        if (canaries !== undefined) await this.trackQuality(route.name, canaries, now);
+        // Without canaries (turned off, or not yet running) a quality incident still open, e.g. one
+        // taken over after a restart, follows its timeline with no alarm: it resolves.
+        if (canaries !== undefined || (this.quality.get(route.name)?.phase ?? 'none') !== 'none')
+          await this.trackQuality(route.name, canaries, now);
       }
     }
     this.components = components;
@@ -562,9 +565,9 @@ export class IncidentDetector {
    * once every alarm cleared, resolved after `resolveAfterMs` of normal canaries. Impact `none`:
    * requests still succeed, and quality is never counted as downtime.
    */
-  private async trackQuality(model: string, canaries: CanaryInput, now: number): Promise<void> {
+  private async trackQuality(model: string, canaries: CanaryInput | undefined, now: number): Promise<void> {
     const track = this.qualityTrack(model);
-    const { alarms } = canaries;
+    const alarms = canaries?.alarms ?? [];
     if (alarms.length > 0) track.lastAlarms = alarms;
     const since = alarms.length > 0 ? Math.min(...alarms.map((alarm) => alarm.since)) : undefined;
     const event = lifecycleEventOf(

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/store/index.js';
+import { OffsetClock } from './support/offset-clock.js';
+import { type Stack, startStack } from './support/start-stack.js';
+
+// A quality incident left open by a previous run is taken over on its own timeline: host trouble
+// after the restart opens an infrastructure incident beside it, and never "returns" inside it.
+
+let stack: Stack | undefined;
+let folder: string | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+  if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
+  folder = undefined;
+});
+
+describe('a quality incident across a restart', () => {
+  it('continues on its own timeline, beside a new infrastructure incident', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'detour-quality-restart-'));
+    const path = join(folder, 'detour.db');
+    const clock = new OffsetClock();
+    const before = new SqliteStore({ path });
+    const opened = clock.now() - 600_000;
+    const quality = await before.createIncident(
+      {
+        id: 'inc_quality_before',
+        kind: 'quality',
+        status: 'identified',
+        impact: 'none',
+        title: 'm: answers degraded on a/up-m',
+        components: ['m'],
+        deployments: ['a/up-m'],
+        startedAt: opened,
+        updatedAt: opened,
+        evidence: { kind: 'quality' },
+        manual: false,
+      },
+      { at: opened, status: 'identified', body: 'Cause: a fault of that host.' },
+    );
+    await before.close();
+
+    const current = await startStack({
+      config: (simUrl) => `
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1 }
+  b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1 }
+models:
+  m: { deployments: [ { provider: a, model: up-m }, { provider: b, model: up-m } ] }
+store: { sqlite: ${path} }
+health: { probes: { enabled: false }, demotion: { minRequests: 8 } }
+status: { interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resolveAfter: 10s }
+`,
+      store: 'config',
+      detour: { clock },
+    });
+    stack = current;
+    const detector = current.detour.status.detector;
+    const store = current.detour.status.store;
+    // No canary alarm after the restart: the taken-over quality incident goes to monitoring.
+    await detector.evaluate();
+    expect((await store.getIncident(quality.id))?.status).toBe('monitoring');
+
+    // Host a fails now: an infrastructure incident of its own.
+    current.sim.setFault({ host: 'a', fault: { type: 'status', status: 529 } });
+    for (let index = 0; index < 12; index += 1) {
+      const response = await fetch(`${current.openaiBaseUrl}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'echo: hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    await detector.evaluate();
+    clock.advance(2_100);
+    await detector.evaluate();
+    const open = await store.listIncidents({ open: true });
+    expect(open.map((incident) => incident.kind).sort()).toEqual(['overloaded', 'quality']);
+    const after = await store.getIncident(quality.id);
+    expect(after?.status).toBe('monitoring');
+    expect(after?.updates.map((update) => update.body).join(' ')).not.toContain('The problem returned');
+
+    // And a clean canary period resolves it.
+    clock.advance(10_100);
+    await detector.evaluate();
+    expect((await store.getIncident(quality.id))?.status).toBe('resolved');
+  });
+});
