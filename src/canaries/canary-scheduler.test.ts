@@ -306,3 +306,51 @@ describe('CanaryScheduler', () => {
     await store.close();
   });
 });
+
+describe('CanaryScheduler across a lease hand-over', () => {
+  it('reads the spend again from the store when it watches again, so what another replica spent counts (regression)', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 31, 12));
+    const target = deployment('a');
+    const cases = [canaryCase('c1')];
+    const perRun = worstCaseCostUsd(target, cases[0] as CanaryCase);
+    const { rows, store } = resultLog();
+    let leading = true;
+    const scheduler = new CanaryScheduler({
+      deployments: () => (leading ? [target] : []),
+      cases: () => cases,
+      send: async (sent, canary) => result(sent, canary, clock.now(), perRun),
+      status: () => ({
+        state: 'closed',
+        admission: 'yes',
+        demoted: false,
+        degraded: false,
+        drained: false,
+        forced: false,
+        ejectionCount: 0,
+        admissionWeight: 1,
+      }),
+      store,
+      clock,
+      random: () => 0,
+      // Room for three runs this month (the 31st: pacing allows the whole cap).
+      monthlyCapUsd: { default: perRun * 3.5 },
+    });
+    const ticks = async (count: number) => {
+      for (let index = 0; index < count; index += 1) {
+        await scheduler.tick(clock.now());
+        clock.advance(30_000);
+      }
+    };
+    await ticks(2);
+    expect(rows).toHaveLength(2);
+    // The lease moves to another replica, which spends one run; then it comes back.
+    leading = false;
+    await ticks(1);
+    rows.push(result(target, cases[0] as CanaryCase, clock.now(), perRun));
+    leading = true;
+    await ticks(5);
+    // Three runs fit under the cap in all: this replica may add none after the other's.
+    expect(rows).toHaveLength(3);
+    expect(rows.reduce((sum, row) => sum + row.costUsd, 0)).toBeLessThanOrEqual(perRun * 3.5);
+  });
+});

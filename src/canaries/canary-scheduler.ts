@@ -58,6 +58,8 @@ const DEFAULT_JITTER = 0.2;
 const DAY_MS = 86_400_000;
 /** Bytes of JSON framing a prompt may carry beyond its text; generous, it only bounds the estimate. */
 const PROMPT_FRAMING_TOKENS = 64;
+/** Tokens a vendor may add per offered tool (its tool-use system prompt and the tool's rendering). */
+const TOOL_OVERHEAD_TOKENS = 500;
 /** Output bound when neither the case nor the catalog gives one. */
 const FALLBACK_MAX_OUTPUT = 4_096;
 
@@ -79,7 +81,9 @@ export function worstCaseCostUsd(deployment: Deployment, canary: CanaryCase): nu
   if (price === undefined) return 0;
   const { system, messages, tools } = canary.request;
   const promptTokens =
-    Buffer.byteLength(JSON.stringify({ system, messages, tools }), 'utf8') + PROMPT_FRAMING_TOKENS;
+    Buffer.byteLength(JSON.stringify({ system, messages, tools }), 'utf8') +
+    PROMPT_FRAMING_TOKENS +
+    (tools?.length ?? 0) * TOOL_OVERHEAD_TOKENS;
   const outputTokens = canary.request.maxTokens ?? deployment.maxOutput ?? FALLBACK_MAX_OUTPUT;
   const inputPrice = Math.max(price.input, price.cacheWrite ?? 0, price.cachedInput ?? 0);
   return (promptTokens * inputPrice + outputTokens * price.output) / 1_000_000;
@@ -169,6 +173,9 @@ export class CanaryScheduler {
    */
   async tick(now: number): Promise<void> {
     const deployments = this.options.deployments();
+    // No deployments to watch (this replica lost the lease, say): forget the spend it counted, so
+    // that when it watches again it reads what others spent meanwhile from the store.
+    if (deployments.length === 0) this.spend.clear();
     const cases = this.options.cases();
     if (cases.length === 0) return;
     const started: Promise<void>[] = [];
@@ -190,7 +197,8 @@ export class CanaryScheduler {
       }
       const canary = cases[turn.caseIndex % cases.length] as CanaryCase;
       const spend = await this.spendOf(deployment.provider.name, now);
-      if (spend === undefined) continue;
+      // Stopped while reading the spend: nothing more is launched (stop() waits only for runs it knows).
+      if (spend === undefined || this.controller.signal.aborted) continue;
       const estimate = worstCaseCostUsd(deployment, canary);
       const refusal = this.refusal(deployment.provider.name, spend, estimate, now);
       if (refusal !== undefined) {
