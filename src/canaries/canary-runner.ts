@@ -8,6 +8,7 @@ import {
 import { codecFor } from '../protocols/index.js';
 import { sendNonStream, type UpstreamTransport } from '../providers/index.js';
 import { costOf, type Deployment } from '../routing/index.js';
+import { worstCaseCostUsd } from './canary-scheduler.js';
 import type { CanaryCase, CanaryResult, GradeAnswer } from './types.js';
 
 /** What a canary run reaches its host through. */
@@ -75,11 +76,16 @@ export async function runCanary(
       detail: error.message,
       failureClass: error.failureClass,
       latencyMs: clock.now() - base.at,
-      costUsd: 0,
+      // A host that timed out may still bill what it generated: the cap counts the worst case.
+      costUsd: error.failureClass === 'timeout' ? worstCaseCostUsd(deployment, canary) : 0,
     };
   }
   const latencyMs = clock.now() - base.at;
-  const costUsd = costOf(answer.usage, deployment.price)?.usd ?? 0;
+  // An answer that reports no usage is counted at its worst case, so the cap still binds.
+  const reported = answer.usage.inputTokens + answer.usage.outputTokens > 0;
+  const costUsd = reported
+    ? (costOf(answer.usage, deployment.price)?.usd ?? 0)
+    : worstCaseCostUsd(deployment, canary);
   try {
     const verdict = grade(canary, answer);
     return {

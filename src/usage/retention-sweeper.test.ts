@@ -61,6 +61,17 @@ describe('RetentionSweeper', () => {
     const sweeper = new RetentionSweeper({ store, clock, retentionMs: 30 * DAY });
     await sweeper.sweep();
     expect((await store.listCanaryResults({})).map((row) => row.at)).toEqual([now, now - 29 * DAY]);
+
+    // A retention shorter than the month keeps this month's canary results (the monthly cap is
+    // rebuilt from them) and deletes only older ones (regression: day 5's spend was forgotten).
+    const short = new RetentionSweeper({ store, clock, retentionMs: 7 * DAY });
+    await store.recordCanaryResults([result(Date.UTC(2026, 0, 5)), result(Date.UTC(2025, 11, 20))]);
+    await short.sweep();
+    expect((await store.listCanaryResults({})).map((row) => row.at)).toEqual([
+      now,
+      Date.UTC(2026, 0, 5),
+      now - 29 * DAY,
+    ]);
     await store.close();
   });
 });

@@ -30,7 +30,8 @@ export class RetentionSweeper {
     const { store } = this.options;
     this.running ??= Promise.all([
       store.deleteRequestLogsBefore(before),
-      store.deleteCanaryResultsBefore(before),
+      // Canary results of the current UTC month stay: the canaries' monthly spend cap is rebuilt from them.
+      store.deleteCanaryResultsBefore(Math.min(before, startOfUtcMonth(this.options.clock.now()))),
     ])
       .then(([requestLogs]) => requestLogs)
       .finally(() => {
@@ -57,4 +58,10 @@ export class RetentionSweeper {
     this.timer = undefined;
     await this.running?.catch(() => undefined);
   }
+}
+
+/** Midnight UTC on the first day of `now`'s month. */
+function startOfUtcMonth(now: number): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
 }
