@@ -291,6 +291,11 @@ describe('console pages', () => {
     expect(row).toContain('>2<');
     expect(row).toContain('50.0%');
     expect((await get('/console/usage?period=day')).text).toContain('last 30 days');
+    // A name every object has is no period (regression): the default, not a 500.
+    const inherited = await get('/console/usage?period=toString');
+    expect(inherited.status).toBe(200);
+    expect(inherited.text).toContain('last 24 hours');
+    expect((await get('/console/requests?range=constructor')).status).toBe(200);
   });
 
   it('lists the request log with filters and cursor pages', async () => {

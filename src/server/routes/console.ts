@@ -259,7 +259,7 @@ export function registerConsoleRoutes(
         if (status === undefined) return unavailable('Usage');
         const asked = text(request.query as Query, 'period');
         const period: UsagePeriod =
-          asked !== undefined && asked in USAGE_PERIODS ? (asked as UsagePeriod) : 'hour';
+          asked !== undefined && Object.hasOwn(USAGE_PERIODS, asked) ? (asked as UsagePeriod) : 'hour';
         const range = usageRange(period, gateway().clock.now());
         const store = status().store;
         const [overTime, byModel] = await Promise.all([
@@ -276,7 +276,9 @@ export function registerConsoleRoutes(
       const query = request.query as Query;
       const askedRange = text(query, 'range');
       const range: RequestRange =
-        askedRange !== undefined && askedRange in REQUEST_RANGES ? (askedRange as RequestRange) : '24h';
+        askedRange !== undefined && Object.hasOwn(REQUEST_RANGES, askedRange)
+          ? (askedRange as RequestRange)
+          : '24h';
       const filters: RequestFilters = { range };
       const model = text(query, 'model');
       const deployment = text(query, 'deployment');
