@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CanaryResult } from '../src/canaries/index.js';
 import { SqliteStore } from '../src/store/index.js';
-import { OffsetClock } from './support/offset-clock.js';
+import { OffsetClock, seededRandom } from './support/offset-clock.js';
 import { type Stack, startStack } from './support/start-stack.js';
 
 // A quality incident left open by a previous run is taken over on its own timeline: host trouble
@@ -88,5 +89,70 @@ status: { interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resol
     clock.advance(10_100);
     await detector.evaluate();
     expect((await store.getIncident(quality.id))?.status).toBe('resolved');
+  });
+
+  it('takes the canary statistics over from the store: a drop seen before the restart is an alarm again before any new canary', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'detour-quality-history-'));
+    const path = join(folder, 'detour.db');
+    const clock = new OffsetClock();
+    const before = new SqliteStore({ path });
+    // A week of history a previous run left: three hosts at 0.8, then host a at 0.6.
+    const random = seededRandom(42);
+    const rows: CanaryResult[] = [];
+    const start = clock.now() - 3 * 86_400_000;
+    for (let round = 0; round < 700; round += 1) {
+      for (const host of ['a', 'b', 'c']) {
+        const accuracy = host === 'a' && round >= 400 ? 0.6 : 0.8;
+        rows.push({
+          deployment: `${host}/up-m`,
+          model: 'm',
+          provider: host,
+          suite: 'arithmetic',
+          caseId: 'arith-1',
+          at: start + round * 20_000,
+          pass: random() < accuracy,
+          detail: '',
+          latencyMs: 1,
+          costUsd: 0,
+          responseModel: 'up-m',
+        });
+      }
+    }
+    await before.recordCanaryResults(rows);
+    await before.close();
+
+    const current = await startStack({
+      config: (simUrl) => `
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1 }
+  b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1 }
+  c: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/c/v1 }
+models:
+  m:
+    deployments:
+      - { provider: a, model: up-m }
+      - { provider: b, model: up-m }
+      - { provider: c, model: up-m }
+store: { sqlite: ${path} }
+canaries: { every: 1h }
+health: { probes: { enabled: false } }
+status: { interval: 1h }
+`,
+      store: 'config',
+      detour: { clock },
+    });
+    stack = current;
+    const canaries = current.detour.canaries;
+    if (canaries === undefined) throw new Error('canaries are off');
+    expect(canaries.monitor.alarms()).toEqual([]);
+    // The first round reads the history in before it sends anything.
+    await canaries.scheduler.tick(clock.now());
+    expect(canaries.monitor.alarms().map((alarm) => [alarm.deployment, alarm.attribution])).toEqual([
+      ['a/up-m', 'host'],
+    ]);
+    expect(canaries.monitor.status('b/up-m')?.phase).toBe('healthy');
+    await current.detour.status.detector.evaluate();
+    const open = await current.detour.status.store.listIncidents({ open: true });
+    expect(open.map((incident) => [incident.kind, incident.deployments])).toEqual([['quality', ['a/up-m']]]);
   });
 });

@@ -55,7 +55,8 @@ status: { interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resol
       await canaries.scheduler.tick(clock.now());
     };
     // Canaries before the storm: every host answers them right.
-    for (let index = 0; index < 20; index += 1) await round();
+    // Past the 50 graded runs each host needs for its baseline.
+    for (let index = 0; index < 60; index += 1) await round();
 
     for (const model of ['up-m', 'up-m2']) {
       current.sim.setFault({ host: 'a', model, fault: { type: 'status', status: 529 }, probability: 0.4 });

@@ -45,6 +45,11 @@ export interface CanarySchedulerOptions {
   monthlyCapUsd: MonthlyCaps;
   /** How often the timer ticks, in ms; default 1 s. */
   tickMs?: number;
+  /**
+   * Awaited at the start of every tick, before `deployments()` is read: the caller's chance to
+   * get ready (read history into its statistics after taking the lease) before anything is sent.
+   */
+  ready?: () => Promise<void> | undefined;
   /** Told of every result once stored (the drift statistics). */
   onResult?: (result: CanaryResult) => void;
   /** Told of every due canary not sent, and why. */
@@ -172,6 +177,7 @@ export class CanaryScheduler {
    * cap. Resolves when those canaries have ended and their results are stored.
    */
   async tick(now: number): Promise<void> {
+    await this.options.ready?.();
     const deployments = this.options.deployments();
     // No deployments to watch (this replica lost the lease, say): forget the spend it counted, so
     // that when it watches again it reads what others spent meanwhile from the store.

@@ -169,6 +169,22 @@ export function canaryEvidenceOf(input: CanaryInput | undefined): CanaryEvidence
       note: `canaries: quality alarm on ${alarms.join(', ')}; pass rate ${percent(passed, graded)} over ${graded} graded runs in the last ${window}`,
     };
   }
+  const unsettled = hosts.filter((reading) => reading.phase === 'learning' || reading.phase === 'suspect');
+  if (graded > 0 && unsettled.length > 0) {
+    const why = unsettled
+      .map((reading) =>
+        reading.phase === 'learning'
+          ? `${reading.deployment} still learning its baseline`
+          : `${reading.deployment} under suspicion`,
+      )
+      .join(', ');
+    return {
+      ...base,
+      measured: true,
+      verdict: 'unknown',
+      note: `canary pass rate ${percent(passed, graded)} on the hosts that answered (${graded} runs in the last ${window}), ${why}: model quality not yet judged`,
+    };
+  }
   if (graded === 0) {
     return {
       ...base,

@@ -27,6 +27,11 @@ export interface CanaryReading {
   /** Runs the host answered and a grader judged. */
   graded: number;
   passed: number;
+  /**
+   * Where its statistics stand: `learning` its baseline, `healthy`, `suspect` (the sequential test
+   * alarmed, not yet confirmed) or `alarm`; absent when unknown.
+   */
+  phase?: 'learning' | 'healthy' | 'suspect' | 'alarm';
 }
 
 /** The canaries' view of the models, read at every evaluation. */

@@ -18,6 +18,9 @@ import type { Store } from '../store/index.js';
 
 /** How long canary results are kept in memory for incident evidence (the store keeps them all). */
 const RECENT_MS = 3_600_000;
+/** History read back into the statistics when this replica takes over: baselines and open drops. */
+const HISTORY_MS = 7 * 86_400_000;
+const HISTORY_ROWS = 20_000;
 
 /** Inputs of {@link CanaryRuntime}. */
 export interface CanaryRuntimeInput {
@@ -45,16 +48,21 @@ export interface CanaryRuntimeInput {
  * the incident detector reads alarms and recent pass rates through {@link QualityView}.
  */
 export class CanaryRuntime implements QualityView {
-  readonly monitor = new QualityMonitor();
   readonly scheduler: CanaryScheduler;
   readonly cases: readonly CanaryCase[];
+  private statistics = new QualityMonitor();
   private readonly recent = new Map<string, CanaryResult[]>();
+  /** Whether this replica runs the canaries (holds the lease) as of the last tick. */
+  private leading = false;
+  private history: Promise<void> | undefined;
+  private replaying = false;
 
   constructor(private readonly input: CanaryRuntimeInput) {
     const config = input.config().canaries;
     this.cases = loadSuites(config.suites);
     const scheduler: ConstructorParameters<typeof CanaryScheduler>[0] = {
-      deployments: () => (input.isLeader() ? deploymentsOf(input.target().table) : []),
+      ready: () => this.prepare(),
+      deployments: () => (this.leading ? deploymentsOf(input.target().table) : []),
       cases: () => this.cases,
       send: (deployment, canary, signal) =>
         runCanary(deployment, canary, gradeAnswer, {
@@ -74,8 +82,58 @@ export class CanaryRuntime implements QualityView {
     this.scheduler = new CanaryScheduler(scheduler);
   }
 
+  /** The drift statistics (replaced when this replica loses the lease). */
+  get monitor(): QualityMonitor {
+    return this.statistics;
+  }
+
+  /** A deployment's quality state, for the admin API. */
+  status(deployment: string) {
+    return this.statistics.status(deployment);
+  }
+
   start(): void {
     this.scheduler.start();
+  }
+
+  /**
+   * Follows the lease. On taking it, the stored results of the last week are read back into the
+   * statistics (baselines, and a drop that was open under the previous holder) before a canary is
+   * sent; on losing it, this replica's statistics, alarms and demotions are dropped, since the
+   * holder's are the ones that count.
+   */
+  private prepare(): Promise<void> | undefined {
+    if (!this.input.isLeader()) {
+      if (this.leading) this.resign();
+      return undefined;
+    }
+    if (!this.leading) {
+      this.leading = true;
+      this.history = this.replayHistory().catch((error: unknown) => this.input.onError?.(error));
+    }
+    return this.history;
+  }
+
+  private resign(): void {
+    this.leading = false;
+    this.history = undefined;
+    this.statistics = new QualityMonitor();
+    this.recent.clear();
+    this.input.state.qualityDemoted.clear();
+  }
+
+  private async replayHistory(): Promise<void> {
+    const rows = await this.input.store.listCanaryResults({
+      from: this.input.clock.now() - HISTORY_MS,
+      limit: HISTORY_ROWS,
+    });
+    this.replaying = true;
+    try {
+      // Newest first from the store; the statistics read them in the order they happened.
+      for (let index = rows.length - 1; index >= 0; index -= 1) this.record(rows[index] as CanaryResult);
+    } finally {
+      this.replaying = false;
+    }
   }
 
   stop(): Promise<void> {
@@ -92,14 +150,14 @@ export class CanaryRuntime implements QualityView {
     list.push(result);
     const horizon = this.input.clock.now() - RECENT_MS;
     while (list.length > 0 && (list[0]?.at ?? 0) < horizon) list.shift();
-    const events = this.monitor.record(result);
+    const events = this.statistics.record(result);
     if (events.length === 0) return;
-    for (const event of events) this.input.onEvent?.(event);
+    if (!this.replaying) for (const event of events) this.input.onEvent?.(event);
     this.applyDemotions();
   }
 
   alarms(model: string): readonly QualityAlarm[] {
-    return this.monitor
+    return this.statistics
       .alarms()
       .filter((alarm) => alarm.model === model)
       .map(toIncidentAlarm);
@@ -115,7 +173,8 @@ export class CanaryRuntime implements QualityView {
         graded += 1;
         if (result.pass) passed += 1;
       }
-      return { deployment, graded, passed };
+      const phase = this.statistics.status(deployment)?.phase;
+      return phase === undefined ? { deployment, graded, passed } : { deployment, graded, passed, phase };
     });
   }
 
@@ -124,7 +183,7 @@ export class CanaryRuntime implements QualityView {
     const models = this.input.config().models;
     const demoted = this.input.state.qualityDemoted;
     demoted.clear();
-    for (const alarm of this.monitor.alarms())
+    for (const alarm of this.statistics.alarms())
       if (models[alarm.model]?.quality?.onAlarm === 'demote') demoted.add(alarm.deployment);
   }
 }

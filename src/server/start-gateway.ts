@@ -138,7 +138,7 @@ async function startOn(
     if (requestLog !== undefined) assembled.requestLog = requestLog;
     assembled.access = access;
     assembled.passiveSignals = passiveSignals;
-    if (canaries !== undefined) assembled.quality = canaries.monitor;
+    if (canaries !== undefined) assembled.quality = canaries;
     if (sharedHealth !== undefined) assembled.sharedHealth = sharedHealth;
     if (telemetry !== undefined) assembled.telemetry = telemetry;
     assembled.canaryTallies = options.canaryTallies ?? ((query) => store.tallyCanaries(query));
@@ -231,7 +231,7 @@ async function startOn(
         onError: (error) => app.log.warn({ err: error }, 'canaries: store read or write failed'),
       })
     : undefined;
-  if (canaries !== undefined) gateway.quality = canaries.monitor;
+  if (canaries !== undefined) gateway.quality = canaries;
   const status = createStatusService({
     config: () => current,
     table: () => gateway.table,
