@@ -38,6 +38,8 @@ providers:
 models:
 ${MODELS.map((model) => `  ${model}: { deployments: [ { provider: vendor, model: ${model} }, { provider: cloud, model: ${model} } ] }`).join('\n')}
 auth: { mode: off }
+# Quality canaries off: the upstream counts here are of client traffic only.
+canaries: { enabled: false }
 `,
   'outage-replay.yaml',
   {},

@@ -44,6 +44,8 @@ models:
   plain:     { deployments: [ { provider: vendor, model: up-p }, { provider: cloud, model: up-p } ] }
 health: { ejection: { consecutiveFailures: 1000, failureRate: 1, minRequests: 100000 }, demotion: { failureRate: 1, minRequests: 100000 } }
 auth: { mode: off }
+# Quality canaries off: the upstream counts here are of client traffic only.
+canaries: { enabled: false }
 `,
     'stream-cuts.yaml',
     {},
