@@ -19,6 +19,54 @@ afterEach(async () => {
   folder = undefined;
 });
 
+/** Three days of canary history a previous run left: three hosts at 0.8, then host a at 0.6. */
+async function writeHistory(path: string, clock: OffsetClock): Promise<void> {
+  const before = new SqliteStore({ path });
+  const random = seededRandom(42);
+  const rows: CanaryResult[] = [];
+  const start = clock.now() - 3 * 86_400_000;
+  for (let round = 0; round < 700; round += 1) {
+    for (const host of ['a', 'b', 'c']) {
+      const accuracy = host === 'a' && round >= 400 ? 0.6 : 0.8;
+      rows.push({
+        deployment: `${host}/up-m`,
+        model: 'm',
+        provider: host,
+        suite: 'arithmetic',
+        caseId: 'arith-1',
+        at: start + round * 20_000,
+        pass: random() < accuracy,
+        detail: '',
+        latencyMs: 1,
+        costUsd: 0,
+        responseModel: 'up-m',
+      });
+    }
+  }
+  await before.recordCanaryResults(rows);
+  await before.close();
+}
+
+function threeHosts(path: string, simUrl: string): string {
+  return `
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1 }
+  b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1 }
+  c: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/c/v1 }
+models:
+  m:
+    deployments:
+      - { provider: a, model: up-m }
+      - { provider: b, model: up-m }
+      - { provider: c, model: up-m }
+    quality: { onAlarm: demote }
+store: { sqlite: ${path} }
+canaries: { every: 1h }
+health: { probes: { enabled: false } }
+status: { interval: 1h }
+`;
+}
+
 describe('a quality incident across a restart', () => {
   it('continues on its own timeline, beside a new infrastructure incident', async () => {
     folder = mkdtempSync(join(tmpdir(), 'detour-quality-restart-'));
@@ -95,49 +143,10 @@ status: { interval: 1h, enterAfter: 2s, leaveAfter: 5s, incidentAfter: 2s, resol
     folder = mkdtempSync(join(tmpdir(), 'detour-quality-history-'));
     const path = join(folder, 'detour.db');
     const clock = new OffsetClock();
-    const before = new SqliteStore({ path });
-    // A week of history a previous run left: three hosts at 0.8, then host a at 0.6.
-    const random = seededRandom(42);
-    const rows: CanaryResult[] = [];
-    const start = clock.now() - 3 * 86_400_000;
-    for (let round = 0; round < 700; round += 1) {
-      for (const host of ['a', 'b', 'c']) {
-        const accuracy = host === 'a' && round >= 400 ? 0.6 : 0.8;
-        rows.push({
-          deployment: `${host}/up-m`,
-          model: 'm',
-          provider: host,
-          suite: 'arithmetic',
-          caseId: 'arith-1',
-          at: start + round * 20_000,
-          pass: random() < accuracy,
-          detail: '',
-          latencyMs: 1,
-          costUsd: 0,
-          responseModel: 'up-m',
-        });
-      }
-    }
-    await before.recordCanaryResults(rows);
-    await before.close();
+    await writeHistory(path, clock);
 
     const current = await startStack({
-      config: (simUrl) => `
-providers:
-  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1 }
-  b: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/b/v1 }
-  c: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/c/v1 }
-models:
-  m:
-    deployments:
-      - { provider: a, model: up-m }
-      - { provider: b, model: up-m }
-      - { provider: c, model: up-m }
-store: { sqlite: ${path} }
-canaries: { every: 1h }
-health: { probes: { enabled: false } }
-status: { interval: 1h }
-`,
+      config: (simUrl) => threeHosts(path, simUrl),
       store: 'config',
       detour: { clock },
     });
@@ -154,5 +163,46 @@ status: { interval: 1h }
     await current.detour.status.detector.evaluate();
     const open = await current.detour.status.store.listIncidents({ open: true });
     expect(open.map((incident) => [incident.kind, incident.deployments])).toEqual([['quality', ['a/up-m']]]);
+  });
+
+  it('follows the lease: only the holder judges canaries and demotes; a replica that loses it drops its alarms, the next holder reads the history', async () => {
+    folder = mkdtempSync(join(tmpdir(), 'detour-quality-lease-'));
+    const path = join(folder, 'detour.db');
+    const clock = new OffsetClock();
+    await writeHistory(path, clock);
+    const first = await startStack({
+      config: (simUrl) => threeHosts(path, simUrl),
+      store: 'config',
+      detour: { clock },
+    });
+    stack = first;
+    const second = await startStack({
+      config: (simUrl) => threeHosts(path, simUrl),
+      store: 'config',
+      detour: { clock },
+    });
+    try {
+      const [one, two] = [first.detour, second.detour];
+      expect([one.status.detector.isLeader(), two.status.detector.isLeader()]).toEqual([true, false]);
+      await one.canaries?.scheduler.tick(clock.now());
+      await two.canaries?.scheduler.tick(clock.now());
+      expect(one.canaries?.monitor.alarms().map((alarm) => alarm.deployment)).toEqual(['a/up-m']);
+      expect(one.state.qualityDemoted).toEqual(new Set(['a/up-m']));
+      expect(two.canaries?.monitor.alarms()).toEqual([]);
+      expect(two.state.qualityDemoted.size).toBe(0);
+
+      // The first replica hands the lease over (its detector stops); the second takes it.
+      await one.status.detector.stop();
+      await two.status.detector.evaluate();
+      expect(two.status.detector.isLeader()).toBe(true);
+      await one.canaries?.scheduler.tick(clock.now());
+      await two.canaries?.scheduler.tick(clock.now());
+      expect(one.canaries?.monitor.alarms()).toEqual([]);
+      expect(one.state.qualityDemoted.size).toBe(0);
+      expect(two.canaries?.monitor.alarms().map((alarm) => alarm.deployment)).toEqual(['a/up-m']);
+      expect(two.state.qualityDemoted).toEqual(new Set(['a/up-m']));
+    } finally {
+      await second.close();
+    }
   });
 });
