@@ -15,9 +15,14 @@ function randomHex(byteCount: number): string {
   return hex;
 }
 
-/** A new request id, e.g. `req_3f9a...` (24 hex digits). */
-export function newRequestId(): string {
-  return `req_${randomHex(12)}`;
+/**
+ * A new request id: `req_`, then 24 hex digits — the creation time in milliseconds (12 digits), then
+ * 48 random bits. Ids made later sort later, so the request log's primary key grows at its end
+ * instead of at random places in its B-tree: a quarter less SQLite work per logged request
+ * (BENCHMARKS.md, "Request log").
+ */
+export function newRequestId(now: number = Date.now()): string {
+  return `req_${Math.floor(now).toString(16).padStart(12, '0')}${randomHex(6)}`;
 }
 
 /** A new id with the given prefix, e.g. `newId('chatcmpl')`. */
