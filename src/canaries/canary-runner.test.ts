@@ -110,6 +110,21 @@ describe('runCanary', () => {
     expect(sim.stats().hosts.ca?.requests).toBe(1);
   });
 
+  it('sends the host a complete, temperature-0 request for its own model id, whatever the case says', async () => {
+    const loose: CanaryCase = {
+      ...echo,
+      request: { ...echo.request, temperature: 0.7, stream: true, streamUsage: true },
+    };
+    const result = await runCanary(deployment('ct'), loose, exact, { transport, clock });
+    expect(result.pass).toBe(true);
+    const [sent] = sim.stats().hosts.ct?.recent ?? [];
+    expect(sent?.model).toBe('up-m');
+    const body = sent?.body as { temperature?: number; stream?: boolean; stream_options?: unknown };
+    expect(body.temperature).toBe(0);
+    expect(body.stream ?? false).toBe(false);
+    expect(body.stream_options).toBeUndefined();
+  });
+
   it('records a failing grade with its detail (Anthropic host)', async () => {
     const wrong: GradeAnswer = (_canary, answer) => ({ pass: false, detail: `got ${textOf(answer).trim()}` });
     const result = await runCanary(deployment('cb', 'anthropic-messages'), echo, wrong, { transport, clock });
