@@ -393,3 +393,16 @@ describe('console without an admin key', () => {
     }
   });
 });
+
+// Last in this file: it locks 127.0.0.1 out of the login form for the rest of the window.
+describe('console login throttle', () => {
+  it('refuses even the right key after five wrong ones from one address, with Retry-After', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1)
+      expect((await post('/console/login', { adminKey: `wrong-${attempt}` }, null)).status).toBe(401);
+    const blocked = await post('/console/login', { adminKey: ADMIN_KEY }, null);
+    expect(blocked.status).toBe(429);
+    expect(blocked.text).toContain('Too many wrong keys: try again in 15 minutes.');
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect(blocked.headers.get('set-cookie')).toBeNull();
+  });
+});

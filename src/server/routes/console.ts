@@ -9,6 +9,7 @@ import {
   SESSION_TTL_MS,
   sessionCookie,
 } from '../console/console-session.js';
+import { LoginThrottle } from '../console/login-throttle.js';
 import { renderHealthPage } from '../console/render-health.js';
 import { renderIncidentsPage } from '../console/render-incidents.js';
 import { renderKeysPage } from '../console/render-keys.js';
@@ -74,6 +75,7 @@ export function registerConsoleRoutes(
     adminKey: () => gateway().adminKey,
     now: () => gateway().clock.now(),
   });
+  const logins = new LoginThrottle({ now: () => gateway().clock.now() });
 
   app.register(async (scope) => {
     scope.addContentTypeParser(
@@ -167,10 +169,22 @@ export function registerConsoleRoutes(
     scope.post('/console/login', async (request, reply) => {
       const adminKey = gateway().adminKey;
       if (adminKey === undefined) return consoleOff(reply);
+      const blockedMs = logins.blockedFor(request.ip);
+      if (blockedMs > 0) {
+        const minutes = Math.ceil(blockedMs / 60_000);
+        reply.header('retry-after', String(Math.ceil(blockedMs / 1000)));
+        return html(
+          reply,
+          renderLogin(`Too many wrong keys: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`),
+          429,
+        );
+      }
       const given = formField(request, 'adminKey') ?? '';
       if (given === '' || !sameSecret(given, adminKey)) {
+        logins.failed(request.ip);
         return html(reply, renderLogin('Wrong admin key.'), 401);
       }
+      logins.succeeded(request.ip);
       const value = sessions.issue();
       if (value === undefined) return consoleOff(reply);
       reply.header('set-cookie', sessionCookie(value, Math.floor(SESSION_TTL_MS / 1000), isSecure(request)));
