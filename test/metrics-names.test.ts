@@ -20,6 +20,7 @@ models:
 # One failover may be in flight, never a second: the fallback after two failures is refused.
 retry: { budgetRatio: 0, budgetMinConcurrent: 1 }
 health: { probes: { enabled: false } }
+canaries: { every: 1h }
 `;
 }
 
@@ -126,6 +127,11 @@ describe('GET /metrics', () => {
     expect(failed).toBeInstanceOf(OpenAI.APIError);
     expect(stack.sim.stats().hosts.b?.recent.map((record) => record.model)).toEqual(['up-m']);
 
+    // Two canary rounds: the first places each deployment in its hour, the second sends.
+    const canaries = stack.detour.canaries;
+    await canaries?.scheduler.tick(clock.now() + 3_600_000);
+    await canaries?.scheduler.tick(clock.now() + 7_200_000);
+    expect(canaries?.alarmStates().length).toBeGreaterThan(0);
     const response = await fetch(`${stack.detour.url}/metrics`);
     expect(response.status).toBe(200);
     const { types, samples } = parseExposition(await response.text());

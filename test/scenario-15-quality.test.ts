@@ -103,6 +103,12 @@ describe('scenario 15: HTTP 200 but wrong answers on one host', () => {
     expect(alarms.map((alarm) => alarm.deployment)).toEqual(['a/up-m']);
     expect(alarms[0]?.attribution).toBe('host');
     expect(rounds).toBeLessThanOrEqual(limit);
+    // The metrics say so too.
+    const metrics = await (await fetch(`${current.detour.url}/metrics`)).text();
+    expect(metrics).toContain('detour_quality_alarm{deployment="a/up-m"} 1');
+    expect(metrics).toContain('detour_quality_alarm{deployment="b/up-m"} 0');
+    expect(metrics).toMatch(/detour_canary_runs_total\{deployment="a\/up-m",result="fail"\} [1-9]/);
+
     // quality.onAlarm: demote — m now tries a only after its healthy peers; `plain`, on the same
     // host with the default (alert), keeps a first.
     expect(current.detour.state.qualityDemoted).toEqual(new Set(['a/up-m']));

@@ -37,6 +37,8 @@ export interface CanaryRuntimeInput {
    */
   isLeader: () => boolean;
   random?: () => number;
+  /** Told of every canary run as it ends (metrics); not of results read back from the store. */
+  onRun?: (result: CanaryResult) => void;
   /** Told when a quality alarm opens, changes or clears (logging). */
   onEvent?: (event: QualityEvent) => void;
   onError?: (error: unknown) => void;
@@ -75,7 +77,10 @@ export class CanaryRuntime implements QualityView {
       clock: input.clock,
       everyMs: config.every,
       monthlyCapUsd: config.monthlyCapUsd,
-      onResult: (result) => this.record(result),
+      onResult: (result) => {
+        this.input.onRun?.(result);
+        this.record(result);
+      },
     };
     if (input.random !== undefined) scheduler.random = input.random;
     if (input.onError !== undefined) scheduler.onError = input.onError;
@@ -85,6 +90,17 @@ export class CanaryRuntime implements QualityView {
   /** The drift statistics (replaced when this replica loses the lease). */
   get monitor(): QualityMonitor {
     return this.statistics;
+  }
+
+  /** Every deployment the statistics judge, and whether a public alarm is open on it. */
+  alarmStates(): Array<{ deployment: string; alarm: boolean }> {
+    const alarmed = new Set(this.statistics.alarms().map((alarm) => alarm.deployment));
+    return deploymentsOf(this.input.target().table)
+      .filter((deployment) => this.statistics.status(deployment.deploymentId) !== undefined)
+      .map((deployment) => ({
+        deployment: deployment.deploymentId,
+        alarm: alarmed.has(deployment.deploymentId),
+      }));
   }
 
   /** A deployment's quality state, for the admin API. */

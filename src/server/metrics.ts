@@ -74,6 +74,18 @@ export class GatewayMetrics {
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  readonly canaryRuns = new Counter({
+    name: 'detour_canary_runs_total',
+    help: 'Quality canaries by deployment and result: pass, fail (graded wrong) or unanswered (the host failed)',
+    labelNames: ['deployment', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly canaryCost = new Counter({
+    name: 'detour_canary_cost_usd_total',
+    help: 'What quality canaries cost, by provider, at catalog prices (worst case when unknown)',
+    labelNames: ['provider'] as const,
+    registers: [this.registry],
+  });
   readonly requestLogRows = new Counter({
     name: 'detour_request_log_rows_total',
     help: 'Request-log rows written, or dropped by reason (queue_full, store_error, closed)',
@@ -138,6 +150,35 @@ export class GatewayMetrics {
       collect() {
         this.reset();
         for (const { part, up } of parts()) this.set({ part }, up ? 1 : 0);
+      },
+    });
+  }
+
+  /** Counts one canary run (results read back from the store at a lease take-over are not counted again). */
+  recordCanary(result: {
+    deployment: string;
+    provider: string;
+    pass: boolean | null;
+    costUsd: number;
+  }): void {
+    const outcome = result.pass === null ? 'unanswered' : result.pass ? 'pass' : 'fail';
+    this.canaryRuns.inc({ deployment: result.deployment, result: outcome });
+    this.canaryCost.inc({ provider: result.provider }, result.costUsd);
+  }
+
+  /**
+   * `detour_quality_alarm{deployment}`: 1 while a public quality alarm is open on the deployment,
+   * 0 for every other deployment the canaries judge (on the replica that runs them).
+   */
+  trackQuality(read: () => ReadonlyArray<{ deployment: string; alarm: boolean }>): void {
+    new Gauge({
+      name: 'detour_quality_alarm',
+      help: 'Quality canaries: 1 while a public quality alarm is open on the deployment, else 0',
+      labelNames: ['deployment'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const { deployment, alarm } of read()) this.set({ deployment }, alarm ? 1 : 0);
       },
     });
   }

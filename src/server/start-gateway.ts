@@ -223,6 +223,7 @@ async function startOn(
         clock,
         isLeader: () => status.detector.isLeader(),
         ...(options.random === undefined ? {} : { random: options.random }),
+        onRun: (result) => metrics.recordCanary(result),
         onEvent: (event) =>
           app.log.warn(
             { quality: event.type, deployment: event.alarm.deployment, attribution: event.alarm.attribution },
@@ -231,7 +232,11 @@ async function startOn(
         onError: (error) => app.log.warn({ err: error }, 'canaries: store read or write failed'),
       })
     : undefined;
-  if (canaries !== undefined) gateway.quality = canaries;
+  if (canaries !== undefined) {
+    gateway.quality = canaries;
+    const judged = canaries;
+    metrics.trackQuality(() => judged.alarmStates());
+  }
   const status = createStatusService({
     config: () => current,
     table: () => gateway.table,
