@@ -109,6 +109,20 @@ describe('scenario 15: HTTP 200 but wrong answers on one host', () => {
     expect(metrics).toContain('detour_quality_alarm{deployment="b/up-m"} 0');
     expect(metrics).toMatch(/detour_canary_runs_total\{deployment="a\/up-m",result="fail"\} [1-9]/);
 
+    // The console's health page shows it beside the breaker.
+    const login = await fetch(`${current.detour.url}/console/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'adminKey=scenario-15-admin',
+    });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const page = await (await fetch(`${current.detour.url}/console/health`, { headers: { cookie } })).text();
+    const rowOf = (id: string) =>
+      new RegExp(`<tr data-deployment="${id.replace('/', '\\/')}">(.*?)</tr>`).exec(page)?.[1] ?? '';
+    expect(rowOf('a/up-m')).toMatch(/<span class="pill bad">Answers degraded · \d+% of \d+<\/span>/);
+    expect(rowOf('b/up-m')).toMatch(/<span class="pill ok">Canaries pass · \d+% of \d+<\/span>/);
+
     // quality.onAlarm: demote — m now tries a only after its healthy peers; `plain`, on the same
     // host with the default (alert), keeps a first.
     expect(current.detour.state.qualityDemoted).toEqual(new Set(['a/up-m']));

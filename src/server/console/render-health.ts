@@ -37,11 +37,40 @@ function actionForm(row: DeploymentHealthRow, csrf: string): string {
   return `<form class="inline" method="post" action="/console/deployments/${action}"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="deployment" value="${escapeHtml(row.deployment)}"><button type="submit" class="${manual ? 'primary' : 'danger'}" aria-label="${escapeHtml(`${label} ${row.deployment}`)}">${label}</button></form>`;
 }
 
+/** A deployment's canary picture, as the quality statistics report it. */
+export interface QualityCell {
+  phase: 'learning' | 'healthy' | 'suspect' | 'alarm';
+  /** Recent graded canary runs and how many passed. */
+  graded: number;
+  passed: number;
+}
+
+/** The quality column: the canaries' verdict and recent pass rate; a dash without canaries. */
+export function qualityText(quality: QualityCell | undefined): { text: string; tone: Tone } {
+  if (quality === undefined) return { text: '–', tone: 'muted' };
+  const rate =
+    quality.graded === 0
+      ? ''
+      : ` · ${Math.round((quality.passed / quality.graded) * 100)}% of ${quality.graded}`;
+  switch (quality.phase) {
+    case 'learning':
+      return { text: `Learning${rate}`, tone: 'muted' };
+    case 'healthy':
+      return { text: `Canaries pass${rate}`, tone: 'ok' };
+    case 'suspect':
+      return { text: `Suspect${rate}`, tone: 'warn' };
+    case 'alarm':
+      return { text: `Answers degraded${rate}`, tone: 'bad' };
+  }
+}
+
 /** What the health page shows. */
 export interface HealthPageInput {
   rows: DeploymentHealthRow[];
   now: number;
   csrf: string;
+  /** A deployment's canary picture; absent while canaries are off. */
+  quality?: (deployment: string) => QualityCell | undefined;
   /** A line about the action just taken (after a redirect), or an error. */
   notice?: string;
 }
@@ -68,6 +97,7 @@ export function renderHealthPage(input: HealthPageInput): string {
           'num',
         ),
         cell('Breaker', escapeHtml(breakerText(row))),
+        cell('Quality', qualityPill(input.quality?.(row.deployment))),
         cell('Action', actionForm(row, input.csrf)),
       ].join('')}</tr>`;
     })
@@ -83,10 +113,16 @@ export function renderHealthPage(input: HealthPageInput): string {
           { label: 'Error rate (1 min)', num: true },
           { label: 'p95 TTFT (5 min)', num: true },
           'Breaker',
+          'Quality',
           'Action',
         ])}</thead><tbody>${rows}</tbody></table>`;
   return `<h1>Health</h1>
 <p class="sub">Live breaker and outcome windows of every deployment. Updated <span id="updated">${escapeHtml(formatTime(input.now))}</span>; refreshes every 5 s.</p>
 ${input.notice === undefined ? '' : `<p class="notice" role="status">${escapeHtml(input.notice)}</p>`}
 ${table}`;
+}
+
+function qualityPill(quality: QualityCell | undefined): string {
+  const { text, tone } = qualityText(quality);
+  return quality === undefined ? text : `<span class="pill ${tone}">${escapeHtml(text)}</span>`;
 }

@@ -10,7 +10,7 @@ import {
   sessionCookie,
 } from '../console/console-session.js';
 import { LoginThrottle } from '../console/login-throttle.js';
-import { renderHealthPage } from '../console/render-health.js';
+import { type QualityCell, renderHealthPage } from '../console/render-health.js';
 import { renderIncidentsPage } from '../console/render-incidents.js';
 import { renderKeysPage } from '../console/render-keys.js';
 import {
@@ -213,6 +213,7 @@ export function registerConsoleRoutes(
           now: current.clock.now(),
           csrf: sessions.csrfToken(session),
           notice: `Nothing changed: ${error.message}`,
+          ...qualityOf(current),
         });
         return html(
           reply,
@@ -248,6 +249,7 @@ export function registerConsoleRoutes(
           now: current.clock.now(),
           csrf: sessions.csrfToken(session),
           ...(notice === undefined ? {} : { notice }),
+          ...qualityOf(current),
         }),
       };
     });
@@ -352,4 +354,18 @@ export function registerConsoleRoutes(
       return { body: renderKeysPage(views) };
     });
   });
+}
+
+/** The health page's quality column from the canaries' statistics; nothing while canaries are off. */
+function qualityOf(gateway: Gateway): { quality?: (deployment: string) => QualityCell | undefined } {
+  const reader = gateway.quality;
+  if (reader === undefined) return {};
+  return {
+    quality: (deployment) => {
+      const status = reader.status(deployment);
+      return status === undefined
+        ? undefined
+        : { phase: status.phase, graded: status.current.graded, passed: status.current.passed };
+    },
+  };
 }
