@@ -172,7 +172,7 @@ async function handleChat(
       });
       reply.headers(admission.headers);
     }
-    await answerChat(gateway, surface, request, reply, chatRequest, route, facts, logBodies, trace);
+    await answerChat({ gateway, surface, request, reply, chatRequest, route, facts, logBodies, trace });
   } catch (error) {
     if (error instanceof AccessRefused) reply.headers(error.headers);
     const detourError = toDetourError(error);
@@ -206,18 +206,25 @@ function settleUsage(gateway: Gateway, facts: RequestFacts, body: object | undef
   log.record(buildRequestLogRow(facts));
 }
 
+/** One client request on its way through {@link answerChat}. */
+interface ChatCall {
+  gateway: Gateway;
+  surface: ProtocolName;
+  request: FastifyRequest;
+  reply: FastifyReply;
+  chatRequest: ChatRequest;
+  /** The requested model's route; undefined for an unknown model (answered 404). */
+  route: ModelRoute | undefined;
+  /** What happened, filled in as it goes (the request-log row and the metrics read it). */
+  facts: RequestFacts;
+  /** Keep the response body for the log (the model opted in). */
+  logBodies: boolean;
+  trace: RequestTrace | undefined;
+}
+
 /** Plans, attempts and answers; fills `facts` with what happened as it goes. */
-async function answerChat(
-  gateway: Gateway,
-  surface: ProtocolName,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  chatRequest: ChatRequest,
-  route: ModelRoute | undefined,
-  facts: RequestFacts,
-  logBodies: boolean,
-  trace: RequestTrace | undefined,
-): Promise<void> {
+async function answerChat(call: ChatCall): Promise<void> {
+  const { gateway, surface, request, reply, chatRequest, route, facts, logBodies, trace } = call;
   if (route === undefined) {
     throw new DetourError(
       'model_not_found',
