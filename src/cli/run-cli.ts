@@ -20,6 +20,7 @@ import { runIncidents } from './run-incidents.js';
 import { runKeys } from './run-keys.js';
 import { runMcp } from './run-mcp.js';
 import { runModels } from './run-models.js';
+import { runQuality } from './run-quality.js';
 import { runRequests, runUsage } from './run-usage.js';
 import {
   describeVendorHosts,
@@ -66,6 +67,9 @@ Commands:
                                                    latency against its usual, canary pass rate;
                                                    then a verdict (infrastructure, capacity,
                                                    latency, quality, configuration or nothing)
+  quality [DEPLOYMENT] [--json]                    per deployment: the quality canaries' verdict,
+                                                   pass rate and baseline, and passive signals from
+                                                   live answers (cut off, empty, bad JSON or tool args)
   keys create NAME [--models GLOBS] [--rpm N]     client keys over the admin API: create (shown
        [--tpm N] [--budget USD/PERIOD]             once), list, show (with spend), revoke, rotate;
        [--expires ISO] [--meta K=V]                PERIOD is day, week, month or total
@@ -128,6 +132,8 @@ async function dispatch(argv: string[]): Promise<number | undefined> {
       return runMcp(rest);
     case 'explain':
       return runExplain(rest);
+    case 'quality':
+      return runQuality(rest);
     case 'sim':
       await runSimulatorCli(rest);
       return undefined;
