@@ -8,6 +8,7 @@ const FOLDERS = [
   'src/protocols',
   'src/server/routes',
   'src/access',
+  'src/canaries',
 ];
 
 // `MUTATION_SCOPE=src/health npm run test:mutation` mutates one folder, with its own incremental
