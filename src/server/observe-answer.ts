@@ -44,13 +44,13 @@ export function observeStreamedAnswer(
   signals: PassiveSignals,
   deployment: string,
   request: ChatRequest,
-  tally: { finishReason?: string; usage?: Usage; content?: boolean },
+  tally: { finishReason?: FinishReason['unified']; usage?: Usage; content?: boolean },
 ): void {
   signals.observe(deployment, request, summaryOf(tally.finishReason, tally.usage, tally.content === true));
 }
 
 function summaryOf(
-  finishReason: string | undefined,
+  finishReason: FinishReason['unified'] | undefined,
   usage: Usage | undefined,
   streamedContent: boolean | undefined,
 ): AnswerSummary {
@@ -59,18 +59,7 @@ function summaryOf(
     finishReason !== 'tool_calls' &&
     (streamedContent !== undefined ? !streamedContent : usage !== undefined && usage.outputTokens === 0);
   const summary: AnswerSummary = { text: empty ? '' : SOME_TEXT, toolCalls: [] };
-  if (isUnified(finishReason)) summary.finishReason = finishReason;
+  if (finishReason !== undefined) summary.finishReason = finishReason;
   if (usage !== undefined) summary.outputTokens = usage.outputTokens;
   return summary;
-}
-
-function isUnified(reason: string | undefined): reason is FinishReason['unified'] {
-  return (
-    reason === 'stop' ||
-    reason === 'length' ||
-    reason === 'tool_calls' ||
-    reason === 'content_filter' ||
-    reason === 'error' ||
-    reason === 'other'
-  );
 }

@@ -5,6 +5,7 @@ import { formatCostUsd } from '../../catalog/index.js';
 import {
   type ChatRequest,
   DetourError,
+  type FinishReason,
   invalidRequest,
   newRequestId,
   type ProtocolName,
@@ -40,7 +41,7 @@ import type { RequestTrace } from '../telemetry/index.js';
 /** What a stream carried besides its text, for the request log and the token metrics. */
 interface StreamTally {
   usage?: Usage;
-  finishReason?: string;
+  finishReason?: FinishReason['unified'];
   /** The SSE text sent, kept only when the model logs bodies (capped when stored). */
   text?: string[];
   textLength: number;
