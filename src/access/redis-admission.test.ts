@@ -102,8 +102,11 @@ async function replica(scopes: Partial<KeyScopes>) {
   };
   const admit = (maxTokens: number, now = NOON) =>
     access.admit({ key, table, route: ROUTE, request: chat(maxTokens), now });
-  /** Every command sent so far, and none after: the count starts again. */
-  const take = (): string[] => sent.splice(0);
+  /** Every command sent so far (once the calls made so far are answered): the count starts again. */
+  const take = async (): Promise<string[]> => {
+    await state.settled();
+    return sent.splice(0);
+  };
   return { state, budgets, limiter, admit, take, errors };
 }
 
@@ -116,16 +119,16 @@ describe.runIf(reachable)('RedisJointAccess', () => {
     });
     // The first request reseeds the day's spend from the ledger: the script, RESEED, the script.
     const first = await admit(50);
-    expect(take()).toEqual(['evalsha', 'evalsha', 'evalsha']);
+    expect(await take()).toEqual(['evalsha', 'evalsha', 'evalsha']);
     first.settle({ tokens: 10, costUsd: 0.01 }, NOON);
-    expect(take()).toEqual(['evalsha']);
+    expect(await take()).toEqual(['evalsha']);
 
     const second = await admit(100);
-    expect(take()).toEqual(['evalsha']);
+    expect(await take()).toEqual(['evalsha']);
     expect(second.headers['x-ratelimit-limit-requests']).toBe('100');
     expect(second.headers['x-ratelimit-remaining-requests']).toBe('98');
     second.settle({ tokens: 20, costUsd: 0.02 }, NOON);
-    expect(take()).toEqual(['evalsha']);
+    expect(await take()).toEqual(['evalsha']);
 
     // Both settles reached Redis: the spend is the costs, nothing is held, the tokens corrected.
     const snapshot = await budgets.snapshot('key_a', { usd: 1, period: 'day' }, NOON);
@@ -140,7 +143,7 @@ describe.runIf(reachable)('RedisJointAccess', () => {
     const { admit, take } = await replica({});
     const admission = await admit(100);
     admission.settle({ tokens: 10, costUsd: 0.01 }, NOON);
-    expect(take()).toEqual([]);
+    expect(await take()).toEqual([]);
   });
 
   it('refuses by budget in one command, counting the request but giving its tokens back', async () => {
@@ -150,13 +153,13 @@ describe.runIf(reachable)('RedisJointAccess', () => {
       budget: { usd: 0.05, period: 'day' },
     });
     (await admit(10)).settle({ tokens: 10, costUsd: 0 }, NOON);
-    take();
+    await take();
     // $0.10 worst case against $0.05.
     const refused = await admit(100).then(
       () => undefined,
       (error: unknown) => error,
     );
-    expect(take()).toEqual(['evalsha']);
+    expect(await take()).toEqual(['evalsha']);
     expect(refused).toBeInstanceOf(AccessRefused);
     expect((refused as AccessRefused).code).toBe('budget_exceeded');
     const left = await limiter.admit('key_a', { rpm: 100, tpm: 100_000 }, 0, NOON);
@@ -170,12 +173,12 @@ describe.runIf(reachable)('RedisJointAccess', () => {
   it('refuses by rate limit in one command without touching the budget', async () => {
     const { admit, take, budgets } = await replica({ rpm: 1, budget: { usd: 1, period: 'day' } });
     await admit(10);
-    take();
+    await take();
     const refused = await admit(10).then(
       () => undefined,
       (error: unknown) => error,
     );
-    expect(take()).toEqual(['evalsha']);
+    expect(await take()).toEqual(['evalsha']);
     expect((refused as AccessRefused).code).toBe('rate_limit_exceeded');
     // Only the first request's $0.01 is held.
     const snapshot = await budgets.snapshot('key_a', { usd: 1, period: 'day' }, NOON);

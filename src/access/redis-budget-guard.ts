@@ -191,7 +191,7 @@ export class RedisBudgetGuard implements Budgets {
     const id = `${this.instance}:${this.sequence}`;
     // A second round only after a reseed; a counter gone again at once means something is wrong.
     for (let round = 0; round < 2; round += 1) {
-      const reply = await state.run(
+      const reply = await state.batched(
         along.script,
         [...along.keys, keys.spend, keys.holds],
         [...along.args, usd, now, expiresAt, id, budget.usd, USD_TOLERANCE, SPEND_TTL_MS],
@@ -236,7 +236,7 @@ export class RedisBudgetGuard implements Budgets {
     // Unreachable: the hold expires in Redis by itself and the cost is in the ledger.
     if (!state.up) return true;
     state
-      .run(along.script, [...along.keys, keys.spend, keys.holds], [...along.args, reservation.id, usd])
+      .batched(along.script, [...along.keys, keys.spend, keys.holds], [...along.args, reservation.id, usd])
       .then(
         (spent) => {
           if (typeof spent === 'string')
@@ -252,6 +252,8 @@ export class RedisBudgetGuard implements Budgets {
     if (!state.up) return this.local.snapshot(keyId, budget, now);
     try {
       const keys = this.keysOf(keyId, budget, now);
+      // This replica's settlements still on their way are part of what it reports.
+      await state.settled();
       let spent = await state.client.hget(keys.spend, 'usd');
       if (spent === null) {
         await this.reseed(keyId, budget, keys.spend, now);
@@ -269,8 +271,10 @@ export class RedisBudgetGuard implements Budgets {
     }
   }
 
-  flush(): Promise<void> {
-    return this.local.flush();
+  /** Writes out what waits: settlements on their way to Redis, then the ledger's entries. */
+  async flush(): Promise<void> {
+    await this.options.state.settled();
+    await this.local.flush();
   }
 
   close(): Promise<void> {

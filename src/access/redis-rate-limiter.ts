@@ -137,7 +137,7 @@ export class RedisRateLimiter implements RateLimiter {
     const { state } = this.options;
     if (!state.up) return this.local.admit(keyId, this.share(limits), tokens, now);
     try {
-      const reply = await state.run(
+      const reply = await state.batched(
         ADMIT,
         [this.keyOf(keyId)],
         [limits.rpm ?? '', limits.tpm ?? '', tokens, now],
@@ -157,7 +157,7 @@ export class RedisRateLimiter implements RateLimiter {
       return;
     }
     state
-      .run(CORRECT, [this.keyOf(keyId)], [limits.tpm, delta, now])
+      .batched(CORRECT, [this.keyOf(keyId)], [limits.tpm, delta, now])
       .catch((error: unknown) => this.options.onError?.(error));
   }
 

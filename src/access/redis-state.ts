@@ -1,21 +1,31 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Clock } from '../core/index.js';
+import { batchSourceOf, ScriptBatcher } from './redis-script-batcher.js';
 
-/** A Lua script with its SHA-1, run by EVALSHA (EVAL once when Redis does not know it yet). */
-export interface LuaScript {
+/** A Lua script's source and SHA-1, run by EVALSHA (EVAL once when Redis does not know it yet). */
+interface ScriptText {
   readonly source: string;
   readonly sha: string;
 }
 
-/** Every script made by {@link luaScript}, loaded on each connect. */
-const SCRIPTS: LuaScript[] = [];
+/** A script, and the same script wrapped to run a batch of calls (redis-script-batcher.ts). */
+export interface LuaScript extends ScriptText {
+  readonly batch: ScriptText;
+}
 
-/** Prepares a script for {@link RedisState.run}. */
-export function luaScript(source: string): LuaScript {
+/** Every script text made by {@link luaScript}, loaded on each connect. */
+const SCRIPTS: ScriptText[] = [];
+
+function scriptText(source: string): ScriptText {
   const script = { source, sha: createHash('sha1').update(source).digest('hex') };
   SCRIPTS.push(script);
   return script;
+}
+
+/** Prepares a script for {@link RedisState.run} and {@link RedisState.batched}. */
+export function luaScript(source: string): LuaScript {
+  return { ...scriptText(source), batch: scriptText(batchSourceOf(source)) };
 }
 
 /** Options of {@link RedisState}. */
@@ -57,6 +67,7 @@ export class RedisState {
   private readonly timer: NodeJS.Timeout;
   private readonly replicaId: string;
   private readonly heartbeatMs: number;
+  private readonly batcher = new ScriptBatcher((script, keys, args) => this.run(script, keys, args));
 
   constructor(private readonly options: RedisStateOptions) {
     this.prefix = options.keyPrefix ?? 'detour:';
@@ -93,9 +104,31 @@ export class RedisState {
     return this.replicaCount;
   }
 
+  /** Script calls sent by {@link batched}, a batch counting once. */
+  get batchedCalls(): number {
+    return this.batcher.sent;
+  }
+
+  /**
+   * Runs a script as {@link run} does, but sent together with the calls made around it in one
+   * script run (redis-script-batcher.ts): what the request path uses, so that a busy replica pays
+   * one round trip for many requests. Each caller still gets its own reply, or its own error.
+   */
+  batched(script: LuaScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    return this.batcher.call(script, keys, args);
+  }
+
+  /**
+   * Resolves once every {@link batched} call made so far has been answered: a read sent after it
+   * sees this replica's own writes, such as a settlement sent without waiting.
+   */
+  settled(): Promise<void> {
+    return this.batcher.settled();
+  }
+
   /** Runs a script by its SHA, loading it on Redis's `NOSCRIPT` (a restarted or flushed Redis). */
   async run(
-    script: LuaScript,
+    script: ScriptText,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {
@@ -128,6 +161,8 @@ export class RedisState {
     // A connection closed on purpose is not Redis going away: nothing to announce.
     this.closing = true;
     if (this.up) {
+      // Settlements sent without waiting are not dropped by the disconnect.
+      await this.settled();
       try {
         await this.client.zrem(`${this.prefix}replicas`, this.replicaId);
       } catch {
