@@ -65,7 +65,8 @@ export class RedisState {
   private wasUp: boolean | undefined;
   private closing = false;
   private readonly timer: NodeJS.Timeout;
-  private readonly replicaId: string;
+  /** This replica's id in the heartbeat set `<prefix>replicas`. */
+  readonly replicaId: string;
   private readonly heartbeatMs: number;
   private readonly batcher = new ScriptBatcher((script, keys, args) => this.run(script, keys, args));
 

@@ -56,6 +56,33 @@ describe('CircuitBreaker', () => {
     expect(breaker.status(now())).toMatchObject({ state: 'open', ejectionCount: 2 });
   });
 
+  it('leaves the trials to another replica until the hold ends, then takes its own', () => {
+    const { breaker, clock, eject, waitOutEjection, now } = setup();
+    eject();
+    const until = (breaker.status(now()).openUntil as number) + 30_000;
+    breaker.leaveTrialsElsewhere(until);
+    expect(breaker.status(now()).trialsElsewhereUntil).toBe(until);
+    waitOutEjection();
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', admission: 'no', trialsAvailable: 0 });
+    expect(breaker.acquireTrial(now())).toBeUndefined();
+    expect(breaker.trialsElsewhere(until - 1)).toBe(true);
+    clock.set(until);
+    expect(breaker.trialsElsewhere(now())).toBe(false);
+    expect(breaker.status(now())).toMatchObject({ admission: 'trial', trialsAvailable: 3 });
+    expect(breaker.status(now()).trialsElsewhereUntil).toBeUndefined();
+  });
+
+  it('forgets a hold on trials when it is reset, and a hold says nothing while closed', () => {
+    const { breaker, eject, waitOutEjection, now } = setup();
+    breaker.leaveTrialsElsewhere(now() + 1_000_000);
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', admission: 'yes' });
+    expect(breaker.status(now()).trialsElsewhereUntil).toBeUndefined();
+    breaker.reset(now());
+    eject();
+    waitOutEjection();
+    expect(breaker.status(now())).toMatchObject({ admission: 'trial', trialsAvailable: 3 });
+  });
+
   it('ignores an early end when it is not open', () => {
     const { breaker, now } = setup();
     breaker.endEjectionEarly(now());

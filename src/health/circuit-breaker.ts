@@ -71,6 +71,11 @@ export class CircuitBreaker {
   private forced = false;
   /** Told of every ejection, restore and switch (see {@link observe}); not part of {@link toJSON}. */
   private observer: ((kind: Exclude<BreakerTransitionKind, 'reset'>) => void) | undefined;
+  /**
+   * Until when another replica runs this ejection's trials and health checks (see
+   * {@link leaveTrialsElsewhere}); this replica's own decision, so not part of {@link toJSON}.
+   */
+  private trialsElsewhereUntil: number | null = null;
 
   constructor(options: BreakerOptionsInput = {}) {
     this.options = resolveBreakerOptions(options);
@@ -132,6 +137,24 @@ export class CircuitBreaker {
     this.forgetDemotionCheck();
   }
 
+  /**
+   * Leaves the current ejection's half-open trials and health checks to another replica until
+   * `until` (null: take them here again). Meanwhile this breaker admits nothing once the ejection
+   * ends, as if still open, so a fleet of replicas sends one replica's trials to a sick host, not
+   * one set per replica (DESIGN.md section 9). The other replica's restore or re-ejection reaches
+   * this one as a transition; if none has come by `until`, this replica takes its own trials, so a
+   * replica that died mid-ejection cannot hold the deployment out. Cleared by a reset; every new
+   * ejection is assigned anew (src/health/redis-health-sync.ts).
+   */
+  leaveTrialsElsewhere(until: number | null): void {
+    this.trialsElsewhereUntil = until;
+  }
+
+  /** Whether another replica runs the trials and health checks at `now` (see {@link leaveTrialsElsewhere}). */
+  trialsElsewhere(now: number): boolean {
+    return this.trialsElsewhereUntil !== null && now < this.trialsElsewhereUntil;
+  }
+
   /** The whole state as plain JSON. */
   toJSON(): BreakerJSON {
     return {
@@ -174,7 +197,10 @@ export class CircuitBreaker {
     if (this.disabled !== null) status.disabled = this.disabled;
     if (machine.state !== 'closed') status.openedAt = machine.openedAt;
     if (machine.state === 'open') status.openUntil = machine.openUntil;
-    if (machine.state === 'half_open') status.trialsAvailable = this.freeTrials(machine);
+    if (machine.state === 'half_open') status.trialsAvailable = this.freeTrials(machine, now);
+    const elsewhere = this.trialsElsewhereUntil;
+    if (machine.state !== 'closed' && elsewhere !== null && now < elsewhere)
+      status.trialsElsewhereUntil = elsewhere;
     return status;
   }
 
@@ -214,7 +240,7 @@ export class CircuitBreaker {
   acquireTrial(now: number): TrialLease | undefined {
     this.stepTo(now);
     const machine = this.machine;
-    if (machine.state !== 'half_open' || this.freeTrials(machine) === 0) return undefined;
+    if (machine.state !== 'half_open' || this.freeTrials(machine, now) === 0) return undefined;
     const lease: TrialLease = { generation: machine.generation, token: machine.issued, issuedAt: now };
     machine.issued += 1;
     machine.leases.push({ token: lease.token, issuedAt: now });
@@ -408,6 +434,7 @@ export class CircuitBreaker {
     };
     this.ejectionCount = 0;
     this.demoted = false;
+    this.trialsElsewhereUntil = null;
     this.forgetDemotionCheck();
     this.degraded = false;
     this.coolingUntil = null;
@@ -489,7 +516,7 @@ export class CircuitBreaker {
       case 'open':
         return 'no';
       case 'half_open':
-        return this.freeTrials(machine) > 0 ? 'trial' : 'no';
+        return this.freeTrials(machine, now) > 0 ? 'trial' : 'no';
       default:
         return assertNever(machine);
     }
@@ -538,7 +565,8 @@ export class CircuitBreaker {
     return Math.max(0, position.ejectionCount - decayed);
   }
 
-  private freeTrials(machine: HalfOpenState): number {
+  private freeTrials(machine: HalfOpenState, now: number): number {
+    if (this.trialsElsewhere(now)) return 0;
     return Math.max(0, this.options.halfOpen.trials - machine.leases.length - machine.trialSuccesses);
   }
 

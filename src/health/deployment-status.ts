@@ -30,8 +30,13 @@ export interface DeploymentStatus {
   openedAt?: number;
   /** When the current ejection ends (open only). */
   openUntil?: number;
-  /** Free trial slots (half-open only). */
+  /** Free trial slots (half-open only); 0 while another replica runs them. */
   trialsAvailable?: number;
+  /**
+   * Another replica runs this ejection's trials and health checks until this epoch ms (open and
+   * half-open only, with shared state); absent when this replica runs its own.
+   */
+  trialsElsewhereUntil?: number;
   /** Share of its normal traffic during the ramp after a restore (1 when not ramping, 0 when not closed). */
   admissionWeight: number;
 }

@@ -181,7 +181,7 @@ export class MemoryHealthStore implements HealthStore {
     const due: string[] = [];
     for (const [id, entry] of this.entries) {
       const machine = entry.breaker.state(now);
-      if (machine.state !== 'open') continue;
+      if (machine.state !== 'open' || entry.breaker.trialsElsewhere(now)) continue;
       const status = entry.breaker.status(now);
       if (status.drained || status.disabled !== undefined || status.coolingUntil !== undefined) continue;
       if (now >= (machine.checkedAt ?? machine.openedAt) + this.healthCheckIntervalMs) due.push(id);

@@ -9,6 +9,7 @@ import {
 import type { BreakerJSON } from './circuit-breaker.js';
 import type { HealthStore } from './health-store.js';
 import { OUTCOME_RESULTS, type Outcome, type OutcomeResult } from './outcome.js';
+import { trialOwnerOf } from './trial-owner.js';
 
 /** Options of {@link SharedHealth}. */
 export interface SharedHealthOptions {
@@ -19,8 +20,18 @@ export interface SharedHealthOptions {
   /** Prefix of every key and channel; default `detour:`. */
   keyPrefix?: string;
   clock: Clock;
-  /** This replica's id on the channel; random by default. */
+  /**
+   * This replica's id on the channel; random by default. Give it the id this replica beats under
+   * in `<prefix>replicas` (src/access/redis-state.ts), or trials are never handed to one replica.
+   */
   replicaId?: string;
+  /** A replica whose heartbeat is older than this is not alive; default 15 s (three 5 s beats). */
+  aliveWithinMs?: number;
+  /**
+   * How long after an ejection ends a replica that does not own its trials waits for the owner's
+   * verdict (a restore or a new ejection) before it takes its own trials; default 30 s.
+   */
+  trialHandoverMs?: number;
   /** A command slower than this fails (and is made good on the next reconnect); default 500 ms. */
   commandTimeoutMs?: number;
   /** How often this replica's outcome counts are published, in one batch; default 1 s. */
@@ -73,6 +84,9 @@ export class SharedHealth {
   private readonly stopListening: () => void;
   private wasUp: boolean | undefined;
   private closing = false;
+  private readonly replicasKey: string;
+  /** Replicas alive at the last reading of the heartbeat set; empty until read. */
+  private alive: string[] = [];
 
   constructor(private readonly options: SharedHealthOptions) {
     const prefix = options.keyPrefix ?? 'detour:';
@@ -80,6 +94,7 @@ export class SharedHealth {
     this.channel = `${prefix}health`;
     this.outcomeChannel = `${prefix}outcomes`;
     this.hashKey = `${prefix}breakers`;
+    this.replicasKey = `${prefix}replicas`;
     this.keepMs = options.keepMs ?? 24 * 60 * 60 * 1000;
     // As src/access/redis-state.ts: nothing is ever queued while Redis is away, and reconnecting
     // goes on in the background, at most every 2 s.
@@ -112,7 +127,10 @@ export class SharedHealth {
     });
     this.stopListening = options.store.onTransition((transition) => this.share(transition));
     this.stopCounting = options.store.onRecord((outcome) => this.count(outcome));
-    this.timer = setInterval(() => this.publishOutcomes(), options.outcomeIntervalMs ?? 1_000);
+    this.timer = setInterval(() => {
+      this.publishOutcomes();
+      void this.readAlive();
+    }, options.outcomeIntervalMs ?? 1_000);
     this.timer.unref();
   }
 
@@ -131,10 +149,16 @@ export class SharedHealth {
     this.subscriber.disconnect();
   }
 
+  /** Replicas alive at the last reading (every second), this one included once it beats. */
+  get replicas(): readonly string[] {
+    return this.alive;
+  }
+
   /** Publishes a transition made here; with Redis away it waits in {@link latest} for the resync. */
   private share(transition: BreakerTransition): void {
     const record: SharedRecord = { ...transition, from: this.replicaId };
     for (const field of fieldsOf(record)) this.latest.set(field, record);
+    this.assignTrials(record);
     if (this.up) void this.write(record).catch(() => undefined);
   }
 
@@ -208,7 +232,36 @@ export class SharedHealth {
     if (!fields.some((field) => (this.latest.get(field)?.at ?? -1) < record.at)) return false;
     for (const field of fields) this.latest.set(field, record);
     this.options.store.applyTransition(record);
+    this.assignTrials(record);
     return true;
+  }
+
+  /**
+   * On an ejection, made here or taken from elsewhere: one replica, the same for every replica
+   * that sees the same live set ({@link trialOwnerOf}), runs its half-open trials and health
+   * checks; the others leave them to it until the ejection's end plus the handover time. Without
+   * a live set that includes this replica, it runs its own, as one process would.
+   */
+  private assignTrials(record: SharedRecord): void {
+    if (record.kind !== 'ejected' || record.breaker.machine.state !== 'open') return;
+    const owner = trialOwnerOf(record.deploymentId, this.alive);
+    const elsewhere = owner !== undefined && owner !== this.replicaId && this.alive.includes(this.replicaId);
+    this.options.store
+      .breaker(record.deploymentId)
+      .leaveTrialsElsewhere(
+        elsewhere ? record.breaker.machine.openUntil + (this.options.trialHandoverMs ?? 30_000) : null,
+      );
+  }
+
+  /** Reads who is alive from the heartbeat set; with Redis away the last reading stands. */
+  private async readAlive(): Promise<void> {
+    if (!this.up) return;
+    const since = this.options.clock.now() - (this.options.aliveWithinMs ?? 15_000);
+    try {
+      this.alive = (await this.publisher.zrangebyscore(this.replicasKey, since, '+inf')).sort();
+    } catch {
+      // The next tick reads again.
+    }
   }
 
   /**
@@ -219,6 +272,7 @@ export class SharedHealth {
   private async resync(): Promise<void> {
     this.changed();
     if (!this.up) return;
+    await this.readAlive();
     let stored: Record<string, string>;
     try {
       stored = await this.publisher.hgetall(this.hashKey);

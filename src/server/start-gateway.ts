@@ -197,6 +197,8 @@ async function startOn(
           url: config.state.redis,
           keyPrefix: config.state.keyPrefix,
           clock,
+          // The id this replica beats under, so that half-open trials go to one replica (trial-owner.ts).
+          ...(access.shared === undefined ? {} : { replicaId: access.shared.replicaId }),
           onChange: (up) => {
             if (up) app.log.info('shared health available: breaker transitions are shared through Redis');
             else
