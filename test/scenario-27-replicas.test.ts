@@ -1,11 +1,10 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/index.js';
 import type { DeploymentStatus } from '../src/health/index.js';
 import { type RunningGateway, startGateway } from '../src/server/index.js';
 import { type Simulator, startSimulator } from '../src/sim/index.js';
 import { SqliteStore } from '../src/store/index.js';
-import { deletePrefix, REDIS_TEST_URL, requireRedis, uniquePrefix } from './support/redis.js';
+import { deletePrefix, REDIS_TEST_URL, RedisRelay, requireRedis, uniquePrefix } from './support/redis.js';
 
 // SCENARIOS.md 27: three replicas of one gateway in front of one simulator, sharing one Redis under
 // a key prefix of this run's own. Replica 3 reaches Redis through a TCP relay the test can cut and
@@ -36,39 +35,6 @@ health:
   ejection: { baseTime: 5m, maxTime: 10m, jitter: 0 }
   probes: { enabled: false }
 `;
-}
-
-/** A TCP relay to Redis that can be cut (every connection dropped, nothing accepted) and restored. */
-class RedisRelay {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async open(): Promise<void> {
-    const target = new URL(REDIS_TEST_URL);
-    const server = createServer((client) => {
-      const upstream = connect({ host: target.hostname, port: Number(target.port || 6379) });
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
-    const address = server.address();
-    if (typeof address === 'object' && address !== null) this.port = address.port;
-    this.server = server;
-  }
-
-  async cut(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 }
 
 /** Polls `read` until it returns true or `deadlineMs` passes; true when it did. */

@@ -286,6 +286,9 @@ export class RedisBudgetGuard implements Budgets {
    * written first, so the ledger read includes it.
    */
   private async reseed(keyId: string, budget: Budget, spendKey: string, now: number): Promise<void> {
+    // Settlements already in the ledger but still on their way to Redis land before RESEED (they
+    // find no counter and add nothing); after it, they would add their cost a second time.
+    await this.options.state.settled();
     await this.local.flush();
     const period = budgetPeriodAt(budget.period, now);
     const spent = await this.store.sumSpend(keyId, period.start);

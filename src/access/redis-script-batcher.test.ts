@@ -10,6 +10,11 @@ const reachable = await requireRedis();
 
 /** Adds ARGV[1] to KEYS[1] and answers the new value: the order calls ran in shows in the replies. */
 const ADD = luaScript(`return redis.call('INCRBY', KEYS[1], ARGV[1])`);
+/** Appends ARGV[1], tagged A or B, to the list KEYS[1]: two scripts whose interleaving shows. */
+const PUSH_A = luaScript(`return redis.call('RPUSH', KEYS[1], 'A' .. ARGV[1])`);
+const PUSH_B = luaScript(`return redis.call('RPUSH', KEYS[1], 'B' .. ARGV[1])`);
+/** An error reply returned (not raised). */
+const RETURNS_ERROR = luaScript(`return redis.error_reply('NOPE ' .. ARGV[1])`);
 /** Answers nothing when ARGV[1] is 'none', else ARGV[1]. */
 const ECHO_OR_NOTHING = luaScript(`if ARGV[1] == 'none' then return end
 return ARGV[1]`);
@@ -41,6 +46,10 @@ async function connected() {
 }
 
 describe('batchSourceOf', () => {
+  it('refuses a script with flags (a shebang line), which cannot run inside the wrapper', () => {
+    expect(() => batchSourceOf('#!lua flags=no-writes\nreturn 1')).toThrow(/flags/);
+  });
+
   it('runs the source unchanged inside a function whose parameters are KEYS and ARGV', () => {
     const source = batchSourceOf("return redis.call('GET', KEYS[1])");
     expect(source).toContain("local function one(KEYS, ARGV)\nreturn redis.call('GET', KEYS[1])\nend");
@@ -104,6 +113,31 @@ describe.runIf(reachable)('ScriptBatcher (through RedisState.batched)', () => {
     expect(after).toEqual({ status: 'fulfilled', value: 2 });
   });
 
+  it('runs calls of different scripts in the order they were made', async () => {
+    const { state, prefix } = await connected();
+    const list = `${prefix}list`;
+    await Promise.all([
+      state.batched(PUSH_B, [list], [1]),
+      state.batched(PUSH_A, [list], [2]),
+      state.batched(PUSH_A, [list], [3]),
+      state.batched(PUSH_B, [list], [4]),
+    ]);
+    expect(await state.client.lrange(list, 0, -1)).toEqual(['B1', 'A2', 'A3', 'B4']);
+  });
+
+  it('fails a call whose script returns an error reply, as it would alone', async () => {
+    const { state } = await connected();
+    const [alone] = await Promise.allSettled([state.batched(RETURNS_ERROR, [], ['x'])]);
+    const together = await Promise.allSettled([
+      state.batched(RETURNS_ERROR, [], ['y']),
+      state.batched(ECHO_OR_NOTHING, [], ['fine']),
+      state.batched(RETURNS_ERROR, [], ['z']),
+    ]);
+    expect(alone?.status).toBe('rejected');
+    expect(together.map((result) => result.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    expect(String((together[2] as PromiseRejectedResult).reason)).toMatch(/NOPE z/);
+  });
+
   it('keeps replies aligned when a call answers nothing', async () => {
     const { state } = await connected();
     const replies = await Promise.all(
@@ -132,7 +166,10 @@ describe.runIf(reachable)('ScriptBatcher (through RedisState.batched)', () => {
     // A port nothing listens on: the connection never becomes ready and commands are not queued.
     const state = new RedisState({ url: 'redis://127.0.0.1:9', clock: new ManualClock(0) });
     closing.push(() => state.close());
-    const results = await Promise.allSettled([state.batched(ADD, ['k'], [1]), state.batched(ADD, ['k'], [2])]);
+    const results = await Promise.allSettled([
+      state.batched(ADD, ['k'], [1]),
+      state.batched(ADD, ['k'], [2]),
+    ]);
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
   });
 });

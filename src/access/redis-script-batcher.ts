@@ -29,6 +29,9 @@ export type RunScript = (
 /** At most this many calls in one script run: one run blocks Redis while it lasts. */
 export const MAX_BATCH = 128;
 
+/** Calls queued behind a batch still out after this long are sent anyway (ms). */
+const MAX_WAIT_MS = 20;
+
 /**
  * The wrapper around a script's source. ARGV[1] is the number of calls; each call then brings its
  * key count and argument count, then its arguments; KEYS holds every call's keys in order. Each
@@ -37,6 +40,9 @@ export const MAX_BATCH = 128;
  * others still run; a call that returns nothing answers false, so the reply array has no hole.
  */
 export function batchSourceOf(source: string): string {
+  // A shebang line (script flags) is only valid as a script's first line, not inside the wrapper.
+  if (source.trimStart().startsWith('#!'))
+    throw new Error('batchSourceOf: a script with flags cannot be batched');
   return `local function one(KEYS, ARGV)
 ${source}
 end
@@ -82,7 +88,11 @@ export class ScriptBatcher {
   constructor(private readonly run: RunScript) {}
 
   /** Runs `script` with `keys` and `args`, in a batch with the calls made around it. */
-  call(script: BatchableScript, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  call(
+    script: BatchableScript,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     const reply = new Promise((resolve, reject) => {
       this.queue.push({ script, keys, args, resolve, reject });
       if (this.inFlight === 0 && !this.scheduled) {
@@ -111,17 +121,19 @@ export class ScriptBatcher {
     if (this.queue.length === 0) return;
     const queued = this.queue;
     this.queue = [];
-    const byScript = new Map<BatchableScript, QueuedCall[]>();
+    // Consecutive calls of one script form a batch; the batches go in the order the calls were
+    // made, and Redis runs the commands of one connection in the order they were written, so no
+    // call overtakes an earlier one (a settlement made before a reservation of the same key runs first).
+    let run: QueuedCall[] = [];
     for (const call of queued) {
-      const calls = byScript.get(call.script);
-      if (calls === undefined) byScript.set(call.script, [call]);
-      else calls.push(call);
-    }
-    for (const calls of byScript.values()) {
-      for (let start = 0; start < calls.length; start += MAX_BATCH) {
-        this.send(calls.slice(start, start + MAX_BATCH));
+      const previous = run[0];
+      if (previous !== undefined && (previous.script !== call.script || run.length === MAX_BATCH)) {
+        this.send(run);
+        run = [];
       }
+      run.push(call);
     }
+    this.send(run);
   }
 
   private send(calls: QueuedCall[]): void {
@@ -130,16 +142,24 @@ export class ScriptBatcher {
     const batch = first.script.batch;
     this.inFlight += 1;
     this.sent += 1;
-    const settled =
+    // Calls made meanwhile wait for this batch, but not for long: a slow Redis must not hold them
+    // back beyond MAX_WAIT_MS before their own command (and its timeout) even starts.
+    const impatience = setTimeout(() => this.flush(), MAX_WAIT_MS);
+    impatience.unref();
+    const done =
       calls.length === 1 || batch === undefined
         ? this.sendApart(calls)
-        : this.run(batch, calls.flatMap((call) => call.keys), argumentsOf(calls)).then(
+        : this.run(
+            batch,
+            calls.flatMap((call) => call.keys),
+            argumentsOf(calls),
+          ).then(
             (reply) => answer(calls, reply),
-            (error: unknown) => {
-              for (const call of calls) call.reject(error);
-            },
+            (error: unknown) => rejectAll(calls, error),
           );
-    void settled.finally(() => {
+    // `answer` cannot throw and `sendApart` cannot reject: this chain never rejects.
+    void done.then(() => {
+      clearTimeout(impatience);
       this.inFlight -= 1;
       // The calls that queued meanwhile go now, as the next batch.
       if (this.inFlight === 0) this.flush();
@@ -154,6 +174,10 @@ export class ScriptBatcher {
   }
 }
 
+function rejectAll(calls: readonly QueuedCall[], error: unknown): void {
+  for (const call of calls) call.reject(error);
+}
+
 /** The wrapper's ARGV: the count, then per call its key count, argument count and arguments. */
 function argumentsOf(calls: QueuedCall[]): (string | number)[] {
   const args: (string | number)[] = [calls.length];
@@ -161,16 +185,23 @@ function argumentsOf(calls: QueuedCall[]): (string | number)[] {
   return args;
 }
 
-/** Hands each caller its own reply from the wrapper's array of {ok, reply}. */
-function answer(calls: QueuedCall[], reply: unknown): void {
-  if (!Array.isArray(reply) || reply.length !== calls.length) {
-    const error = new Error('batched script: unexpected reply');
-    for (const call of calls) call.reject(error);
+/**
+ * Hands each caller its own reply from the wrapper's array of {ok, reply}. Never throws: a reply
+ * of another shape fails every call instead. A call whose script returned an error reply fails,
+ * as it would have alone.
+ */
+function answer(calls: readonly QueuedCall[], reply: unknown): void {
+  const wellFormed =
+    Array.isArray(reply) &&
+    reply.length === calls.length &&
+    reply.every((item) => Array.isArray(item) && item.length >= 1 && (item[0] === 0 || item[0] === 1));
+  if (!wellFormed) {
+    rejectAll(calls, new Error('batched script: unexpected reply'));
     return;
   }
   calls.forEach((call, index) => {
     const [ok, value] = reply[index] as [number, unknown];
-    if (ok === 1) call.resolve(value);
-    else call.reject(new Error(`batched script: ${String(value)}`));
+    if (ok === 1 && !(value instanceof Error)) call.resolve(value ?? null);
+    else call.reject(value instanceof Error ? value : new Error(`batched script: ${String(value)}`));
   });
 }

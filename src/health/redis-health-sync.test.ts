@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deletePrefix, REDIS_TEST_URL, requireRedis, uniquePrefix } from '../../test/support/redis.js';
+import {
+  deletePrefix,
+  REDIS_TEST_URL,
+  RedisRelay,
+  requireRedis,
+  uniquePrefix,
+} from '../../test/support/redis.js';
 import { RedisState } from '../access/index.js';
 import { ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from './memory-health-store.js';
@@ -37,12 +43,17 @@ interface Replica {
 }
 
 /** One replica as start-gateway wires it: the heartbeat's id is the health channel's id. */
-async function replica(id: string, prefix: string, clock: ManualClock): Promise<Replica> {
+async function replica(
+  id: string,
+  prefix: string,
+  clock: ManualClock,
+  healthUrl = REDIS_TEST_URL,
+): Promise<Replica> {
   const state = new RedisState({ url: REDIS_TEST_URL, keyPrefix: prefix, clock, replicaId: id });
   const health = new MemoryHealthStore({ clock, breaker: BREAKER, probeAfterMs: 5_000 });
   const shared = new SharedHealth({
     store: health,
-    url: REDIS_TEST_URL,
+    url: healthUrl,
     keyPrefix: prefix,
     clock,
     replicaId: id,
@@ -58,8 +69,8 @@ async function replica(id: string, prefix: string, clock: ManualClock): Promise<
   return { id, health, state, shared };
 }
 
-/** Three replicas that each know all three are alive. */
-async function fleet() {
+/** Three replicas that each know all three are alive; the third's health channel goes through `relay`. */
+async function fleet(relay?: RedisRelay) {
   const prefix = uniquePrefix('trials');
   closing.push(async () => {
     await deletePrefix(prefix);
@@ -68,7 +79,12 @@ async function fleet() {
   const replicas = [
     await replica('replica-1', prefix, clock),
     await replica('replica-2', prefix, clock),
-    await replica('replica-3', prefix, clock),
+    await replica(
+      'replica-3',
+      prefix,
+      clock,
+      relay === undefined ? undefined : `redis://127.0.0.1:${relay.port}`,
+    ),
   ];
   await until(() => replicas.every((one) => one.shared.up && one.shared.replicas.length === 3));
   return { clock, replicas };
@@ -148,6 +164,20 @@ describe.runIf(reachable)('SharedHealth: half-open trials', () => {
     for (const one of others) expect(one.health.status(DEPLOYMENT).admission).toBe('no');
     clock.advance(1);
     for (const one of others) expect(one.health.status(DEPLOYMENT).admission).toBe('trial');
+  });
+
+  it('trials its own ejection while Redis is away, as the owner cannot hear of it', async () => {
+    const relay = new RedisRelay();
+    await relay.open();
+    closing.push(() => relay.cut());
+    const { clock, replicas } = await fleet(relay);
+    const cutOff = replicas[2] as Replica;
+    await relay.cut();
+    await until(() => !cutOff.shared.up);
+    eject(cutOff, clock);
+    clock.advance(60_001);
+    expect(cutOff.health.status(DEPLOYMENT)).toMatchObject({ admission: 'trial', trialsAvailable: 3 });
+    expect(cutOff.health.status(DEPLOYMENT).trialsElsewhereUntil).toBeUndefined();
   });
 
   it('runs its own trials when it does not know itself alive (no heartbeat under its id)', async () => {

@@ -240,11 +240,13 @@ export class SharedHealth {
    * On an ejection, made here or taken from elsewhere: one replica, the same for every replica
    * that sees the same live set ({@link trialOwnerOf}), runs its half-open trials and health
    * checks; the others leave them to it until the ejection's end plus the handover time. Without
-   * a live set that includes this replica, it runs its own, as one process would.
+   * Redis, or a live set that includes this replica, it runs its own, as one process would.
    */
   private assignTrials(record: SharedRecord): void {
     if (record.kind !== 'ejected' || record.breaker.machine.state !== 'open') return;
     const owner = trialOwnerOf(record.deploymentId, this.alive);
+    // Cut off from Redis (the live set is then empty), the owner would never hear of an ejection
+    // made here: this replica trials it.
     const elsewhere = owner !== undefined && owner !== this.replicaId && this.alive.includes(this.replicaId);
     this.options.store
       .breaker(record.deploymentId)
@@ -295,6 +297,8 @@ export class SharedHealth {
 
   private changed(): void {
     const up = this.up;
+    // Who was alive is read again on reconnecting; until then this replica counts on no one.
+    if (!up) this.alive = [];
     if (this.closing || up === this.wasUp) return;
     this.wasUp = up;
     this.options.onChange?.(up);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { requireService } from './requires-service.js';
 
@@ -41,5 +42,38 @@ export async function deletePrefix(prefix: string): Promise<number> {
     return deleted;
   } finally {
     client.disconnect();
+  }
+}
+
+/** A TCP relay to Redis that can be cut (every connection dropped, nothing accepted) and restored. */
+export class RedisRelay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async open(): Promise<void> {
+    const target = new URL(REDIS_TEST_URL);
+    const server = createServer((client) => {
+      const upstream = connect({ host: target.hostname, port: Number(target.port || 6379) });
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('error', () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
+    const address = server.address();
+    if (typeof address === 'object' && address !== null) this.port = address.port;
+    this.server = server;
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
