@@ -14,19 +14,34 @@ export function canPin(): boolean {
 
 /**
  * Starts a command pinned to `core` (when `taskset` exists); stderr goes to `stderrFile` when given,
- * stdout to `stdoutFile` when given (else nowhere).
+ * stdout to `stdoutFile` when given (else nowhere). `uid`/`gid` run it as another user without a
+ * wrapper such as `runuser` in between, so that the child's pid is the command's and a signal sent
+ * to it reaches the command itself.
  */
 export function spawnPinned(
   core: number | undefined,
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; stderrFile?: string; stdoutFile?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    stderrFile?: string;
+    stdoutFile?: string;
+    uid?: number;
+    gid?: number;
+    cwd?: string;
+  } = {},
 ): ChildProcess {
   const [file, argv] =
     core === undefined ? [command, args] : ['taskset', ['-c', String(core), command, ...args]];
   const stderr = options.stderrFile === undefined ? 'inherit' : openSync(options.stderrFile, 'a');
   const stdout = options.stdoutFile === undefined ? 'ignore' : openSync(options.stdoutFile, 'w');
-  return spawn(file, argv, { stdio: ['ignore', stdout, stderr], env: { ...process.env, ...options.env } });
+  return spawn(file, argv, {
+    stdio: ['ignore', stdout, stderr],
+    env: { ...process.env, ...options.env },
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+  });
 }
 
 /** Resolves once something accepts TCP connections on the port. */
@@ -57,6 +72,24 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * Busy and total time of one core so far, in clock ticks, from /proc/stat: busy is everything but
+ * idle and iowait (user, nice, system, irq, softirq, steal; guest time is already inside user).
+ */
+export function coreTicks(core: number): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .find((row) => row.startsWith(`cpu${core} `));
+  if (line === undefined) return { busy: Number.NaN, total: Number.NaN };
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number) as [number, number, number, number, number, number, number, number];
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
 /** Resident memory of a process, in MB. */
 export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -64,12 +97,19 @@ export function rssMb(pid: number): number {
   return match === null ? Number.NaN : Number(match[1]) / 1024;
 }
 
-/** Stops a child and waits for it to exit. */
-export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+/**
+ * Stops a child with `signal` (SIGTERM unless told) and waits for it to exit; SIGKILL after
+ * `graceMs` if it has not.
+ */
+export async function stop(
+  child: ChildProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
+  graceMs = 5_000,
+): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
   });
 }
