@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deletePrefix, REDIS_TEST_URL, requireRedis, uniquePrefix } from '../../test/support/redis.js';
 import { ManualClock } from '../core/index.js';
-import { batchSourceOf, MAX_BATCH } from './redis-script-batcher.js';
+import { batchScriptOf, batchSourceOf, MAX_BATCH } from './redis-script-batcher.js';
 import { luaScript, RedisState } from './redis-state.js';
 
 // Runs against a real Redis (see redis-rate-limiter.test.ts), under a key prefix of its own.
@@ -36,7 +36,8 @@ async function connected() {
   const sent: string[] = [];
   const send = state.client.sendCommand.bind(state.client);
   state.client.sendCommand = ((command, stream) => {
-    if (command.name === 'evalsha' || command.name === 'eval') {
+    // EVALSHA only: a wrapper's first run is an EVALSHA answered NOSCRIPT, then an EVAL of its source.
+    if (command.name === 'evalsha') {
       const script = String(command.args[0]);
       if (!command.args.some((arg) => String(arg) === `${prefix}replicas`)) sent.push(script);
     }
@@ -47,13 +48,22 @@ async function connected() {
 
 describe('batchSourceOf', () => {
   it('refuses a script with flags (a shebang line), which cannot run inside the wrapper', () => {
-    expect(() => batchSourceOf('#!lua flags=no-writes\nreturn 1')).toThrow(/flags/);
+    expect(() => batchSourceOf(['return 1', '#!lua flags=no-writes\nreturn 1'])).toThrow(/flags/);
   });
 
-  it('runs the source unchanged inside a function whose parameters are KEYS and ARGV', () => {
-    const source = batchSourceOf("return redis.call('GET', KEYS[1])");
-    expect(source).toContain("local function one(KEYS, ARGV)\nreturn redis.call('GET', KEYS[1])\nend");
-    expect(source).toContain('pcall(one, keys, args)');
+  it('runs each source unchanged inside a function whose parameters are KEYS and ARGV', () => {
+    const source = batchSourceOf(["return redis.call('GET', KEYS[1])", 'return 2']);
+    expect(source).toContain(
+      "local scripts = {\nfunction(KEYS, ARGV)\nreturn redis.call('GET', KEYS[1])\nend,\nfunction(KEYS, ARGV)\nreturn 2\nend\n}",
+    );
+    expect(source).toContain('pcall(scripts[which], keys, args)');
+  });
+
+  it('shares one wrapper between batches of the same scripts, whatever their order', () => {
+    const one = { source: 'return 1', sha: 'a'.repeat(40) };
+    const two = { source: 'return 2', sha: 'b'.repeat(40) };
+    expect(batchScriptOf([two, one, two])).toBe(batchScriptOf([one, two]));
+    expect(batchScriptOf([one]).sha).not.toBe(batchScriptOf([one, two]).sha);
   });
 });
 
@@ -65,7 +75,7 @@ describe.runIf(reachable)('ScriptBatcher (through RedisState.batched)', () => {
     );
     // 1, 1+2, 1+2+3, …: each call saw the ones before it.
     expect(replies).toEqual(Array.from({ length: 20 }, (_, index) => ((index + 1) * (index + 2)) / 2));
-    expect(sent).toEqual([ADD.batch.sha]);
+    expect(sent).toEqual([batchScriptOf([ADD]).sha]);
     expect(state.batchedCalls).toBe(1);
   });
 
@@ -84,7 +94,7 @@ describe.runIf(reachable)('ScriptBatcher (through RedisState.batched)', () => {
     const later = Array.from({ length: 10 }, () => state.batched(ADD, [`${prefix}n`], [1]));
     expect(await first).toBe(1);
     expect(await Promise.all(later)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-    expect(sent).toEqual([ADD.sha, ADD.batch.sha]);
+    expect(sent).toEqual([ADD.sha, batchScriptOf([ADD]).sha]);
   });
 
   it('splits more calls than one run may take into runs of at most MAX_BATCH', async () => {
@@ -96,7 +106,7 @@ describe.runIf(reachable)('ScriptBatcher (through RedisState.batched)', () => {
     expect(new Set(replies).size).toBe(count);
     expect(Math.max(...(replies as number[]))).toBe(count);
     // Two full batches; the one call left over goes as itself.
-    expect(sent).toEqual([ADD.batch.sha, ADD.batch.sha, ADD.sha]);
+    expect(sent).toEqual([batchScriptOf([ADD]).sha, batchScriptOf([ADD]).sha, ADD.sha]);
   });
 
   it('rejects only the call whose script raised an error; the others in its batch answer', async () => {
@@ -123,6 +133,8 @@ describe.runIf(reachable)('ScriptBatcher (through RedisState.batched)', () => {
       state.batched(PUSH_B, [list], [4]),
     ]);
     expect(await state.client.lrange(list, 0, -1)).toEqual(['B1', 'A2', 'A3', 'B4']);
+    // One script run for the four, two scripts and all.
+    expect(state.batchedCalls).toBe(1);
   });
 
   it('fails a call whose script returns an error reply, as it would alone', async () => {

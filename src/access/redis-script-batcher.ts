@@ -1,27 +1,27 @@
+import { createHash } from 'node:crypto';
+
 /**
- * Group commit for Lua script calls: many callers' calls of the same script go to Redis as one call
- * of a wrapper script that runs each in turn, inside one atomic script run, and answers each
- * caller its own reply (DESIGN.md section 9; BENCHMARKS.md, "Replicas", for what it saves).
+ * Group commit for Lua script calls: the calls many callers make go to Redis as one call of a
+ * wrapper script that runs each in turn, in the order they were made, inside one atomic script
+ * run, and answers each caller its own reply (DESIGN.md section 9; BENCHMARKS.md, "Replicas").
  *
  * Why: on the request path every Redis command costs this process a socket write, a read and
  * ioredis's command bookkeeping, which measured as much as the rest of a request's handling. The
  * calls that arrive together are sent together: when nothing is in flight a call waits only for
  * the end of the current event-loop turn (setImmediate: the other requests read in the same turn
- * join it); while a batch is in flight, calls queue and go as the next batch when it answers. A
- * lone call adds no latency; under load, the batches grow with it.
+ * join it); while a batch is in flight, calls queue and go as the next batch when it answers (or
+ * after MAX_WAIT_MS, if it is slow). A lone call adds no latency; under load, batches grow with it.
  */
 
-/** A Lua script with its SHA-1 (see redis-state.ts). */
-export interface BatchableScript {
+/** A Lua script's source and SHA-1 (see redis-state.ts). */
+export interface ScriptText {
   readonly source: string;
   readonly sha: string;
-  /** The same script wrapped to run a batch of calls; undefined for a script that is never batched. */
-  readonly batch?: { readonly source: string; readonly sha: string };
 }
 
 /** Sends one script call; the real one is RedisState.run. */
 export type RunScript = (
-  script: { readonly source: string; readonly sha: string },
+  script: ScriptText,
   keys: readonly string[],
   args: readonly (string | number)[],
 ) => Promise<unknown>;
@@ -33,28 +33,30 @@ export const MAX_BATCH = 128;
 const MAX_WAIT_MS = 20;
 
 /**
- * The wrapper around a script's source. ARGV[1] is the number of calls; each call then brings its
- * key count and argument count, then its arguments; KEYS holds every call's keys in order. Each
- * call runs in a function whose parameters shadow KEYS and ARGV, so the source runs unchanged.
- * A call that raises an error (redis.call on a key of the wrong type) answers {0, message} and the
- * others still run; a call that returns nothing answers false, so the reply array has no hole.
+ * The wrapper around the sources of the scripts a batch calls, each as a function whose
+ * parameters shadow KEYS and ARGV, so each source runs unchanged. ARGV[1] is the number of calls;
+ * each call then brings its script's index in `sources` (from 1), its key count and argument
+ * count, then its arguments; KEYS holds every call's keys in order. A call that raises an error
+ * (redis.call on a key of the wrong type) answers {0, message} and the others still run; a call
+ * that returns nothing answers false, so the reply array has no hole.
  */
-export function batchSourceOf(source: string): string {
+export function batchSourceOf(sources: readonly string[]): string {
   // A shebang line (script flags) is only valid as a script's first line, not inside the wrapper.
-  if (source.trimStart().startsWith('#!'))
+  if (sources.some((source) => source.trimStart().startsWith('#!')))
     throw new Error('batchSourceOf: a script with flags cannot be batched');
-  return `local function one(KEYS, ARGV)
-${source}
-end
+  const functions = sources.map((source) => `function(KEYS, ARGV)\n${source}\nend`).join(',\n');
+  return `local scripts = {
+${functions}
+}
 local replies, k, a = {}, 0, 1
 for i = 1, tonumber(ARGV[1]) do
-  local nk, na = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  a = a + 2
+  local which, nk, na = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  a = a + 3
   local keys, args = {}, {}
   for j = 1, nk do keys[j] = KEYS[k + j] end
   for j = 1, na do args[j] = ARGV[a + j] end
   k, a = k + nk, a + na
-  local ok, reply = pcall(one, keys, args)
+  local ok, reply = pcall(scripts[which], keys, args)
   if ok then
     if reply == nil then reply = false end
     replies[i] = { 1, reply }
@@ -67,8 +69,30 @@ return replies
 `;
 }
 
+/** The wrapper for a set of scripts, in SHA order so that every batch of the same set shares one. */
+const wrappers = new Map<string, { text: ScriptText; index: Map<ScriptText, number> }>();
+
+/** The wrapper script a batch of calls of `scripts` runs as (exported for tests and diagnosis). */
+export function batchScriptOf(scripts: readonly ScriptText[]): ScriptText {
+  return wrapperFor(scripts).text;
+}
+
+function wrapperFor(scripts: readonly ScriptText[]): { text: ScriptText; index: Map<ScriptText, number> } {
+  const sorted = [...new Set(scripts)].sort((left, right) => (left.sha < right.sha ? -1 : 1));
+  const name = sorted.map((script) => script.sha).join(',');
+  let wrapper = wrappers.get(name);
+  if (wrapper === undefined) {
+    const source = batchSourceOf(sorted.map((script) => script.source));
+    // Not loaded on connect: its first run meets NOSCRIPT and goes by EVAL, which caches it in Redis.
+    const text = { source, sha: createHash('sha1').update(source).digest('hex') };
+    wrapper = { text, index: new Map(sorted.map((script, position) => [script, position + 1])) };
+    wrappers.set(name, wrapper);
+  }
+  return wrapper;
+}
+
 interface QueuedCall {
-  script: BatchableScript;
+  script: ScriptText;
   keys: readonly string[];
   args: readonly (string | number)[];
   resolve: (reply: unknown) => void;
@@ -88,11 +112,7 @@ export class ScriptBatcher {
   constructor(private readonly run: RunScript) {}
 
   /** Runs `script` with `keys` and `args`, in a batch with the calls made around it. */
-  call(
-    script: BatchableScript,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
+  call(script: ScriptText, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
     const reply = new Promise((resolve, reject) => {
       this.queue.push({ script, keys, args, resolve, reject });
       if (this.inFlight === 0 && !this.scheduled) {
@@ -121,43 +141,23 @@ export class ScriptBatcher {
     if (this.queue.length === 0) return;
     const queued = this.queue;
     this.queue = [];
-    // Consecutive calls of one script form a batch; the batches go in the order the calls were
-    // made, and Redis runs the commands of one connection in the order they were written, so no
-    // call overtakes an earlier one (a settlement made before a reservation of the same key runs first).
-    let run: QueuedCall[] = [];
-    for (const call of queued) {
-      const previous = run[0];
-      if (previous !== undefined && (previous.script !== call.script || run.length === MAX_BATCH)) {
-        this.send(run);
-        run = [];
-      }
-      run.push(call);
-    }
-    this.send(run);
+    // The batches go in the order the calls were made and Redis runs one connection's commands in
+    // the order they were written, so no call overtakes an earlier one (a settlement made before a
+    // reservation of the same key runs first).
+    for (let start = 0; start < queued.length; start += MAX_BATCH)
+      this.send(queued.slice(start, start + MAX_BATCH));
   }
 
   private send(calls: QueuedCall[]): void {
-    const first = calls[0];
-    if (first === undefined) return;
-    const batch = first.script.batch;
+    if (calls.length === 0) return;
     this.inFlight += 1;
     this.sent += 1;
     // Calls made meanwhile wait for this batch, but not for long: a slow Redis must not hold them
     // back beyond MAX_WAIT_MS before their own command (and its timeout) even starts.
     const impatience = setTimeout(() => this.flush(), MAX_WAIT_MS);
     impatience.unref();
-    const done =
-      calls.length === 1 || batch === undefined
-        ? this.sendApart(calls)
-        : this.run(
-            batch,
-            calls.flatMap((call) => call.keys),
-            argumentsOf(calls),
-          ).then(
-            (reply) => answer(calls, reply),
-            (error: unknown) => rejectAll(calls, error),
-          );
-    // `answer` cannot throw and `sendApart` cannot reject: this chain never rejects.
+    const done = calls.length === 1 ? this.sendAlone(calls[0] as QueuedCall) : this.sendBatch(calls);
+    // Neither rejects (`answer` cannot throw): this chain never rejects.
     void done.then(() => {
       clearTimeout(impatience);
       this.inFlight -= 1;
@@ -166,23 +166,29 @@ export class ScriptBatcher {
     });
   }
 
-  /** A lone call (or a script without a batch form) goes as itself. */
-  private async sendApart(calls: QueuedCall[]): Promise<void> {
-    await Promise.all(
-      calls.map((call) => this.run(call.script, call.keys, call.args).then(call.resolve, call.reject)),
+  private sendBatch(calls: QueuedCall[]): Promise<void> {
+    const wrapper = wrapperFor(calls.map((call) => call.script));
+    const args: (string | number)[] = [calls.length];
+    for (const call of calls)
+      args.push(wrapper.index.get(call.script) ?? 0, call.keys.length, call.args.length, ...call.args);
+    return this.run(
+      wrapper.text,
+      calls.flatMap((call) => call.keys),
+      args,
+    ).then(
+      (reply) => answer(calls, reply),
+      (error: unknown) => rejectAll(calls, error),
     );
+  }
+
+  /** A lone call goes as itself. */
+  private sendAlone(call: QueuedCall): Promise<void> {
+    return this.run(call.script, call.keys, call.args).then(call.resolve, call.reject);
   }
 }
 
 function rejectAll(calls: readonly QueuedCall[], error: unknown): void {
   for (const call of calls) call.reject(error);
-}
-
-/** The wrapper's ARGV: the count, then per call its key count, argument count and arguments. */
-function argumentsOf(calls: QueuedCall[]): (string | number)[] {
-  const args: (string | number)[] = [calls.length];
-  for (const call of calls) args.push(call.keys.length, call.args.length, ...call.args);
-  return args;
 }
 
 /**

@@ -1,31 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Clock } from '../core/index.js';
-import { batchSourceOf, ScriptBatcher } from './redis-script-batcher.js';
+import { ScriptBatcher, type ScriptText } from './redis-script-batcher.js';
 
 /** A Lua script's source and SHA-1, run by EVALSHA (EVAL once when Redis does not know it yet). */
-interface ScriptText {
-  readonly source: string;
-  readonly sha: string;
-}
+export type LuaScript = ScriptText;
 
-/** A script, and the same script wrapped to run a batch of calls (redis-script-batcher.ts). */
-export interface LuaScript extends ScriptText {
-  readonly batch: ScriptText;
-}
-
-/** Every script text made by {@link luaScript}, loaded on each connect. */
-const SCRIPTS: ScriptText[] = [];
-
-function scriptText(source: string): ScriptText {
-  const script = { source, sha: createHash('sha1').update(source).digest('hex') };
-  SCRIPTS.push(script);
-  return script;
-}
+/** Every script made by {@link luaScript}, loaded on each connect. */
+const SCRIPTS: LuaScript[] = [];
 
 /** Prepares a script for {@link RedisState.run} and {@link RedisState.batched}. */
 export function luaScript(source: string): LuaScript {
-  return { ...scriptText(source), batch: scriptText(batchSourceOf(source)) };
+  const script = { source, sha: createHash('sha1').update(source).digest('hex') };
+  SCRIPTS.push(script);
+  return script;
 }
 
 /** Options of {@link RedisState}. */
@@ -129,7 +117,7 @@ export class RedisState {
 
   /** Runs a script by its SHA, loading it on Redis's `NOSCRIPT` (a restarted or flushed Redis). */
   async run(
-    script: ScriptText,
+    script: LuaScript,
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {
