@@ -527,7 +527,15 @@ async function main(): Promise<void> {
       replicas: [replica(one, oneChild), replica(two, twoChild)],
       connections: half,
     };
-    const setups = [localSingle, sharedSingle, sharedPair, localPair];
+    // Side by side: one in-process and one shared-state replica driven at once on core 0. The
+    // scheduler gives each half the core at the same moments, so drift in the machine's speed hits
+    // both alike and the ratio of their req/s is the ratio of their costs per request.
+    const sideBySide: Setup = {
+      name: 'side by side (in-process + shared state, at once)',
+      replicas: [replica(localOne, localOneChild), replica(one, oneChild)],
+      connections: CONNECTIONS,
+    };
+    const setups = [localSingle, sharedSingle, sharedPair, localPair, sideBySide];
     const samples = new Map(setups.map((setup) => [setup, emptySamples(setup.replicas.length)]));
     const of = (setup: Setup): Samples => samples.get(setup) ?? emptySamples(0);
     // Warm-up, not recorded: each process alone at full load first, so that a replica that only ever
@@ -550,6 +558,7 @@ async function main(): Promise<void> {
     const singleRatios = perRound(of(sharedSingle).total, of(localSingle).total);
     const cpuSingleRatios = perRound(of(localSingle).cpuUs, of(sharedSingle).cpuUs);
     const cpuPairRatios = perRound(of(localPair).cpuUs, of(sharedPair).cpuUs);
+    const sideBySideRatios = perRound(of(sideBySide).perReplica[1] ?? [], of(sideBySide).perReplica[0] ?? []);
 
     // Part 2: ejection propagation.
     const delays: number[] = [];
@@ -612,7 +621,7 @@ ${pinned ? '**Placement** (`taskset`): every Detour process on core 0 — two re
 1-minute load average ${fixed(loadBefore, 2)} at the start and ${fixed(loadAfter, 2)} at the end of the run (above 2, other jobs were competing for the two cores and the throughput rows are noisy).
 Every request carries a client key with a rate limit and a budget, so each one makes two Redis calls: one script that checks the rate limit and reserves the budget, and one that settles both after the answer.
 "Shared state": replica processes with ${sharedStore} and \`state: { redis }\` (a private \`redis-server --save '' --appendonly no\` on a free port). "In-process state": processes with \`store: { sqlite: ':memory:' }\` and no \`state:\`, each its own store and its own client key.
-Four Detour processes run throughout (two of each kind); a setup drives one of them with ${CONNECTIONS} connections, or two of them at once with ${half} each, while the others idle. Same upstream; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${SECONDS} s after a warm-up (each process alone with ${CONNECTIONS} connections for ${WARMUP_SECONDS} s — without it a replica that only ever runs in a pair was still compiling its hot paths during the first rounds, at two to three times the CPU per request of its twin in short check runs — then each setup for 2 s), the four setups rotating which goes first; median (range).
+Four Detour processes run throughout (two of each kind); a setup drives one of them with ${CONNECTIONS} connections, or two of them at once with ${half} each (the side-by-side setup: ${CONNECTIONS} each), while the others idle. Same upstream; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${SECONDS} s after a warm-up (each process alone with ${CONNECTIONS} connections for ${WARMUP_SECONDS} s — without it a replica that only ever runs in a pair was still compiling its hot paths during the first rounds, at two to three times the CPU per request of its twin in short check runs — then each setup for 2 s), the five setups (the table's four and the side-by-side one) rotating which goes first; median (range).
 "Detour CPU per request": utime + stime of the setup's Detour processes (\`/proc/<pid>/stat\`, 10-ms ticks) over the round, divided by the requests answered in it — the gateway's own cost. It leaves out the load generator, upstreams, Redis and PostgreSQL, so a saturated core 1 lowers req/s but not this figure directly; it is not a constant either, since a process with fewer requests in flight shares less work per event-loop turn (Redis calls made in the same turn go as one batch).
 "Cores busy": the share of each core not idle during the round (\`/proc/stat\`), whatever ran there, other jobs included; core 1 near 100 % means the load generator, upstreams, Redis or PostgreSQL — not Detour — set the pace.
 \`REPLICAS_STORE=sqlite npm run bench:replicas\` shares only Redis (each replica its own in-memory store), to tell Redis's cost from PostgreSQL's; it prints its table and leaves this section alone.
@@ -635,6 +644,7 @@ Ratios, per round (same round, so the same machine load), then median (range; ro
 - Throughput, two replicas with shared state / one replica with in-process state — the issue's figure. It mixes two costs: shared state, and two processes splitting core 0 where the single replica has it alone: ${ratioLine(issueRatios)}; target ≥ 0.90 (within 10 %): ${issueRatio >= 0.9 ? 'met' : 'not met'}.
 - Throughput, two replicas with shared state / two replicas with in-process state — both sides split core 0 the same way, so this isolates what shared state costs two replicas: ${ratioLine(pairRatios)}.
 - Throughput, one replica with shared state / one replica with in-process state — no split on either side: what shared state costs one process: ${ratioLine(singleRatios)}.
+- Side by side: one replica with shared state and one with in-process state driven at the same time with ${CONNECTIONS} connections each, on core 0 (the scheduler gives each half of it at the same moments, so a burst of other work on the machine slows both alike — the steadiest of these figures): shared / in-process req/s ${ratioLine(sideBySideRatios)}.
 - Throughput, two replicas with in-process state / one replica with in-process state — no shared state on either side: what splitting core 0 between two processes costs by itself: ${ratioLine(perRound(of(localPair).total, of(localSingle).total))}.
 - Detour CPU per request, in-process / shared (below 1: shared state costs the gateway more CPU per request; a saturated core 1 lowers req/s, not this): one replica ${ratioLine(cpuSingleRatios)}; two replicas ${ratioLine(cpuPairRatios)}.
 - Added latency, two replicas with shared state − one with in-process state: p50 ${fixed(median(of(sharedPair).p50) - median(of(localSingle).p50), 1)} ms, p99 ${fixed(median(of(sharedPair).p99) - median(of(localSingle).p99), 1)} ms (autocannon's whole milliseconds).

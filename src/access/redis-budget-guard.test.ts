@@ -5,8 +5,8 @@ import { deletePrefix, REDIS_TEST_URL, requireRedis, uniquePrefix } from '../../
 import { ManualClock } from '../core/index.js';
 import { SqliteStore } from '../store/index.js';
 import { type Budget, isBudgetRefusal, type Reservation } from './budget-guard.js';
-import { RedisBudgetGuard } from './redis-budget-guard.js';
-import { RedisState } from './redis-state.js';
+import { BUDGET_RESERVE, RedisBudgetGuard } from './redis-budget-guard.js';
+import { luaScript, RedisState } from './redis-state.js';
 
 // Runs against a real Redis (see redis-rate-limiter.test.ts); every test under its own key prefix.
 const reachable = await requireRedis();
@@ -169,5 +169,44 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
     await guard.flush();
     expect(await store.sumSpend('key_a', DAY_START)).toBeCloseTo(0.7, 12);
     expect(await guard.snapshot('key_a', DAILY, NOON)).toMatchObject({ spentUsd: 0.7, reservedUsd: 0 });
+  });
+  it('releases the hold of a reservation whose reply was lost to a command timeout', async () => {
+    const store = ledger();
+    const prefix = newPrefix('lost-reply');
+    const state = new RedisState({
+      url: REDIS_TEST_URL,
+      keyPrefix: prefix,
+      clock: new ManualClock(NOON),
+      commandTimeoutMs: 5,
+    });
+    const guard = new RedisBudgetGuard({ store, state });
+    closing.push(async () => {
+      await guard.close();
+      await state.close();
+    });
+    if (!state.up) await once(state.client, 'ready');
+    // Reserve as usual, but busy Redis for 50 ms first, so that the 5 ms command timeout fires
+    // before the reply, after the hold was made.
+    const slowReserve = luaScript(`${BUDGET_RESERVE}
+local start = redis.call('TIME')
+repeat local now = redis.call('TIME') until (now[1] - start[1]) * 1000000 + (now[2] - start[2]) > 50000
+local verdict, spent, reserved = reserveBudget(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), ARGV[3],
+  ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7])
+if verdict == 'reseed' then return { 'reseed' } end
+return { verdict, tostring(spent), tostring(reserved) }
+`);
+    // The first call seeds the day's spend (a reseed round), so the second meets the timeout.
+    const seeded = await guardOn(store, prefix);
+    await reserved(seeded.guard, 0, NOON);
+    const lost = await guard
+      .reserveAlong('key_a', DAILY, 0.4, NOON, NOON + 60_000, { script: slowReserve, keys: [], args: [] })
+      .then(
+        () => 'answered',
+        (error: unknown) => String(error),
+      );
+    expect(lost).toMatch(/timed out/i);
+    await state.settled();
+    // The script ran and made its hold; the release behind it took it away again.
+    expect(await seeded.guard.snapshot('key_a', DAILY, NOON)).toMatchObject({ reservedUsd: 0 });
   });
 });

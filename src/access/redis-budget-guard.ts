@@ -191,11 +191,20 @@ export class RedisBudgetGuard implements Budgets {
     const id = `${this.instance}:${this.sequence}`;
     // A second round only after a reseed; a counter gone again at once means something is wrong.
     for (let round = 0; round < 2; round += 1) {
-      const reply = await state.batched(
-        along.script,
-        [...along.keys, keys.spend, keys.holds],
-        [...along.args, usd, now, expiresAt, id, budget.usd, USD_TOLERANCE, SPEND_TTL_MS],
-      );
+      let reply: unknown;
+      try {
+        reply = await state.batched(
+          along.script,
+          [...along.keys, keys.spend, keys.holds],
+          [...along.args, usd, now, expiresAt, id, budget.usd, USD_TOLERANCE, SPEND_TTL_MS],
+        );
+      } catch (error) {
+        // A reply lost after the script ran (a command timeout) leaves its hold, which would keep
+        // that much budget from the caller's fallback until it expired. Released behind it on the
+        // same connection; a hold that was never made is nothing to release.
+        state.batched(SETTLE, [keys.spend, keys.holds], [id, 0]).catch(() => undefined);
+        throw error;
+      }
       if (!Array.isArray(reply)) throw new Error('budget script: unexpected reply');
       const [verdict, spent, reserved, extra] = reply as [string, string?, string?, unknown?];
       if (verdict === 'reseed') {
