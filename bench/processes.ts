@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 /** Whether `taskset` can pin processes to cores here. */
 export function canPin(): boolean {
@@ -111,5 +111,17 @@ export async function stop(
     child.once('exit', () => resolve());
     child.kill(signal);
     setTimeout(() => child.kill('SIGKILL'), graceMs).unref();
+  });
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
   });
 }

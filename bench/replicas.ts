@@ -31,13 +31,12 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { type Target, type ThroughputResult, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, coreTicks, cpuSeconds, spawnPinned, stop, waitForPort } from './processes.js';
+import { canPin, coreTicks, cpuSeconds, freePort, spawnPinned, stop, waitForPort } from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -60,17 +59,6 @@ const SIDE_CORE = pinned ? 1 : undefined;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Everything started, so that `finally` can take it all down whatever failed. */
 const children = new Set<ChildProcess>();

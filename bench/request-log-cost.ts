@@ -12,12 +12,11 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Target, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, cpuSeconds, spawnPinned, stop, waitForPort } from './processes.js';
+import { canPin, cpuSeconds, freePort, spawnPinned, stop, waitForPort } from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -26,17 +25,6 @@ const SECONDS = Number(process.env.LOGCOST_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.LOGCOST_CONNECTIONS ?? 64);
 const WARMUP = Number(process.env.LOGCOST_WARMUP ?? 10);
 const pinned = canPin();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function config(upstreamPort: number, logged: boolean): string {
   return `providers:

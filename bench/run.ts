@@ -12,12 +12,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { holdStreams, sequentialLatency, streaming, type Target, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, cpuSeconds, rssMb, spawnPinned, stop, waitForPort } from './processes.js';
+import { canPin, cpuSeconds, freePort, rssMb, spawnPinned, stop, waitForPort } from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -31,17 +30,6 @@ const REQUEST_LOG = process.env.BENCH_REQUEST_LOG === 'off' ? 'off' : 'on';
 
 const pinned = canPin();
 const BENCH_ADMIN_KEY = 'bench-admin-key';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);

@@ -16,12 +16,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { holdStreams, type Target, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, cpuSeconds, rssMb, spawnPinned, stop, waitForPort } from './processes.js';
+import { canPin, cpuSeconds, freePort, rssMb, spawnPinned, stop, waitForPort } from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -54,17 +53,6 @@ function log(line: string): void {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const body = (stream: boolean, model: string) =>
   JSON.stringify({
