@@ -69,27 +69,22 @@ return replies
 `;
 }
 
-/** The wrapper for a set of scripts, in SHA order so that every batch of the same set shares one. */
-const wrappers = new Map<string, { text: ScriptText; index: Map<ScriptText, number> }>();
-
-/** The wrapper script a batch of calls of `scripts` runs as (exported for tests and diagnosis). */
-export function batchScriptOf(scripts: readonly ScriptText[]): ScriptText {
-  return wrapperFor(scripts).text;
+/** A wrapper script and where each of its scripts sits in it (from 1). */
+interface Wrapper {
+  text: ScriptText;
+  index: Map<ScriptText, number>;
 }
 
-function wrapperFor(scripts: readonly ScriptText[]): { text: ScriptText; index: Map<ScriptText, number> } {
-  const sorted = [...new Set(scripts)].sort((left, right) => (left.sha < right.sha ? -1 : 1));
-  const name = sorted.map((script) => script.sha).join(',');
-  let wrapper = wrappers.get(name);
-  if (wrapper === undefined) {
-    const source = batchSourceOf(sorted.map((script) => script.source));
-    // Not loaded on connect: its first run meets NOSCRIPT and goes by EVAL, which caches it in Redis.
-    const text = { source, sha: createHash('sha1').update(source).digest('hex') };
-    wrapper = { text, index: new Map(sorted.map((script, position) => [script, position + 1])) };
-    wrappers.set(name, wrapper);
-  }
-  return wrapper;
+function wrapperOf(scripts: readonly ScriptText[]): Wrapper {
+  const source = batchSourceOf(scripts.map((script) => script.source));
+  return {
+    text: { source, sha: createHash('sha1').update(source).digest('hex') },
+    index: new Map(scripts.map((script, position) => [script, position + 1])),
+  };
 }
+
+/** Wrappers for scripts outside the registry (tests), per set of scripts in SHA order. */
+const strayWrappers = new Map<string, Wrapper>();
 
 interface QueuedCall {
   script: ScriptText;
@@ -109,7 +104,24 @@ export class ScriptBatcher {
   /** Script calls sent to Redis, batches and lone calls alike (for tests and diagnosis). */
   sent = 0;
 
-  constructor(private readonly run: RunScript) {}
+  /** The wrapper of every registered script, and how many there were when it was made. */
+  private registered: { count: number; wrapper: Wrapper } | undefined;
+
+  /**
+   * `registry` lists the scripts known up front (RedisState's, all made at import time): batches
+   * of them run as one wrapper holding them all, which the caller loads on connect
+   * ({@link wrapper}). A wrapper first run by EVAL after a NOSCRIPT would run after commands sent
+   * later on the same connection, out of order.
+   */
+  constructor(
+    private readonly run: RunScript,
+    private readonly registry: () => readonly ScriptText[] = () => [],
+  ) {}
+
+  /** The wrapper every batch of registered scripts runs as: load it on connect. */
+  get wrapper(): ScriptText {
+    return this.registeredWrapper().text;
+  }
 
   /** Runs `script` with `keys` and `args`, in a batch with the calls made around it. */
   call(script: ScriptText, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
@@ -167,7 +179,7 @@ export class ScriptBatcher {
   }
 
   private sendBatch(calls: QueuedCall[]): Promise<void> {
-    const wrapper = wrapperFor(calls.map((call) => call.script));
+    const wrapper = this.wrapperFor(calls.map((call) => call.script));
     const args: (string | number)[] = [calls.length];
     for (const call of calls)
       args.push(wrapper.index.get(call.script) ?? 0, call.keys.length, call.args.length, ...call.args);
@@ -179,6 +191,28 @@ export class ScriptBatcher {
       (reply) => answer(calls, reply),
       (error: unknown) => rejectAll(calls, error),
     );
+  }
+
+  private registeredWrapper(): Wrapper {
+    const scripts = this.registry();
+    // The registry only grows: a wrapper of as many scripts is the wrapper of all of them.
+    if (this.registered?.count !== scripts.length)
+      this.registered = { count: scripts.length, wrapper: wrapperOf(scripts) };
+    return this.registered.wrapper;
+  }
+
+  private wrapperFor(scripts: readonly ScriptText[]): Wrapper {
+    const all = this.registeredWrapper();
+    if (scripts.every((script) => all.index.has(script))) return all;
+    // A script made outside the registry: a wrapper of its own set, first run by EVAL.
+    const set = [...new Set(scripts)].sort((left, right) => (left.sha < right.sha ? -1 : 1));
+    const name = set.map((script) => script.sha).join(',');
+    let wrapper = strayWrappers.get(name);
+    if (wrapper === undefined) {
+      wrapper = wrapperOf(set);
+      strayWrappers.set(name, wrapper);
+    }
+    return wrapper;
   }
 
   /** A lone call goes as itself. */

@@ -56,7 +56,10 @@ export class RedisState {
   /** This replica's id in the heartbeat set `<prefix>replicas`. */
   readonly replicaId: string;
   private readonly heartbeatMs: number;
-  private readonly batcher = new ScriptBatcher((script, keys, args) => this.run(script, keys, args));
+  private readonly batcher = new ScriptBatcher(
+    (script, keys, args) => this.run(script, keys, args),
+    () => SCRIPTS,
+  );
 
   constructor(private readonly options: RedisStateOptions) {
     this.prefix = options.keyPrefix ?? 'detour:';
@@ -75,7 +78,8 @@ export class RedisState {
     this.client.on('ready', () => {
       // Loaded before anything else is sent: a script first run by EVAL after a NOSCRIPT would
       // run after commands sent later on the same connection, out of order.
-      for (const script of SCRIPTS) this.client.script('LOAD', script.source).catch(() => undefined);
+      for (const script of [...SCRIPTS, this.batcher.wrapper])
+        this.client.script('LOAD', script.source).catch(() => undefined);
       this.changed(true);
       void this.heartbeat();
     });
@@ -91,6 +95,11 @@ export class RedisState {
   /** Replicas seen alive in the last three heartbeats (at least this one); kept while Redis is away. */
   get replicas(): number {
     return this.replicaCount;
+  }
+
+  /** The script every batch of this process's scripts runs as (loaded on connect). */
+  get batchScript(): LuaScript {
+    return this.batcher.wrapper;
   }
 
   /** Script calls sent by {@link batched}, a batch counting once. */
