@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
 
 /** Whether `taskset` can pin processes to cores here. */
 export function canPin(): boolean {
@@ -124,4 +125,22 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Starts bench/fixed-upstream.ts on a free port (pinned to `core` when given) and waits until it
+ * listens: the upstream every harness measures against.
+ */
+export async function startFixedUpstream(
+  core: number | undefined,
+): Promise<{ child: ChildProcess; port: number }> {
+  const port = await freePort();
+  const child = spawnPinned(core, process.execPath, [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'fixed-upstream.ts'),
+    String(port),
+  ]);
+  await waitForPort(port);
+  return { child, port };
 }

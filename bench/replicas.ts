@@ -36,7 +36,16 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { type Target, type ThroughputResult, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, coreTicks, cpuSeconds, freePort, spawnPinned, stop, waitForPort } from './processes.js';
+import {
+  canPin,
+  coreTicks,
+  cpuSeconds,
+  freePort,
+  spawnPinned,
+  startFixedUpstream,
+  stop,
+  waitForPort,
+} from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -449,16 +458,9 @@ async function main(): Promise<void> {
     await client.query(`CREATE SCHEMA ${SCHEMA}`);
     schemaCreated = true;
 
-    const upstreamPort = await freePort();
-    track(
-      spawnPinned(SIDE_CORE, process.execPath, [
-        '--import',
-        'tsx',
-        join(ROOT, 'bench', 'fixed-upstream.ts'),
-        String(upstreamPort),
-      ]),
-    );
-    await waitForPort(upstreamPort);
+    const upstream = await startFixedUpstream(SIDE_CORE);
+    track(upstream.child);
+    const upstreamPort = upstream.port;
     const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
     const failingUrl = `http://127.0.0.1:${await startFailingUpstream()}`;
     const redisPort = await freePort();

@@ -16,7 +16,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Target, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, cpuSeconds, freePort, spawnPinned, stop, waitForPort } from './processes.js';
+import {
+  canPin,
+  cpuSeconds,
+  freePort,
+  spawnPinned,
+  startFixedUpstream,
+  stop,
+  waitForPort,
+} from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -91,15 +99,8 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const loadBefore = loadavg()[0] ?? Number.NaN;
   try {
-    const upstreamPort = await freePort();
-    const upstream = spawnPinned(pinned ? 1 : undefined, process.execPath, [
-      '--import',
-      'tsx',
-      join(ROOT, 'bench', 'fixed-upstream.ts'),
-      String(upstreamPort),
-    ]);
+    const { child: upstream, port: upstreamPort } = await startFixedUpstream(pinned ? 1 : undefined);
     children.push(upstream);
-    await waitForPort(upstreamPort);
     const on = await startSide(dir, 'log on', upstreamPort, true);
     const off = await startSide(dir, 'log off', upstreamPort, false);
     children.push(on.child, off.child);

@@ -16,7 +16,16 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { holdStreams, sequentialLatency, streaming, type Target, throughput } from './load.js';
 import { fixed, median } from './percentile.js';
-import { canPin, cpuSeconds, freePort, rssMb, spawnPinned, stop, waitForPort } from './processes.js';
+import {
+  canPin,
+  cpuSeconds,
+  freePort,
+  rssMb,
+  spawnPinned,
+  startFixedUpstream,
+  stop,
+  waitForPort,
+} from './processes.js';
 import { writeBenchmarksSection } from './write-benchmarks-section.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -82,14 +91,7 @@ async function main(): Promise<void> {
   const portkeyProblem = await installPortkey();
   if (portkeyProblem !== undefined) problems.push(portkeyProblem);
 
-  const upstreamPort = await freePort();
-  const upstream = spawnPinned(pinned ? 1 : undefined, process.execPath, [
-    '--import',
-    'tsx',
-    join(ROOT, 'bench', 'fixed-upstream.ts'),
-    String(upstreamPort),
-  ]);
-  await waitForPort(upstreamPort);
+  const { child: upstream, port: upstreamPort } = await startFixedUpstream(pinned ? 1 : undefined);
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
 
   const outDir = join(ROOT, 'bench', '.out');

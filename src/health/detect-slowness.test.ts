@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../core/index.js';
+import { ManualClock, seededRandom } from '../core/index.js';
 import {
   DEFAULT_SLOWNESS_OPTIONS,
   detectSlowness,
@@ -11,22 +11,11 @@ import { OutcomeWindow } from './outcome-window.js';
 
 const START = 1_700_000_000_000;
 
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Two calls a second to one deployment, TTFT drawn around `ttft()`; returns the store and a driver. */
 function traffic(seed = 1) {
   const clock = new ManualClock(START);
   const store = new MemoryHealthStore({ clock });
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const run = (seconds: number, scale: number, onSecond?: (degraded: boolean) => void) => {
     for (let second = 0; second < seconds; second++) {
       for (let call = 0; call < 2; call++) {

@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../core/index.js';
 import { LatencySketch } from './latency-sketch.js';
 
 function exactQuantile(sorted: number[], q: number): number {
   return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)]!;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('LatencySketch', () => {
@@ -24,7 +14,7 @@ describe('LatencySketch', () => {
   });
 
   it('keeps quantiles within 20 % of the exact ones from 1 ms to 10 minutes', () => {
-    const random = seeded(7);
+    const random = seededRandom(7);
     const values: number[] = [];
     const sketch = new LatencySketch();
     for (let index = 0; index < 5000; index++) {
@@ -66,7 +56,7 @@ describe('LatencySketch', () => {
   });
 
   it('merges to the same quantiles as adding everything to one sketch', () => {
-    const random = seeded(11);
+    const random = seededRandom(11);
     const left = new LatencySketch();
     const right = new LatencySketch();
     const all = new LatencySketch();
