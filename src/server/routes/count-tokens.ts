@@ -43,6 +43,7 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
     const upstream = { provider: provider.name, deployment: deployment.deploymentId };
     const signal = AbortSignal.timeout(deployment.timeouts.firstTokenMs);
     let response: Awaited<ReturnType<typeof current.transport.request>>;
+    let text: string;
     try {
       const call = await prepareCountTokens({
         upstreamModel: deployment.upstreamModel,
@@ -50,11 +51,21 @@ export function registerCountTokensRoute(app: FastifyInstance, gateway: () => Ga
         clientHeaders: request.headers,
       });
       response = await current.transport.request({ ...call, signal });
+      text = await response.body.text();
     } catch (error) {
       if (error instanceof DetourError) throw error;
+      // The whole count runs under the first-token timeout: when it fires, say so (504), rather than
+      // passing on the abort as a failed connection.
+      if (signal.aborted) {
+        throw new DetourError(
+          'upstream_first_token_timeout',
+          'timeout',
+          'count_tokens: upstream sent no answer within the first-token timeout',
+          { timeout: 'first_token', upstream, cause: error },
+        );
+      }
       throw classifyTransportError(error, upstream);
     }
-    const text = await response.body.text();
     if (response.status >= 400) {
       let parsed: unknown;
       try {
