@@ -127,6 +127,56 @@ describe('admin API', () => {
     const action = await admin('POST', '/admin/deployments/explode', { model: 'm' });
     expect(action.status).toBe(404);
   });
+
+  it('names the field and the problem in each refusal', async () => {
+    const two = await admin('POST', '/admin/deployments/drain', { model: 'm', provider: 'a' });
+    expect(two.body.error).toMatchObject({
+      message: 'admin selector: give exactly one of `deployment`, `model` or `provider`',
+    });
+    expect((two.body.error as { param?: unknown }).param ?? null).toBeNull();
+    const empty = await admin('POST', '/admin/deployments/drain', { deployment: '' });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatchObject({ param: 'deployment' });
+    expect((empty.body.error as { message: string }).message).toMatch(/^admin selector: deployment: ./);
+    const unknown = await admin('POST', '/admin/deployments/drain', { model: 'nope' });
+    expect(unknown.body.error).toMatchObject({
+      message: "no configured deployment matches model 'nope'",
+      param: 'model',
+    });
+    const action = await admin('POST', '/admin/deployments/explode', { model: 'm' });
+    expect(action.body.error).toMatchObject({
+      message: "unknown action 'explode'; use one of drain, enable, force-enable, reset",
+    });
+  });
+
+  it('takes the admin key with spaces around it, and refuses a client key with 403 saying why', async () => {
+    expect((await admin('GET', '/admin/health', undefined, `  ${ADMIN_KEY}  `)).status).toBe(200);
+    const basic = await fetch(`${stack.detour.url}/admin/health`, {
+      headers: { authorization: `Basic ${ADMIN_KEY}` },
+    });
+    expect(basic.status).toBe(401);
+    expect(await basic.json()).toMatchObject({ error: { message: 'admin API: missing or wrong admin key' } });
+    const clientKey = await admin('GET', '/admin/health', undefined, 'dtr_someclientkey');
+    expect(clientKey.status).toBe(403);
+    expect(clientKey.body.error).toMatchObject({
+      message: 'admin API: client keys are not accepted here; use the admin key (server.adminKey)',
+    });
+  });
+
+  it('enable undoes every switch at once: drained, forced and disabled', async () => {
+    stack.sim.setFault({ host: 'a', fault: { type: 'status', status: 401 }, times: 1 });
+    await ask('m');
+    await admin('POST', '/admin/deployments/drain', { deployment: 'a/up-m' });
+    await admin('POST', '/admin/deployments/force-enable', { deployment: 'a/up-m' });
+    const before = stack.detour.state.health.status('a/up-m');
+    expect([before.drained, before.forced, before.disabled]).toEqual([true, true, 'auth']);
+    const enabled = await admin('POST', '/admin/deployments/enable', { deployment: 'a/up-m' });
+    expect(rows(enabled.body)[0]?.status).toMatchObject({ drained: false, forced: false });
+    expect(stack.detour.state.health.status('a/up-m').disabled).toBeUndefined();
+    const drainedOnly = await admin('POST', '/admin/deployments/drain', { deployment: 'a/up-m' });
+    expect(rows(drainedOnly.body)[0]?.status).toMatchObject({ drained: true, forced: false });
+    await admin('POST', '/admin/deployments/enable', { deployment: 'a/up-m' });
+  });
 });
 
 describe('admin API without an admin key', () => {
@@ -137,6 +187,9 @@ describe('admin API without an admin key', () => {
         headers: { authorization: 'Bearer x' },
       });
       expect(response.status).toBe(404);
+      expect(await response.json()).toMatchObject({
+        error: { message: 'the admin API is off: set server.adminKey to enable it' },
+      });
     } finally {
       await plain.close();
     }
