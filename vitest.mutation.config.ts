@@ -36,6 +36,14 @@ export default mergeConfig(
       // branch and expression; the long simulated-traffic tests in src/health (two hours of samples
       // through the health store) run some 20× slower under it and would miss the usual 20 s.
       testTimeout: 120_000,
+      // Stryker runs each mutant's tests in one worker thread; without isolation the test files of a
+      // run share one module graph instead of importing the gateway again for each file, which was
+      // most of a mutant's time (the whole suite: 150 s this way on one thread, against 194 s on two
+      // isolated workers). Mutant switching reads a global at run time, so shared modules see each
+      // mutant; module-level (static) mutants, which would need a fresh import, are ignored anyway
+      // (stryker.config.mjs). The suite passes this way: `npx vitest run --config
+      // vitest.mutation.config.ts --no-isolate --pool=threads --maxWorkers=1`.
+      isolate: false,
       hookTimeout: 120_000,
       sequence: { sequencer: CheapestFirstSequencer },
     },
