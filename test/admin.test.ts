@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatHealthTable } from '../src/cli/run-health.js';
+import { ManualClock } from '../src/core/index.js';
 import type { DeploymentHealthRow } from '../src/server/index.js';
 import { resetHealth, type Stack, startStack, twoHostConfig } from './support/start-stack.js';
 
@@ -192,6 +193,44 @@ describe('admin API without an admin key', () => {
       });
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('guessing the admin key', () => {
+  it('refuses an address for the rest of the minute after 10 wrong keys, even with the right one; no key at all and a success do not count', async () => {
+    const clock = new ManualClock();
+    const guarded = await startStack({
+      config: (simUrl) => `${twoHostConfig(simUrl)}server: { adminKey: ${ADMIN_KEY} }\n`,
+      detour: { clock },
+    });
+    try {
+      const call = async (key: string | undefined) => {
+        const response = await fetch(`${guarded.detour.url}/admin/health`, {
+          headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+        });
+        return {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          body: await response.json(),
+        };
+      };
+      for (let index = 0; index < 20; index += 1) expect((await call(undefined)).status).toBe(401);
+      for (let index = 0; index < 9; index += 1) expect((await call(`wrong-${index}`)).status).toBe(401);
+      expect((await call(ADMIN_KEY)).status).toBe(200);
+      for (let index = 0; index < 10; index += 1) expect((await call(`wrong-${index}`)).status).toBe(401);
+      clock.advance(15_000);
+      const refused = await call(ADMIN_KEY);
+      expect(refused.status).toBe(429);
+      expect(refused.retryAfter).toBe('45');
+      expect(refused.body).toMatchObject({
+        error: { message: 'admin API: too many wrong admin keys from this address; try again later' },
+      });
+      expect((await call('wrong-again')).status).toBe(429);
+      clock.advance(45_000);
+      expect((await call(ADMIN_KEY)).status).toBe(200);
+    } finally {
+      await guarded.close();
     }
   });
 });

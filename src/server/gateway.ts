@@ -5,6 +5,7 @@ import type { UpstreamTransport } from '../providers/index.js';
 import type { AttemptObserver, ModelTable, RetryPolicy, RoutingState } from '../routing/index.js';
 import type { RequestLogRow } from '../store/index.js';
 import type { AccessRuntime } from './build-access.js';
+import type { LoginThrottle } from './console/login-throttle.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RequestTracer } from './telemetry/index.js';
 
@@ -27,6 +28,11 @@ export interface Gateway {
   onAttempt?: AttemptObserver;
   /** Bearer key of the admin API; the admin API is off without one. */
   adminKey?: string;
+  /**
+   * Wrong admin keys per client address (the admin API and MCP); the same object across config
+   * reloads. Absent in bare unit setups: no limit.
+   */
+  adminThrottle?: LoginThrottle;
   /** Prometheus metrics; the same object across config reloads. */
   metrics?: GatewayMetrics;
   /** Where each request's log row goes (the batching writer); absent with `log.enabled: false`. */

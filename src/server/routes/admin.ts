@@ -68,9 +68,26 @@ export function authorize(gateway: Gateway, request: FastifyRequest): void {
       },
     );
   }
+  const throttle = gateway.adminThrottle;
+  const blockedMs = throttle?.blockedFor(request.ip) ?? 0;
+  if (blockedMs > 0) {
+    // Checked before the key, so that guessing on cannot tell a right key from a wrong one.
+    throw new DetourError(
+      'rate_limit_exceeded',
+      'rate_limited',
+      'admin API: too many wrong admin keys from this address; try again later',
+      { status: 429, retryAfterMs: blockedMs },
+    );
+  }
   const header = request.headers.authorization ?? '';
   const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-  if (!sameSecret(given, gateway.adminKey) && given.startsWith(CLIENT_KEY_PREFIX)) {
+  if (sameSecret(given, gateway.adminKey)) {
+    throttle?.succeeded(request.ip);
+    return;
+  }
+  // A request without any key is a client that forgot it, not a guess; only wrong keys count.
+  if (given !== '') throttle?.failed(request.ip);
+  if (given.startsWith(CLIENT_KEY_PREFIX)) {
     throw new DetourError(
       'permission_denied',
       'client_error',
@@ -78,10 +95,11 @@ export function authorize(gateway: Gateway, request: FastifyRequest): void {
       { status: 403 },
     );
   }
-  if (!sameSecret(given, gateway.adminKey)) {
-    throw new DetourError('unauthorized', 'auth', 'admin API: missing or wrong admin key', { status: 401 });
-  }
+  throw new DetourError('unauthorized', 'auth', 'admin API: missing or wrong admin key', { status: 401 });
 }
+
+/** Wrong admin keys allowed from one address per minute before the admin API refuses it for the rest of the minute. */
+export const ADMIN_KEY_FAILURES_PER_MINUTE = 10;
 
 /** Every configured deployment once, with the models it serves. */
 function deploymentsOf(gateway: Gateway): Map<string, { deployment: Deployment; models: string[] }> {
