@@ -43,9 +43,11 @@ export default {
   // Results are reused for mutants whose code and covering tests did not change.
   incremental: true,
   incrementalFile: `mutation/${name}.incremental.json`,
-  // Two cores: one type-checker process and one test runner, then two test runners once every
-  // mutant has been type-checked.
-  concurrency: 2,
+  // Two cores. Stryker makes its checker and test-runner processes once, at the start, and splits
+  // `concurrency` between them: with 2 that was one checker and one runner, and the runner stayed
+  // alone (one core idle) after the checker finished. With 3, two runners share the cores once the
+  // type-checking is done.
+  concurrency: 3,
   // Scenario tests start real servers and wait on timeouts of up to seconds, and the machine is
   // shared, so a mutant only counts as a timeout well past its tests' normal time.
   timeoutMS: 10_000,
