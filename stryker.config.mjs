@@ -43,10 +43,10 @@ export default {
   // Results are reused for mutants whose code and covering tests did not change.
   incremental: true,
   incrementalFile: `mutation/${name}.incremental.json`,
-  // Two cores. Stryker makes its checker and test-runner processes once, at the start, and splits
-  // `concurrency` between them: with 2 that was one checker and one runner, and the runner stayed
-  // alone (one core idle) after the checker finished. With 3, two runners share the cores once the
-  // type-checking is done.
+  // Two cores. Stryker splits `concurrency` into ceil(n/2) type-checker processes and the rest test
+  // runners, and turns each checker's slot into one more runner when the type-checking is done: with
+  // 3, two checkers and one runner while checking (a run of 1,349 mutants checks for most of its
+  // first half hour), then three runners.
   concurrency: 3,
   // Scenario tests start real servers and wait on timeouts of up to seconds, and the machine is
   // shared, so a mutant only counts as a timeout well past its tests' normal time.
