@@ -25,7 +25,7 @@ function row(id: string, changes: Partial<RequestLogRow>): RequestLogRow {
     status: 200,
     outcome: 'success',
     finishReason: 'stop',
-    tokens: { input: 10, output: 5 },
+    tokens: { input: 10, output: 5, cached: null, reasoning: null },
     costUsd: null,
     latencyMs: 100,
     timeToFirstTokenMs: null,
