@@ -13,12 +13,11 @@ import { buildApp } from './build-app.js';
 import { CanaryRuntime } from './build-canaries.js';
 import { buildGateway, type ModelFactsLookup } from './build-gateway.js';
 import { buildRoutingState, reconfigureRoutingState } from './build-routing-state.js';
-import { LoginThrottle } from './console/login-throttle.js';
 import { expandCatalogHosts } from './expand-catalog-hosts.js';
 import type { CanaryTallies, Gateway } from './gateway.js';
 import { GatewayMetrics } from './metrics.js';
 import { describeReload, type ReloadSummary, summarizeReload } from './reload-summary.js';
-import { ADMIN_KEY_FAILURES_PER_MINUTE } from './routes/admin.js';
+import { createAdminThrottle } from './routes/admin.js';
 import { createStatusService, openStore, type StatusService } from './status-service.js';
 import type { RequestTracer } from './telemetry/index.js';
 
@@ -132,11 +131,7 @@ async function startOn(
     telemetry = createOtlpTracer(config.telemetry.otlp);
   }
   // Wrong admin keys are counted across config reloads, like health.
-  const adminThrottle = new LoginThrottle({
-    now: () => clock.now(),
-    maxFailures: ADMIN_KEY_FAILURES_PER_MINUTE,
-    windowMs: 60_000,
-  });
+  const adminThrottle = createAdminThrottle(() => clock.now());
   const assemble = (next: DetourConfig, nextTransport: UpstreamTransport): Gateway => {
     const assembled: Gateway = {
       ...buildGateway(next, nextTransport, state, clock, options.modelFacts),

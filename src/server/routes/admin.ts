@@ -5,6 +5,7 @@ import { CLIENT_KEY_PREFIX } from '../../access/index.js';
 import { DetourError, invalidRequest } from '../../core/index.js';
 import type { DeploymentHealth } from '../../health/index.js';
 import type { Deployment } from '../../routing/index.js';
+import { LoginThrottle } from '../console/login-throttle.js';
 import type { Gateway } from '../gateway.js';
 
 /** Switches an operator can flip on deployments. */
@@ -98,8 +99,13 @@ export function authorize(gateway: Gateway, request: FastifyRequest): void {
   throw new DetourError('unauthorized', 'auth', 'admin API: missing or wrong admin key', { status: 401 });
 }
 
-/** Wrong admin keys allowed from one address per minute before the admin API refuses it for the rest of the minute. */
-export const ADMIN_KEY_FAILURES_PER_MINUTE = 10;
+/**
+ * The count of wrong admin keys that {@link authorize} keeps: 10 from one address within a minute
+ * get it refused for the rest of the minute. One per running gateway, kept across config reloads.
+ */
+export function createAdminThrottle(now: () => number): LoginThrottle {
+  return new LoginThrottle({ now, maxFailures: 10, windowMs: 60_000 });
+}
 
 /** Every configured deployment once, with the models it serves. */
 function deploymentsOf(gateway: Gateway): Map<string, { deployment: Deployment; models: string[] }> {
