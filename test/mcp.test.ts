@@ -254,6 +254,10 @@ describe('POST /mcp (streamable HTTP)', () => {
       await call(client, 'list_incidents', { open: true }),
     );
     expect(listed.incidents.map((row) => row.id)).toContain(incident.id);
+    const resolvedOnly = json<{ incidents: Array<{ id: string }> }>(
+      await call(client, 'list_incidents', { open: false }),
+    );
+    expect(resolvedOnly.incidents.map((row) => row.id)).not.toContain(incident.id);
     const health = json<{ incidents: Array<{ id: string }> }>(
       await call(client, 'get_health', { model: 'm' }),
     );

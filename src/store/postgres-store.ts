@@ -6,7 +6,7 @@ import { checkSchemaName, inTransaction, openPool, type Queryable } from './post
 import { migratePostgres } from './postgres-migrations.js';
 import * as outbox from './postgres-outbox.js';
 import * as requestLog from './postgres-request-log.js';
-import { num, optionalNumber, parsedJson, type Row, toAlert, toMaintenance } from './read-row.js';
+import { num, optionalNumber, parsedJson, type Row, resolvedCondition, toAlert, toMaintenance } from './read-row.js';
 import type {
   Alert,
   CanaryResult,
@@ -215,7 +215,7 @@ export class PostgresStore implements Store {
   async listIncidents(query: { open?: boolean; since?: number; limit?: number }): Promise<Incident[]> {
     const where: string[] = [];
     const values: unknown[] = [];
-    if (query.open === true) where.push('resolved_at IS NULL');
+    if (query.open !== undefined) where.push(resolvedCondition(query.open));
     if (query.since !== undefined) {
       values.push(query.since);
       where.push(
@@ -273,7 +273,7 @@ export class PostgresStore implements Store {
 
   async listAlerts(query: { open?: boolean; limit?: number }): Promise<Alert[]> {
     const result = await this.pool.query(
-      `SELECT * FROM alerts ${query.open === true ? 'WHERE resolved_at IS NULL' : ''}
+      `SELECT * FROM alerts ${query.open === undefined ? '' : `WHERE ${resolvedCondition(query.open)}`}
        ORDER BY at DESC, seq DESC LIMIT $1`,
       [query.limit ?? 100],
     );

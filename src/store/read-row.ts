@@ -131,3 +131,8 @@ export function toRequestLogRow(row: Row, json: ReadJson): RequestLogRow {
     responseBody: nullableText(row.response_body),
   };
 }
+
+/** The SQL condition behind a listing's `open` filter: unresolved rows for true, resolved ones for false. */
+export function resolvedCondition(open: boolean): string {
+  return open ? 'resolved_at IS NULL' : 'resolved_at IS NOT NULL';
+}

@@ -7,6 +7,7 @@ import {
   optionalNumber,
   parseJsonText,
   type Row,
+  resolvedCondition,
   toAlert,
   toDelivery,
   toMaintenance,
@@ -161,7 +162,7 @@ export class SqliteStore implements Store {
   async listIncidents(query: { open?: boolean; since?: number; limit?: number }): Promise<Incident[]> {
     const where: string[] = [];
     const values: unknown[] = [];
-    if (query.open === true) where.push('resolved_at IS NULL');
+    if (query.open !== undefined) where.push(resolvedCondition(query.open));
     if (query.since !== undefined) {
       where.push('(started_at >= ? OR resolved_at IS NULL OR resolved_at >= ?)');
       values.push(query.since, query.since);
@@ -220,7 +221,7 @@ export class SqliteStore implements Store {
   async listAlerts(query: { open?: boolean; limit?: number }): Promise<Alert[]> {
     const rows = this.db
       .prepare(
-        `SELECT * FROM alerts ${query.open === true ? 'WHERE resolved_at IS NULL' : ''}
+        `SELECT * FROM alerts ${query.open === undefined ? '' : `WHERE ${resolvedCondition(query.open)}`}
          ORDER BY at DESC, rowid DESC LIMIT ?`,
       )
       .all(query.limit ?? 100) as Row[];

@@ -127,6 +127,7 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
       await store.createIncident(incident('new', NOW), { at: NOW, status: 'investigating', body: 'a' });
       expect((await store.listIncidents({})).map((item) => item.id)).toEqual(['new', 'mid', 'old']);
       expect((await store.listIncidents({ open: true })).map((item) => item.id)).toEqual(['new', 'mid']);
+      expect((await store.listIncidents({ open: false })).map((item) => item.id)).toEqual(['old']);
       expect((await store.listIncidents({ since: NOW - 7 * DAY })).map((item) => item.id)).toEqual([
         'new',
         'mid',
@@ -177,6 +178,7 @@ export function runStoreContract(name: string, open: () => Promise<Store> | Stor
       expect((await store.listAlerts({ open: true })).map((item) => item.kind)).toEqual(['quota', 'auth']);
       await store.resolveAlert(alert.id, NOW + 5);
       expect((await store.listAlerts({ open: true })).map((item) => item.kind)).toEqual(['quota']);
+      expect((await store.listAlerts({ open: false })).map((item) => item.kind)).toEqual(['auth']);
       const all = await store.listAlerts({});
       expect(all.find((item) => item.id === alert.id)?.resolvedAt).toBe(NOW + 5);
     });

@@ -376,7 +376,7 @@ export interface Store {
     changes: IncidentChanges,
   ): Promise<Incident>;
   getIncident(id: string): Promise<Incident | undefined>;
-  /** Newest first. `open`: unresolved only; `since`: started or still open after this time. */
+  /** Newest first. `open`: true for unresolved only, false for resolved only; `since`: started or still open after this time. */
   listIncidents(query: { open?: boolean; since?: number; limit?: number }): Promise<Incident[]>;
 
   /** Buffers samples; within one minute the worst status of a component wins. */
@@ -386,7 +386,7 @@ export interface Store {
 
   recordAlert(alert: Omit<Alert, 'id' | 'resolvedAt'>): Promise<Alert>;
   resolveAlert(id: string, at: number): Promise<void>;
-  /** Newest first. */
+  /** Newest first. `open`: true for unresolved only, false for resolved only. */
   listAlerts(query: { open?: boolean; limit?: number }): Promise<Alert[]>;
 
   createMaintenance(window: Omit<Maintenance, 'id'>): Promise<Maintenance>;
