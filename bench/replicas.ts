@@ -361,6 +361,8 @@ interface Setup {
   name: string;
   replicas: { target: Target; pid: number }[];
   connections: number;
+  /** The shared Redis's pid, for setups whose replicas use it. */
+  redisPid?: number;
 }
 
 /** What each round of one setup measured. */
@@ -373,6 +375,8 @@ interface Samples {
   p99: number[];
   /** utime + stime of the setup's Detour processes over the round, per request answered, in µs. */
   cpuUs: number[];
+  /** utime + stime of the shared Redis over the round, per request answered, in µs (shared setups). */
+  redisCpuUs: number[];
   /** Share of each core busy during the round, in % (whatever ran there, other jobs included). */
   core0: number[];
   core1: number[];
@@ -384,6 +388,7 @@ const emptySamples = (replicas: number): Samples => ({
   p50: [],
   p99: [],
   cpuUs: [],
+  redisCpuUs: [],
   core0: [],
   core1: [],
 });
@@ -393,6 +398,7 @@ const busyPercent = (before: { busy: number; total: number }, after: { busy: num
 
 async function measureSetup(setup: Setup, seconds: number, samples: Samples, round: number): Promise<number> {
   const cpuBefore = setup.replicas.map((replica) => cpuSeconds(replica.pid));
+  const redisBefore = setup.redisPid === undefined ? 0 : cpuSeconds(setup.redisPid);
   const coresBefore = [coreTicks(0), coreTicks(1)] as const;
   const results = await Promise.all(
     setup.replicas.map((replica) => throughput(replica.target, setup.connections, seconds)),
@@ -404,6 +410,8 @@ async function measureSetup(setup: Setup, seconds: number, samples: Samples, rou
   const requests = sum(results, (r) => r.requests);
   const total = sum(results, (r) => r.rps);
   const cpuUs = (cpuUsed * 1e6) / Math.max(1, requests);
+  if (setup.redisPid !== undefined)
+    samples.redisCpuUs.push(((cpuSeconds(setup.redisPid) - redisBefore) * 1e6) / Math.max(1, requests));
   samples.total.push(total);
   for (const [index, r] of results.entries()) samples.perReplica[index]?.push(r.rps);
   samples.p50.push(Math.max(...results.map((r) => r.p50)));
@@ -511,11 +519,13 @@ async function main(): Promise<void> {
       name: 'one replica, shared state (replica 2 idle)',
       replicas: [replica(one, oneChild)],
       connections: CONNECTIONS,
+      redisPid: pidOf(redis),
     };
     const sharedPair: Setup = {
       name: 'two replicas, shared state',
       replicas: [replica(one, oneChild), replica(two, twoChild)],
       connections: half,
+      redisPid: pidOf(redis),
     };
     // Side by side: one in-process and one shared-state replica driven at once on core 0. The
     // scheduler gives each half the core at the same moments, so drift in the machine's speed hits
@@ -613,6 +623,7 @@ Every request carries a client key with a rate limit and a budget, so each one m
 "Shared state": replica processes with ${sharedStore} and \`state: { redis }\` (a private \`redis-server --save '' --appendonly no\` on a free port). "In-process state": processes with \`store: { sqlite: ':memory:' }\` and no \`state:\`, each its own store and its own client key.
 Four Detour processes run throughout (two of each kind); a setup drives one of them with ${CONNECTIONS} connections, or two of them at once with ${half} each (the side-by-side setup: ${CONNECTIONS} each), while the others idle. Same upstream; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'} of ${SECONDS} s after a warm-up (each process alone with ${CONNECTIONS} connections for ${WARMUP_SECONDS} s — without it a replica that only ever runs in a pair was still compiling its hot paths during the first rounds, at two to three times the CPU per request of its twin in short check runs — then each setup for 2 s), the five setups (the table's four and the side-by-side one) rotating which goes first; median (range).
 "Detour CPU per request": utime + stime of the setup's Detour processes (\`/proc/<pid>/stat\`, 10-ms ticks) over the round, divided by the requests answered in it — the gateway's own cost. It leaves out the load generator, upstreams, Redis and PostgreSQL, so a saturated core 1 lowers req/s but not this figure directly; it is not a constant either, since a process with fewer requests in flight shares less work per event-loop turn (Redis calls made in the same turn go as one batch).
+"Redis CPU per request": the same reading of the private \`redis-server\` process (shared setups only): what the scripts cost Redis, on core 1.
 "Cores busy": the share of each core not idle during the round (\`/proc/stat\`), whatever ran there, other jobs included; core 1 near 100 % means the load generator, upstreams, Redis or PostgreSQL — not Detour — set the pace.
 \`REPLICAS_STORE=sqlite npm run bench:replicas\` shares only Redis (each replica its own in-memory store), to tell Redis's cost from PostgreSQL's; it prints its table and leaves this section alone.
 
@@ -625,6 +636,7 @@ ${row('req/s, all replicas', (setup) => spread(of(setup).total))}
 ${row('latency p50 (ms; of two replicas, the worse)', (setup) => spread(of(setup).p50, 1))}
 ${row('latency p99 (ms; of two replicas, the worse)', (setup) => spread(of(setup).p99, 1))}
 ${row('Detour CPU per request (µs)', (setup) => spread(of(setup).cpuUs))}
+${row('Redis CPU per request (µs)', (setup) => (of(setup).redisCpuUs.length > 0 ? spread(of(setup).redisCpuUs) : '—'))}
 ${row('core 0 busy (%)', (setup) => spread(of(setup).core0))}
 ${row('core 1 busy (%)', (setup) => spread(of(setup).core1))}
 

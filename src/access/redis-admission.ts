@@ -6,7 +6,7 @@ import { luaScript, type RedisState } from './redis-state.js';
 
 /**
  * The rate limit's admission and the budget's reservation in one call, in AccessControl's order.
- * KEYS: rate hash, spend hash, holds hash. ARGV: rpm, tpm, tokens, now (the rate limit's), then
+ * KEYS: rate hash, spend hash, holds hash, expiry index. ARGV: rpm, tpm, tokens, now (the rate limit's), then
  * usd, now, expiresAt, id, limit, tolerance, spend ttl (the budget's).
  * - Refused by the rate limit: written as the rate limit alone writes it; the budget is not
  *   looked at. Reply ['rate', _, _, rate].
@@ -22,7 +22,7 @@ if allowed == 0 then
   writeRate(tl)
   return { 'rate', '', '', rateReply() }
 end
-local verdict, spent, reserved = reserveBudget(KEYS[2], KEYS[3], ARGV[5], tonumber(ARGV[6]), ARGV[7],
+local verdict, spent, reserved = reserveBudget(KEYS[2], KEYS[3], KEYS[4], ARGV[5], tonumber(ARGV[6]), ARGV[7],
   ARGV[8], tonumber(ARGV[9]), tonumber(ARGV[10]), ARGV[11])
 if verdict == 'reseed' then return { 'reseed' } end
 if verdict == 'refused' then writeRate(untaken) else writeRate(tl) end
@@ -31,13 +31,13 @@ return { verdict, string.format(f, spent), string.format(f, reserved), rateReply
 `);
 
 /**
- * The token correction and the settlement in one call. KEYS: rate hash, spend hash, holds hash.
+ * The token correction and the settlement in one call. KEYS: rate hash, spend hash, holds hash, expiry index.
  * ARGV: tpm, delta, now, then id, usd. Replies the new spend, or false.
  */
 const CORRECT_SETTLE = luaScript(`${RATE_CORRECT}
 ${BUDGET_SETTLE}
 correctTokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
-return settleBudget(KEYS[2], KEYS[3], ARGV[4], ARGV[5])
+return settleBudget(KEYS[2], KEYS[3], KEYS[4], ARGV[4], ARGV[5])
 `);
 
 /** The rate decision and, when the rate limit admitted, the budget's answer. */

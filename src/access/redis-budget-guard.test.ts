@@ -107,6 +107,29 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
     expect(isBudgetRefusal(refused)).toBe(true);
   });
 
+  it('keeps the sum of its holds as they come and go, and leaves no keys once the last is settled', async () => {
+    const { guard, state } = await guardOn(ledger(), newPrefix('held-sum'));
+    const holds = [];
+    for (let index = 0; index < 10; index += 1) holds.push(await reserved(guard, 0.03 + index / 1000));
+    const base = `${state.prefix}budget:key_a:day:${DAY_START}`;
+    expect(await state.client.hget(`${base}:holds`, '#sum')).not.toBeNull();
+    expect(Number(await state.client.hget(`${base}:holds`, '#sum'))).toBeCloseTo(0.345, 12);
+    expect(await state.client.zcard(`${base}:expiry`)).toBe(10);
+    // Every other one settled: what is left is counted, what went is not.
+    for (const hold of holds.filter((_, index) => index % 2 === 0)) guard.settle(hold, 0.01, NOON + 1);
+    await guard.flush();
+    expect(await guard.snapshot('key_a', DAILY, NOON + 2)).toMatchObject({ spentUsd: 0.05 });
+    expect((await guard.snapshot('key_a', DAILY, NOON + 2)).reservedUsd).toBeCloseTo(0.175, 12);
+    // $1 - $0.05 spent - $0.175 held = $0.775 left: a reservation of exactly that fits, a cent more does not.
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.785, NOON + 3, NOON + 60_000))).toBe(true);
+    const last = await reserved(guard, 0.775, NOON + 3);
+    for (const hold of [...holds.filter((_, index) => index % 2 === 1), last]) guard.settle(hold, 0, NOON + 4);
+    await guard.flush();
+    // The last hold takes the hash and the index with it: the next sum starts from exactly zero.
+    expect(await state.client.exists(`${base}:holds`, `${base}:expiry`)).toBe(0);
+    expect(await guard.snapshot('key_a', DAILY, NOON + 5)).toMatchObject({ spentUsd: 0.05, reservedUsd: 0 });
+  });
+
   it('drops a reservation that was never settled once it expires', async () => {
     const { guard } = await guardOn(ledger(), newPrefix('expiry'));
     await guard.reserve('key_a', DAILY, 1, NOON, NOON + 1_000);
@@ -114,6 +137,9 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
     expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.5, NOON + 1_000, NOON + 60_000))).toBe(
       false,
     );
+    // The expired hold's dollar left the sum: 0.5 more fits, a cent beyond does not.
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.51, NOON + 1_000, NOON + 60_000))).toBe(true);
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.5, NOON + 1_000, NOON + 60_000))).toBe(false);
   });
 
   it('reseeds spend from the ledger after Redis lost its keys: neither reset nor doubled', async () => {
@@ -190,7 +216,7 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
     const slowReserve = luaScript(`${BUDGET_RESERVE}
 local start = redis.call('TIME')
 repeat local now = redis.call('TIME') until (now[1] - start[1]) * 1000000 + (now[2] - start[2]) > 50000
-local verdict, spent, reserved = reserveBudget(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), ARGV[3],
+local verdict, spent, reserved = reserveBudget(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]), ARGV[3],
   ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7])
 if verdict == 'reseed' then return { 'reseed' } end
 return { verdict, tostring(spent), tostring(reserved) }

@@ -18,45 +18,71 @@ const USD_TOLERANCE = 1e-9;
 const SPEND_TTL_MS = 7 * 86_400_000;
 /** Holds outlive their latest expiry by this long before Redis drops the whole hash. */
 const HOLD_SLACK_MS = 60_000;
+/**
+ * The field of the holds hash that keeps the sum of its holds (hold ids are `instance:sequence`,
+ * never this), so that a reservation reads one field instead of every hold.
+ */
+const HELD_SUM_FIELD = '#sum';
+
+/**
+ * Takes one hold away, as a Lua function: from the holds hash, its sum and the expiry index. The
+ * last hold takes the hash with it, so the sum starts again from exactly zero instead of carrying
+ * the rounding of every addition and subtraction before.
+ */
+const RELEASE_HOLD = `
+local function releaseHold(holdsKey, expiryKey, id)
+  redis.call('ZREM', expiryKey, id)
+  local hold = redis.call('HGET', holdsKey, id)
+  if not hold then return end
+  if redis.call('HLEN', holdsKey) <= 2 then
+    redis.call('DEL', holdsKey)
+  else
+    redis.call('HDEL', holdsKey, id)
+    redis.call('HINCRBYFLOAT', holdsKey, '${HELD_SUM_FIELD}', '-' .. string.match(hold, '^(%S+)'))
+  end
+end
+`;
 
 /**
  * The check and the hold in one step, as a Lua function (shared with the combined admission
  * script, redis-admission.ts). spendKey: spend hash (usd, version); holdsKey: holds hash (id →
- * "usd expiresAt"). Expired holds are dropped on the way. A missing spend hash (a restarted or
- * flushed Redis) is never taken as zero: 'reseed' comes back, with nothing written, and the caller
- * reseeds it from the ledger and calls again. Returns the verdict, the spend and what is held.
+ * "usd expiresAt", and the sum of them all in HELD_SUM_FIELD); expiryKey: sorted set of hold ids by
+ * expiry. Expired holds are dropped on the way, found through the sorted set: the work does not
+ * grow with the number of requests in flight, as reading every hold did (BENCHMARKS.md,
+ * "Replicas"). A missing spend hash (a restarted or flushed Redis) is never taken as zero: 'reseed'
+ * comes back, with nothing written, and the caller reseeds it from the ledger and calls again.
+ * Returns the verdict, the spend and what is held.
  */
-export const BUDGET_RESERVE = `
-local function reserveBudget(spendKey, holdsKey, usdText, now, expiresText, id, limit, tolerance, spendTtl)
+export const BUDGET_RESERVE = `${RELEASE_HOLD}
+local function reserveBudget(spendKey, holdsKey, expiryKey, usdText, now, expiresText, id, limit, tolerance,
+  spendTtl)
   local spent = redis.call('HGET', spendKey, 'usd')
   if not spent then return 'reseed', 0, 0 end
   spent = tonumber(spent)
-  local reserved = 0
-  local holds = redis.call('HGETALL', holdsKey)
-  for i = 1, #holds, 2 do
-    local usd, expires = string.match(holds[i + 1], '^(%S+) (%S+)$')
-    if tonumber(expires) <= now then
-      redis.call('HDEL', holdsKey, holds[i])
-    else
-      reserved = reserved + tonumber(usd)
-    end
-  end
+  local expired = redis.call('ZRANGEBYSCORE', expiryKey, '-inf', now)
+  for i = 1, #expired do releaseHold(holdsKey, expiryKey, expired[i]) end
+  local reserved = tonumber(redis.call('HGET', holdsKey, '${HELD_SUM_FIELD}') or '0')
   local usd = tonumber(usdText)
   local committed = spent + reserved
   if committed > limit - tolerance or committed + usd > limit + tolerance then
     return 'refused', spent, reserved
   end
   redis.call('HSET', holdsKey, id, usdText .. ' ' .. expiresText)
+  redis.call('HINCRBYFLOAT', holdsKey, '${HELD_SUM_FIELD}', usdText)
+  redis.call('ZADD', expiryKey, expiresText, id)
   local ttl = tonumber(expiresText) - now + ${HOLD_SLACK_MS}
-  if redis.call('PTTL', holdsKey) < ttl then redis.call('PEXPIRE', holdsKey, math.ceil(ttl)) end
+  if redis.call('PTTL', holdsKey) < ttl then
+    redis.call('PEXPIRE', holdsKey, math.ceil(ttl))
+    redis.call('PEXPIRE', expiryKey, math.ceil(ttl))
+  end
   redis.call('PEXPIRE', spendKey, spendTtl)
   return 'ok', spent, reserved + usd
 end
 `;
 
-/** KEYS: spend hash, holds hash. ARGV: usd, now, expiresAt, id, limit, tolerance, spend ttl. */
+/** KEYS: spend hash, holds hash, expiry index. ARGV: usd, now, expiresAt, id, limit, tolerance, spend ttl. */
 const RESERVE = luaScript(`${BUDGET_RESERVE}
-local verdict, spent, reserved = reserveBudget(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]), ARGV[3],
+local verdict, spent, reserved = reserveBudget(KEYS[1], KEYS[2], KEYS[3], ARGV[1], tonumber(ARGV[2]), ARGV[3],
   ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7])
 if verdict == 'reseed' then return { 'reseed' } end
 local f = '%.17g'
@@ -81,9 +107,9 @@ return 1
  * cost, reset the spend; the next reserve reseeds it from the ledger, which has the cost. Returns
  * the new spend, or false.
  */
-export const BUDGET_SETTLE = `
-local function settleBudget(spendKey, holdsKey, id, usdText)
-  redis.call('HDEL', holdsKey, id)
+export const BUDGET_SETTLE = `${RELEASE_HOLD}
+local function settleBudget(spendKey, holdsKey, expiryKey, id, usdText)
+  releaseHold(holdsKey, expiryKey, id)
   if tonumber(usdText) > 0 and redis.call('EXISTS', spendKey) == 1 then
     return redis.call('HINCRBYFLOAT', spendKey, 'usd', usdText)
   end
@@ -91,9 +117,9 @@ local function settleBudget(spendKey, holdsKey, id, usdText)
 end
 `;
 
-/** KEYS: spend hash, holds hash. ARGV: id, usd. */
+/** KEYS: spend hash, holds hash, expiry index. ARGV: id, usd. */
 const SETTLE = luaScript(`${BUDGET_SETTLE}
-return settleBudget(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+return settleBudget(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2])
 `);
 
 /** A script that does something else in the same call, its keys and arguments first. */
@@ -103,10 +129,11 @@ export interface AlongScript {
   args: Array<string | number>;
 }
 
-/** The two keys of a key's budget in one period. */
+/** The keys of a key's budget in one period. */
 interface PeriodKeys {
   spend: string;
   holds: string;
+  expiry: string;
   budget: Budget;
 }
 
@@ -195,14 +222,14 @@ export class RedisBudgetGuard implements Budgets {
       try {
         reply = await state.batched(
           along.script,
-          [...along.keys, keys.spend, keys.holds],
+          [...along.keys, keys.spend, keys.holds, keys.expiry],
           [...along.args, usd, now, expiresAt, id, budget.usd, USD_TOLERANCE, SPEND_TTL_MS],
         );
       } catch (error) {
         // A reply lost after the script ran (a command timeout) leaves its hold, which would keep
         // that much budget from the caller's fallback until it expired. Released behind it on the
         // same connection; a hold that was never made is nothing to release.
-        state.batched(SETTLE, [keys.spend, keys.holds], [id, 0]).catch(() => undefined);
+        state.batched(SETTLE, [keys.spend, keys.holds, keys.expiry], [id, 0]).catch(() => undefined);
         throw error;
       }
       if (!Array.isArray(reply)) throw new Error('budget script: unexpected reply');
@@ -245,7 +272,11 @@ export class RedisBudgetGuard implements Budgets {
     // Unreachable: the hold expires in Redis by itself and the cost is in the ledger.
     if (!state.up) return true;
     state
-      .batched(along.script, [...along.keys, keys.spend, keys.holds], [...along.args, reservation.id, usd])
+      .batched(
+        along.script,
+        [...along.keys, keys.spend, keys.holds, keys.expiry],
+        [...along.args, reservation.id, usd],
+      )
       .then(
         (spent) => {
           if (typeof spent === 'string')
@@ -269,7 +300,8 @@ export class RedisBudgetGuard implements Budgets {
         spent = (await state.client.hget(keys.spend, 'usd')) ?? '0';
       }
       let reserved = 0;
-      for (const hold of Object.values(await state.client.hgetall(keys.holds))) {
+      for (const [id, hold] of Object.entries(await state.client.hgetall(keys.holds))) {
+        if (id === HELD_SUM_FIELD) continue;
         const [usd, expiresAt] = hold.split(' ').map(Number);
         if (usd !== undefined && expiresAt !== undefined && expiresAt > now) reserved += usd;
       }
@@ -307,7 +339,7 @@ export class RedisBudgetGuard implements Budgets {
   private keysOf(keyId: string, budget: Budget, now: number): PeriodKeys {
     const period = budgetPeriodAt(budget.period, now);
     const base = `${this.options.state.prefix}budget:${keyId}:${budget.period}:${period.start}`;
-    return { spend: `${base}:spend`, holds: `${base}:holds`, budget };
+    return { spend: `${base}:spend`, holds: `${base}:holds`, expiry: `${base}:expiry`, budget };
   }
 
   private snapshotOf(budget: Budget, now: number, spentUsd: number, reservedUsd: number): BudgetSnapshot {
