@@ -123,7 +123,8 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
     // $1 - $0.05 spent - $0.175 held = $0.775 left: a reservation of exactly that fits, a cent more does not.
     expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.785, NOON + 3, NOON + 60_000))).toBe(true);
     const last = await reserved(guard, 0.775, NOON + 3);
-    for (const hold of [...holds.filter((_, index) => index % 2 === 1), last]) guard.settle(hold, 0, NOON + 4);
+    for (const hold of [...holds.filter((_, index) => index % 2 === 1), last])
+      guard.settle(hold, 0, NOON + 4);
     await guard.flush();
     // The last hold takes the hash and the index with it: the next sum starts from exactly zero.
     expect(await state.client.exists(`${base}:holds`, `${base}:expiry`)).toBe(0);
@@ -138,8 +139,12 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
       false,
     );
     // The expired hold's dollar left the sum: 0.5 more fits, a cent beyond does not.
-    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.51, NOON + 1_000, NOON + 60_000))).toBe(true);
-    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.5, NOON + 1_000, NOON + 60_000))).toBe(false);
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.51, NOON + 1_000, NOON + 60_000))).toBe(
+      true,
+    );
+    expect(isBudgetRefusal(await guard.reserve('key_a', DAILY, 0.5, NOON + 1_000, NOON + 60_000))).toBe(
+      false,
+    );
   });
 
   it('reseeds spend from the ledger after Redis lost its keys: neither reset nor doubled', async () => {
