@@ -458,6 +458,9 @@ async function main(): Promise<void> {
   try {
     const postgres = await openPostgres();
     const client = new pg.Client({ connectionString: postgres.url });
+    // A server shutting down (an interrupted run stops the private cluster) is an 'error' event on an
+    // idle client; without a listener it would end the process before the cleanup.
+    client.on('error', () => undefined);
     await client.connect();
     admin = client;
     const postgresVersion = String(
@@ -672,6 +675,20 @@ Ratios, per round (same round, so the same machine load), then median (range; ro
     }
   }
 }
+
+/**
+ * Interrupted (Ctrl-C, a time limit's SIGTERM): `finally` never runs then, so take down what was
+ * started here, the private cluster and its directory included, before exiting.
+ */
+async function interrupted(signal: NodeJS.Signals): Promise<never> {
+  log(`${signal}: stopping what the benchmark started`);
+  for (const child of [...children]) child.kill('SIGKILL');
+  if (privatePostgres !== undefined) await stop(privatePostgres, 'SIGINT', 30_000);
+  if (privatePostgresDir !== undefined) rmSync(privatePostgresDir, { recursive: true, force: true });
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void interrupted(signal));
 
 function redisVersion(): string {
   const result = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
