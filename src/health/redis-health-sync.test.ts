@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   deletePrefix,
@@ -207,5 +208,88 @@ describe.runIf(reachable)('SharedHealth: half-open trials', () => {
     eject(one, clock);
     clock.advance(60_001);
     expect(health.status(DEPLOYMENT)).toMatchObject({ admission: 'trial', trialsAvailable: 3 });
+  });
+});
+
+describe.runIf(reachable)('SharedHealth: what it cannot read', () => {
+  /** A raw connection to publish what another writer (another version, a stray client) might. */
+  async function rawClient(): Promise<Redis> {
+    const client = new Redis(REDIS_TEST_URL);
+    closing.push(async () => {
+      client.disconnect();
+    });
+    await once(client, 'ready');
+    return client;
+  }
+
+  it('applies only well-formed transitions from other replicas, and none of its own', async () => {
+    const { clock, replicas } = await fleet();
+    const [first, second] = replicas as [Replica, Replica, Replica];
+    eject(first, clock);
+    const prefix = first.state.prefix;
+    const raw = await rawClient();
+    let text: string | null = null;
+    await until(() => {
+      void raw.hget(`${prefix}breakers`, `machine:${DEPLOYMENT}`).then((value) => {
+        text = value;
+      });
+      return text !== null;
+    });
+    const real = JSON.parse(text as unknown as string) as Record<string, unknown> & {
+      breaker: Record<string, unknown>;
+    };
+    const record = (deploymentId: string, changes: Record<string, unknown> = {}) =>
+      JSON.stringify({ ...real, from: 'outsider', at: clock.now() + 1, deploymentId, ...changes });
+    const malformed: Array<[string, string]> = [
+      ['b/kind', record('b/kind', { kind: 'exploded' })],
+      ['b/from', record('b/from', { from: 42 })],
+      ['b/at', record('b/at', { at: String(clock.now() + 1) })],
+      ['b/breaker', record('b/breaker', { breaker: null })],
+      ['b/version', record('b/version', { breaker: { ...real.breaker, version: 1 } })],
+      ['b/machine', record('b/machine', { breaker: { ...real.breaker, machine: 'open' } })],
+      ['b/self', record('b/self', { from: second.id })],
+    ];
+    const channel = `${prefix}health`;
+    for (const message of ['not json', 'null', '5', record('b/id', { deploymentId: 7 })])
+      await raw.publish(channel, message);
+    for (const [, message] of malformed) await raw.publish(channel, message);
+    await raw.publish(channel, record('b/control'));
+    // Messages on one channel arrive in order: once the control is applied, the others were read.
+    await until(() => second.health.status('b/control').state === 'open');
+    for (const [deploymentId] of malformed) expect(second.health.status(deploymentId).state).toBe('closed');
+    // Its own id: the others take it, the replica it names does not take it back.
+    await until(() => first.health.status('b/self').state === 'open');
+    expect(second.health.status('b/self').state).toBe('closed');
+  });
+
+  it('merges only well-formed outcome counts from other replicas', async () => {
+    const { clock, replicas } = await fleet();
+    const [first, second] = replicas as [Replica, Replica, Replica];
+    const prefix = first.state.prefix;
+    const raw = await rawClient();
+    const second0 = String(Math.floor(clock.now() / 1000));
+    const batch = (counts: unknown, from: unknown = 'outsider') => JSON.stringify({ from, counts });
+    const channel = `${prefix}outcomes`;
+    for (const message of [
+      'not json',
+      'null',
+      batch({ 'b/o': { [second0]: { success: 100 } } }, 7),
+      batch(null),
+      batch({ 'b/o': null }),
+      batch({ 'b/o': { [second0]: null } }),
+      batch({ 'b/o': { [`${second0}a`]: { success: 100 } } }),
+      batch({ 'b/o': { [second0]: { success: 2.5, server_error: -1, timeout: 0, overloaded: '3' } } }),
+      batch({ 'b/o': { [second0]: { rate_limited: 4 } } }, second.id),
+    ])
+      await raw.publish(channel, message);
+    await raw.publish(channel, batch({ 'b/o': { [second0]: { success: 1, server_error: 2 } } }));
+    const window = (one: Replica) =>
+      one.health.snapshot().find((row) => row.id === 'b/o')?.windows.oneMinute.byResult;
+    await until(() => window(second)?.success === 1);
+    // Only the control batch: nothing from the malformed ones, nothing from the batch naming itself.
+    expect(window(second)).toEqual({ success: 1, server_error: 2 });
+    // The others took the batch sent under the second replica's id.
+    await until(() => window(first)?.rate_limited === 4);
+    expect(window(first)).toEqual({ success: 1, server_error: 2, rate_limited: 4 });
   });
 });
