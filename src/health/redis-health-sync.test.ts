@@ -289,7 +289,7 @@ describe.runIf(reachable)('SharedHealth: what it cannot read', () => {
     // Only the control batch: nothing from the malformed ones, nothing from the batch naming itself.
     expect(window(second)).toEqual({ success: 1, server_error: 2 });
     // The others took the batch sent under the second replica's id.
-    await until(() => window(first)?.rate_limited === 4);
+    await until(() => window(first)?.rate_limited === 4 && window(first)?.success === 1);
     expect(window(first)).toEqual({ success: 1, server_error: 2, rate_limited: 4 });
   });
 });
