@@ -57,7 +57,11 @@ export default {
   timeoutMS: 10_000,
   timeoutFactor: 2,
   dryRunTimeoutMinutes: 15,
-  reporters: ['clear-text', 'progress', 'html', 'json'],
+  // event-recorder writes each mutant's result as it is tested, so a run stopped before its end
+  // (the JSON and HTML reports are written only at the end) still leaves what it measured:
+  // `npm run test:mutation:summary -- --events reports/mutation/events-<folder>`.
+  reporters: ['clear-text', 'progress', 'html', 'json', 'event-recorder'],
+  eventReporter: { baseDir: `reports/mutation/events-${name}` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },

@@ -1,9 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   folderOf,
   type MutantResult,
   type MutantStatus,
   type MutationReport,
+  reportFromEvents,
   scoreByFolder,
   survivorsByFile,
 } from './mutation-score.js';
@@ -93,5 +97,33 @@ describe('survivorsByFile', () => {
     ]);
     expect(listed[0]?.replacement).toMatch(/^\{ x+…$/);
     expect(listed[0]?.replacement).toHaveLength(60);
+  });
+});
+
+describe('reportFromEvents', () => {
+  it("builds a report from the event-recorder's per-mutant files, paths relative to src/", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'detour-events-'));
+    try {
+      const sandbox = '/work/x/.stryker-tmp/sandbox-1';
+      const event = (index: number, fileName: string, result: MutantResult) =>
+        writeFileSync(
+          join(dir, `0000${index}-onMutantTested.json`),
+          JSON.stringify({ ...result, fileName, coveredBy: ['t1'] }),
+        );
+      event(1, `${sandbox}/src/health/a.ts`, mutant('Killed', 1));
+      event(2, `${sandbox}/src/health/a.ts`, mutant('Survived', 2));
+      event(3, 'src/server/routes/b.ts', mutant('Timeout', 3));
+      writeFileSync(join(dir, '00000-onDryRunCompleted.json'), '{}');
+      const built = reportFromEvents(dir);
+      expect(Object.keys(built.files).sort()).toEqual(['src/health/a.ts', 'src/server/routes/b.ts']);
+      expect(built.files['src/health/a.ts']?.mutants.map((one) => one.status)).toEqual([
+        'Killed',
+        'Survived',
+      ]);
+      expect(built.files['src/health/a.ts']?.mutants[0]).not.toHaveProperty('fileName');
+      expect(scoreByFolder(built, ROOTS).overall).toMatchObject({ killed: 1, timeout: 1, survived: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

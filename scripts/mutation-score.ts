@@ -3,6 +3,8 @@
  * folder, the way Stryker does: detected (killed + timeout) over valid mutants (detected + survived
  * + no coverage). Compile errors, runtime errors and ignored mutants are not valid and do not count.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { z } from 'zod';
 
 const position = z.object({ line: z.number(), column: z.number() });
@@ -161,4 +163,26 @@ export function survivorsByFile(
     if (survivors.length > 0) result.set(fileName, survivors);
   }
   return result;
+}
+
+/** One `*-onMutantTested.json` file of Stryker's event-recorder reporter: a mutant and its file. */
+const testedEventSchema = mutantSchema.extend({ fileName: z.string() });
+
+/**
+ * A report made of the event-recorder reporter's per-mutant files in `dir`: what a run measured
+ * up to where it stopped. File names are made relative to the folder above `src/` (the events carry
+ * the sandbox's absolute paths).
+ */
+export function reportFromEvents(dir: string): MutationReport {
+  const report: MutationReport = { files: {} };
+  for (const name of readdirSync(dir).filter((entry) => entry.endsWith('-onMutantTested.json'))) {
+    const mutant = testedEventSchema.parse(JSON.parse(readFileSync(join(dir, name), 'utf8')));
+    const at = mutant.fileName.lastIndexOf(`${sep}src${sep}`);
+    const fileName = (at < 0 ? mutant.fileName : mutant.fileName.slice(at + 1)).split(sep).join('/');
+    const file = report.files[fileName] ?? { source: '', mutants: [] };
+    const { fileName: _, ...result } = mutant;
+    file.mutants.push(result);
+    report.files[fileName] = file;
+  }
+  return report;
 }

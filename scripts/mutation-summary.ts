@@ -1,6 +1,7 @@
 /**
- * `npm run test:mutation:summary [-- --report <mutation.json> ...] [--survivors-below <percent>]`
- * (without --report: every JSON report in reports/mutation/)
+ * `npm run test:mutation:summary [-- --report <mutation.json> ...] [--events <dir> ...] [--survivors-below <percent>]`
+ * (without --report or --events: every JSON report in reports/mutation/). `--events` reads the
+ * per-mutant results the event-recorder reporter wrote: all there is of a run stopped before its end.
  *
  * Prints, as Markdown for TESTING.md, the mutation score per folder and overall from Stryker's JSON
  * report (several reports of narrowed runs are merged, a later one winning for a file in both), then the undetected mutants (file:line, mutator, replacement) of every folder whose score
@@ -15,6 +16,7 @@ import {
   type FolderScore,
   type MutationReport,
   mutationReportSchema,
+  reportFromEvents,
   scoreByFolder,
   survivorsByFile,
 } from './mutation-score.js';
@@ -22,6 +24,7 @@ import {
 const { values } = parseArgs({
   options: {
     report: { type: 'string', multiple: true },
+    events: { type: 'string', multiple: true },
     'survivors-below': { type: 'string', default: '80' },
   },
 });
@@ -39,18 +42,23 @@ const roots = strykerConfig.default.mutate
 
 const report: MutationReport = { files: {} };
 // By default every report in reports/mutation/: the whole run's and the per-folder ones, oldest first
-// so that the newest measurement of a file wins.
-const reportFiles =
-  values.report ??
+// so that the newest measurement of a file wins. None by default when events are read.
+const everyReport = (): string[] =>
   readdirSync('reports/mutation')
     .filter((name) => name.endsWith('.json'))
     .map((name) => `reports/mutation/${name}`)
     .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
+const reportFiles = values.report ?? (values.events === undefined ? everyReport() : []);
 for (const fileName of reportFiles) {
   const parsed = mutationReportSchema.parse(JSON.parse(readFileSync(fileName, 'utf8')));
   Object.assign(report.files, parsed.files);
 }
+for (const dir of values.events ?? []) Object.assign(report.files, reportFromEvents(dir).files);
 const { folders, overall } = scoreByFolder(report, roots);
+if (values.events !== undefined) {
+  const tested = Object.values(report.files).reduce((total, file) => total + file.mutants.length, 0);
+  process.stdout.write(`From events: ${tested} mutants tested so far.\n\n`);
+}
 
 function percent(score: FolderScore): string {
   return score.score === null ? 'n/a' : `${score.score.toFixed(1)} %`;
