@@ -84,6 +84,42 @@ describe('detectSlowness', () => {
     expect(store.snapshot()[0]!.baselineTtftMs!).toBeGreaterThan(1600);
   });
 
+  it('starts with no baseline and not degraded', () => {
+    expect(initialSlownessState()).toEqual({
+      baselineMs: null,
+      baselinePeriods: 0,
+      lastPeriod: null,
+      degraded: false,
+      degradedSince: null,
+    });
+  });
+
+  it('flags only once the baseline has warmupPeriods periods behind it', () => {
+    const clock = new ManualClock(START);
+    const slow = new OutcomeWindow({ clock });
+    for (let index = 0; index < 60; index++)
+      slow.record({
+        deploymentId: 'd',
+        at: clock.now(),
+        result: 'success',
+        latencyMs: 1,
+        timeToFirstTokenMs: 5000,
+      });
+    const input = { now: clock.now(), recent: slow.read(300_000), lastPeriod: slow.read(60_000) };
+    const withPeriods = (baselinePeriods: number): SlownessState => ({
+      ...initialSlownessState(),
+      baselineMs: 500,
+      baselinePeriods,
+      lastPeriod: Math.floor(clock.now() / 60_000),
+    });
+    const warmup = DEFAULT_SLOWNESS_OPTIONS.warmupPeriods;
+    expect(detectSlowness(withPeriods(warmup - 1), input).degraded).toBe(false);
+    expect(detectSlowness(withPeriods(warmup), input)).toMatchObject({
+      degraded: true,
+      degradedSince: START,
+    });
+  });
+
   it('flags nothing before the baseline has warmed up or with fewer than 50 samples', () => {
     const clock = new ManualClock(START);
     const window = new OutcomeWindow({ clock });
