@@ -6,7 +6,15 @@ import { checkSchemaName, inTransaction, openPool, type Queryable } from './post
 import { migratePostgres } from './postgres-migrations.js';
 import * as outbox from './postgres-outbox.js';
 import * as requestLog from './postgres-request-log.js';
-import { num, optionalNumber, parsedJson, type Row, resolvedCondition, toAlert, toMaintenance } from './read-row.js';
+import {
+  num,
+  optionalNumber,
+  parsedJson,
+  type Row,
+  resolvedCondition,
+  toAlert,
+  toMaintenance,
+} from './read-row.js';
 import type {
   Alert,
   CanaryResult,
