@@ -17,7 +17,9 @@ const FOLDERS = [
 const scope = process.env.MUTATION_SCOPE;
 if (scope !== undefined && !FOLDERS.includes(scope))
   throw new Error(`MUTATION_SCOPE must be one of ${FOLDERS.join(', ')}; got ${scope}`);
-const name = scope === undefined ? 'all' : scope.replace(/^src\//, '').replace(/\//g, '-');
+// With MUTATION_TESTS (vitest.mutation.config.ts: only those test files run) the results are a
+// lower bound of another kind, kept apart from the full run's under a name of their own.
+const name = `${scope === undefined ? 'all' : scope.replace(/^src\//, '').replace(/\//g, '-')}${process.env.MUTATION_TESTS ? '-unit' : ''}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
