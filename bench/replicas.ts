@@ -669,9 +669,8 @@ Ratios, per round (same round, so the same machine load), then median (range; ro
         await admin.end();
       }
     } finally {
-      // After the replicas, so that their pools are closed. SIGINT is PostgreSQL's fast shutdown.
-      if (privatePostgres !== undefined) await stop(privatePostgres, 'SIGINT', 30_000);
-      if (privatePostgresDir !== undefined) rmSync(privatePostgresDir, { recursive: true, force: true });
+      // After the replicas, so that their pools are closed.
+      await removePrivatePostgres();
     }
   }
 }
@@ -683,9 +682,14 @@ Ratios, per round (same round, so the same machine load), then median (range; ro
 async function interrupted(signal: NodeJS.Signals): Promise<never> {
   log(`${signal}: stopping what the benchmark started`);
   for (const child of [...children]) child.kill('SIGKILL');
+  await removePrivatePostgres();
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+
+/** Stops the private PostgreSQL, if one was started (SIGINT is its fast shutdown), and deletes its directory. */
+async function removePrivatePostgres(): Promise<void> {
   if (privatePostgres !== undefined) await stop(privatePostgres, 'SIGINT', 30_000);
   if (privatePostgresDir !== undefined) rmSync(privatePostgresDir, { recursive: true, force: true });
-  process.exit(signal === 'SIGINT' ? 130 : 143);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void interrupted(signal));

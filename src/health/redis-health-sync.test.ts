@@ -228,16 +228,12 @@ describe.runIf(reachable)('SharedHealth: what it cannot read', () => {
     eject(first, clock);
     const prefix = first.state.prefix;
     const raw = await rawClient();
-    let text: string | null = null;
-    await until(() => {
-      void raw.hget(`${prefix}breakers`, `machine:${DEPLOYMENT}`).then((value) => {
-        text = value;
-      });
-      return text !== null;
-    });
-    const real = JSON.parse(text as unknown as string) as Record<string, unknown> & {
-      breaker: Record<string, unknown>;
-    };
+    // The hash and the channel are written in one transaction: once the second replica has the
+    // ejection, the hash holds the record to copy.
+    await until(() => second.health.status(DEPLOYMENT).state === 'open');
+    const text = await raw.hget(`${prefix}breakers`, `machine:${DEPLOYMENT}`);
+    if (text === null) throw new Error('no shared record of the ejection');
+    const real = JSON.parse(text) as Record<string, unknown> & { breaker: Record<string, unknown> };
     const record = (deploymentId: string, changes: Record<string, unknown> = {}) =>
       JSON.stringify({ ...real, from: 'outsider', at: clock.now() + 1, deploymentId, ...changes });
     const malformed: Array<[string, string]> = [
