@@ -50,4 +50,13 @@ describe('AdaptiveThrottle', () => {
     throttle.configure({ windowMs: 30_000 });
     expect(throttle.rejectProbability(now)).toBeCloseTo(2 / 3, 12);
   });
+
+  it('keeps its window when a reload changes only K', () => {
+    const throttle = new AdaptiveThrottle({ windowMs: 10_000 });
+    throttle.record(START, false);
+    throttle.configure({ k: 1 });
+    // Fifteen seconds on, the refusal is out of the 10 s window (it would still be in the default 2 min).
+    expect(throttle.rejectProbability(START + 15_000)).toBe(0);
+    expect(throttle.rejectProbability(START)).toBeCloseTo(1 / 2, 12);
+  });
 });

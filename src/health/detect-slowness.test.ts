@@ -7,7 +7,7 @@ import {
   type SlownessState,
 } from './detect-slowness.js';
 import { MemoryHealthStore } from './memory-health-store.js';
-import { OutcomeWindow } from './outcome-window.js';
+import { OutcomeWindow, type WindowStats } from './outcome-window.js';
 
 const START = 1_700_000_000_000;
 
@@ -45,6 +45,34 @@ function traffic(seed = 1) {
     }
   };
   return { clock, store, run };
+}
+
+/** Window stats with only what the detector reads: the p95 time to first token and its sample count. */
+function ttftStats(ttftP95: number | null, ttftCount: number): WindowStats {
+  return {
+    total: ttftCount,
+    successes: ttftCount,
+    failures: 0,
+    failureRate: 0,
+    byResult: { success: ttftCount },
+    latencyP50: ttftP95,
+    latencyP95: ttftP95,
+    ttftP50: ttftP95,
+    ttftP95,
+    ttftP99: ttftP95,
+    ttftCount,
+  };
+}
+
+/** A warmed-up state with a 500 ms baseline, in the current period (so the baseline does not move). */
+function warmState(now: number, degradedSince: number | null = null): SlownessState {
+  return {
+    baselineMs: 500,
+    baselinePeriods: DEFAULT_SLOWNESS_OPTIONS.warmupPeriods,
+    lastPeriod: Math.floor(now / DEFAULT_SLOWNESS_OPTIONS.sampleMs),
+    degraded: degradedSince !== null,
+    degradedSince,
+  };
 }
 
 describe('detectSlowness', () => {
@@ -179,5 +207,40 @@ describe('detectSlowness', () => {
     });
     const enough = { now: clock.now(), recent: fewCalls.read(300_000), lastPeriod: fewCalls.read(60_000) };
     expect(detectSlowness(ready, enough).degraded).toBe(true);
+  });
+
+  it('flags at exactly ratio × baseline, and leaves only below exitRatio × baseline', () => {
+    const now = START;
+    const at = (p95: number, state: SlownessState) =>
+      detectSlowness(state, { now, recent: ttftStats(p95, 60), lastPeriod: ttftStats(p95, 60) });
+    expect(at(999, warmState(now)).degraded).toBe(false);
+    expect(at(1000, warmState(now))).toMatchObject({ degraded: true, degradedSince: now });
+    const degraded = warmState(now, now - 1000);
+    expect(at(750, degraded)).toMatchObject({ degraded: true, degradedSince: now - 1000 });
+    expect(at(749, degraded)).toMatchObject({ degraded: false, degradedSince: null });
+  });
+
+  it('clears the flag when the window falls below the sample minimum, however slow it is', () => {
+    const now = START;
+    const degraded = warmState(now, now - 1000);
+    const input = { now, recent: ttftStats(5000, 49), lastPeriod: ttftStats(5000, 49) };
+    expect(detectSlowness(degraded, input)).toMatchObject({ degraded: false, degradedSince: null });
+  });
+
+  it('takes the slow p95 as the baseline at exactly rebaselineAfterMs, and is no longer degraded', () => {
+    const now = START;
+    const hour = DEFAULT_SLOWNESS_OPTIONS.rebaselineAfterMs;
+    const input = { now, recent: ttftStats(2000, 60), lastPeriod: ttftStats(2000, 60) };
+    expect(detectSlowness(warmState(now, now - hour + 1), input)).toMatchObject({
+      baselineMs: 500,
+      degraded: true,
+    });
+    expect(detectSlowness(warmState(now, now - hour), input)).toEqual({
+      baselineMs: 2000,
+      baselinePeriods: DEFAULT_SLOWNESS_OPTIONS.warmupPeriods,
+      lastPeriod: Math.floor(now / DEFAULT_SLOWNESS_OPTIONS.sampleMs),
+      degraded: false,
+      degradedSince: null,
+    });
   });
 });

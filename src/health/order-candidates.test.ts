@@ -44,12 +44,18 @@ function ids(result: ReturnType<typeof orderCandidates>): string[] {
 }
 
 describe('orderCandidates', () => {
-  it('keeps the priority order of healthy deployments', () => {
+  it('keeps the priority order of healthy deployments, drawing no random number for them', () => {
     const statuses = new Map([
       ['a', status()],
       ['b', status()],
     ]);
-    expect(ids(orderCandidates(['b', 'a', 'c'], statuses))).toEqual(['b', 'a', 'c']);
+    let draws = 0;
+    const random = () => {
+      draws += 1;
+      return 0.5;
+    };
+    expect(ids(orderCandidates(['b', 'a', 'c'], statuses, random))).toEqual(['b', 'a', 'c']);
+    expect(draws).toBe(0);
   });
 
   it('orders healthy, ramping, degraded, demoted, then trial, and leaves out the rest', () => {
@@ -79,6 +85,30 @@ describe('orderCandidates', () => {
       if (orderCandidates(['ramping', 'peer'], statuses, draws)[0]!.id === 'ramping') first += 1;
     }
     expect(first).toBe(500);
+  });
+
+  it('leaves a slow deployment that is ramping among the degraded, and draws nothing for it', () => {
+    const statuses = new Map([
+      ['slow', status({ degraded: true, admissionWeight: 0.5 })],
+      ['demoted', status({ demoted: true })],
+    ]);
+    let draws = 0;
+    const result = orderCandidates(['demoted', 'slow'], statuses, () => {
+      draws += 1;
+      return 0.9;
+    });
+    expect(result.map((candidate) => [candidate.id, candidate.tier])).toEqual([
+      ['slow', 'degraded'],
+      ['demoted', 'demoted'],
+    ]);
+    expect(draws).toBe(0);
+  });
+
+  it('with weights labels a slow deployment that is ramping as degraded, at half its ramped share', () => {
+    const statuses = new Map([['slow', status({ degraded: true, admissionWeight: 0.5 })]]);
+    expect(orderCandidates(['slow'], statuses, Math.random, new Map([['slow', 2]]))).toEqual([
+      { id: 'slow', tier: 'degraded', trial: false, panic: false, share: 0.5 },
+    ]);
   });
 
   it('puts a forced deployment with the healthy ones, whatever its health', () => {

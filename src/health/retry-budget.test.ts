@@ -56,4 +56,11 @@ describe('RetryBudget', () => {
     budget.configure({ minConcurrent: 9 });
     expect(budget.stats(START)).toMatchObject({ requests: 20, activeRetries: 5, limit: 9 });
   });
+
+  it('ignores a release with no retry in flight: it never frees a slot it did not take', () => {
+    const budget = new RetryBudget();
+    budget.release();
+    expect(budget.stats(START).activeRetries).toBe(0);
+    expect(acquireAll(budget, START)).toBe(3);
+  });
 });
