@@ -17,9 +17,10 @@ const FOLDERS = [
 const scope = process.env.MUTATION_SCOPE;
 if (scope !== undefined && !FOLDERS.includes(scope))
   throw new Error(`MUTATION_SCOPE must be one of ${FOLDERS.join(', ')}; got ${scope}`);
-// With MUTATION_TESTS (vitest.mutation.config.ts: only those test files run) the results are a
-// lower bound of another kind, kept apart from the full run's under a name of their own.
-const name = `${scope === undefined ? 'all' : scope.replace(/^src\//, '').replace(/\//g, '-')}${process.env.MUTATION_TESTS ? '-unit' : ''}`;
+// With MUTATION_TESTS (vitest.mutation.config.ts: only those test files run, `focused` for each
+// folder's own set) the results are a lower bound of the whole suite's, kept apart from the full
+// run's under a name of their own.
+const name = `${scope === undefined ? 'all' : scope.replace(/^src\//, '').replace(/\//g, '-')}${process.env.MUTATION_TESTS ? '-focused' : ''}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

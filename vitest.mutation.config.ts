@@ -60,11 +60,82 @@ const config = mergeConfig(
   }),
 );
 
-// `MUTATION_TESTS='src/health/**/*.test.ts'` (comma-separated globs) runs only those test files for
-// each mutant: a lower bound of a folder's score from its own unit tests, for a folder that nearly
-// every scenario file reaches (a full run of src/health would take many hours on two cores).
-const onlyTests = process.env.MUTATION_TESTS;
-if (onlyTests !== undefined && onlyTests !== '' && config.test !== undefined)
-  config.test.include = onlyTests.split(',');
+/**
+ * `MUTATION_TESTS=focused`: for each folder, its own unit tests and the end-to-end files written
+ * for it. A folder that nearly every scenario file reaches (src/health: every request records an
+ * outcome) would take many hours with the whole suite on two cores, since each mutant those tests
+ * miss runs every file that reaches it; with these it takes minutes, and the score is a lower bound
+ * of the whole suite's.
+ */
+const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
+  'src/routing': ['src/routing/**/*.test.ts', 'test/routing-strategies.test.ts', 'test/hedging.test.ts'],
+  'src/health': ['src/health/**/*.test.ts'],
+  'src/incidents': [
+    'src/incidents/**/*.test.ts',
+    'test/incidents.test.ts',
+    'test/incidents-quality-restart.test.ts',
+    'test/admin-incidents.test.ts',
+    'test/status-routes.test.ts',
+    'test/explain.test.ts',
+  ],
+  'src/providers': [
+    'src/providers/**/*.test.ts',
+    'test/bedrock.test.ts',
+    'test/vertex.test.ts',
+    'test/gemini.test.ts',
+    'test/azure-openai.test.ts',
+    'test/stream-recovery.test.ts',
+    'test/request-timeout.test.ts',
+    'test/request-path-promises.test.ts',
+  ],
+  'src/protocols': [
+    'src/protocols/**/*.test.ts',
+    'test/translation-matrix.test.ts',
+    'test/openai-surface.test.ts',
+    'test/anthropic-surface.test.ts',
+    'test/hostile-clients.test.ts',
+  ],
+  'src/server/routes': [
+    'src/server/routes/**/*.test.ts',
+    'test/admin*.test.ts',
+    'test/status-routes.test.ts',
+  ],
+  'src/access': [
+    'src/access/**/*.test.ts',
+    'test/client-keys.test.ts',
+    'test/rate-limits.test.ts',
+    'test/shared-limits.test.ts',
+    'test/scenario-28-budget.test.ts',
+    'test/cost.test.ts',
+  ],
+  'src/canaries': [
+    'src/canaries/**/*.test.ts',
+    'test/canary-aa.test.ts',
+    'test/canary-suites-config.test.ts',
+    'test/scenario-15-quality.test.ts',
+    'test/scenario-16-canaries.test.ts',
+    'test/admin-quality.test.ts',
+  ],
+};
+
+/**
+ * The test files each mutant may run: all of them by default; with `MUTATION_TESTS=focused` the
+ * scope's set above; with `MUTATION_TESTS='glob,glob'` those globs.
+ */
+function onlyTests(): string[] | undefined {
+  const value = process.env.MUTATION_TESTS;
+  if (value === undefined || value === '') return undefined;
+  if (value !== 'focused') return value.split(',');
+  const scope = process.env.MUTATION_SCOPE ?? '';
+  const focused = FOCUSED_TESTS[scope];
+  if (focused === undefined)
+    throw new Error(
+      `MUTATION_TESTS=focused needs MUTATION_SCOPE, one of ${Object.keys(FOCUSED_TESTS).join(', ')}`,
+    );
+  return [...focused];
+}
+
+const include = onlyTests();
+if (include !== undefined && config.test !== undefined) config.test.include = include;
 
 export default config;
