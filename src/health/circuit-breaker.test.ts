@@ -89,6 +89,37 @@ describe('CircuitBreaker', () => {
     expect(breaker.status(now()).state).toBe('closed');
   });
 
+  it('takes another replica’s ejection or restore with its multiplier, and drops its own demotion', () => {
+    const { clock, breaker, record, now } = setup();
+    for (let index = 0; index < 20; index++) record(index % 5 === 0 ? 'server_error' : 'success');
+    expect(breaker.status(now()).demoted).toBe(true);
+    const other = setup();
+    other.eject();
+    breaker.adopt('ejected', other.breaker.toJSON());
+    expect(breaker.status(now())).toMatchObject({ state: 'open', demoted: false, ejectionCount: 1 });
+    other.waitOutEjection();
+    other.passTrials();
+    breaker.adopt('restored', other.breaker.toJSON());
+    // This replica's clock is still at the ejection's start, the restoring one's half a minute on:
+    // the healthy stretch starts in this replica's future, which must not raise the multiplier.
+    expect(other.now() - now()).toBe(30_000);
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: false, ejectionCount: 1 });
+    clock.set(other.now() + 10_000);
+    expect(breaker.status(now()).ejectionCount).toBe(0);
+  });
+
+  it('never adopts a half-open machine: its leases are the sender’s own', () => {
+    const { breaker, now } = setup();
+    const other = setup();
+    other.eject();
+    other.waitOutEjection();
+    other.lease(); // steps the other breaker into half-open
+    const json = other.breaker.toJSON();
+    expect(json.machine.state).toBe('half_open');
+    breaker.adopt('ejected', json);
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', ejectionCount: 0 });
+  });
+
   it('starts closed, admitting at full weight', () => {
     const { breaker, now } = setup();
     expect(breaker.status(now())).toEqual({
@@ -452,6 +483,17 @@ describe('CircuitBreaker trial leases', () => {
     expect(breaker.settleTrial(only, 'failed', now())).toBe(false);
     // One success in all: two slots are still free, and the failure settled nothing.
     expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 2 });
+  });
+
+  it('settles the very lease it is given: a settled one, settled again, never takes another’s place', () => {
+    const { breaker, now, lease } = halfOpen();
+    const first = lease();
+    const second = lease();
+    expect(breaker.settleTrial(first, 'succeeded', now())).toBe(true);
+    // A failure on the settled lease must not count as the second lease's verdict.
+    expect(breaker.settleTrial(first, 'failed', now())).toBe(false);
+    expect(breaker.status(now())).toMatchObject({ state: 'half_open', trialsAvailable: 1 });
+    expect(breaker.settleTrial(second, 'succeeded', now())).toBe(true);
   });
 
   it('lets only trials decide a half-open breaker: outcomes without a lease move nothing', () => {

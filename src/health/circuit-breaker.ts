@@ -561,7 +561,10 @@ export class CircuitBreaker {
   private ejectionCountOf(position: BreakerPosition, now: number): number {
     const machine = position.machine;
     if (machine.state !== 'closed' || machine.healthySince === null) return position.ejectionCount;
-    const decayed = Math.floor((now - machine.healthySince) / this.options.ejection.decayInterval);
+    // A restore adopted from a replica whose clock is ahead starts its healthy stretch in this
+    // replica's future: nothing has decayed yet, and the multiplier must not grow from it.
+    const healthyFor = Math.max(0, now - machine.healthySince);
+    const decayed = Math.floor(healthyFor / this.options.ejection.decayInterval);
     return Math.max(0, position.ejectionCount - decayed);
   }
 

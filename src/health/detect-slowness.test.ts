@@ -243,4 +243,18 @@ describe('detectSlowness', () => {
       degradedSince: null,
     });
   });
+
+  it('folds a period into the baseline only when it had minSamplesPerPeriod samples', () => {
+    const sampleMs = DEFAULT_SLOWNESS_OPTIONS.sampleMs;
+    const now = START + sampleMs; // the first instant of the period after warmState's
+    const fold = (samples: number) =>
+      detectSlowness(warmState(START), {
+        now,
+        recent: ttftStats(600, 60),
+        lastPeriod: ttftStats(600, samples),
+      });
+    const minimum = DEFAULT_SLOWNESS_OPTIONS.minSamplesPerPeriod;
+    expect(fold(minimum - 1)).toMatchObject({ baselineMs: 500, baselinePeriods: minimum });
+    expect(fold(minimum)).toMatchObject({ baselineMs: 505, baselinePeriods: minimum + 1 });
+  });
 });

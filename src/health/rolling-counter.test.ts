@@ -51,4 +51,17 @@ describe('RollingCounter', () => {
     expect(counter.sum(START + 2_000, 1)).toBe(0);
     expect(counter.sum(START + 2_000, 0)).toBe(1);
   });
+
+  it('sums only the span that ends at the given instant, not seconds after it', () => {
+    const counter = new RollingCounter(10);
+    counter.add(START, 0, 1);
+    counter.add(START + 5_000, 0, 2);
+    expect(counter.sum(START + 4_000)).toBe(1);
+  });
+
+  it('keeps the epoch’s first second when resized', () => {
+    const counter = new RollingCounter(3);
+    counter.add(0, 0, 2);
+    expect(counter.resized(5).sum(999)).toBe(2);
+  });
 });
