@@ -114,7 +114,17 @@ describe('orderCandidates', () => {
   it('puts a forced deployment with the healthy ones, whatever its health', () => {
     const statuses = new Map([
       ['peer', status({ demoted: true })],
-      ['forced', { ...open(1), forced: true, admission: 'yes' as const, admissionWeight: 1 }],
+      [
+        'forced',
+        {
+          ...open(1),
+          forced: true,
+          demoted: true,
+          degraded: true,
+          admission: 'yes' as const,
+          admissionWeight: 1,
+        },
+      ],
     ]);
     expect(orderCandidates(['peer', 'forced'], statuses).map((candidate) => candidate.tier)).toEqual([
       'healthy',
@@ -133,6 +143,22 @@ describe('orderCandidates', () => {
     expect(orderCandidates(['recent', 'oldest', 'cooling', 'drained'], statuses)).toEqual([
       { id: 'oldest', tier: 'panic', trial: false, panic: true },
     ]);
+  });
+
+  it('in panic keeps the first in order among equals, and never picks a disabled deployment', () => {
+    const statuses = new Map([
+      ['disabled', { ...open(500), disabled: 'auth' as const }],
+      ['oldest', open(1000)],
+      ['recent', open(2000)],
+      ['tied', open(1000)],
+    ]);
+    expect(ids(orderCandidates(['disabled', 'oldest', 'recent', 'tied'], statuses))).toEqual(['oldest']);
+    const cooling = new Map([
+      ['first', status({ admission: 'no', coolingUntil: 3000 })],
+      ['later', status({ admission: 'no', coolingUntil: 9000 })],
+      ['tied', status({ admission: 'no', coolingUntil: 3000 })],
+    ]);
+    expect(ids(orderCandidates(['first', 'later', 'tied'], cooling))).toEqual(['first']);
   });
 
   it('in panic with nothing ejected picks the deployment that cools down first', () => {
