@@ -400,14 +400,58 @@ describe('CircuitBreaker', () => {
     eject();
     breaker.drain();
     breaker.coolDown(now() + 5000, now());
+    breaker.setDegraded(true);
     breaker.reset(now());
     expect(breaker.status(now())).toMatchObject({
       state: 'closed',
       admission: 'yes',
       ejectionCount: 0,
       drained: false,
+      demoted: false,
+      degraded: false,
       admissionWeight: 1,
     });
+  });
+
+  it('forgets a demotion on reset', () => {
+    const { breaker, record, now } = setup();
+    for (let index = 0; index < 20; index++) record(index % 5 === 0 ? 'server_error' : 'success');
+    expect(breaker.status(now()).demoted).toBe(true);
+    breaker.reset(now());
+    expect(breaker.status(now()).demoted).toBe(false);
+  });
+
+  it('keeps a demotion through a step in which nothing changes', () => {
+    const { breaker, record, now } = setup();
+    for (let index = 0; index < 20; index++) record(index % 5 === 0 ? 'server_error' : 'success');
+    expect(breaker.acquireTrial(now())).toBeUndefined(); // steps to now: still closed
+    expect(breaker.status(now()).demoted).toBe(true);
+  });
+
+  it('keeps the later end of two cool-downs', () => {
+    const { breaker, now } = setup();
+    breaker.coolDown(now() + 30_000, now());
+    breaker.coolDown(now() + 10_000, now());
+    expect(breaker.status(now()).coolingUntil).toBe(now() + 30_000);
+    breaker.coolDown(now() + 50_000, now());
+    expect(breaker.status(now()).coolingUntil).toBe(now() + 50_000);
+  });
+
+  it('tells its observer of a switch when only the force changed, and of nothing when none did', () => {
+    const { breaker } = setup();
+    const seen: string[] = [];
+    breaker.observe((kind) => seen.push(kind));
+    breaker.forceEnable();
+    breaker.forceEnable();
+    breaker.clearForce();
+    expect(seen).toEqual(['switched', 'switched']);
+  });
+
+  it('leaves a deployment enabled on a config fault when disableOnConfigFault is off', () => {
+    const { breaker, record, now } = setup({ disableOnConfigFault: false });
+    record('auth');
+    expect(breaker.status(now())).toMatchObject({ admission: 'yes' });
+    expect(breaker.status(now()).disabled).toBeUndefined();
   });
 
   it('round-trips through JSON mid-ejection and carries on from the same instant', () => {
@@ -529,6 +573,19 @@ describe('CircuitBreaker trial leases', () => {
     expect(breaker.settleTrial(current, 'failed', now())).toBe(false);
     expect(breaker.settleTrial(fresh, 'failed', now())).toBe(true);
     expect(breaker.status(now()).state).toBe('open');
+  });
+
+  it('ignores a lease of an earlier half-open period after an early end, however the periods follow', () => {
+    const { breaker, now, lease, trial, waitOutEjection } = halfOpen();
+    const stale = lease(); // period 1, token 0
+    trial('server_error');
+    breaker.endEjectionEarly(now()); // period 2
+    trial('server_error');
+    waitOutEjection(); // period 3
+    const current = lease();
+    expect(current.token).toBe(stale.token);
+    expect(breaker.settleTrial(stale, 'failed', now())).toBe(false);
+    expect(breaker.status(now()).state).toBe('half_open');
   });
 
   it('opens again, for the next ejection time, once a lease has gone unsettled for trialTimeout', () => {
