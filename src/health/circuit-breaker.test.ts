@@ -295,6 +295,22 @@ describe('CircuitBreaker', () => {
     expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: false });
   });
 
+  it('demotes again on failures after the restore, counting the seconds since it closed', () => {
+    const { clock, window, breaker, record, now, passTrials } = setup();
+    for (let index = 0; index < 20; index++) record(index % 2 === 1 ? 'server_error' : 'success');
+    clock.set(breaker.status(now()).openUntil!);
+    passTrials();
+    // In the second it closed: 5 failures among 5 successes; then a success a second for 10 s.
+    for (let index = 0; index < 10; index++) record(index % 2 === 0 ? 'server_error' : 'success');
+    for (let index = 0; index < 10; index++) {
+      clock.advance(1000);
+      record('success');
+    }
+    // 5 failures in 23 calls since the close (the 3 trials included), the first of them 10 s ago.
+    expect(breaker.status(now())).toMatchObject({ state: 'closed', demoted: true });
+    expect(breaker.status(now(), window)).toMatchObject({ state: 'closed', demoted: true });
+  });
+
   it('decays the ejection multiplier by one per healthy 10 s', () => {
     const { clock, breaker, trial, now, eject, waitOutEjection, passTrials } = setup();
     eject();
