@@ -453,7 +453,7 @@ describe('CircuitBreaker', () => {
     expect(breaker.status(now()).coolingUntil).toBe(now() + 50_000);
   });
 
-  it('tells its observer of a switch when only the force changed, and of nothing when none did', () => {
+  it('tells its observer of a switch when only the force or the disable changed, and of nothing when none did', () => {
     const { breaker } = setup();
     const seen: string[] = [];
     breaker.observe((kind) => seen.push(kind));
@@ -461,6 +461,10 @@ describe('CircuitBreaker', () => {
     breaker.forceEnable();
     breaker.clearForce();
     expect(seen).toEqual(['switched', 'switched']);
+    breaker.disable('auth');
+    breaker.disable('auth');
+    breaker.enable();
+    expect(seen).toEqual(['switched', 'switched', 'switched', 'switched']);
   });
 
   it('leaves a deployment enabled on a config fault when disableOnConfigFault is off', () => {
