@@ -47,6 +47,21 @@ describe('LatencySketch', () => {
     expect(sketch.quantile(1)).toBe(5_000_000);
   });
 
+  it('counts a zero', () => {
+    const sketch = new LatencySketch();
+    sketch.add(0);
+    expect(sketch.count).toBe(1);
+    expect(sketch.quantile(0.5)).toBe(0);
+  });
+
+  it('puts exactly 1 ms in the first bucket of the log scale, [1, growth)', () => {
+    const sketch = new LatencySketch();
+    sketch.add(1);
+    sketch.add(100);
+    // The first value's bucket middle is growth^0.5, not the sub-millisecond bucket's 0.5 (clamped to 1).
+    expect(sketch.quantile(0.5)).toBeCloseTo(Math.sqrt(1.4), 12);
+  });
+
   it('ignores negative and non-finite values', () => {
     const sketch = new LatencySketch();
     sketch.add(-1);
@@ -72,6 +87,7 @@ describe('LatencySketch', () => {
 
   it('refuses to merge sketches with different layouts', () => {
     expect(() => new LatencySketch().merge(new LatencySketch({ growth: 1.2 }))).toThrow(/layouts differ/);
+    expect(() => new LatencySketch().merge(new LatencySketch({ buckets: 20 }))).toThrow(/layouts differ/);
   });
 
   it('empties on clear', () => {
