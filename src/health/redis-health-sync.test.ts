@@ -181,6 +181,32 @@ describe.runIf(reachable)('SharedHealth: half-open trials', () => {
     expect(cutOff.health.status(DEPLOYMENT).trialsElsewhereUntil).toBeUndefined();
   });
 
+  it('on reconnecting takes what the others did while it was away, and gives back what it did', async () => {
+    const relay = new RedisRelay();
+    await relay.open();
+    closing.push(() => relay.cut());
+    const { clock, replicas } = await fleet(relay);
+    const [first, second, cutOff] = replicas as [Replica, Replica, Replica];
+    first.health.breaker('c/third').drain();
+    await until(() => cutOff.health.status('c/third').drained);
+    await relay.cut();
+    await until(() => !cutOff.shared.up);
+    eject(first, clock);
+    await until(() => second.health.status(DEPLOYMENT).state === 'open');
+    expect(cutOff.health.status(DEPLOYMENT).state).toBe('closed');
+    clock.advance(1_000);
+    cutOff.health.breaker('b/other').drain();
+    cutOff.health.breaker('c/third').undrain(); // newer than the drain the hash holds
+    await relay.open();
+    await until(() => cutOff.shared.up);
+    await until(() => cutOff.health.status(DEPLOYMENT).state === 'open');
+    await until(() => first.health.status('b/other').drained && second.health.status('b/other').drained);
+    await until(() => !first.health.status('c/third').drained && !second.health.status('c/third').drained);
+    // The drain came from the replica that was away; the ejection stays where it was.
+    expect(first.health.status(DEPLOYMENT).state).toBe('open');
+    expect(cutOff.health.status('b/other')).toMatchObject({ drained: true, admission: 'no' });
+  });
+
   it('runs its own trials when it does not know itself alive (no heartbeat under its id)', async () => {
     const prefix = uniquePrefix('trials-alone');
     closing.push(async () => {
