@@ -314,4 +314,19 @@ describe.runIf(reachable)('SharedHealth: what it cannot read', () => {
     await until(() => window(first)?.rate_limited === 4 && window(first)?.success === 1);
     expect(window(first)).toEqual({ success: 1, server_error: 2, rate_limited: 4 });
   });
+
+  it('sends the outcomes recorded here to the others, counted in the second they happened', async () => {
+    const { clock, replicas } = await fleet();
+    const [first, second] = replicas as [Replica, Replica, Replica];
+    const record = (result: 'success' | 'server_error') =>
+      first.health.record({ deploymentId: 'b/sent', at: clock.now(), result, latencyMs: 5 });
+    record('success');
+    record('success');
+    record('server_error');
+    const window = (one: Replica) => one.health.snapshot().find((row) => row.id === 'b/sent')?.windows;
+    await until(() => window(second)?.oneMinute.total === 3);
+    expect(window(second)?.oneMinute.byResult).toEqual({ success: 2, server_error: 1 });
+    // The counts sit in the current second: a window of one second holds them.
+    expect(second.health.window('b/sent').read(1_000).total).toBe(3);
+  });
 });
