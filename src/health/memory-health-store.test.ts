@@ -17,19 +17,21 @@ function setup() {
 }
 
 describe('MemoryHealthStore', () => {
-  it('makes an ejected deployment due for a health check every interval, and never a drained one', () => {
+  it('makes an ejected deployment due for a health check every interval, never a drained, disabled or cooling one, and none with interval 0', () => {
     const clock = new ManualClock(START);
     const store = new MemoryHealthStore({
       clock,
       breaker: { random: () => 0 },
       healthCheckIntervalMs: 3_000,
     });
-    for (const id of ['a', 'b']) {
+    for (const id of ['a', 'b', 'c', 'd']) {
       for (let index = 0; index < 5; index++) {
         store.record({ deploymentId: id, at: clock.now(), result: 'server_error', latencyMs: 5 });
       }
     }
     store.breaker('b').drain();
+    store.breaker('c').disable('auth');
+    store.breaker('d').coolDown(clock.now() + 60_000, clock.now());
     expect(store.dueForHealthCheck(clock.now())).toEqual([]);
     clock.advance(3_000);
     expect(store.dueForHealthCheck(clock.now())).toEqual(['a']);
@@ -40,7 +42,8 @@ describe('MemoryHealthStore', () => {
     const off = new MemoryHealthStore({ clock, healthCheckIntervalMs: 0 });
     for (let index = 0; index < 5; index++)
       off.record({ deploymentId: 'a', at: clock.now(), result: 'server_error', latencyMs: 5 });
-    clock.advance(60_000);
+    clock.advance(3_000); // still open (ejected for 30 s), long past any interval
+    expect(off.status('a').state).toBe('open');
     expect(off.dueForHealthCheck(clock.now())).toEqual([]);
   });
 
@@ -73,6 +76,16 @@ describe('MemoryHealthStore', () => {
     }
     const health = store.snapshot().find((entry) => entry.id === 'a');
     expect(health?.baselineTtftMs).toBeCloseTo(20, 0);
+  });
+
+  it('stops telling a record listener once it unsubscribes', () => {
+    const { store, record } = setup();
+    const seen: string[] = [];
+    const unsubscribe = store.onRecord((outcome) => seen.push(outcome.result));
+    record('a', 'success');
+    unsubscribe();
+    record('a', 'server_error');
+    expect(seen).toEqual(['success']);
   });
 
   it('feeds outcomes to the window and the breaker of their deployment', () => {
