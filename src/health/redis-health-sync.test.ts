@@ -329,4 +329,19 @@ describe.runIf(reachable)('SharedHealth: what it cannot read', () => {
     // The counts sit in the current second: a window of one second holds them.
     expect(second.health.window('b/sent').read(1_000).total).toBe(3);
   });
+
+  it('keeps the shared breakers for a day after the last transition', async () => {
+    const { clock, replicas } = await fleet();
+    const [first] = replicas as [Replica, Replica, Replica];
+    eject(first, clock);
+    const raw = await rawClient();
+    const key = `${first.state.prefix}breakers`;
+    // The ejection is written in the background: wait for the key (PTTL is negative until then).
+    let expiresIn = await raw.pttl(key);
+    for (const end = Date.now() + 5_000; expiresIn < 0 && Date.now() < end; expiresIn = await raw.pttl(key))
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    const day = 24 * 60 * 60 * 1000;
+    expect(expiresIn).toBeGreaterThan(day - 60_000);
+    expect(expiresIn).toBeLessThanOrEqual(day);
+  });
 });
