@@ -98,6 +98,67 @@ describe('OutcomeWindow', () => {
     expect(window.read(10_000)).toMatchObject({ total: 1, failures: 0 });
   });
 
+  it('refuses a ring that is not a positive whole number of seconds, and spans its seconds', () => {
+    const clock = new ManualClock(START);
+    expect(() => new OutcomeWindow({ clock, buckets: 0 })).toThrow('buckets must be a positive integer');
+    expect(() => new OutcomeWindow({ clock, buckets: 1.5 })).toThrow('buckets must be a positive integer');
+    expect(new OutcomeWindow({ clock, buckets: 1 }).spanMs).toBe(1_000);
+    expect(new OutcomeWindow({ clock }).spanMs).toBe(300_000);
+  });
+
+  it('drops an outcome older than the ring even into a free slot, measured from the newest second seen', () => {
+    const { clock, window } = setup(10);
+    const at = (seconds: number, result: OutcomeResult = 'server_error') =>
+      window.record({ deploymentId: 'd', at: START + seconds * 1000, result, latencyMs: 1 });
+    at(100, 'success');
+    at(95, 'success'); // older than the newest: the ring still ends at second 100
+    at(90); // exactly the ring's length back: too old
+    at(86); // too old, although its slot is free
+    clock.set(START + 100_000);
+    expect(window.read(5_000, START + 91_000)).toMatchObject({ total: 0 });
+    expect(window.read(10_000)).toMatchObject({ total: 2, failures: 0 });
+    // Too old for the ring, they still count in the run of failures.
+    expect(window.consecutiveFailures).toBe(2);
+  });
+
+  it('reads a period that is over without the seconds after it', () => {
+    const { clock, window, record } = setup();
+    record('server_error');
+    clock.advance(70_000);
+    record('success');
+    expect(window.read(60_000, START + 60_000)).toMatchObject({ total: 1, failures: 1 });
+  });
+
+  it('merges counts from elsewhere into their second, dropping the too old and any not above zero', () => {
+    const { clock, window, record } = setup(10);
+    const second = Math.floor(START / 1000);
+    record('success');
+    window.merge(second + 1, { success: 1, server_error: 2 }); // the slot after this one
+    window.merge(second + 1, { timeout: -3, overloaded: 0, rate_limited: Number.NaN });
+    window.merge(second - 10, { server_error: 5 }); // the ring's length back
+    window.merge(second - 12, { server_error: 7 }); // older still, into a free slot
+    clock.advance(1_000);
+    expect(window.read(10_000)).toMatchObject({
+      total: 4,
+      failures: 2,
+      byResult: { success: 2, server_error: 2 },
+    });
+    expect(window.read(1_000, START + 1_000)).toMatchObject({ total: 1 });
+    expect(window.read(5_000, START - 7_000)).toMatchObject({ total: 0 });
+    // Merged counts are not this replica's run of failures.
+    expect(window.consecutiveFailures).toBe(0);
+  });
+
+  it('takes a merge for a newer second as the ring’s newest', () => {
+    const { window } = setup(10);
+    const second = Math.floor(START / 1000);
+    window.merge(second + 20, { success: 1 });
+    window.merge(second + 15, { success: 1 }); // within the ring, and older: the newest stays +20
+    window.merge(second + 6, { server_error: 1 }); // more than the ring's length before +20
+    expect(window.read(10_000, START + 7_000)).toMatchObject({ total: 0 });
+    expect(window.read(10_000, START + 21_000)).toMatchObject({ total: 2 });
+  });
+
   it('counts consecutive host failures, reset by a success and untouched by rate limits', () => {
     const { window, record } = setup();
     record('server_error');
