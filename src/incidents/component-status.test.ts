@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { WindowStats } from '../health/index.js';
+import { DEFAULT_STATUS_THRESHOLDS, modelStatusOf, statusFromRate, worseOf } from './component-status.js';
+
+const thresholds = DEFAULT_STATUS_THRESHOLDS;
+
+function stats(byResult: WindowStats['byResult']): WindowStats {
+  const total = Object.values(byResult).reduce((sum, count) => sum + (count ?? 0), 0);
+  return {
+    total,
+    successes: byResult.success ?? 0,
+    failures: 0,
+    failureRate: 0,
+    byResult,
+    latencyP50: null,
+    latencyP95: null,
+    ttftP50: null,
+    ttftP95: null,
+    ttftP99: null,
+    ttftCount: 0,
+  };
+}
+
+describe('statusFromRate', () => {
+  it('says nothing below minCalls calls, however many failed', () => {
+    expect(statusFromRate(4, 4, thresholds)).toBe('operational');
+    expect(statusFromRate(5, 5, thresholds)).toBe('major_outage');
+    expect(statusFromRate(0, 0, { ...thresholds, minCalls: 0 })).toBe('operational');
+  });
+
+  it('takes each threshold as the lower bound of its status', () => {
+    expect(statusFromRate(50, 100, thresholds)).toBe('major_outage');
+    expect(statusFromRate(49, 100, thresholds)).toBe('partial_outage');
+    expect(statusFromRate(5, 100, thresholds)).toBe('partial_outage');
+    expect(statusFromRate(4, 100, thresholds)).toBe('degraded_performance');
+    expect(statusFromRate(1, 100, thresholds)).toBe('degraded_performance');
+    expect(statusFromRate(0, 100, thresholds)).toBe('operational');
+  });
+});
+
+describe('worseOf', () => {
+  it('keeps the more severe status, and the first of two equals', () => {
+    expect(worseOf('operational', 'partial_outage')).toBe('partial_outage');
+    expect(worseOf('major_outage', 'degraded_performance')).toBe('major_outage');
+    expect(worseOf('degraded_performance', 'degraded_performance')).toBe('degraded_performance');
+  });
+});
+
+describe('modelStatusOf', () => {
+  it('counts what users saw fail, leaving out their own mistakes from both sides of the rate', () => {
+    expect(modelStatusOf(undefined, thresholds)).toBe('operational');
+    // 1 timeout in 10 calls of the model's own: 10 % → partial, the 90 client errors aside.
+    expect(
+      modelStatusOf(stats({ success: 9, timeout: 1, client_error: 80, content_policy: 10 }), thresholds),
+    ).toBe('partial_outage');
+  });
+});
