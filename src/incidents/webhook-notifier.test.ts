@@ -191,23 +191,47 @@ describe('WebhookNotifier', () => {
 
   it('sends a webhook only the event families it subscribed to', async () => {
     const incidentsOnly = await receiver(200);
-    const alertsAndComponents = await receiver(200);
+    const componentsOnly = await receiver(200);
+    const alertsOnly = await receiver(200);
     const { notifier, store } = setup([
       { url: incidentsOnly.url, format: 'json', events: ['incident'] },
-      { url: alertsAndComponents.url, format: 'json', events: ['component', 'alert'] },
+      { url: componentsOnly.url, format: 'json', events: ['component'] },
+      { url: alertsOnly.url, format: 'json', events: ['alert'] },
     ]);
     for (const event of EVENTS) await notifier.enqueue(event);
     await notifier.deliverDue();
     const typesOf = (hook: Receiver) =>
       hook.received.map((entry) => (JSON.parse(entry.body) as { type: string }).type).sort();
     expect(typesOf(incidentsOnly)).toEqual(['incident.created']);
-    expect(typesOf(alertsAndComponents)).toEqual([
-      'alert.raised',
-      'alert.resolved',
-      'component.status_changed',
-    ]);
+    expect(typesOf(componentsOnly)).toEqual(['component.status_changed']);
+    expect(typesOf(alertsOnly)).toEqual(['alert.raised', 'alert.resolved']);
     // Filtered out means never written to the outbox, not written and skipped.
     expect(await store.listDeliveries({})).toHaveLength(4);
+  });
+
+  it('summarises each kind of event in one line a human reads', () => {
+    expect(EVENTS.map(summariseEvent)).toEqual([
+      'm: operational → major outage',
+      '[investigating] m: provider errors on a/up-m — 5 of 5 attempts failed.',
+      'Alert (auth): bad key',
+      'Alert resolved (auth) on a/up-m',
+    ]);
+    const quiet: Incident = { ...incident, updates: [] };
+    expect(summariseEvent({ type: 'incident.resolved', at: AT, incident: quiet })).toBe(
+      '[investigating] m: provider errors on a/up-m',
+    );
+    expect(
+      summariseEvent({
+        type: 'budget.threshold',
+        at: AT,
+        key: { id: 'key_1', name: 'ci', prefix: 'dtr_ab12' },
+        threshold: 0.8,
+        spentUsd: 8.004,
+        limitUsd: 10,
+        period: 'month',
+        periodStart: AT,
+      }),
+    ).toBe('Budget: key ci (dtr_ab12…) has spent $8.00 of its month budget of $10.00 (80 %)');
   });
 
   it('includes events whose outbox write is still under way when a round is asked for', async () => {
