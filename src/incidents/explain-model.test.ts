@@ -117,6 +117,19 @@ describe('explainModel', () => {
     });
   });
 
+  it('gives the nearest-rank p50 and p95 of a host’s first tokens', () => {
+    // Twenty streams answered by b with first tokens 10, 20, … 200 ms, in a shuffled order.
+    const ttfts = times(20, (index) => ((index * 7) % 20) + 1).map((step) => step * 10);
+    const result = explainModel(
+      input(ttfts.map((ttft, index) => row(index % 60, ['b:success:900'], { ttft }))),
+    );
+    expect(result.hosts.find((host) => host.deployment === 'b')?.ttft).toEqual({
+      p50Ms: 100,
+      p95Ms: 190,
+      samples: 20,
+    });
+  });
+
   it('judges latency against the live p95 when the log has no earlier rows, sustained in a quarter of the buckets', () => {
     const live = new Map([['a', { state: 'closed', degraded: true, baselineTtftMs: 100 }]]);
     const slow = times(4, (i) => row(i, ['a:success:250']));
@@ -202,7 +215,10 @@ describe('explainModel', () => {
 describe('bucketWidthFor', () => {
   it('uses 1 min up to 2 h, then 5 min, 15 min and 1 h', () => {
     expect(bucketWidthFor(2 * 60 * MINUTE)).toBe(MINUTE);
+    expect(bucketWidthFor(2 * 60 * MINUTE + 1)).toBe(5 * MINUTE);
     expect(bucketWidthFor(3 * 60 * MINUTE)).toBe(5 * MINUTE);
+    expect(bucketWidthFor(6 * 60 * MINUTE)).toBe(5 * MINUTE);
+    expect(bucketWidthFor(6 * 60 * MINUTE + 1)).toBe(15 * MINUTE);
     expect(bucketWidthFor(24 * 60 * MINUTE)).toBe(15 * MINUTE);
     expect(bucketWidthFor(25 * 60 * MINUTE)).toBe(60 * MINUTE);
   });
