@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { WindowStats } from '../health/index.js';
-import { DEFAULT_STATUS_THRESHOLDS, modelStatusOf, statusFromRate, worseOf } from './component-status.js';
+import type { DeploymentHealth, DeploymentStatus, WindowStats } from '../health/index.js';
+import {
+  DEFAULT_STATUS_THRESHOLDS,
+  deploymentStatusOf,
+  modelStatusOf,
+  statusFromRate,
+  visibleErrorsOf,
+  worseOf,
+} from './component-status.js';
 
 const thresholds = DEFAULT_STATUS_THRESHOLDS;
 
@@ -53,5 +60,46 @@ describe('modelStatusOf', () => {
     expect(
       modelStatusOf(stats({ success: 9, timeout: 1, client_error: 80, content_policy: 10 }), thresholds),
     ).toBe('partial_outage');
+  });
+});
+
+describe('deploymentStatusOf', () => {
+  const health = (status: Partial<DeploymentStatus>, minute: WindowStats): DeploymentHealth => ({
+    id: 'a/m',
+    status: {
+      state: 'closed',
+      admission: 'yes',
+      demoted: false,
+      degraded: false,
+      drained: false,
+      forced: false,
+      ejectionCount: 0,
+      admissionWeight: 1,
+      ...status,
+    },
+    windows: { tenSeconds: minute, oneMinute: minute, fiveMinutes: minute },
+    consecutiveFailures: 0,
+    ejectionCount: 0,
+    baselineTtftMs: null,
+  });
+  const clean = { ...stats({ success: 10 }) };
+  const failing = { ...stats({ success: 9, server_error: 1 }), failures: 1 };
+
+  it('is a major outage while ejected, whatever the counts say', () => {
+    expect(deploymentStatusOf(health({ state: 'open' }, clean), thresholds)).toBe('major_outage');
+    expect(deploymentStatusOf(health({ state: 'half_open' }, clean), thresholds)).toBe('major_outage');
+  });
+
+  it('reads the minute’s host failures, and slow is at least degraded', () => {
+    expect(deploymentStatusOf(health({}, clean), thresholds)).toBe('operational');
+    expect(deploymentStatusOf(health({}, failing), thresholds)).toBe('partial_outage');
+    expect(deploymentStatusOf(health({ degraded: true }, clean), thresholds)).toBe('degraded_performance');
+    expect(deploymentStatusOf(health({ degraded: true }, failing), thresholds)).toBe('partial_outage');
+  });
+});
+
+describe('visibleErrorsOf', () => {
+  it('counts everything but successes and the client’s own mistakes', () => {
+    expect(visibleErrorsOf(stats({ success: 5, timeout: 2, client_error: 3, content_policy: 4 }))).toBe(2);
   });
 });

@@ -119,7 +119,7 @@ describe('explainModel', () => {
 
   it('gives the nearest-rank p50 and p95 of a host’s first tokens', () => {
     // Twenty streams answered by b with first tokens 10, 20, … 200 ms, in a shuffled order.
-    const ttfts = times(20, (index) => ((index * 7) % 20) + 1).map((step) => step * 10);
+    const ttfts = Array.from({ length: 20 }, (_, index) => (((index * 7) % 20) + 1) * 10);
     const result = explainModel(
       input(ttfts.map((ttft, index) => row(index % 60, ['b:success:900'], { ttft }))),
     );

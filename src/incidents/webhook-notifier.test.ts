@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -162,6 +163,38 @@ describe('WebhookNotifier', () => {
     expect(await only()).toMatchObject({ status: 'delivered', attempts: 0 });
     expect(JSON.parse(hook.received[0]!.body)).toEqual(JSON.parse(JSON.stringify(EVENTS[1])));
     expect(hook.received[0]!.headers['x-detour-event']).toBe('incident.created');
+  });
+
+  it('signs the timestamp and body with the target’s secret, and sends its delivery id', async () => {
+    const hook = await receiver(200);
+    const { clock, notifier, only } = setup([
+      { url: hook.url, format: 'json', events: ALL, secret: 's3cret' },
+    ]);
+    clock.set(AT + 1_500);
+    await notifier.enqueue(EVENTS[0]!);
+    await notifier.deliverDue();
+    const { headers, body } = hook.received[0]!;
+    const timestamp = String(Math.floor((AT + 1_500) / 1000));
+    expect(headers['x-detour-timestamp']).toBe(timestamp);
+    const expected = createHmac('sha256', 's3cret').update(`${timestamp}.${body}`).digest('hex');
+    expect(headers['x-detour-signature']).toBe(`sha256=${expected}`);
+    expect(headers['x-detour-delivery']).toBe((await only()).id);
+  });
+
+  it('counts a refused connection as a failed attempt, and a target no longer configured too', async () => {
+    const closed = await receiver(200);
+    await new Promise((resolve) => closed.server.close(resolve));
+    const targets: WebhookTarget[] = [{ url: closed.url, format: 'json', events: ALL }];
+    const { clock, notifier, only } = setup(targets);
+    await notifier.enqueue(EVENTS[0]!);
+    await notifier.deliverDue();
+    const refused = await only();
+    expect(refused).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(refused.lastError).toMatch(/ECONNREFUSED|connect/i);
+    targets.length = 0;
+    clock.set(refused.nextAttemptAt!);
+    await notifier.deliverDue();
+    expect(await only()).toMatchObject({ attempts: 2, lastError: 'webhook no longer configured' });
   });
 
   it('sends Slack a { text } message and Detour JSON to the others', async () => {
