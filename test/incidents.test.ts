@@ -274,6 +274,24 @@ describe('our side: rate limits and credentials', () => {
     expect(published().deployment('a/up-m')).toBe('operational');
   });
 
+  it('five rate limits in a minute raise the alert after their cool-downs end; four do not', async () => {
+    await start();
+    stack!.sim.setFault({
+      host: 'a',
+      fault: { type: 'status', status: 429, headers: { 'retry-after': '0' } },
+    });
+    const alertsAfterTicks = async () => {
+      await tick(2_100);
+      await tick(2_100);
+      return (await stack!.detour.status.store.listAlerts({ open: true })).map((alert) => alert.kind);
+    };
+    for (let index = 0; index < 4; index += 1) expect(await ask('m')).toBe(200);
+    expect(await alertsAfterTicks()).toEqual([]);
+    expect(stack!.detour.state.health.status('a/up-m').coolingUntil).toBeUndefined();
+    expect(await ask('m')).toBe(200);
+    expect(await alertsAfterTicks()).toEqual(['rate_limited']);
+  });
+
   it('a 401 raises an auth alert naming the provider and never the key', async () => {
     await start();
     stack!.sim.setFault({
