@@ -292,6 +292,37 @@ describe('our side: rate limits and credentials', () => {
     expect(await alertsAfterTicks()).toEqual(['rate_limited']);
   });
 
+  it('an exhausted quota and an unknown model id each raise their own alert, saying what to fix', async () => {
+    await start();
+    stack!.sim.setFault({
+      host: 'a',
+      fault: { type: 'status', status: 400, message: 'Your credit balance is too low to access the API.' },
+    });
+    expect(await ask('m')).toBe(200);
+    await tick(0);
+    const alertsOf = async () =>
+      (await stack!.detour.status.store.listAlerts({ open: true })).map((alert) => [
+        alert.kind,
+        alert.message,
+      ]);
+    expect(await alertsOf()).toEqual([
+      [
+        'quota',
+        'Provider "a" says our quota or billing limit is exhausted for a/up-m. The deployment is disabled until an operator re-enables it.',
+      ],
+    ]);
+    stack!.sim.setFault({
+      host: 'b',
+      fault: { type: 'status', status: 404, errorType: 'not_found_error', message: 'model: up-m' },
+    });
+    await ask('m');
+    await tick(0);
+    expect((await alertsOf()).map(([kind]) => kind).sort()).toEqual(['not_found', 'quota']);
+    expect((await alertsOf()).find(([kind]) => kind === 'not_found')?.[1]).toBe(
+      'Provider "b" does not know the model id of b/up-m. Check the model id in the config; the deployment is disabled until re-enabled.',
+    );
+  });
+
   it('a 401 raises an auth alert naming the provider and never the key', async () => {
     await start();
     stack!.sim.setFault({
