@@ -130,6 +130,44 @@ describe('explainModel', () => {
     });
   });
 
+  it('takes a hedged answer’s time from the winning attempt, not from the loser logged after it', () => {
+    const hedged = {
+      ...row(0, ['b:success:900', 'a:abandoned:100']),
+      deployment: 'b',
+      outcome: 'success',
+      status: 200,
+    };
+    const result = explainModel(input([hedged]));
+    const hosts = new Map(result.hosts.map((host) => [host.deployment, host]));
+    expect(result.hosts.map((host) => host.deployment)).toEqual(['a', 'b']);
+    expect(hosts.get('b')?.ttft).toMatchObject({ p50Ms: 900, samples: 1 });
+    expect(hosts.get('a')?.ttft).toMatchObject({ samples: 0 });
+  });
+
+  it('counts only rows inside [from, to), each in its bucket, and never an abandoned request as an error', () => {
+    const rows = [
+      { ...row(0, ['a:server_error:5']), time: FROM - 1 },
+      { ...row(0, ['a:server_error:5']), time: FROM + 60 * MINUTE },
+      { ...row(0, ['a:success:5']), time: FROM + 60 * MINUTE - 1 },
+      { ...row(2, ['a:abandoned:5']), outcome: 'abandoned' },
+    ];
+    const result = explainModel(input(rows));
+    expect(result.users).toMatchObject({ requests: 2, errors: 0 });
+    const a = result.hosts.find((host) => host.deployment === 'a');
+    expect(a?.buckets[59]).toMatchObject({ start: FROM + 59 * MINUTE, attempts: 1 });
+    expect(a?.buckets[2]).toMatchObject({ start: FROM + 2 * MINUTE, attempts: 1 });
+    expect(a?.attempts).toBe(2);
+  });
+
+  it('lists a host that answered but is no longer configured after the configured ones', () => {
+    const result = explainModel(input([row(0, ['c:success:50'])]));
+    expect(result.hosts.map((host) => [host.deployment, host.configured])).toEqual([
+      ['a', true],
+      ['b', true],
+      ['c', false],
+    ]);
+  });
+
   it('judges latency against the live p95 when the log has no earlier rows, sustained in a quarter of the buckets', () => {
     const live = new Map([['a', { state: 'closed', degraded: true, baselineTtftMs: 100 }]]);
     const slow = times(4, (i) => row(i, ['a:success:250']));
