@@ -197,6 +197,20 @@ describe('WebhookNotifier', () => {
     expect(await only()).toMatchObject({ attempts: 2, lastError: 'webhook no longer configured' });
   });
 
+  it('takes exactly 200 to 299 as delivered', async () => {
+    for (const [status, delivered] of [
+      [200, true],
+      [299, true],
+      [300, false],
+    ] as const) {
+      const hook = await receiver(status);
+      const { notifier, only } = setup([{ url: hook.url, format: 'json', events: ALL }]);
+      await notifier.enqueue(EVENTS[0]!);
+      await notifier.deliverDue();
+      expect((await only()).status).toBe(delivered ? 'delivered' : 'pending');
+    }
+  });
+
   it('sends Slack a { text } message and Detour JSON to the others', async () => {
     const slack = await receiver(200);
     const json = await receiver(200);
