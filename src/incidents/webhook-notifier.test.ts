@@ -211,6 +211,28 @@ describe('WebhookNotifier', () => {
     }
   });
 
+  it('reads the outbox on its own once started, and no more once stopped', async () => {
+    const hook = await receiver(200);
+    const { notifier } = setup([{ url: hook.url, format: 'json', events: ALL }], { intervalMs: 10 });
+    notifier.start();
+    notifier.start(); // a second start keeps the one timer
+    await notifier.enqueue(EVENTS[0]!);
+    const end = Date.now() + 5_000;
+    while (hook.received.length === 0 && Date.now() < end)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(hook.received).toHaveLength(1);
+    await notifier.stop();
+    await notifier.enqueue(EVENTS[1]!);
+    // Ten intervals later the stopped notifier has still sent nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hook.received).toHaveLength(1);
+  });
+
+  it('refuses a lease no longer than the send timeout, which could send a slow delivery twice', () => {
+    expect(() => setup([], { timeoutMs: 5_000, leaseMs: 5_000 })).toThrow(RangeError);
+    expect(() => setup([], { timeoutMs: 5_000, leaseMs: 5_001 })).not.toThrow();
+  });
+
   it('sends Slack a { text } message and Detour JSON to the others', async () => {
     const slack = await receiver(200);
     const json = await receiver(200);
