@@ -69,11 +69,13 @@ const config = mergeConfig(
  */
 const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
   'src/routing': ['src/routing/**/*.test.ts', 'test/routing-strategies.test.ts', 'test/hedging.test.ts'],
-  'src/health': ['src/health/**/*.test.ts'],
+  'src/health': ['src/health/**/*.test.ts', 'test/scenario-27-replicas.test.ts'],
   'src/incidents': [
     'src/incidents/**/*.test.ts',
     'test/incidents.test.ts',
     'test/incidents-quality-restart.test.ts',
+    'test/incidents-replicas.test.ts',
+    'test/scenario-15-quality.test.ts',
     'test/admin-incidents.test.ts',
     'test/status-routes.test.ts',
     'test/explain.test.ts',
