@@ -234,6 +234,34 @@ describe('a 529 storm on one deployment with a healthy second', () => {
 });
 
 describe('the same storm on a model with one deployment', () => {
+  it('opens no incident for a model under maintenance, and opens one once the window has ended', async () => {
+    await start();
+    const now = clock.now();
+    const window = await fetch(`${stack!.detour.url}/admin/maintenance`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin-secret', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Host a upgrade',
+        components: ['solo'],
+        startsAt: now - 1_000,
+        endsAt: now + 10_000,
+      }),
+    });
+    expect(window.status).toBe(201);
+    stack!.sim.setFault({ host: 'a', fault: { type: 'status', status: 529 } });
+    for (let index = 0; index < 8; index += 1) expect(await ask('solo')).not.toBe(200);
+    await tick(0);
+    await tick(2_100);
+    expect(published().model('solo')).toBe('under_maintenance');
+    expect(await incidents()).toEqual([]);
+    await tick(10_000);
+    for (let index = 0; index < 8; index += 1) expect(await ask('solo')).not.toBe(200);
+    await tick(0);
+    await tick(2_100);
+    expect(published().model('solo')).toBe('major_outage');
+    expect((await incidents()).map((incident) => incident.components)).toEqual([['solo']]);
+  });
+
   it('shows the model in major outage', async () => {
     await start();
     stack!.sim.setFault({ host: 'a', fault: { type: 'status', status: 529 } });
