@@ -220,6 +220,71 @@ describe('explainModel', () => {
     ).toBe('nothing');
   });
 
+  it('gives the users’ error rate over the window', () => {
+    const rows = [
+      row(0, ['a:success:5']),
+      row(1, ['a:success:5']),
+      row(2, ['a:success:5']),
+      row(3, ['a:timeout:5']),
+    ];
+    expect(explainModel(input(rows)).users).toEqual({ requests: 4, errors: 1, errorRate: 0.25 });
+    expect(explainModel(input([])).users).toEqual({ requests: 0, errors: 0, errorRate: 0 });
+  });
+
+  it('takes a host’s usual first token from the log before the window once it has minSlowSamples', () => {
+    const before = (count: number) =>
+      Array.from({ length: count }, (_, index) => row(-10 - index, ['b:success:200']));
+    const baselineOf = (count: number) =>
+      explainModel(input([row(0, ['b:success:200'])], { baselineRows: before(count) })).hosts.find(
+        (host) => host.deployment === 'b',
+      )?.baseline;
+    expect(baselineOf(2)).toBeNull();
+    expect(baselineOf(3)).toEqual({ p50Ms: 200, p95Ms: 200, samples: 3, source: 'log' });
+  });
+
+  it('tallies each host’s canaries over the window, per slice and before it', () => {
+    const counts = (deployment: string, graded: number, passed: number, unanswered = 0) => ({
+      deployment,
+      graded,
+      passed,
+      unanswered,
+    });
+    const result = explainModel(
+      input([], {
+        canaries: {
+          slices: [
+            { from: FROM, to: FROM + 30 * MINUTE, tallies: [counts('a', 4, 4), counts('b', 2, 1)] },
+            { from: FROM + 30 * MINUTE, to: FROM + 60 * MINUTE, tallies: [counts('a', 4, 1, 2)] },
+          ],
+          before: [counts('a', 10, 9)],
+        },
+      }),
+    );
+    expect(result.canariesMeasured).toBe(true);
+    const a = result.hosts.find((host) => host.deployment === 'a')?.canaries;
+    expect(a).toMatchObject({
+      graded: 8,
+      passed: 5,
+      unanswered: 2,
+      passRate: 5 / 8,
+      baselinePassRate: 0.9,
+      baselineGraded: 10,
+    });
+    expect(a?.slices.map((slice) => [slice.graded, slice.passed, slice.passRate])).toEqual([
+      [4, 4, 1],
+      [4, 1, 0.25],
+    ]);
+    expect(result.hosts.find((host) => host.deployment === 'b')?.canaries).toMatchObject({
+      graded: 2,
+      passRate: 0.5,
+      baselinePassRate: null,
+    });
+    expect(explainModel(input([])).canariesMeasured).toBe(false);
+    // A host without a single run says nothing, rather than a pass rate of nothing.
+    const none = explainModel(input([], { canaries: { slices: [], before: [] } }));
+    expect(none.hosts.map((host) => host.canaries)).toEqual([null, null]);
+  });
+
   it('lists the model’s incidents that overlap the window', () => {
     const incident = (id: string, startedAt: number, resolvedAt?: number, components = ['m']): Incident => ({
       id,
@@ -243,10 +308,12 @@ describe('explainModel', () => {
           incident('before', FROM - 10 * MINUTE, FROM - MINUTE),
           incident('other-model', FROM + MINUTE, undefined, ['x']),
           incident('spans', FROM - MINUTE, FROM + MINUTE),
+          incident('ended-at-from', FROM - MINUTE, FROM),
+          incident('starts-at-to', FROM + 60 * MINUTE),
         ],
       }),
     );
-    expect(result.incidents.map((entry) => entry.id)).toEqual(['open', 'spans']);
+    expect(result.incidents.map((entry) => entry.id)).toEqual(['open', 'spans', 'ended-at-from']);
   });
 });
 
