@@ -221,6 +221,21 @@ describe('config reload under a running gateway', () => {
     );
   });
 
+  it('restarts the detector on a new status interval at once', async () => {
+    // Each evaluation publishes a new snapshot; under the hour-long interval none comes on its own.
+    const before = detour.status.detector.snapshot();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(detour.status.detector.snapshot()).toBe(before);
+    const summary = await edit({
+      status: '{ title: Before the edit, interval: 20ms, enterAfter: 1h, leaveAfter: 1h, incidentAfter: 1h }',
+    });
+    expect(summary.applied).toEqual(['status.interval']);
+    const end = Date.now() + 5_000;
+    while (detour.status.detector.snapshot() === before && Date.now() < end)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(detour.status.detector.snapshot()).not.toBe(before);
+  });
+
   it('keeps the health of every deployment still configured: an ejected host stays ejected', async () => {
     await eject('a', 'm');
     // An edit of the breaker knobs themselves: breakers take the new knobs and keep their state.
