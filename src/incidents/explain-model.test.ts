@@ -285,6 +285,43 @@ describe('explainModel', () => {
     expect(none.hosts.map((host) => host.canaries)).toEqual([null, null]);
   });
 
+  it('finds a quality drop of exactly ten points (90 % → 80 %), not lost to floating point', () => {
+    const counts = (graded: number, passed: number) => ({ deployment: 'a', graded, passed, unanswered: 0 });
+    const verdictFor = (passedNow: number) =>
+      explainModel(
+        input([], {
+          canaries: {
+            slices: [{ from: FROM, to: FROM + 60 * MINUTE, tallies: [counts(10, passedNow)] }],
+            before: [counts(10, 9)],
+          },
+        }),
+      ).findings.map((finding) => [finding.kind, finding.deployment]);
+    expect(verdictFor(8)).toEqual([['quality', 'a']]);
+    expect(verdictFor(9)).toEqual([]);
+  });
+
+  it('weighs a host’s canaries only from minCanaryGraded runs, now and before', () => {
+    const counts = (deployment: string, graded: number, passed: number) => ({
+      deployment,
+      graded,
+      passed,
+      unanswered: 0,
+    });
+    const kinds = (now: number, before: number) =>
+      explainModel(
+        input([], {
+          canaries: {
+            slices: [{ from: FROM, to: FROM + 60 * MINUTE, tallies: [counts('a', now, 0)] }],
+            before: [counts('a', before, before)],
+          },
+        }),
+      ).findings.map((finding) => finding.kind);
+    expect(kinds(10, 10)).toEqual(['quality']);
+    expect(kinds(9, 10)).toEqual([]);
+    // Too few runs before, and no sibling with runs to compare with.
+    expect(kinds(10, 9)).toEqual([]);
+  });
+
   it('lists the model’s incidents that overlap the window', () => {
     const incident = (id: string, startedAt: number, resolvedAt?: number, components = ['m']): Incident => ({
       id,

@@ -373,7 +373,8 @@ function qualityFinding(
         reference = { rate, what: `${sibling.deployment}'s over the same window` };
     }
   }
-  if (reference === undefined || reference.rate - canaries.passRate < thresholds.minCanaryDrop)
+  // Rounded: 0.9 − 0.8 is 0.0999… in floating point, and a drop of exactly ten points must count.
+  if (reference === undefined || round(reference.rate - canaries.passRate) < thresholds.minCanaryDrop)
     return undefined;
   return {
     kind: 'quality',
