@@ -7,8 +7,8 @@ import base from './vitest.config.js';
 /**
  * Runs the cheap test files first. Stryker stops a mutant's run at the first failing test, so a
  * mutant a quick test kills never pays for a slow file. Files whose last duration vitest remembers
- * (its results cache, filled by Stryker's dry run) go fastest first: a small file can be slow (the
- * two-hour simulated-traffic tests in src/health take minutes under Stryker's instrumentation).
+ * (its results cache, filled by Stryker's dry run) go fastest first: a small file can be slow (a
+ * scenario file that starts servers takes far longer under Stryker's instrumentation than its size says).
  * Files without one follow: unit tests beside the code, then the end-to-end files under test/ that
  * start servers, smaller files first within each. (Vitest's own order is the opposite: slowest or
  * largest first, to spread a normal run over the workers.)
@@ -43,8 +43,9 @@ const config = mergeConfig(
       exclude: [...configDefaults.exclude, '**/*.browser.test.ts'],
       // Stryker's instrumented code counts coverage and checks for the active mutant at every
       // branch and expression; the long simulated-traffic tests in src/health (two hours of samples
-      // through the health store) run some 20× slower under it and would miss the usual 20 s; one of
-      // them needed more than 120 s in a dry run on the loaded machine.
+      // through the health store) ran some 20× slower under it and one needed more than 120 s in a
+      // dry run on the loaded machine, before they sent their traffic in bursts (ten times fewer
+      // slowness evaluations). Scenario files that start servers stay slow under it.
       testTimeout: 600_000,
       // Stryker runs each mutant's tests in one worker thread; without isolation the test files of a
       // run share one module graph instead of importing the gateway again for each file, which was
