@@ -170,6 +170,8 @@ describe('a 529 storm on one deployment with a healthy second', () => {
     expect(incident).toMatchObject({
       kind: 'overloaded',
       status: 'investigating',
+      // Users saw no errors and the model stayed operational: no impact on them.
+      impact: 'none',
       components: ['m'],
       deployments: ['a/up-m'],
     });
