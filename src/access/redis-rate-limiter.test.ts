@@ -176,6 +176,12 @@ describe.runIf(reachable)('RedisRateLimiter', () => {
     expect(first.up).toBe(false);
     const alone = await burst(limiter, { rpm: 10 }, 10, T0);
     expect(alone.filter((decision) => decision.allowed)).toHaveLength(5);
+    // Tokens too: half of 1,000 here, corrections counted locally.
+    const tokens = { tpm: 1_000 };
+    expect((await limiter.admit('tokens', tokens, 300, T0)).allowed).toBe(true);
+    limiter.correctTokens('tokens', tokens, 150, T0);
+    expect((await limiter.admit('tokens', tokens, 100, T0)).allowed).toBe(false);
+    expect((await limiter.admit('tokens', tokens, 50, T0)).allowed).toBe(true);
 
     first.client.on('ready', () => states.push(true));
     await first.client.connect();
