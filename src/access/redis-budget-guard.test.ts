@@ -147,6 +147,26 @@ describe.runIf(reachable)('RedisBudgetGuard', () => {
     );
   });
 
+  it('reports spend reseeded from the ledger when Redis lost it, and only the holds not yet expired', async () => {
+    const store = ledger();
+    const prefix = newPrefix('snapshot');
+    const { guard } = await guardOn(store, prefix);
+    await store.recordSpend([{ id: 'old', keyId: 'key_a', at: NOON - 60_000, usd: 0.25 }]);
+    // Nothing in Redis yet: the first read takes the ledger's spend.
+    expect(await guard.snapshot('key_a', DAILY, NOON)).toMatchObject({ spentUsd: 0.25, reservedUsd: 0 });
+    await guard.reserve('key_a', DAILY, 0.1, NOON, NOON + 1_000);
+    expect((await guard.snapshot('key_a', DAILY, NOON + 999)).reservedUsd).toBeCloseTo(0.1, 12);
+    expect(await guard.snapshot('key_a', DAILY, NOON + 1_000)).toMatchObject({
+      spentUsd: 0.25,
+      reservedUsd: 0,
+    });
+    expect(await deletePrefix(prefix)).toBeGreaterThan(0);
+    expect(await guard.snapshot('key_a', DAILY, NOON + 1_000)).toMatchObject({
+      spentUsd: 0.25,
+      reservedUsd: 0,
+    });
+  });
+
   it('reseeds spend from the ledger after Redis lost its keys: neither reset nor doubled', async () => {
     const store = ledger();
     const prefix = newPrefix('flush');
