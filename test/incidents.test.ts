@@ -264,6 +264,22 @@ describe('the same storm on a model with one deployment', () => {
     expect((await incidents()).map((incident) => incident.components)).toEqual([['solo']]);
   });
 
+  it('sends one component event per published change, not one per evaluation', async () => {
+    const { url, received } = await startHook();
+    await start({ webhooks: signed(url) });
+    stack!.sim.setFault({ host: 'a', fault: { type: 'status', status: 529 } });
+    for (let index = 0; index < 8; index += 1) expect(await ask('m')).toBe(200);
+    for (const ms of [0, 2_100, 1_000, 1_000, 1_000]) await tick(ms);
+    await stack!.detour.status.notifier.deliverDue();
+    const changes = received
+      .map(
+        (entry) => JSON.parse(entry.body) as { type: string; component?: string; from?: string; to?: string },
+      )
+      .filter((event) => event.type === 'component.status_changed')
+      .map((event) => [event.component, event.from, event.to]);
+    expect(changes).toEqual([['a/up-m', 'operational', 'major_outage']]);
+  });
+
   it('shows the model in major outage', async () => {
     await start();
     stack!.sim.setFault({ host: 'a', fault: { type: 'status', status: 529 } });
