@@ -344,4 +344,27 @@ describe.runIf(reachable)('SharedHealth: what it cannot read', () => {
     expect(expiresIn).toBeGreaterThan(day - 60_000);
     expect(expiresIn).toBeLessThanOrEqual(day);
   });
+
+  it('shares a reset as one transition of both the machine and the switches', async () => {
+    const { clock, replicas } = await fleet();
+    const [first, second] = replicas as [Replica, Replica, Replica];
+    eject(first, clock);
+    first.health.breaker(DEPLOYMENT).drain();
+    await until(
+      () => second.health.status(DEPLOYMENT).state === 'open' && second.health.status(DEPLOYMENT).drained,
+    );
+    clock.advance(1_000);
+    first.health.reset(DEPLOYMENT, clock.now());
+    await until(() => second.health.status(DEPLOYMENT).state === 'closed');
+    expect(second.health.status(DEPLOYMENT)).toMatchObject({
+      state: 'closed',
+      drained: false,
+      admission: 'yes',
+    });
+    // The hash holds the reset under both fields, for a replica that reconnects later.
+    const raw = await rawClient();
+    const stored = await raw.hgetall(`${first.state.prefix}breakers`);
+    expect(JSON.parse(stored[`machine:${DEPLOYMENT}`] ?? '{}').kind).toBe('reset');
+    expect(JSON.parse(stored[`switches:${DEPLOYMENT}`] ?? '{}').kind).toBe('reset');
+  });
 });
