@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { deploymentStatus } from '../../test/support/health-stats.js';
 import type { DeploymentStatus } from './deployment-status.js';
 import { orderCandidates } from './order-candidates.js';
 
-function status(overrides: Partial<DeploymentStatus> = {}): DeploymentStatus {
-  return {
-    state: 'closed',
-    admission: 'yes',
-    demoted: false,
-    degraded: false,
-    drained: false,
-    forced: false,
-    ejectionCount: 0,
-    admissionWeight: 1,
-    ...overrides,
-  };
-}
+const status = deploymentStatus;
 
 const open = (openedAt: number): DeploymentStatus =>
   status({

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DeploymentHealth, DeploymentStatus, WindowStats } from '../health/index.js';
+import { deploymentHealth, windowStats } from '../../test/support/health-stats.js';
+import type { DeploymentStatus } from '../health/index.js';
 import {
   DEFAULT_STATUS_THRESHOLDS,
   deploymentStatusOf,
@@ -11,22 +12,7 @@ import {
 
 const thresholds = DEFAULT_STATUS_THRESHOLDS;
 
-function stats(byResult: WindowStats['byResult']): WindowStats {
-  const total = Object.values(byResult).reduce((sum, count) => sum + (count ?? 0), 0);
-  return {
-    total,
-    successes: byResult.success ?? 0,
-    failures: 0,
-    failureRate: 0,
-    byResult,
-    latencyP50: null,
-    latencyP95: null,
-    ttftP50: null,
-    ttftP95: null,
-    ttftP99: null,
-    ttftCount: 0,
-  };
-}
+const stats = windowStats;
 
 describe('statusFromRate', () => {
   it('says nothing below minCalls calls, however many failed', () => {
@@ -64,24 +50,8 @@ describe('modelStatusOf', () => {
 });
 
 describe('deploymentStatusOf', () => {
-  const health = (status: Partial<DeploymentStatus>, minute: WindowStats): DeploymentHealth => ({
-    id: 'a/m',
-    status: {
-      state: 'closed',
-      admission: 'yes',
-      demoted: false,
-      degraded: false,
-      drained: false,
-      forced: false,
-      ejectionCount: 0,
-      admissionWeight: 1,
-      ...status,
-    },
-    windows: { tenSeconds: minute, oneMinute: minute, fiveMinutes: minute },
-    consecutiveFailures: 0,
-    ejectionCount: 0,
-    baselineTtftMs: null,
-  });
+  const health = (status: Partial<DeploymentStatus>, minute: ReturnType<typeof windowStats>) =>
+    deploymentHealth('a/m', minute, status);
   const clean = { ...stats({ success: 10 }) };
   const failing = { ...stats({ success: 9, server_error: 1 }), failures: 1 };
 

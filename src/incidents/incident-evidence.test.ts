@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deploymentHealth, windowStats } from '../../test/support/health-stats.js';
 import type { DeploymentHealth, WindowStats } from '../health/index.js';
 import {
   canaryEvidenceOf,
@@ -98,25 +99,7 @@ describe('canaryEvidenceOf: what the canaries say beside an incident', () => {
   });
 });
 
-/** Five-minute stats from counts by result; failures are the host failures among them. */
-function window(byResult: WindowStats['byResult'], ttftP95: number | null = null): WindowStats {
-  const hostFailures = ['overloaded', 'server_error', 'timeout', 'transport', 'bad_response'] as const;
-  const total = Object.values(byResult).reduce((sum, count) => sum + (count ?? 0), 0);
-  const failures = hostFailures.reduce((sum, name) => sum + (byResult[name] ?? 0), 0);
-  return {
-    total,
-    successes: byResult.success ?? 0,
-    failures,
-    failureRate: total === 0 ? 0 : failures / total,
-    byResult,
-    latencyP50: null,
-    latencyP95: null,
-    ttftP50: null,
-    ttftP95,
-    ttftP99: null,
-    ttftCount: 0,
-  };
-}
+const window = windowStats;
 
 function health(
   id: string,
@@ -125,23 +108,7 @@ function health(
 ): [string, DeploymentHealth] {
   return [
     id,
-    {
-      id,
-      status: {
-        state: 'closed',
-        admission: 'yes',
-        demoted: false,
-        degraded: extra.degraded ?? false,
-        drained: false,
-        forced: false,
-        ejectionCount: 0,
-        admissionWeight: 1,
-      },
-      windows: { tenSeconds: stats, oneMinute: stats, fiveMinutes: stats },
-      consecutiveFailures: 0,
-      ejectionCount: 0,
-      baselineTtftMs: extra.baselineTtftMs ?? null,
-    },
+    deploymentHealth(id, stats, { degraded: extra.degraded ?? false }, extra.baselineTtftMs ?? null),
   ];
 }
 
