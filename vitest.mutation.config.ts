@@ -44,7 +44,7 @@ const config = mergeConfig(
       // Stryker's instrumented code counts coverage and checks for the active mutant at every
       // branch and expression; the long simulated-traffic tests in src/health (two hours of samples
       // through the health store) ran some 20× slower under it and one needed more than 120 s in a
-      // dry run on the loaded machine, before they sent their traffic in bursts (ten times fewer
+      // dry run on the loaded machine, before they sent their traffic in bursts (five times fewer
       // slowness evaluations). Scenario files that start servers stay slow under it.
       testTimeout: 600_000,
       // Stryker runs each mutant's tests in one worker thread; without isolation the test files of a

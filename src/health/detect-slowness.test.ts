@@ -18,8 +18,8 @@ const BURST_SECONDS = 5;
  * Two calls a second on average to one deployment, TTFT drawn around 500 ms; returns the store and
  * a driver. The calls come in bursts of ten every five seconds: the same samples per window and per
  * baseline period as a steady two a second, but the store evaluates slowness (a read of the 5 min
- * window, at most once a second) and the test reads the status five times less often, which kept
- * these hours of simulated traffic at minutes per mutant under Stryker's instrumentation.
+ * window, at most once a second) and the test reads the status five times less often. At a steady
+ * two a second these hours of simulated traffic took minutes per mutant under Stryker.
  */
 function traffic(seed = 1) {
   const clock = new ManualClock(START);
