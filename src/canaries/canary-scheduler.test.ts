@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deploymentStatus } from '../../test/support/health-stats.js';
 import { ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from '../health/index.js';
 import { createProvider } from '../providers/index.js';
@@ -101,16 +102,7 @@ describe('CanaryScheduler', () => {
           clock.now(),
           worstCaseCostUsd(target, canary) * (target.provider.name === 'a' ? 0.6 : 1),
         ),
-      status: () => ({
-        state: 'closed',
-        admission: 'yes',
-        demoted: false,
-        degraded: false,
-        drained: false,
-        forced: false,
-        ejectionCount: 0,
-        admissionWeight: 1,
-      }),
+      status: () => deploymentStatus(),
       store,
       clock,
       random: seeded(7),
@@ -230,16 +222,7 @@ describe('CanaryScheduler', () => {
         times.push(clock.now());
         return result(target, canary, clock.now(), 0);
       },
-      status: () => ({
-        state: 'closed',
-        admission: 'yes',
-        demoted: false,
-        degraded: false,
-        drained: false,
-        forced: false,
-        ejectionCount: 0,
-        admissionWeight: 1,
-      }),
+      status: () => deploymentStatus(),
       store,
       clock,
       random: seeded(11),
@@ -278,16 +261,7 @@ describe('CanaryScheduler', () => {
         sent.push(clock.now());
         return result(deploymentSent, canarySent, clock.now(), perRun);
       },
-      status: () => ({
-        state: 'closed',
-        admission: 'yes',
-        demoted: false,
-        degraded: false,
-        drained: false,
-        forced: false,
-        ejectionCount: 0,
-        admissionWeight: 1,
-      }),
+      status: () => deploymentStatus(),
       store,
       clock,
       random: () => 0,
@@ -319,16 +293,7 @@ describe('CanaryScheduler across a lease hand-over', () => {
       deployments: () => (leading ? [target] : []),
       cases: () => cases,
       send: async (sent, canary) => result(sent, canary, clock.now(), perRun),
-      status: () => ({
-        state: 'closed',
-        admission: 'yes',
-        demoted: false,
-        degraded: false,
-        drained: false,
-        forced: false,
-        ejectionCount: 0,
-        admissionWeight: 1,
-      }),
+      status: () => deploymentStatus(),
       store,
       clock,
       random: () => 0,

@@ -1,12 +1,16 @@
-import type { DeploymentHealth, DeploymentStatus, WindowStats } from '../../src/health/index.js';
-
-/** The host failures among outcome results (as `countsAsFailure` says). */
-const HOST_FAILURES = ['overloaded', 'server_error', 'timeout', 'transport', 'bad_response'] as const;
+import {
+  countsAsFailure,
+  type DeploymentHealth,
+  type DeploymentStatus,
+  type OutcomeResult,
+  type WindowStats,
+} from '../../src/health/index.js';
 
 /** Window stats from counts by result, no latency samples unless `ttftP95` is given. */
 export function windowStats(byResult: WindowStats['byResult'], ttftP95: number | null = null): WindowStats {
-  const total = Object.values(byResult).reduce((sum, count) => sum + (count ?? 0), 0);
-  const failures = HOST_FAILURES.reduce((sum, name) => sum + (byResult[name] ?? 0), 0);
+  const counts = Object.entries(byResult) as Array<[OutcomeResult, number]>;
+  const total = counts.reduce((sum, [, count]) => sum + count, 0);
+  const failures = counts.reduce((sum, [result, count]) => sum + (countsAsFailure(result) ? count : 0), 0);
   return {
     total,
     successes: byResult.success ?? 0,
