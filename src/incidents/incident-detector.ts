@@ -142,7 +142,11 @@ interface DeploymentTrack {
   troubleSince?: number;
   /** Open alerts by kind; `restoredAt` when taken over from the store after a restart. */
   alerts: Map<Alert['kind'], { id: string; restoredAt?: number }>;
-  rateLimitedSince?: number;
+  /**
+   * When the rate limiting last seen ends: the evaluation that saw it, or the end of the cool-down
+   * it set, whichever is later. The alert ends `leaveMs` after it.
+   */
+  rateLimitedUntil?: number;
 }
 
 /**
@@ -469,13 +473,11 @@ export class IncidentDetector {
       health.status.coolingUntil !== undefined ||
       (limited >= RATE_LIMIT_ALERT.minAttempts &&
         limited / Math.max(1, minute.total) >= RATE_LIMIT_ALERT.minShare);
-    if (rateLimited) track.rateLimitedSince ??= now;
-    else delete track.rateLimitedSince;
+    if (rateLimited) track.rateLimitedUntil = Math.max(now, health.status.coolingUntil ?? now);
     if (!leading) return;
     const wanted = new Map<Alert['kind'], string>();
     if (disabled !== undefined) wanted.set(disabled, alertMessage(disabled, provider, id));
-    if (track.rateLimitedSince !== undefined)
-      wanted.set('rate_limited', alertMessage('rate_limited', provider, id));
+    if (rateLimited) wanted.set('rate_limited', alertMessage('rate_limited', provider, id));
     for (const [kind, message] of wanted) {
       if (track.alerts.has(kind)) continue;
       const alert = await this.store.recordAlert({ at: now, kind, provider, deployment: id, message });
@@ -488,12 +490,9 @@ export class IncidentDetector {
       // seen yet: it needs the same quiet spell before it ends.
       if (restoredAt !== undefined && now - restoredAt < this.options.leaveMs) continue;
       // Rate limits come and go: only a quiet spell as long as the status hysteresis ends the alert.
-      if (
-        kind === 'rate_limited' &&
-        now - (health.status.coolingUntil ?? 0) < this.options.leaveMs &&
-        minute.byResult.rate_limited
-      )
-        continue;
+      // (It used to be measured from the cool-down's end read from health, which no longer has one
+      // once the cool-down is over, so the alert ended at once and the next 429 raised a new one.)
+      if (kind === 'rate_limited' && now - (track.rateLimitedUntil ?? 0) < this.options.leaveMs) continue;
       await this.store.resolveAlert(alertId, now);
       track.alerts.delete(kind);
       this.notify({ type: 'alert.resolved', at: now, alertId, deployment: id, kind });
