@@ -4,7 +4,7 @@ import { MemoryHealthStore, type OutcomeResult } from '../health/index.js';
 import { createProvider } from '../providers/index.js';
 import { type ModelRoute, ModelTable, RoutingState } from '../routing/index.js';
 import { SqliteStore } from '../store/index.js';
-import { type DetectorOptions, IncidentDetector } from './incident-detector.js';
+import { type DetectorOptions, IncidentDetector, USER_ERROR_LOOKBACK } from './incident-detector.js';
 import type { StatusEvent } from './status-event.js';
 
 // The detector on its own: a real health store, routing state and SQLite store in memory, a manual
@@ -45,12 +45,25 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((store) => store.close()));
 });
 
-function setup(options: Partial<DetectorOptions> = {}, models: Record<string, string[]> = { m: ['x', 'y'] }) {
-  const clock = new ManualClock(START);
+interface Shared {
+  clock: ManualClock;
+  store: SqliteStore;
+}
+
+/**
+ * A detector with its own health, over `shared`'s clock and store when given (another replica of
+ * the same gateway), else new ones.
+ */
+function setup(
+  options: Partial<DetectorOptions> = {},
+  models: Record<string, string[]> = { m: ['x', 'y'] },
+  shared?: Shared,
+) {
+  const clock = shared?.clock ?? new ManualClock(START);
   const health = new MemoryHealthStore({ clock, breaker: { ejection: { jitter: 0 } } });
   const state = new RoutingState({ health, clock });
-  const store = new SqliteStore({ path: ':memory:' });
-  stores.push(store);
+  const store = shared?.store ?? new SqliteStore({ path: ':memory:' });
+  if (shared === undefined) stores.push(store);
   const events: StatusEvent[] = [];
   const routes = table(models);
   const detector = new IncidentDetector(
@@ -135,5 +148,208 @@ describe('IncidentDetector: rate-limit alerts', () => {
       expect(await openAlerts()).toEqual([['rate_limited', 'a/x']]);
     }
     expect(await store.listAlerts({})).toHaveLength(1);
+  });
+});
+
+/** Ejects `a/x` (five server errors in a row) and opens its incident: evaluations at 0 and incidentAfter. */
+async function openIncidentOnX(context: ReturnType<typeof setup>) {
+  const { clock, record, detector, store } = context;
+  record('x', 'server_error', 5);
+  await detector.evaluate();
+  clock.advance(2_000);
+  await detector.evaluate();
+  const [incident] = await store.listIncidents({ open: true });
+  expect(incident).toMatchObject({ kind: 'outage', status: 'investigating', deployments: ['a/x'] });
+  return incident!;
+}
+
+/** Ends the trouble on `a/x` and evaluates: the incident goes to monitoring with fresh evidence. */
+async function quietX(context: ReturnType<typeof setup>) {
+  const { clock, health, detector, store } = context;
+  health.reset('a/x', clock.now());
+  await detector.evaluate();
+  const [incident] = await store.listIncidents({ open: true });
+  expect(incident?.status).toBe('monitoring');
+  return incident!.evidence as { users: { requests: number; errors: number; sawErrors: boolean } };
+}
+
+describe('IncidentDetector: whether users saw errors', () => {
+  it('says no for an incident that never failed a user, once its first minutes are out of the evidence window', async () => {
+    const context = setup();
+    await openIncidentOnX(context);
+    context.state.recordRequest('m', 'success', 5);
+    context.clock.advance(400_000);
+    await context.detector.evaluate();
+    expect((await quietX(context)).users).toEqual({ requests: 0, errors: 0, errorRate: 0, sawErrors: false });
+  });
+
+  it('remembers a failure users saw during the incident after it left the five-minute evidence window', async () => {
+    const context = setup();
+    await openIncidentOnX(context);
+    context.clock.advance(100_000);
+    context.state.recordRequest('m', 'server_error', 5);
+    // The next evaluation reads the errors of the last `marginMs` (no quiet spell yet).
+    context.clock.advance(USER_ERROR_LOOKBACK.marginMs - 1_000);
+    await context.detector.evaluate();
+    context.clock.advance(400_000);
+    await context.detector.evaluate();
+    expect((await quietX(context)).users).toMatchObject({ errors: 0, sawErrors: true });
+  });
+
+  it('keeps the failures users saw before the incident opened, once they left the evidence window', async () => {
+    const context = setup();
+    context.state.recordRequest('m', 'server_error', 5);
+    await openIncidentOnX(context);
+    context.clock.advance(400_000);
+    await context.detector.evaluate();
+    expect((await quietX(context)).users).toMatchObject({ errors: 0, sawErrors: true });
+  });
+
+  it('reads users’ errors over the margin before each evaluation, not the whole window', async () => {
+    const context = setup();
+    await openIncidentOnX(context);
+    context.clock.advance(100_000);
+    context.state.recordRequest('m', 'server_error', 5);
+    context.clock.advance(USER_ERROR_LOOKBACK.marginMs + 1_000);
+    await context.detector.evaluate();
+    context.clock.advance(400_000);
+    await context.detector.evaluate();
+    expect((await quietX(context)).users).toMatchObject({ errors: 0, sawErrors: false });
+  });
+
+  it('counts client errors and content-policy refusals as the users’ own, not as errors they saw', async () => {
+    const context = setup();
+    await openIncidentOnX(context);
+    context.state.recordRequest('m', 'client_error', 5);
+    context.state.recordRequest('m', 'content_policy', 5);
+    context.clock.advance(1_000);
+    await context.detector.evaluate();
+    context.clock.advance(400_000);
+    await context.detector.evaluate();
+    expect((await quietX(context)).users.sawErrors).toBe(false);
+  });
+});
+
+describe('IncidentDetector: impact', () => {
+  it('is none while users see no errors, minor once they do, major in a major outage', async () => {
+    const quiet = setup();
+    expect((await openIncidentOnX(quiet)).impact).toBe('none');
+
+    const failing = setup();
+    failing.state.recordRequest('m', 'server_error', 5);
+    for (let index = 0; index < 199; index++) failing.state.recordRequest('m', 'success', 5);
+    // One error in 200 requests: the model is still operational, but a user saw it.
+    expect((await openIncidentOnX(failing)).impact).toBe('minor');
+
+    const down = setup({}, { m: ['x'] });
+    down.record('x', 'server_error', 5);
+    for (let second = 0; second <= 4; second++) {
+      for (let index = 0; index < 10; index++) down.state.recordRequest('m', 'server_error', 5);
+      await down.detector.evaluate();
+      down.clock.advance(1_000);
+    }
+    const [incident] = await down.store.listIncidents({ open: true });
+    expect(incident?.impact).toBe('major');
+  });
+});
+
+describe('IncidentDetector: which deployments an incident is about', () => {
+  it('opened by a major outage before incidentAfter: the deployments not closed', async () => {
+    const { clock, record, state, detector, store } = setup({ enterMs: 0 });
+    record('x', 'server_error', 5);
+    for (let index = 0; index < 10; index++) state.recordRequest('m', 'server_error', 5);
+    await detector.evaluate();
+    const [incident] = await store.listIncidents({ open: true });
+    expect(incident).toMatchObject({ impact: 'major', deployments: ['a/x'], startedAt: clock.now() });
+  });
+
+  it('once quiet: the deployments that were in trouble while it was open', async () => {
+    const context = setup();
+    await openIncidentOnX(context);
+    const evidence = (await quietX(context)) as unknown as {
+      deployments: Array<{ id: string; troubled: boolean }>;
+    };
+    expect(evidence.deployments).toEqual([
+      expect.objectContaining({ id: 'a/x', troubled: true }),
+      expect.objectContaining({ id: 'a/y', troubled: false }),
+    ]);
+  });
+});
+
+describe('IncidentDetector: one writer among replicas', () => {
+  it('a follower publishes what it sees but writes nothing: no incident, alert, event or uptime sample', async () => {
+    const leader = setup();
+    await leader.detector.evaluate();
+    expect(leader.detector.isLeader()).toBe(true);
+    const follower = setup({}, undefined, leader);
+    follower.record('x', 'server_error', 5);
+    follower.record('y', 'rate_limited', 1, 30_000);
+    for (let step = 0; step < 4; step++) {
+      for (let index = 0; index < 10; index++) follower.state.recordRequest('m', 'server_error', 5);
+      await follower.detector.evaluate();
+      leader.clock.advance(1_000);
+      await leader.detector.evaluate();
+    }
+    leader.clock.advance(60_000);
+    await leader.detector.evaluate();
+    await follower.detector.evaluate();
+    expect(follower.detector.isLeader()).toBe(false);
+    expect(follower.detector.snapshot()[0]?.status).toBe('major_outage');
+    expect(follower.detector.snapshot()[0]?.deployments.map((d) => [d.id, d.status])).toEqual([
+      ['a/x', 'major_outage'],
+      ['a/y', 'operational'],
+    ]);
+    expect(follower.events).toEqual([]);
+    expect(await leader.store.listIncidents({})).toEqual([]);
+    expect(await leader.store.listAlerts({})).toEqual([]);
+    // The leader's samples, one per minute: the follower saw a/x in major outage in both.
+    const [today] = await leader.store.dailyUptime('a/x', 1, leader.clock.now());
+    expect(today?.minutes).toEqual({ operational: 2 });
+  });
+
+  it('records one uptime sample per component and minute it evaluates', async () => {
+    const { clock, detector, store } = setup();
+    clock.set(Math.ceil(START / 86_400_000) * 86_400_000 + 10_000);
+    for (const step of [0, 30_000, 30_000, 30_000]) {
+      clock.advance(step);
+      await detector.evaluate();
+    }
+    for (const component of ['m', 'a/x', 'a/y']) {
+      expect(await store.dailyUptime(component, 1, clock.now())).toEqual([
+        { day: new Date(clock.now()).toISOString().slice(0, 10), minutes: { operational: 2 } },
+      ]);
+    }
+  });
+
+  it('a replica takes the writer’s place three intervals after its last renewal, and continues its incident', async () => {
+    const leader = setup();
+    await openIncidentOnX(leader);
+    const follower = setup({}, undefined, leader);
+    follower.record('x', 'server_error', 5);
+    leader.clock.advance(3_000 - 1);
+    await follower.detector.evaluate();
+    expect(follower.detector.isLeader()).toBe(false);
+    leader.clock.advance(1);
+    await follower.detector.evaluate();
+    expect(follower.detector.isLeader()).toBe(true);
+    leader.clock.advance(2_000);
+    await follower.detector.evaluate();
+    const incidents = await leader.store.listIncidents({});
+    expect(incidents.map((incident) => incident.status)).toEqual(['identified']);
+    expect(
+      follower.events.filter((event) => event.type.startsWith('incident.')).map((event) => event.type),
+    ).toEqual(['incident.updated']);
+  });
+
+  it('hands the lease over at once when the writer stops', async () => {
+    const leader = setup();
+    await leader.detector.evaluate();
+    const follower = setup({}, undefined, leader);
+    await follower.detector.evaluate();
+    expect(follower.detector.isLeader()).toBe(false);
+    await leader.detector.stop();
+    expect(leader.detector.isLeader()).toBe(false);
+    await follower.detector.evaluate();
+    expect(follower.detector.isLeader()).toBe(true);
   });
 });

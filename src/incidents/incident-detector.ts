@@ -270,7 +270,13 @@ export class IncidentDetector {
       const alarmed = new Set(alarms.map((alarm) => alarm.deployment));
       const deployments: DeploymentComponent[] = [];
       for (const deployment of route.deployments) {
-        const entry = health.get(deployment.deploymentId) ?? this.freshHealth(deployment.deploymentId);
+        let entry = health.get(deployment.deploymentId);
+        if (entry === undefined) {
+          // Never used yet: closed and clean. Kept in the map, which the incident reads too; absent
+          // from it, the deployment would be taken for one that is not closed and blamed.
+          entry = this.freshHealth(deployment.deploymentId);
+          health.set(deployment.deploymentId, entry);
+        }
         const status = await this.trackDeployment(
           deployment.deploymentId,
           deployment.provider.name,
