@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../core/index.js';
 import { MemoryHealthStore, type OutcomeResult } from '../health/index.js';
 import { createProvider } from '../providers/index.js';
 import { type ModelRoute, ModelTable, RoutingState } from '../routing/index.js';
-import { SqliteStore } from '../store/index.js';
+import { type Incident, type IncidentStatus, SqliteStore } from '../store/index.js';
 import { type DetectorOptions, IncidentDetector, USER_ERROR_LOOKBACK } from './incident-detector.js';
 import type { StatusEvent } from './status-event.js';
 
@@ -351,5 +351,195 @@ describe('IncidentDetector: one writer among replicas', () => {
     expect(leader.detector.isLeader()).toBe(false);
     await follower.detector.evaluate();
     expect(follower.detector.isLeader()).toBe(true);
+  });
+});
+
+describe('IncidentDetector: its timer', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('evaluates every interval once started, restarts on a new interval only, and not at all once stopped', async () => {
+    vi.useFakeTimers();
+    const { detector, store } = setup();
+    const leases = vi.spyOn(store, 'acquireLease');
+    detector.configure({ intervalMs: 500 });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(leases).toHaveBeenCalledTimes(0);
+
+    detector.start();
+    detector.start();
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(leases).toHaveBeenCalledTimes(3);
+
+    // Same interval: the timer keeps its phase (the next evaluation 500 ms after the last).
+    await vi.advanceTimersByTimeAsync(250);
+    detector.configure({ intervalMs: 500, enterMs: 1 });
+    await vi.advanceTimersByTimeAsync(250);
+    expect(leases).toHaveBeenCalledTimes(4);
+
+    detector.configure({ intervalMs: 10_000 });
+    await vi.advanceTimersByTimeAsync(9_999);
+    expect(leases).toHaveBeenCalledTimes(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(leases).toHaveBeenCalledTimes(5);
+
+    await detector.stop();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(leases).toHaveBeenCalledTimes(5);
+  });
+});
+
+describe('IncidentDetector: taking over what the store holds open', () => {
+  /** Writes an open incident as an earlier run would have left it, updated last at `updatedAt`. */
+  async function leftOpen(
+    store: SqliteStore,
+    fields: {
+      id: string;
+      kind: Incident['kind'];
+      status: IncidentStatus;
+      model: string;
+      manual?: boolean;
+      startedAt?: number;
+    },
+    at: number,
+  ) {
+    const startedAt = fields.startedAt ?? at - 60_000;
+    await store.createIncident(
+      {
+        id: fields.id,
+        kind: fields.kind,
+        status: 'investigating',
+        impact: 'none',
+        title: fields.id,
+        components: [fields.model],
+        deployments: [`a/${fields.model}`],
+        startedAt,
+        updatedAt: startedAt,
+        evidence: { users: { sawErrors: false } },
+        manual: fields.manual ?? false,
+      },
+      { at: startedAt, status: 'investigating', body: 'opened' },
+    );
+    if (fields.status !== 'investigating')
+      await store.addIncidentUpdate(
+        fields.id,
+        { at, status: fields.status, body: fields.status },
+        { status: fields.status },
+      );
+  }
+
+  it('continues each on its own timeline, keeps a monitoring incident’s quiet clock, and leaves hand-made ones alone', async () => {
+    const clock = new ManualClock(START);
+    const store = new SqliteStore({ path: ':memory:' });
+    stores.push(store);
+    // Newest first: by-hand, outage-m, then stale-m, which a version that did not take incidents over
+    // left beside it. Only the newest detected one is continued.
+    await leftOpen(
+      store,
+      { id: 'stale-m', kind: 'outage', status: 'identified', model: 'm', startedAt: START - 90_000 },
+      START - 8_000,
+    );
+    await leftOpen(
+      store,
+      { id: 'outage-m', kind: 'outage', status: 'identified', model: 'm' },
+      START - 8_000,
+    );
+    await leftOpen(
+      store,
+      {
+        id: 'by-hand',
+        kind: 'outage',
+        status: 'identified',
+        model: 'm',
+        manual: true,
+        startedAt: START - 30_000,
+      },
+      START - 8_000,
+    );
+    await leftOpen(
+      store,
+      { id: 'quality-m', kind: 'quality', status: 'identified', model: 'm' },
+      START - 8_000,
+    );
+    await leftOpen(store, { id: 'quiet-n', kind: 'outage', status: 'monitoring', model: 'n' }, START - 8_000);
+    const { detector, events } = setup({}, { m: ['x'], n: ['y'] }, { clock, store });
+    const statuses = async () =>
+      Object.fromEntries((await store.listIncidents({})).map((incident) => [incident.id, incident.status]));
+
+    // Without canaries a quality incident has nothing to wait for: quiet at once. The outage is
+    // watched for incidentAfter first, since health starts empty.
+    await detector.evaluate();
+    expect(await statuses()).toEqual({
+      'by-hand': 'identified',
+      'stale-m': 'identified',
+      'outage-m': 'identified',
+      'quality-m': 'monitoring',
+      'quiet-n': 'monitoring',
+    });
+    clock.advance(1_999);
+    await detector.evaluate();
+    expect((await statuses())['outage-m']).toBe('identified');
+    // quiet-n went quiet 8 s before the restart: resolveAfter (10 s) ends 2 s after it.
+    clock.advance(1);
+    await detector.evaluate();
+    expect(await statuses()).toEqual({
+      'by-hand': 'identified',
+      'stale-m': 'identified',
+      'outage-m': 'monitoring',
+      'quality-m': 'monitoring',
+      'quiet-n': 'resolved',
+    });
+    clock.advance(10_000);
+    await detector.evaluate();
+    expect(await statuses()).toEqual({
+      'by-hand': 'identified',
+      'stale-m': 'identified',
+      'outage-m': 'resolved',
+      'quality-m': 'resolved',
+      'quiet-n': 'resolved',
+    });
+    expect((await store.getIncident('by-hand'))?.updates).toHaveLength(2);
+    expect(events.filter((event) => event.type === 'incident.created')).toEqual([]);
+  });
+
+  it('continues a taken-over incident when its trouble is back, instead of opening a second', async () => {
+    const clock = new ManualClock(START);
+    const store = new SqliteStore({ path: ':memory:' });
+    stores.push(store);
+    await leftOpen(
+      store,
+      { id: 'outage-m', kind: 'outage', status: 'monitoring', model: 'm' },
+      START - 1_000,
+    );
+    const context = setup({}, { m: ['x'] }, { clock, store });
+    context.record('x', 'server_error', 5);
+    await context.detector.evaluate();
+    clock.advance(2_000);
+    await context.detector.evaluate();
+    const incidents = await store.listIncidents({});
+    expect(incidents.map((incident) => [incident.id, incident.status])).toEqual([['outage-m', 'identified']]);
+    expect(incidents[0]?.updates.at(-1)?.body).toMatch(/^The problem returned\. /);
+  });
+
+  it('ends a taken-over alert after leaveAfter without its cause, and keeps it, not a second one, when the cause is back', async () => {
+    const clock = new ManualClock(START);
+    const store = new SqliteStore({ path: ':memory:' });
+    stores.push(store);
+    for (const kind of ['auth', 'rate_limited'] as const)
+      await store.recordAlert({ at: START - 60_000, kind, provider: 'a', deployment: 'a/x', message: kind });
+    const { detector, record, openAlerts } = setup({}, { m: ['x'] }, { clock, store });
+    await detector.evaluate();
+    record('x', 'auth');
+    clock.advance(4_999);
+    await detector.evaluate();
+    expect((await openAlerts()).sort()).toEqual([
+      ['auth', 'a/x'],
+      ['rate_limited', 'a/x'],
+    ]);
+    clock.advance(1);
+    await detector.evaluate();
+    expect(await openAlerts()).toEqual([['auth', 'a/x']]);
+    expect(await store.listAlerts({})).toHaveLength(2);
   });
 });
