@@ -22,9 +22,13 @@ class AnthropicStreamEncoder implements StreamEncoder {
   private model = '';
   private started = false;
   private nextBlock = 0;
-  /** The open text or thinking block (only one at a time). */
-  private open: { kind: 'text' | 'thinking'; block: number } | undefined;
-  /** Open tool-use blocks by canonical tool-call index. */
+  /**
+   * The open content block. Anthropic's stream has one at a time (start, deltas, stop, then the
+   * next), so starting a block stops the open one, a tool block too: an OpenAI host sends every
+   * tool call's end only at its finish, after the next call has started.
+   */
+  private open: { kind: 'text' | 'thinking' | 'tool'; block: number } | undefined;
+  /** The block of every tool call started, by canonical tool-call index. */
   private readonly toolBlocks = new Map<number, number>();
   private usage: Usage = { inputTokens: 0, outputTokens: 0 };
   private stop: { reason: FinishReason; sequence: string | undefined } | undefined;
@@ -61,9 +65,11 @@ class AnthropicStreamEncoder implements StreamEncoder {
         const block = this.nextBlock;
         this.nextBlock += 1;
         this.toolBlocks.set(input.index, block);
+        const closed = this.closeOpen();
+        this.open = { kind: 'tool', block };
         return (
           this.start() +
-          this.closeOpen() +
+          closed +
           event('content_block_start', {
             index: block,
             content_block: { type: 'tool_use', id: input.id, name: input.name, input: {} },
@@ -71,6 +77,9 @@ class AnthropicStreamEncoder implements StreamEncoder {
         );
       }
       case 'tool_call_delta': {
+        // A delta of a call whose block was stopped (a host interleaving parallel calls' arguments)
+        // still goes to that block's index, where clients gather a block's deltas: better than
+        // losing arguments, which the one-block-at-a-time form cannot place elsewhere.
         const block = this.toolBlocks.get(input.index);
         if (block === undefined || input.argumentsDelta === '') return '';
         return event('content_block_delta', {
@@ -80,9 +89,9 @@ class AnthropicStreamEncoder implements StreamEncoder {
       }
       case 'tool_call_end': {
         const block = this.toolBlocks.get(input.index);
-        if (block === undefined) return '';
-        this.toolBlocks.delete(input.index);
-        return event('content_block_stop', { index: block });
+        return block !== undefined && this.open?.kind === 'tool' && this.open.block === block
+          ? this.closeOpen()
+          : '';
       }
       case 'usage':
         this.usage = input.usage;
@@ -90,7 +99,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
       case 'finish':
         // The stop goes out with the final usage in `end()`: OpenAI hosts send usage after the finish.
         this.stop = { reason: input.finishReason, sequence: input.stopSequence };
-        return this.start() + this.closeAll();
+        return this.start() + this.closeOpen();
       case 'error':
         return encodeAnthropicStreamError(DetourError.fromShape(input.error));
       default:
@@ -104,7 +113,7 @@ class AnthropicStreamEncoder implements StreamEncoder {
     const usage = encodeAnthropicUsage(this.usage);
     return (
       this.start() +
-      this.closeAll() +
+      this.closeOpen() +
       event('message_delta', {
         delta: { stop_reason: encodeStopReason(reason, sequence), stop_sequence: sequence ?? null },
         usage,
@@ -171,13 +180,6 @@ class AnthropicStreamEncoder implements StreamEncoder {
     const { block } = this.open;
     this.open = undefined;
     return event('content_block_stop', { index: block });
-  }
-
-  private closeAll(): string {
-    let out = this.closeOpen();
-    for (const block of this.toolBlocks.values()) out += event('content_block_stop', { index: block });
-    this.toolBlocks.clear();
-    return out;
   }
 }
 
