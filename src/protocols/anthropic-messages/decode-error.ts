@@ -1,6 +1,6 @@
 import { DetourError, type DetourErrorCode, type FailureClass } from '../../core/index.js';
 import type { UpstreamErrorDetails } from '../codec.js';
-import { asRecord, asString } from '../narrow-json.js';
+import { asRecord, asString, ownEntry } from '../narrow-json.js';
 
 /**
  * Reads an Anthropic error body leniently: `{ type: 'error', error: { type, message } }`.
@@ -39,7 +39,7 @@ const CLASS_BY_STREAM_ERROR: Readonly<Record<string, readonly [DetourErrorCode, 
  */
 export function classifyAnthropicStreamError(data: unknown): DetourError {
   const details = decodeAnthropicError(data);
-  const [code, failureClass] = CLASS_BY_STREAM_ERROR[details.type ?? ''] ?? [
+  const [code, failureClass] = ownEntry(CLASS_BY_STREAM_ERROR, details.type ?? '') ?? [
     'upstream_server_error',
     'server_error',
   ];

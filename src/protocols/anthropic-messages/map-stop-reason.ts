@@ -1,4 +1,5 @@
 import { assertNever, type FinishReason } from '../../core/index.js';
+import { ownEntry } from '../narrow-json.js';
 
 const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
   end_turn: 'stop',
@@ -15,7 +16,7 @@ const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
  * @see https://docs.anthropic.com/en/api/handling-stop-reasons
  */
 export function decodeStopReason(raw: string): FinishReason {
-  return { unified: UNIFIED_BY_RAW[raw] ?? 'other', raw };
+  return { unified: ownEntry(UNIFIED_BY_RAW, raw) ?? 'other', raw };
 }
 
 /** The `stop_reason` an Anthropic client expects; `stop_sequence` when a stop sequence matched. */

@@ -1,3 +1,5 @@
+import { ownEntry } from '../narrow-json.js';
+
 /** The image formats a Converse `image` block accepts, by MIME type. */
 const FORMAT_BY_MEDIA_TYPE: Readonly<Record<string, string>> = {
   'image/png': 'png',
@@ -13,5 +15,5 @@ const FORMAT_BY_MEDIA_TYPE: Readonly<Record<string, string>> = {
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_ImageBlock.html
  */
 export function encodeImageFormat(mediaType: string): string | undefined {
-  return FORMAT_BY_MEDIA_TYPE[mediaType.trim().toLowerCase()];
+  return ownEntry(FORMAT_BY_MEDIA_TYPE, mediaType.trim().toLowerCase());
 }

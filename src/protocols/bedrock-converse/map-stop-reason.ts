@@ -1,4 +1,5 @@
 import type { FinishReason } from '../../core/index.js';
+import { ownEntry } from '../narrow-json.js';
 
 const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
   end_turn: 'stop',
@@ -17,5 +18,5 @@ const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
  * @see https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html#API_runtime_Converse_ResponseSyntax
  */
 export function decodeConverseStopReason(raw: string): FinishReason {
-  return { unified: UNIFIED_BY_RAW[raw] ?? 'other', raw };
+  return { unified: ownEntry(UNIFIED_BY_RAW, raw) ?? 'other', raw };
 }

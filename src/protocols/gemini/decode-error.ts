@@ -1,6 +1,6 @@
 import { DetourError, type DetourErrorCode, type FailureClass } from '../../core/index.js';
 import type { UpstreamErrorDetails } from '../codec.js';
-import { asNumber, asRecord, asString } from '../narrow-json.js';
+import { asNumber, asRecord, asString, ownEntry } from '../narrow-json.js';
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 const BAD_REQUEST = 'type.googleapis.com/google.rpc.BadRequest';
@@ -82,7 +82,7 @@ export function classifyGeminiStreamError(data: unknown): DetourError {
   const [code, failureClass] =
     details.code === 'API_KEY_INVALID'
       ? CLASS_BY_STATUS.UNAUTHENTICATED!
-      : (CLASS_BY_STATUS[details.type ?? ''] ??
+      : (ownEntry(CLASS_BY_STATUS, details.type ?? '') ??
         CLASS_BY_HTTP_STATUS[httpStatus ?? 0] ?? ['upstream_server_error', 'server_error']);
   const message = details.message ?? 'upstream reported an error inside the stream';
   return new DetourError(code, failureClass, `${details.type ?? 'error'}: ${message}`);

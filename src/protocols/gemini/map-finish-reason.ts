@@ -1,4 +1,5 @@
 import type { FinishReason } from '../../core/index.js';
+import { ownEntry } from '../narrow-json.js';
 
 const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
   STOP: 'stop',
@@ -25,7 +26,7 @@ const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
  * @see https://ai.google.dev/api/generate-content#FinishReason
  */
 export function decodeFinishReason(raw: string, madeToolCalls: boolean): FinishReason {
-  const unified = UNIFIED_BY_RAW[raw] ?? 'other';
+  const unified = ownEntry(UNIFIED_BY_RAW, raw) ?? 'other';
   return { unified: unified === 'stop' && madeToolCalls ? 'tool_calls' : unified, raw };
 }
 

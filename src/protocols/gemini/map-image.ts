@@ -1,4 +1,5 @@
 import type { ImageSource } from '../../core/index.js';
+import { ownEntry } from '../narrow-json.js';
 import type { GeminiPart } from './types.js';
 
 /**
@@ -44,7 +45,7 @@ export function imageUrlMediaType(url: string): string | undefined {
   }
   if (parsed.protocol !== 'https:') return undefined;
   const extension = /\.([a-z0-9]+)$/i.exec(parsed.pathname)?.[1]?.toLowerCase();
-  return extension === undefined ? undefined : TYPE_BY_EXTENSION[extension];
+  return extension === undefined ? undefined : ownEntry(TYPE_BY_EXTENSION, extension);
 }
 
 /** True when a Gemini host can read this image as it is. */

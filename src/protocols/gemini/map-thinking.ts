@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../../core/index.js';
-import { asNumber, asRecord, asString } from '../narrow-json.js';
+import { asNumber, asRecord, asString, ownEntry } from '../narrow-json.js';
 import type { GeminiThinkingConfig } from './types.js';
 
 /**
@@ -42,6 +42,6 @@ export function encodeThinkingConfig(request: ChatRequest): GeminiThinkingConfig
     }
   }
   const effort = asString(request.vendorOptions['openai-chat']?.reasoning_effort);
-  const budget = effort === undefined ? undefined : BUDGET_BY_EFFORT[effort];
+  const budget = effort === undefined ? undefined : ownEntry(BUDGET_BY_EFFORT, effort);
   return budget === undefined ? undefined : { thinkingBudget: budget };
 }

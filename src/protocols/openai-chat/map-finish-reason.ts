@@ -1,4 +1,5 @@
 import { assertNever, type FinishReason } from '../../core/index.js';
+import { ownEntry } from '../narrow-json.js';
 
 const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
   stop: 'stop',
@@ -15,7 +16,7 @@ const UNIFIED_BY_RAW: Readonly<Record<string, FinishReason['unified']>> = {
  * @see https://platform.openai.com/docs/api-reference/chat/object#chat/object-choices
  */
 export function decodeFinishReason(raw: string): FinishReason {
-  return { unified: UNIFIED_BY_RAW[raw] ?? 'other', raw };
+  return { unified: ownEntry(UNIFIED_BY_RAW, raw) ?? 'other', raw };
 }
 
 /** The `finish_reason` an OpenAI client expects for a canonical reason. */
