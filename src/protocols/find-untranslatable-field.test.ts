@@ -178,4 +178,15 @@ describe('findUntranslatableField', () => {
       )?.field,
     ).toBe('image');
   });
+
+  it('names the reason for OpenAI top_logprobs on Gemini hosts and an Anthropic container elsewhere', () => {
+    expect(findUntranslatableField(openai({ top_logprobs: 2 }), 'gemini')).toStrictEqual({
+      field: 'top_logprobs',
+      reason: 'log probabilities are not translated from Gemini answers',
+    });
+    expect(findUntranslatableField(anthropic({ container: 'container_1' }), 'openai-chat')).toStrictEqual({
+      field: 'container',
+      reason: 'code-execution containers exist only at Anthropic',
+    });
+  });
 });

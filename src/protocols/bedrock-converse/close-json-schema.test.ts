@@ -39,4 +39,8 @@ describe('closeJsonSchema', () => {
     ).toBeUndefined();
     expect(closeJsonSchema({ not: { type: 'object' } })).toBeUndefined();
   });
+
+  it('passes over a keyword that holds null instead of a subschema', () => {
+    expect(closeJsonSchema({ type: 'array', items: null })).toStrictEqual({ type: 'array', items: null });
+  });
 });

@@ -36,6 +36,16 @@ describe('decodeConverseError', () => {
     expect(decodeConverseError(null)).toEqual({});
     expect(decodeConverseError({ message: 42 })).toEqual({});
   });
+
+  it('gives a body with a message only that message, and a typed body without one only the type', () => {
+    expect(decodeConverseError({ message: 'Too many requests' })).toStrictEqual({
+      message: 'Too many requests',
+    });
+    expect(decodeConverseError({ __type: 'ThrottlingException' })).toStrictEqual({
+      type: 'ThrottlingException',
+    });
+    expect(decodeConverseError('')).toStrictEqual({});
+  });
 });
 
 describe('normalizeBedrockErrorType', () => {
@@ -48,5 +58,11 @@ describe('normalizeBedrockErrorType', () => {
       'AccessDeniedException',
     );
     expect(normalizeBedrockErrorType('modelNotReadyException')).toBe('modelNotReadyException');
+  });
+
+  it('reads a type with spaces before the comma', () => {
+    expect(normalizeBedrockErrorType('ValidationException , http://internal.amazon.com/coral/')).toBe(
+      'ValidationException',
+    );
   });
 });

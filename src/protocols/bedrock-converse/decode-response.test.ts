@@ -88,6 +88,40 @@ describe('decodeConverseResponse', () => {
       expect((error as DetourError).failureClass).toBe('bad_response');
     }
   });
+
+  it('fills what a block leaves out: an unsigned reasoning text, a call without id, name or input', () => {
+    const response = decodeConverseResponse({
+      output: {
+        message: {
+          role: 'assistant',
+          content: [
+            { reasoningContent: { reasoningText: { text: 'Unsigned.' } } },
+            { reasoningContent: { reasoningText: { signature: 'c2ln' } } },
+            { reasoningContent: {} },
+            { toolUse: {} },
+          ],
+        },
+      },
+    });
+    expect(response.content).toStrictEqual([
+      { type: 'reasoning', text: 'Unsigned.' },
+      { type: 'reasoning', text: '', signature: 'c2ln' },
+      { type: 'tool_call', id: '', name: '', arguments: '{}' },
+    ]);
+    expect(response.finishReason).toStrictEqual({ unified: 'stop', raw: 'end_turn' });
+  });
+
+  it('stamps the answer with the current time in seconds', () => {
+    const before = Math.floor(Date.now() / 1000);
+    const { created } = decodeConverseResponse({ output: { message: { content: [] } } });
+    expect(created).toBeGreaterThanOrEqual(before);
+    expect(created).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+  });
+
+  it('says what is wrong with a body it cannot read', () => {
+    expect(() => decodeConverseResponse('text')).toThrow('upstream response is not a JSON object');
+    expect(() => decodeConverseResponse({ output: {} })).toThrow('upstream response has no output message');
+  });
 });
 
 describe('readConverseUsage', () => {
@@ -98,5 +132,23 @@ describe('readConverseUsage', () => {
     });
     expect(readConverseUsage({ usage: {} })).toBeUndefined();
     expect(readConverseUsage('not a body')).toBeUndefined();
+  });
+
+  it('reads a usage with one count, adds cache counts to the input, and adds no cache count not sent', () => {
+    expect(readConverseUsage({ usage: { inputTokens: 10 } })).toStrictEqual({
+      inputTokens: 10,
+      outputTokens: 0,
+    });
+    expect(readConverseUsage({ usage: { outputTokens: 4 } })).toStrictEqual({
+      inputTokens: 0,
+      outputTokens: 4,
+    });
+    expect(
+      readConverseUsage({ usage: { inputTokens: 10, outputTokens: 4, cacheReadInputTokens: 6 } }),
+    ).toStrictEqual({ inputTokens: 16, outputTokens: 4, cacheReadTokens: 6 });
+    expect(
+      readConverseUsage({ usage: { inputTokens: 10, outputTokens: 4, cacheWriteInputTokens: 3 } }),
+    ).toStrictEqual({ inputTokens: 13, outputTokens: 4, cacheWriteTokens: 3 });
+    expect(readConverseUsage({ usage: { cacheReadInputTokens: 6 } })).toBeUndefined();
   });
 });

@@ -198,6 +198,76 @@ describe('createConverseStreamDecoder', () => {
   it('ignores event types it does not know', () => {
     expect(decodeAll([frame('somethingNew', { x: 1 })]).events).toEqual([]);
   });
+
+  it("adds whichever of the model's own status and message is there, and nothing without either", () => {
+    const message = (payload: Record<string, unknown>) => {
+      const [event] = createConverseStreamDecoder().decode({
+        event: 'exception:modelStreamErrorException',
+        data: JSON.stringify(payload),
+      });
+      return event?.type === 'error' ? event.error.message : undefined;
+    };
+    expect(message({ message: 'Model stream error.', originalStatusCode: 424 })).toBe(
+      "modelStreamErrorException: Model stream error. (the model's own error: 424)",
+    );
+    expect(message({ message: 'Model stream error.', originalMessage: 'Overloaded' })).toBe(
+      "modelStreamErrorException: Model stream error. (the model's own error: Overloaded)",
+    );
+    expect(message({ message: 'Model stream error.' })).toBe(
+      'modelStreamErrorException: Model stream error.',
+    );
+  });
+
+  it('names the failure itself when the exception frame has no message and no type', () => {
+    for (const data of ['', '{}']) {
+      const events = createConverseStreamDecoder().decode({ event: 'exception:', data });
+      expect(events).toStrictEqual([
+        {
+          type: 'error',
+          error: {
+            code: 'upstream_server_error',
+            message: 'exception: upstream reported an error inside the stream',
+            status: 502,
+            failureClass: 'server_error',
+          },
+        },
+      ]);
+    }
+  });
+
+  it('keeps the parse failure as the cause and says which way an event payload is wrong', () => {
+    const decoder = createConverseStreamDecoder();
+    let caught: unknown;
+    try {
+      decoder.decode({ event: 'contentBlockDelta', data: '{"contentBlockIndex":0,' });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as DetourError).message).toBe('upstream stream event is not JSON');
+    expect((caught as DetourError).cause).toBeInstanceOf(SyntaxError);
+    expect(() => decoder.decode({ event: 'contentBlockDelta', data: '[1]' })).toThrow(
+      'upstream stream event is not a JSON object',
+    );
+  });
+
+  it('ignores an event with blank data', () => {
+    expect(createConverseStreamDecoder().decode({ event: 'messageStart', data: ' \n' })).toStrictEqual([]);
+  });
+
+  it('fills a tool use start without id or name, skips input deltas without input, and reads no stop reason as end_turn', () => {
+    const { events } = decodeAll([
+      frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: {} } }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: {} } }),
+      frame('contentBlockStop', { contentBlockIndex: 0 }),
+      frame('messageStop', {}),
+    ]);
+    expect(events).toStrictEqual([
+      { type: 'start', id: expect.stringMatching(/^msg-/), model: '', created: expect.any(Number) },
+      { type: 'tool_call_start', index: 0, id: expect.stringMatching(/^tooluse-[0-9a-f]+$/), name: '' },
+      { type: 'tool_call_end', index: 0 },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'end_turn' } },
+    ]);
+  });
 });
 
 describe('isPlainConverseDelta', () => {

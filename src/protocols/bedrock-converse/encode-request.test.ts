@@ -375,4 +375,52 @@ describe('encodeConverseRequest', () => {
     });
     expect(encodeConverseRequest(canonical({ stop: [] }), LLAMA)).not.toHaveProperty('inferenceConfig');
   });
+
+  it('merges consecutive user turns with every tool result first, keeping the order of the rest', () => {
+    const result = (id: string) => ({
+      type: 'tool_result' as const,
+      toolCallId: id,
+      content: [{ type: 'text' as const, text: id }],
+      isError: false,
+    });
+    const body = encodeConverseRequest(
+      canonical({
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'first' }, result('t1')] },
+          { role: 'tool', content: [result('t2')] },
+          { role: 'user', content: [{ type: 'text', text: 'second' }] },
+        ],
+      }),
+      NOVA,
+    );
+    expect(body.messages).toStrictEqual([
+      {
+        role: 'user',
+        content: [
+          { toolResult: { toolUseId: 't1', content: [{ text: 't1' }] } },
+          { toolResult: { toolUseId: 't2', content: [{ text: 't2' }] } },
+          { text: 'first' },
+          { text: 'second' },
+        ],
+      },
+    ]);
+  });
+
+  it('leaves out an inline image in a format Converse does not take', () => {
+    const body = encodeConverseRequest(
+      canonical({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'see' },
+              { type: 'image', source: { type: 'base64', mediaType: 'image/bmp', data: 'Qk0=' } },
+            ],
+          },
+        ],
+      }),
+      NOVA,
+    );
+    expect(body.messages).toStrictEqual([{ role: 'user', content: [{ text: 'see' }] }]);
+  });
 });

@@ -42,6 +42,36 @@ describe('decodeGeminiError', () => {
     expect(decodeGeminiError(42)).toEqual({});
     expect(decodeGeminiError({ error: { code: 500 } })).toEqual({});
   });
+
+  it('reads each detail by its type, whatever the order, and leaves out what is absent', () => {
+    expect(
+      decodeGeminiError({
+        error: {
+          code: 400,
+          message: 'Invalid value',
+          status: 'INVALID_ARGUMENT',
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.BadRequest',
+              fieldViolations: [{ field: 'contents[0].parts', description: 'empty' }],
+            },
+            { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'INVALID_PARTS' },
+          ],
+        },
+      }),
+    ).toStrictEqual({
+      type: 'INVALID_ARGUMENT',
+      code: 'INVALID_PARTS',
+      message: 'Invalid value',
+      param: 'contents[0].parts',
+    });
+    expect(decodeGeminiError({ error: { message: 'only text' } })).toStrictEqual({ message: 'only text' });
+    expect(
+      decodeGeminiError({
+        error: { status: 'INTERNAL', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo' }] },
+      }),
+    ).toStrictEqual({ type: 'INTERNAL' });
+  });
 });
 
 describe('classifyGeminiStreamError', () => {
@@ -70,5 +100,14 @@ describe('classifyGeminiStreamError', () => {
       'rate_limited',
     );
     expect(classifyGeminiStreamError({ error: { message: 'odd' } }).failureClass).toBe('server_error');
+  });
+
+  it('names the failure itself when the error chunk has no status or message', () => {
+    expect(classifyGeminiStreamError({ error: { code: 503 } }).toJSON()).toStrictEqual({
+      code: 'upstream_overloaded',
+      message: 'error: upstream reported an error inside the stream',
+      status: 503,
+      failureClass: 'overloaded',
+    });
   });
 });

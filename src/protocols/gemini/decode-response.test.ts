@@ -151,6 +151,49 @@ describe('decodeGeminiResponse', () => {
       expect((error as DetourError).failureClass).toBe('bad_response');
     }
   });
+
+  it('decodes a thought with text but no signature, one with a signature but no text, and skips empty signatures', () => {
+    const response = decodeGeminiResponse({
+      responseId: 'r',
+      modelVersion: 'gemini-2.5-flash',
+      candidates: [
+        {
+          content: {
+            role: 'model',
+            parts: [
+              { text: 'Weighing it up.', thought: true },
+              { thought: true, thoughtSignature: 'Q2lR' },
+              { thought: true },
+              { text: 'Answer.', thoughtSignature: '' },
+              { functionCall: { args: { a: 1 } } },
+            ],
+          },
+          finishReason: 'STOP',
+        },
+      ],
+    });
+    expect(response.content).toStrictEqual([
+      { type: 'reasoning', text: 'Weighing it up.' },
+      { type: 'reasoning', text: '', signature: 'gemini-thought:Q2lR' },
+      { type: 'text', text: 'Answer.' },
+      { type: 'tool_call', id: 'call_r_0', name: '', arguments: '{"a":1}' },
+    ]);
+  });
+
+  it('gives calls of a response with an empty id random ids, not ids built from the empty one', () => {
+    const response = decodeGeminiResponse({
+      responseId: '',
+      candidates: [{ content: { parts: [{ functionCall: { name: 'f', args: {} } }] }, finishReason: 'STOP' }],
+    });
+    expect(response.content).toStrictEqual([
+      { type: 'tool_call', id: expect.stringMatching(/^call-[0-9a-f]+$/), name: 'f', arguments: '{}' },
+    ]);
+  });
+
+  it('says what is wrong with a body it cannot read', () => {
+    expect(() => decodeGeminiResponse([])).toThrow('upstream response is not a JSON object');
+    expect(() => decodeGeminiResponse({ candidates: [] })).toThrow('upstream response has no candidates');
+  });
 });
 
 describe('readGeminiUsage', () => {
@@ -173,5 +216,24 @@ describe('readGeminiUsage', () => {
     expect(readGeminiUsage({})).toBeUndefined();
     expect(readGeminiUsage({ usageMetadata: { totalTokenCount: 5 } })).toBeUndefined();
     expect(readGeminiUsage('x')).toBeUndefined();
+  });
+
+  it('reads output-only counts, and adds no cached or reasoning counts that were not sent', () => {
+    expect(readGeminiUsage({ usageMetadata: { candidatesTokenCount: 3 } })).toStrictEqual({
+      inputTokens: 0,
+      outputTokens: 3,
+    });
+    expect(readGeminiUsage({ usageMetadata: { thoughtsTokenCount: 8 } })).toStrictEqual({
+      inputTokens: 0,
+      outputTokens: 8,
+      reasoningTokens: 8,
+    });
+    expect(
+      readGeminiUsage({ usageMetadata: { promptTokenCount: 5, cachedContentTokenCount: 2 } }),
+    ).toStrictEqual({
+      inputTokens: 5,
+      outputTokens: 0,
+      cacheReadTokens: 2,
+    });
   });
 });

@@ -188,6 +188,13 @@ describe('createGeminiStreamDecoder', () => {
       expect((caught as DetourError).failureClass).toBe('bad_response');
     }
   });
+
+  it('starts with empty id and model when the chunk has neither', () => {
+    const [start] = createGeminiStreamDecoder().decode({
+      data: JSON.stringify({ candidates: [{ content: { parts: [] } }] }),
+    });
+    expect(start).toStrictEqual({ type: 'start', id: '', model: '', created: expect.any(Number) });
+  });
 });
 
 describe('isPlainGeminiDelta', () => {

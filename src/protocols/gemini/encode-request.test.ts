@@ -329,4 +329,93 @@ describe('encodeGeminiRequest', () => {
     expect(effort('high')).toEqual({ thinkingConfig: { thinkingBudget: 24576 } });
     expect(effort('none')).toBeUndefined();
   });
+
+  it('writes empty arguments as an empty object and keeps arguments that are not an object whole', () => {
+    const body = encode({
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'q' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'tool_call', id: 'c1', name: 'f', arguments: '' },
+            { type: 'tool_call', id: 'c2', name: 'f', arguments: 'null' },
+            { type: 'tool_call', id: 'c3', name: 'f', arguments: '[1,2]' },
+            { type: 'tool_call', id: 'c4', name: 'f', arguments: '7' },
+          ],
+        },
+      ],
+    });
+    expect((body.contents as unknown[])[1]).toStrictEqual({
+      role: 'model',
+      parts: [
+        { functionCall: { name: 'f', args: {} }, thoughtSignature: 'skip_thought_signature_validator' },
+        { functionCall: { name: 'f', args: { arguments: 'null' } } },
+        { functionCall: { name: 'f', args: { arguments: '[1,2]' } } },
+        { functionCall: { name: 'f', args: { arguments: '7' } } },
+      ],
+    });
+  });
+
+  it('puts a trailing signature on the last of several parts, and never over a signature the part has', () => {
+    const contents = (content: Message['content']) =>
+      (
+        encode({
+          messages: [
+            { role: 'user', content: [{ type: 'text', text: 'q' }] },
+            { role: 'assistant', content },
+          ],
+        }).contents as unknown[]
+      )[1];
+    expect(
+      contents([
+        { type: 'text', text: 'a' },
+        { type: 'text', text: 'b' },
+        { type: 'text', text: 'c' },
+        { type: 'reasoning', text: '', signature: 'gemini-thought:Last' },
+      ]),
+    ).toStrictEqual({
+      role: 'model',
+      parts: [{ text: 'a' }, { text: 'b' }, { text: 'c', thoughtSignature: 'Last' }],
+    });
+    expect(
+      contents([
+        { type: 'reasoning', text: '', signature: 'gemini-thought:First' },
+        { type: 'text', text: 'a' },
+        { type: 'reasoning', text: '', signature: 'gemini-thought:Late' },
+      ]),
+    ).toStrictEqual({ role: 'model', parts: [{ text: 'a', thoughtSignature: 'First' }] });
+  });
+
+  it('leaves out parts that are not content of their role', () => {
+    const body = encode({
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'q' },
+            { type: 'reasoning', text: 'not mine' },
+            { type: 'tool_call', id: 'c0', name: 'f', arguments: '{}' },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } },
+            { type: 'tool_result', toolCallId: 'c0', content: [{ type: 'text', text: 'r' }], isError: false },
+          ],
+        },
+      ],
+    });
+    expect(body.contents).toStrictEqual([
+      { role: 'user', parts: [{ text: 'q' }] },
+      { role: 'model', parts: [{ text: 'a' }] },
+    ]);
+  });
+
+  it('asks for thoughts without a budget when an Anthropic client gave none', () => {
+    expect(
+      encode({ vendorOptions: { 'anthropic-messages': { thinking: { type: 'enabled' } } } }).generationConfig,
+    ).toStrictEqual({ thinkingConfig: { includeThoughts: true } });
+  });
 });

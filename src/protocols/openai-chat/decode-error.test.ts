@@ -43,4 +43,17 @@ describe('decodeOpenaiError', () => {
     expect(decodeOpenaiError(null)).toEqual({});
     expect(decodeOpenaiError({ error: { message: null, type: null } })).toEqual({});
   });
+
+  it('gives an error without type or code no such fields', () => {
+    expect(decodeOpenaiError({ error: { message: 'boom' } })).toStrictEqual({ message: 'boom' });
+    expect(decodeOpenaiError({ error: { type: 'server_error', code: 'x', param: 'p' } })).toStrictEqual({
+      type: 'server_error',
+      code: 'x',
+      param: 'p',
+    });
+  });
+
+  it('reads an empty text body as no details', () => {
+    expect(decodeOpenaiError('')).toStrictEqual({});
+  });
 });

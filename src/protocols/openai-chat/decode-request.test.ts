@@ -203,6 +203,40 @@ describe('decodeOpenaiRequest', () => {
     expect(request.maxTokens).toBeUndefined();
     expect(request.stream).toBe(false);
   });
+
+  it('keeps an assistant message-level refusal as text only when there is no content', () => {
+    const decode = (assistant: Record<string, unknown>) =>
+      decodeOpenaiRequest({ model: 'm', messages: [user, { role: 'assistant', ...assistant }] }).messages[1]
+        ?.content;
+    expect(decode({ content: null, refusal: "I can't help with that." })).toStrictEqual([
+      { type: 'text', text: "I can't help with that." },
+    ]);
+    expect(decode({ content: 'Sure.', refusal: 'No.' })).toStrictEqual([{ type: 'text', text: 'Sure.' }]);
+    expect(
+      decode({
+        content: null,
+        refusal: '',
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      }),
+    ).toStrictEqual([{ type: 'tool_call', id: 'call_1', name: 'f', arguments: '{}' }]);
+  });
+
+  it('drops empty assistant text', () => {
+    const request = decodeOpenaiRequest({
+      model: 'm',
+      messages: [
+        user,
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
+      ],
+    });
+    expect(request.messages[1]?.content).toStrictEqual([
+      { type: 'tool_call', id: 'call_1', name: 'f', arguments: '{}' },
+    ]);
+  });
 });
 
 describe('decodeOpenaiRequest validation', () => {
@@ -216,6 +250,18 @@ describe('decodeOpenaiRequest validation', () => {
       { model: 5, messages: [user] },
       'model',
       /expected a string, got number/,
+    ],
+    [
+      'a model that is null',
+      { model: null, messages: [user] },
+      'model',
+      /^Invalid type for 'model': expected a string, got null$/,
+    ],
+    [
+      'a model that is an array',
+      { model: ['m'], messages: [user] },
+      'model',
+      /^Invalid type for 'model': expected a string, got array$/,
     ],
     ['missing messages', { model: 'm' }, 'messages', /Missing required parameter: 'messages'/],
     [

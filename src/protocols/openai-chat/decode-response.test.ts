@@ -137,6 +137,48 @@ describe('decodeOpenaiResponse', () => {
     expect((caught as DetourError).code).toBe('upstream_bad_response');
     expect((caught as DetourError).failureClass).toBe('bad_response');
   });
+
+  it('reads choice 0 when another choice comes first', () => {
+    const response = decodeOpenaiResponse({
+      ...completion,
+      choices: [
+        { index: 1, message: { content: 'second' }, finish_reason: 'length' },
+        { index: 0, message: { content: 'first' }, finish_reason: 'stop' },
+      ],
+    });
+    expect(response.content).toStrictEqual([{ type: 'text', text: 'first' }]);
+    expect(response.finishReason).toStrictEqual({ unified: 'stop', raw: 'stop' });
+  });
+
+  it('leaves out empty reasoning, text and refusal', () => {
+    const response = decodeOpenaiResponse(
+      withMessage({ reasoning_content: '', content: '', refusal: '', tool_calls: [] }),
+    );
+    expect(response.content).toStrictEqual([]);
+  });
+
+  it('fills a missing id, model, created, tool call id and arguments, and reads no finish reason as stop', () => {
+    const response = decodeOpenaiResponse({
+      choices: [{ message: { tool_calls: [{ type: 'function', function: { name: 'f' } }] } }],
+    });
+    expect(response).toStrictEqual({
+      id: '',
+      model: '',
+      created: 0,
+      content: [{ type: 'tool_call', id: '', name: 'f', arguments: '' }],
+      finishReason: { unified: 'stop', raw: 'stop' },
+      usage: { inputTokens: 0, outputTokens: 0 },
+    });
+  });
+
+  it('says what is wrong with a body it cannot read', () => {
+    expect(() => decodeOpenaiResponse('oops')).toThrow('upstream response is not a JSON object');
+    expect(() => decodeOpenaiResponse({ id: 'x' })).toThrow('upstream response has no choices');
+    expect(() => decodeOpenaiResponse({ id: 'x', choices: [] })).toThrow('upstream response has no choices');
+    expect(() => decodeOpenaiResponse({ id: 'x', choices: ['x'] })).toThrow(
+      'upstream response has no choices',
+    );
+  });
 });
 
 describe('readOpenaiUsage', () => {
@@ -152,6 +194,18 @@ describe('readOpenaiUsage', () => {
   it('is undefined when there is no usage', () => {
     expect(readOpenaiUsage({ choices: [] })).toBeUndefined();
     expect(readOpenaiUsage('nope')).toBeUndefined();
+  });
+
+  it('reads a usage with only one of the two counts, and none without either', () => {
+    expect(readOpenaiUsage({ usage: { completion_tokens: 5 } })).toStrictEqual({
+      inputTokens: 0,
+      outputTokens: 5,
+    });
+    expect(readOpenaiUsage({ usage: { prompt_tokens: 7 } })).toStrictEqual({
+      inputTokens: 7,
+      outputTokens: 0,
+    });
+    expect(readOpenaiUsage({ usage: { total_tokens: 12 } })).toBeUndefined();
   });
 });
 

@@ -179,6 +179,102 @@ describe('createOpenaiStreamDecoder', () => {
     expect(caught).toBeInstanceOf(DetourError);
     expect((caught as DetourError).code).toBe('upstream_bad_response');
   });
+
+  it('keeps the parse failure as the cause of a chunk that is not JSON', () => {
+    let caught: unknown;
+    try {
+      createOpenaiStreamDecoder().decode({ data: '{"choices":' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(DetourError);
+    expect((caught as DetourError).message).toBe('upstream stream chunk is not JSON');
+    expect((caught as DetourError).cause).toBeInstanceOf(SyntaxError);
+  });
+
+  it('says which way a chunk that parses is wrong', () => {
+    expect(() => createOpenaiStreamDecoder().decode({ data: '[1]' })).toThrow(
+      'upstream stream chunk is not a JSON object',
+    );
+  });
+
+  it('ignores empty data and reads the terminator with surrounding whitespace', () => {
+    const decoder = createOpenaiStreamDecoder();
+    expect(decoder.decode({ data: '' })).toStrictEqual([]);
+    expect(decoder.decode({ data: '  ' })).toStrictEqual([]);
+    expect(decoder.done).toBe(false);
+    expect(decoder.decode({ data: ' [DONE]\n' })).toStrictEqual([]);
+    expect(decoder.done).toBe(true);
+  });
+
+  it('reads a chunk with error null as an ordinary chunk', () => {
+    const events = createOpenaiStreamDecoder().decode(
+      chunk({ error: null, choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] }),
+    );
+    expect(events).toStrictEqual([
+      { type: 'start', id: 'c', model: 'm', created: 1 },
+      { type: 'text_delta', text: 'a' },
+    ]);
+  });
+
+  it('does not start on a first chunk with no choices field and no usage', () => {
+    const decoder = createOpenaiStreamDecoder();
+    expect(decoder.decode({ data: '{"id":"c","object":"chat.completion.chunk"}' })).toStrictEqual([]);
+  });
+
+  it('starts with empty id, empty model and time 0 when the host leaves them out', () => {
+    const events = createOpenaiStreamDecoder().decode({
+      data: JSON.stringify({ choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] }),
+    });
+    expect(events).toStrictEqual([
+      { type: 'start', id: '', model: '', created: 0 },
+      { type: 'text_delta', text: 'a' },
+    ]);
+  });
+
+  it('relays choice 0 when another choice comes first', () => {
+    const events = createOpenaiStreamDecoder().decode(
+      chunk({
+        choices: [
+          { index: 1, delta: { content: 'second' }, finish_reason: null },
+          { index: 0, delta: { content: 'first' }, finish_reason: null },
+        ],
+      }),
+    );
+    expect(events).toStrictEqual([
+      { type: 'start', id: 'c', model: 'm', created: 1 },
+      { type: 'text_delta', text: 'first' },
+    ]);
+  });
+
+  it('relays a refusal delta as text and skips empty and null pieces', () => {
+    const decoder = createOpenaiStreamDecoder();
+    const events = [
+      ...decoder.decode(
+        chunk({ choices: [{ index: 0, delta: { role: 'assistant', content: '', refusal: null } }] }),
+      ),
+      ...decoder.decode(chunk({ choices: [{ index: 0, delta: { refusal: "I can't help" } }] })),
+      ...decoder.decode(chunk({ choices: [{ index: 0, delta: { refusal: '' } }] })),
+      ...decoder.decode(chunk({ choices: [{ index: 0, delta: { refusal: ' with that.' } }] })),
+      ...decoder.decode(chunk({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })),
+    ];
+    expect(events).toStrictEqual([
+      { type: 'start', id: 'c', model: 'm', created: 1 },
+      { type: 'text_delta', text: "I can't help" },
+      { type: 'text_delta', text: ' with that.' },
+      { type: 'finish', finishReason: { unified: 'stop', raw: 'stop' } },
+    ]);
+  });
+
+  it('gives a tool call without id a new call id and one without name an empty name', () => {
+    const events = createOpenaiStreamDecoder().decode(
+      chunk({ choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: '' } }] } }] }),
+    );
+    expect(events).toStrictEqual([
+      { type: 'start', id: 'c', model: 'm', created: 1 },
+      { type: 'tool_call_start', index: 0, id: expect.stringMatching(/^call-[0-9a-f]+$/), name: '' },
+    ]);
+  });
 });
 
 describe('isPlainOpenaiDelta', () => {

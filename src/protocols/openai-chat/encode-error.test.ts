@@ -118,6 +118,63 @@ describe('encodeOpenaiError', () => {
       },
     });
   });
+  it("uses the upstream's own code only for errors the client must fix", () => {
+    const upstream = { provider: 'p', deployment: 'p/m', vendorCode: 'invalid_prompt' };
+    const code = (error: DetourError) => encodeOpenaiError(error).body;
+    expect(
+      code(new DetourError('upstream_invalid_request', 'client_error', 'bad', { upstream })),
+    ).toStrictEqual({
+      error: { message: 'bad', type: 'invalid_request_error', param: null, code: 'invalid_prompt' },
+    });
+    expect(
+      code(new DetourError('upstream_content_policy', 'content_policy', 'flagged', { upstream })),
+    ).toStrictEqual({
+      error: { message: 'flagged', type: 'invalid_request_error', param: null, code: 'invalid_prompt' },
+    });
+    expect(
+      code(new DetourError('upstream_server_error', 'server_error', 'down', { upstream })),
+    ).toStrictEqual({
+      error: { message: 'down', type: 'server_error', param: null, code: 'upstream_server_error' },
+    });
+  });
+
+  it("names a too-long prompt by OpenAI's code whichever host or check said so", () => {
+    const upstream = { provider: 'p', deployment: 'p/m', vendorCode: 'ValidationException' };
+    for (const error of [
+      new DetourError('upstream_context_length_exceeded', 'client_error', 'too long', { upstream }),
+      new DetourError('context_length_exceeded', 'client_error', 'too long', { upstream }),
+    ]) {
+      expect(encodeOpenaiError(error).body).toStrictEqual({
+        error: {
+          message: 'too long',
+          type: 'invalid_request_error',
+          param: null,
+          code: 'context_length_exceeded',
+        },
+      });
+    }
+  });
+
+  it('keeps the code of a 401 that is not an unaccepted key', () => {
+    const error = new DetourError('upstream_auth_failed', 'auth', 'upstream refused', { status: 401 });
+    expect(encodeOpenaiError(error).body).toStrictEqual({
+      error: {
+        message: 'upstream refused',
+        type: 'authentication_error',
+        param: null,
+        code: 'upstream_auth_failed',
+      },
+    });
+  });
+
+  it('calls status 500 itself a server_error', () => {
+    const error = new DetourError('internal_error', 'server_error', 'oops', { status: 500 });
+    expect(encodeOpenaiError(error)).toStrictEqual({
+      status: 500,
+      body: { error: { message: 'oops', type: 'server_error', param: null, code: 'internal_error' } },
+      headers: {},
+    });
+  });
 });
 
 describe('encodeOpenaiStreamError', () => {

@@ -223,4 +223,71 @@ describe('encodeOpenaiRequest', () => {
       },
     ]);
   });
+
+  it('writes a tool result with no text as empty content and leaves its images out', () => {
+    const encoded = encodeOpenaiRequest(
+      canonical({
+        messages: [
+          {
+            role: 'user',
+            content: [
+              {
+                type: 'tool_result',
+                toolCallId: 'call_1',
+                content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/a.png' } }],
+                isError: false,
+              },
+              {
+                type: 'tool_result',
+                toolCallId: 'call_2',
+                content: [
+                  { type: 'image', source: { type: 'url', url: 'https://example.com/b.png' } },
+                  { type: 'text', text: 'done' },
+                ],
+                isError: false,
+              },
+            ],
+          },
+        ],
+      }),
+      'u',
+    );
+    expect(encoded.messages).toStrictEqual([
+      { role: 'tool', tool_call_id: 'call_1', content: '' },
+      { role: 'tool', tool_call_id: 'call_2', content: 'done' },
+    ]);
+  });
+
+  it('writes names only when given, no detail without one, and skips an assistant turn with only reasoning', () => {
+    const encoded = encodeOpenaiRequest(
+      canonical({
+        system: [],
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+          {
+            role: 'user',
+            content: [{ type: 'image', source: { type: 'url', url: 'https://example.com/c.png' } }],
+          },
+          { role: 'assistant', content: [{ type: 'reasoning', text: 'hmm' }] },
+          { role: 'assistant', content: [{ type: 'text', text: 'Hello.' }] },
+          { role: 'assistant', name: 'bot', content: [{ type: 'text', text: 'Again.' }] },
+        ],
+      }),
+      'u',
+    );
+    expect(encoded.messages).toStrictEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://example.com/c.png' } }] },
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'assistant', content: 'Again.', name: 'bot' },
+    ]);
+  });
+
+  it('writes a text response format as text', () => {
+    expect(
+      encodeOpenaiRequest(canonical({ responseFormat: { type: 'text' } }), 'u').response_format,
+    ).toStrictEqual({
+      type: 'text',
+    });
+  });
 });

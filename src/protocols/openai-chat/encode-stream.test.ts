@@ -137,4 +137,20 @@ describe('createOpenaiStreamEncoder', () => {
       },
     ]);
   });
+
+  it('writes nothing for empty text, reasoning and argument pieces', () => {
+    const encoder = createOpenaiStreamEncoder({ includeUsage: false });
+    encoder.encode({ type: 'start', id: 'chatcmpl-3', model: 'gpt-x', created: 1 });
+    expect(encoder.encode({ type: 'text_delta', text: '' })).toBe('');
+    expect(encoder.encode({ type: 'reasoning_delta', text: '' })).toBe('');
+    expect(encoder.encode({ type: 'tool_call_delta', index: 0, argumentsDelta: '' })).toBe('');
+  });
+
+  it('writes no second role chunk when it resumes a stream another host began', () => {
+    const encoder = createOpenaiStreamEncoder({ includeUsage: false, resume: true });
+    const messages = parseSse(encoder.encode({ type: 'text_delta', text: 'x' }));
+    expect(messages.map((message) => JSON.parse(message.data).choices[0].delta)).toStrictEqual([
+      { content: 'x' },
+    ]);
+  });
 });
