@@ -180,6 +180,32 @@ describe('explainModel', () => {
     expect(explainModel(input(blip, { live })).verdict).toBe('nothing');
   });
 
+  it('compares canaries with the best of the siblings that have enough runs', () => {
+    const tally = (deployment: string, graded: number, passed: number) => ({
+      deployment,
+      graded,
+      passed,
+      unanswered: 0,
+    });
+    const clean = times(10, () => row(1, ['a:success:5']));
+    const window = { from: FROM, to: FROM + 60 * MINUTE };
+    const explain = (tallies: ReturnType<typeof tally>[]) =>
+      explainModel(
+        input(clean, {
+          deployments: ['a', 'b', 'c', 'd'],
+          canaries: { slices: [{ ...window, tallies }], before: [] },
+        }),
+      ).findings[0]?.sentence;
+    // b first at 80 %, c later at 95 %, d at 100 % on too few runs to count.
+    expect(explain([tally('a', 20, 12), tally('b', 20, 16), tally('c', 20, 19), tally('d', 9, 9)])).toContain(
+      "fell to 60 % (12 of 20) from 95 % (c's over the same window)",
+    );
+    // A sibling no better than the one already found does not replace it.
+    expect(explain([tally('a', 20, 12), tally('b', 20, 19), tally('c', 20, 19)])).toContain(
+      "from 95 % (b's over the same window)",
+    );
+  });
+
   it('compares canaries with a sibling when the host has no earlier runs, and not on a host that is failing', () => {
     const tally = (deployment: string, graded: number, passed: number) => ({
       deployment,
