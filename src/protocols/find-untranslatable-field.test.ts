@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest, ImagePart, ImageSource, Part, ProtocolName } from '../core/index.js';
+import { UNTRANSLATABLE_PARTS } from './anthropic-messages/index.js';
 import { findUntranslatableField } from './find-untranslatable-field.js';
 
 function fromClient(client: ProtocolName, kept: Record<string, unknown>, fields: Partial<ChatRequest> = {}) {
@@ -188,5 +189,75 @@ describe('findUntranslatableField', () => {
       field: 'container',
       reason: 'code-execution containers exist only at Anthropic',
     });
+  });
+
+  it('lets null, the value OpenAI clients send for "not set", through in every refused field', () => {
+    const request = openai({
+      n: null,
+      logprobs: null,
+      top_logprobs: null,
+      logit_bias: null,
+      frequency_penalty: null,
+      presence_penalty: null,
+      audio: null,
+      modalities: null,
+      web_search_options: null,
+    });
+    for (const target of ['anthropic-messages', 'gemini', 'bedrock-converse'] as const) {
+      expect(findUntranslatableField(request, target)).toBeUndefined();
+    }
+  });
+
+  it('counts only a non-empty object as a logit bias', () => {
+    expect(findUntranslatableField(openai({ logit_bias: 'none' }), 'anthropic-messages')).toBeUndefined();
+    expect(findUntranslatableField(openai({ logit_bias: [] }), 'anthropic-messages')).toBeUndefined();
+    expect(findUntranslatableField(openai({ logit_bias: { 1: 5 } }), 'anthropic-messages')?.field).toBe(
+      'logit_bias',
+    );
+  });
+
+  it("checks no field against a host of the client's own protocol", () => {
+    expect(
+      findUntranslatableField(openai({ n: 3, logprobs: true, audio: {} }), 'openai-chat'),
+    ).toBeUndefined();
+    expect(
+      findUntranslatableField(anthropic({ mcp_servers: [{}], container: 'c' }), 'anthropic-messages'),
+    ).toBeUndefined();
+  });
+
+  it('refuses JSON mode with tools on Anthropic hosts only, with the reason', () => {
+    const json = { responseFormat: { type: 'json' } } as const;
+    expect(findUntranslatableField(openai({}, { ...json, tools }), 'anthropic-messages')).toStrictEqual({
+      field: 'response_format',
+      reason:
+        "Anthropic hosts get JSON mode as a forced tool call, which cannot be combined with the request's own tools",
+    });
+    expect(findUntranslatableField(anthropic({}, { ...json, tools }), 'openai-chat')).toBeUndefined();
+  });
+
+  it('takes a text response format, or an empty tool list, for no conflict', () => {
+    const text = { responseFormat: { type: 'text' } } as const;
+    const json = { responseFormat: { type: 'json' } } as const;
+    for (const target of ['anthropic-messages', 'gemini'] as const) {
+      expect(findUntranslatableField(openai({}, { ...text, tools }), target)).toBeUndefined();
+      expect(findUntranslatableField(openai({}, { ...json, tools: [] }), target)).toBeUndefined();
+    }
+  });
+
+  it('lets Anthropic-only content reach Anthropic hosts, and an empty list of it reach any host', () => {
+    const only = anthropic({ [UNTRANSLATABLE_PARTS]: ['messages[0].content[0] (document)'] });
+    expect(findUntranslatableField(only, 'anthropic-messages')).toBeUndefined();
+    expect(findUntranslatableField(only, 'openai-chat')).toStrictEqual({
+      field: 'messages[0].content[0] (document)',
+      reason: 'this content exists only in the Anthropic API',
+    });
+    expect(findUntranslatableField(anthropic({ [UNTRANSLATABLE_PARTS]: [] }), 'openai-chat')).toBeUndefined();
+  });
+
+  it('skips a protocol entry whose kept fields are undefined', () => {
+    const request = openai({ n: 2 });
+    request.vendorOptions = { 'anthropic-messages': undefined, ...request.vendorOptions };
+    expect(findUntranslatableField(request, 'openai-chat')).toBeUndefined();
+    expect(findUntranslatableField(request, 'anthropic-messages')?.field).toBe('n');
   });
 });

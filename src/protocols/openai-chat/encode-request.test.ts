@@ -291,3 +291,126 @@ describe('encodeOpenaiRequest', () => {
     });
   });
 });
+
+describe('encodeOpenaiRequest (optional fields)', () => {
+  const request = (overrides: Partial<ChatRequest>) =>
+    canonical({ messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }], ...overrides });
+
+  it('writes only the model, the messages and stream when nothing else is set', () => {
+    expect(encodeOpenaiRequest(request({}), 'gpt-4.1')).toStrictEqual({
+      model: 'gpt-4.1',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+    });
+  });
+
+  it('writes sampling values, zero included, and leaves out an empty stop list', () => {
+    expect(
+      encodeOpenaiRequest(request({ temperature: 0, topP: 0.5, maxTokens: 64, stop: [] }), 'u'),
+    ).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      max_tokens: 64,
+      temperature: 0,
+      top_p: 0.5,
+      stream: false,
+    });
+  });
+
+  it('asks for stream usage only on a stream whose client wanted it', () => {
+    const encode = (stream: boolean, streamUsage: boolean | undefined) => {
+      const canonicalRequest = request({ stream });
+      if (streamUsage !== undefined) canonicalRequest.streamUsage = streamUsage;
+      return encodeOpenaiRequest(canonicalRequest, 'u');
+    };
+    expect(encode(true, true)).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(encode(true, undefined)).not.toHaveProperty('stream_options');
+    expect(encode(true, false)).not.toHaveProperty('stream_options');
+    expect(encode(false, true)).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+    });
+  });
+
+  it('writes tools without description or strict when they have none, and no choice or parallel flag unless set', () => {
+    expect(
+      encodeOpenaiRequest(request({ tools: [{ name: 'clock', parameters: { type: 'object' } }] }), 'u'),
+    ).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function', function: { name: 'clock', parameters: { type: 'object' } } }],
+      stream: false,
+    });
+  });
+
+  it('writes a tool choice of each kind and the parallel flag next to tools', () => {
+    const tools = [{ name: 'clock', parameters: { type: 'object' } }];
+    for (const type of ['auto', 'none', 'required'] as const) {
+      const encoded = encodeOpenaiRequest(
+        request({ tools, toolChoice: { type }, parallelToolCalls: false }),
+        'u',
+      );
+      expect([encoded.tool_choice, encoded.parallel_tool_calls]).toStrictEqual([type, false]);
+    }
+  });
+
+  it('leaves out an empty tool list together with its choice and parallel flag', () => {
+    expect(
+      encodeOpenaiRequest(request({ tools: [], toolChoice: { type: 'auto' }, parallelToolCalls: true }), 'u'),
+    ).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+    });
+  });
+
+  it('writes a JSON schema format with description and strict only when they are set', () => {
+    const schema = { type: 'object', properties: { ok: { type: 'boolean' } } };
+    expect(
+      encodeOpenaiRequest(request({ responseFormat: { type: 'json_schema', name: 'answer', schema } }), 'u')
+        .response_format,
+    ).toStrictEqual({ type: 'json_schema', json_schema: { name: 'answer', schema } });
+    expect(
+      encodeOpenaiRequest(
+        request({
+          responseFormat: {
+            type: 'json_schema',
+            name: 'answer',
+            schema,
+            description: 'The verdict.',
+            strict: false,
+          },
+        }),
+        'u',
+      ).response_format,
+    ).toStrictEqual({
+      type: 'json_schema',
+      json_schema: { name: 'answer', schema, description: 'The verdict.', strict: false },
+    });
+  });
+
+  it("sends an OpenAI client's own metadata back without store, and no metadata when it has no tags", () => {
+    const fromOpenai = (metadata: Record<string, string>) =>
+      request({ metadata, vendorOptions: { 'openai-chat': {} } });
+    expect(encodeOpenaiRequest(fromOpenai({ team: 'vision', user: 'u-1' }), 'u')).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+      user: 'u-1',
+      metadata: { team: 'vision' },
+    });
+    expect(encodeOpenaiRequest(fromOpenai({ user: 'u-1' }), 'u')).toStrictEqual({
+      model: 'u',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: false,
+      user: 'u-1',
+    });
+    expect(encodeOpenaiRequest(fromOpenai({}), 'u')).not.toHaveProperty('metadata');
+  });
+});
