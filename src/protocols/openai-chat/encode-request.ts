@@ -163,9 +163,9 @@ export function encodeOpenaiRequest(request: ChatRequest, upstreamModel: string)
 
   const { user, ...tags } = request.metadata;
   if (user !== undefined) body.user = user;
-  // OpenAI has refused `metadata` on completions that are not stored, so tags from another protocol's
-  // client are sent only with `store`; an OpenAI client's own `metadata` goes back as it came.
+  // OpenAI has refused `metadata` on completions that are not stored, and only an OpenAI client can
+  // ask for `store`: its own `metadata` goes back as it came; another protocol's tags are not sent.
   const fromOpenaiClient = request.vendorOptions['openai-chat'] !== undefined;
-  if ((fromOpenaiClient || body.store === true) && Object.keys(tags).length > 0) body.metadata = tags;
+  if (fromOpenaiClient && Object.keys(tags).length > 0) body.metadata = tags;
   return body;
 }
