@@ -102,9 +102,15 @@ function encodeToolChoice(choice: ToolChoice | undefined, parallel: boolean | un
   }
 }
 
-function encodeSystem(system: readonly TextPart[]): string | Block[] {
-  if (system.length === 1) return system[0]!.text;
-  return system.map((part) => ({ type: 'text', text: part.text }));
+/**
+ * The system prompt without its empty parts (Anthropic rejects empty text blocks: "system: text
+ * content blocks must be non-empty"), as a string when one part is left; undefined when none is.
+ */
+function encodeSystem(system: readonly TextPart[] | undefined): string | Block[] | undefined {
+  const parts = (system ?? []).filter((part) => part.text !== '');
+  if (parts.length === 0) return undefined;
+  if (parts.length === 1) return parts[0]!.text;
+  return parts.map((part) => ({ type: 'text', text: part.text }));
 }
 
 /**
@@ -122,7 +128,8 @@ export function encodeAnthropicRequest(request: ChatRequest, upstreamModel: stri
     max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
     messages: encodeMessages(request.messages),
   };
-  if (request.system !== undefined && request.system.length > 0) body.system = encodeSystem(request.system);
+  const system = encodeSystem(request.system);
+  if (system !== undefined) body.system = system;
 
   const tools: Block[] = (request.tools ?? []).map((tool) => {
     const encoded: Block = { name: tool.name, input_schema: tool.parameters };
