@@ -276,6 +276,72 @@ describe('IncidentDetector: which deployments an incident is about', () => {
   });
 });
 
+describe('IncidentDetector: what it publishes and lets go', () => {
+  it('shows each model with its description, and its deployments with their provider', async () => {
+    const clock = new ManualClock(START);
+    const store = new SqliteStore({ path: ':memory:' });
+    stores.push(store);
+    const health = new MemoryHealthStore({ clock });
+    const routes = table({ m: ['x'], n: ['y'] });
+    const described = new ModelTable(
+      routes
+        .list()
+        .map((route) => (route.name === 'm' ? { ...route, description: 'The main model' } : route)),
+    );
+    const detector = new IncidentDetector(
+      new RoutingState({ health, clock }),
+      () => ({ table: described }),
+      store,
+      clock,
+    );
+    await detector.evaluate();
+    expect(detector.snapshot()).toStrictEqual([
+      {
+        name: 'm',
+        description: 'The main model',
+        status: 'operational',
+        deployments: [{ id: 'a/x', provider: 'a', status: 'operational' }],
+      },
+      {
+        name: 'n',
+        status: 'operational',
+        deployments: [{ id: 'a/y', provider: 'a', status: 'operational' }],
+      },
+    ]);
+  });
+
+  it('lets go of the one incident an operator resolved, and keeps following the others', async () => {
+    const context = setup({}, { m: ['x'], n: ['y'] });
+    const { clock, record, detector, store } = context;
+    record('x', 'server_error', 5);
+    record('y', 'server_error', 5);
+    await detector.evaluate();
+    clock.advance(2_000);
+    await detector.evaluate();
+    const opened = await store.listIncidents({ open: true });
+    const onM = opened.find((incident) => incident.components[0] === 'm')!;
+    const onN = opened.find((incident) => incident.components[0] === 'n')!;
+    await store.addIncidentUpdate(
+      onM.id,
+      { at: clock.now(), status: 'resolved', body: 'by hand' },
+      { status: 'resolved' },
+    );
+    detector.release(onM.id);
+    clock.advance(1_000);
+    await detector.evaluate();
+    const after = await store.listIncidents({});
+    // The trouble on m goes on: a new incident; n's goes on as the same one.
+    expect(
+      after.filter((incident) => incident.components[0] === 'm').map((incident) => incident.status),
+    ).toEqual(['investigating', 'resolved']);
+    expect(
+      after
+        .filter((incident) => incident.components[0] === 'n')
+        .map((incident) => [incident.id, incident.status]),
+    ).toEqual([[onN.id, 'identified']]);
+  });
+});
+
 describe('IncidentDetector: one writer among replicas', () => {
   it('a follower publishes what it sees but writes nothing: no incident, alert, event or uptime sample', async () => {
     const leader = setup();

@@ -10,7 +10,7 @@ import { summariseEvent, WebhookNotifier, type WebhookTarget } from './webhook-n
 /** A real HTTP receiver on 127.0.0.1 that answers every POST with `status`. */
 interface Receiver {
   url: string;
-  received: Array<{ headers: IncomingHttpHeaders; body: string }>;
+  received: Array<{ method: string | undefined; headers: IncomingHttpHeaders; body: string }>;
   server: Server;
 }
 
@@ -34,7 +34,7 @@ async function receiver(
       body += chunk;
     });
     request.on('end', () => {
-      received.push({ headers: request.headers, body });
+      received.push({ method: request.method, headers: request.headers, body });
       options.arrived?.();
       void (options.hold ?? Promise.resolve()).then(() => response.writeHead(status).end());
     });
@@ -179,6 +179,30 @@ describe('WebhookNotifier', () => {
     const expected = createHmac('sha256', 's3cret').update(`${timestamp}.${body}`).digest('hex');
     expect(headers['x-detour-signature']).toBe(`sha256=${expected}`);
     expect(headers['x-detour-delivery']).toBe((await only()).id);
+    expect(hook.received[0]?.method).toBe('POST');
+    expect(headers['user-agent']).toBe('detour-webhooks');
+    expect(headers['content-type']).toBe('application/json');
+  });
+
+  it('signs each delivery with its own target’s secret', async () => {
+    const first = await receiver(200);
+    const second = await receiver(200);
+    const { notifier } = setup([
+      { url: first.url, format: 'json', events: ALL, secret: 'first-secret' },
+      { url: second.url, format: 'json', events: ALL, secret: 'second-secret' },
+    ]);
+    await notifier.enqueue(EVENTS[0]!);
+    await notifier.deliverDue();
+    for (const [hook, secret] of [
+      [first, 'first-secret'],
+      [second, 'second-secret'],
+    ] as const) {
+      const { headers, body } = hook.received[0]!;
+      const expected = createHmac('sha256', secret)
+        .update(`${headers['x-detour-timestamp']}.${body}`)
+        .digest('hex');
+      expect(headers['x-detour-signature']).toBe(`sha256=${expected}`);
+    }
   });
 
   it('counts a refused connection as a failed attempt, and a target no longer configured too', async () => {
@@ -229,7 +253,9 @@ describe('WebhookNotifier', () => {
   });
 
   it('refuses a lease no longer than the send timeout, which could send a slow delivery twice', () => {
-    expect(() => setup([], { timeoutMs: 5_000, leaseMs: 5_000 })).toThrow(RangeError);
+    expect(() => setup([], { timeoutMs: 5_000, leaseMs: 5_000 })).toThrow(
+      new RangeError('leaseMs must be longer than timeoutMs, or a slow send could be sent twice'),
+    );
     expect(() => setup([], { timeoutMs: 5_000, leaseMs: 5_001 })).not.toThrow();
   });
 
@@ -285,6 +311,15 @@ describe('WebhookNotifier', () => {
       'Alert (auth): bad key',
       'Alert resolved (auth) on a/up-m',
     ]);
+    expect(
+      summariseEvent({
+        type: 'component.status_changed',
+        at: AT,
+        component: 'a/up-m',
+        from: 'partial_outage',
+        to: 'degraded_performance',
+      }),
+    ).toBe('a/up-m: partial outage → degraded performance');
     const quiet: Incident = { ...incident, updates: [] };
     expect(summariseEvent({ type: 'incident.resolved', at: AT, incident: quiet })).toBe(
       '[investigating] m: provider errors on a/up-m',
