@@ -467,6 +467,7 @@ describe('IncidentDetector: taking over what the store holds open', () => {
       model: string;
       manual?: boolean;
       startedAt?: number;
+      usersSawErrors?: boolean;
     },
     at: number,
   ) {
@@ -482,7 +483,7 @@ describe('IncidentDetector: taking over what the store holds open', () => {
         deployments: [`a/${fields.model}`],
         startedAt,
         updatedAt: startedAt,
-        evidence: { users: { sawErrors: false } },
+        evidence: { users: { sawErrors: fields.usersSawErrors ?? false } },
         manual: fields.manual ?? false,
       },
       { at: startedAt, status: 'investigating', body: 'opened' },
@@ -607,5 +608,28 @@ describe('IncidentDetector: taking over what the store holds open', () => {
     await detector.evaluate();
     expect(await openAlerts()).toEqual([['auth', 'a/x']]);
     expect(await store.listAlerts({})).toHaveLength(2);
+  });
+
+  it('keeps what a taken-over incident said about users seeing errors', async () => {
+    const clock = new ManualClock(START);
+    const store = new SqliteStore({ path: ':memory:' });
+    stores.push(store);
+    await leftOpen(
+      store,
+      { id: 'seen', kind: 'outage', status: 'identified', model: 'm', usersSawErrors: true },
+      START - 1_000,
+    );
+    await leftOpen(store, { id: 'unseen', kind: 'outage', status: 'identified', model: 'n' }, START - 1_000);
+    const { detector } = setup({}, { m: ['x'], n: ['y'] }, { clock, store });
+    await detector.evaluate();
+    clock.advance(2_000);
+    await detector.evaluate();
+    const sawErrors = async (id: string) => {
+      const incident = await store.getIncident(id);
+      expect(incident?.status).toBe('monitoring');
+      return (incident?.evidence as { users: { sawErrors: boolean } }).users.sawErrors;
+    };
+    expect(await sawErrors('seen')).toBe(true);
+    expect(await sawErrors('unseen')).toBe(false);
   });
 });
