@@ -57,6 +57,14 @@ function input(rows: RequestLogRow[], extra: Partial<ExplainInput> = {}): Explai
 const times = (count: number, make: (index: number) => RequestLogRow) =>
   Array.from({ length: count }, (_, i) => make(i));
 
+/** One host's canary counts in a slice. */
+const tally = (deployment: string, graded: number, passed: number) => ({
+  deployment,
+  graded,
+  passed,
+  unanswered: 0,
+});
+
 describe('explainModel', () => {
   it('lets the finding with the most failed attempts win, ties going to configuration', () => {
     const rows = [
@@ -181,12 +189,6 @@ describe('explainModel', () => {
   });
 
   it('compares canaries with the best of the siblings that have enough runs', () => {
-    const tally = (deployment: string, graded: number, passed: number) => ({
-      deployment,
-      graded,
-      passed,
-      unanswered: 0,
-    });
     const clean = times(10, () => row(1, ['a:success:5']));
     const window = { from: FROM, to: FROM + 60 * MINUTE };
     const explain = (tallies: ReturnType<typeof tally>[]) =>
@@ -207,12 +209,6 @@ describe('explainModel', () => {
   });
 
   it('compares canaries with a sibling when the host has no earlier runs, and not on a host that is failing', () => {
-    const tally = (deployment: string, graded: number, passed: number) => ({
-      deployment,
-      graded,
-      passed,
-      unanswered: 0,
-    });
     const clean = times(10, () => row(1, ['a:success:5']));
     // Two half-hour slices: the window's counts are their sums.
     const half = 30 * MINUTE;

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { tableOf } from '../../test/support/model-table.js';
 import { ManualClock } from '../core/index.js';
 import { MemoryHealthStore, type OutcomeResult } from '../health/index.js';
-import { createProvider } from '../providers/index.js';
-import { type ModelRoute, ModelTable, RoutingState } from '../routing/index.js';
+import { ModelTable, RoutingState } from '../routing/index.js';
 import { type Incident, type IncidentStatus, SqliteStore } from '../store/index.js';
 import { type DetectorOptions, IncidentDetector, USER_ERROR_LOOKBACK } from './incident-detector.js';
 import type { StatusEvent } from './status-event.js';
@@ -12,25 +12,6 @@ import type { StatusEvent } from './status-event.js';
 // through the gateway; these reach the thresholds and rules that traffic makes awkward to hit exactly.
 
 const START = 1_700_000_000_000;
-const provider = createProvider('a', { protocol: 'openai-chat', baseUrl: 'http://127.0.0.1:9/v1' });
-
-/** A table from `{ model: [upstream ids on provider a] }`. */
-function table(models: Record<string, string[]>): ModelTable {
-  const routes: ModelRoute[] = Object.entries(models).map(([name, upstreams]) => ({
-    name,
-    deployments: upstreams.map((upstream) => ({
-      modelName: name,
-      provider,
-      deploymentId: `a/${upstream}`,
-      upstreamModel: upstream,
-      timeouts: { firstTokenMs: 1_000, idleMs: 1_000 },
-    })),
-    fallbacks: [],
-    totalTimeoutMs: 10_000,
-    strategy: 'priority',
-  }));
-  return new ModelTable(routes);
-}
 
 const TIMINGS: Partial<DetectorOptions> = {
   intervalMs: 1_000,
@@ -65,7 +46,7 @@ function setup(
   const store = shared?.store ?? new SqliteStore({ path: ':memory:' });
   if (shared === undefined) stores.push(store);
   const events: StatusEvent[] = [];
-  const routes = table(models);
+  const routes = tableOf(models);
   const detector = new IncidentDetector(
     state,
     () => ({ table: routes }),
@@ -282,7 +263,7 @@ describe('IncidentDetector: what it publishes and lets go', () => {
     const store = new SqliteStore({ path: ':memory:' });
     stores.push(store);
     const health = new MemoryHealthStore({ clock });
-    const routes = table({ m: ['x'], n: ['y'] });
+    const routes = tableOf({ m: ['x'], n: ['y'] });
     const described = new ModelTable(
       routes
         .list()
@@ -627,7 +608,7 @@ describe('IncidentDetector: taking over what the store holds open', () => {
     const sawErrors = async (id: string) => {
       const incident = await store.getIncident(id);
       expect(incident?.status).toBe('monitoring');
-      return (incident?.evidence as { users: { sawErrors: boolean } }).users.sawErrors;
+      return (incident!.evidence as { users: { sawErrors: boolean } }).users.sawErrors;
     };
     expect(await sawErrors('seen')).toBe(true);
     expect(await sawErrors('unseen')).toBe(false);

@@ -1,29 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { tableOf } from '../../test/support/model-table.js';
 import { ManualClock } from '../core/index.js';
 import { MemoryHealthStore } from '../health/index.js';
-import { createProvider } from '../providers/index.js';
-import { type ModelRoute, ModelTable } from './model-table.js';
 import { RoutingState } from './routing-state.js';
-
-const provider = createProvider('a', { protocol: 'openai-chat', baseUrl: 'http://127.0.0.1:9/v1' });
-
-/** A table from `{ model: [upstream ids on provider a] }`. */
-function table(models: Record<string, string[]>): ModelTable {
-  const routes: ModelRoute[] = Object.entries(models).map(([name, upstreams]) => ({
-    name,
-    deployments: upstreams.map((upstream) => ({
-      modelName: name,
-      provider,
-      deploymentId: `a/${upstream}`,
-      upstreamModel: upstream,
-      timeouts: { firstTokenMs: 1_000, idleMs: 1_000 },
-    })),
-    fallbacks: [],
-    totalTimeoutMs: 10_000,
-    strategy: 'priority',
-  }));
-  return new ModelTable(routes);
-}
 
 describe('RoutingState', () => {
   it('keeps what it learned about deployments and models still configured, and forgets the rest', () => {
@@ -38,7 +17,10 @@ describe('RoutingState', () => {
       state.budget(model).recordRequest(clock.now());
     }
 
-    const change = state.adoptTable(table({ kept: ['x', 'y'], gone: ['y'] }), table({ kept: ['x', 'z'] }));
+    const change = state.adoptTable(
+      tableOf({ kept: ['x', 'y'], gone: ['y'] }),
+      tableOf({ kept: ['x', 'z'] }),
+    );
 
     expect(change).toEqual({ deploymentsAdded: ['a/z'], deploymentsRemoved: ['a/y'] });
     expect(state.health.snapshot().map((health) => health.id)).toEqual(['a/x']);
