@@ -495,9 +495,8 @@ export class IncidentDetector {
       // Health starts empty after a restart, so a taken-over alert's cause may simply not have been
       // seen yet: it needs the same quiet spell before it ends.
       if (restoredAt !== undefined && now - restoredAt < this.options.leaveMs) continue;
-      // Rate limits come and go: only a quiet spell as long as the status hysteresis ends the alert.
-      // (It used to be measured from the cool-down's end read from health, which no longer has one
-      // once the cool-down is over, so the alert ended at once and the next 429 raised a new one.)
+      // Rate limits come and go: only a quiet spell as long as the status hysteresis ends the alert,
+      // counted from the track's own record (health reports no cool-down once it is over).
       if (kind === 'rate_limited' && now - (track.rateLimitedUntil ?? 0) < this.options.leaveMs) continue;
       await this.store.resolveAlert(alertId, now);
       track.alerts.delete(kind);
