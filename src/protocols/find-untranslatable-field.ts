@@ -2,6 +2,7 @@ import type { ChatRequest, ProtocolName, WireProtocol } from '../core/index.js';
 import { UNTRANSLATABLE_PARTS } from './anthropic-messages/index.js';
 import { findConverseUntranslatableContent } from './bedrock-converse/index.js';
 import { isGeminiReadableImage } from './gemini/index.js';
+import { ownEntry } from './narrow-json.js';
 
 /** A client field that a host of another protocol cannot honour. */
 export interface UntranslatableField {
@@ -185,7 +186,7 @@ export function findUntranslatableField(
     for (const [field, value] of Object.entries(fields)) {
       if (field === UNTRANSLATABLE_PARTS) continue;
       // Own keys only: a client field named `constructor` is no rule.
-      const rule = Object.hasOwn(RULES[source], field) ? RULES[source][field] : undefined;
+      const rule = ownEntry(RULES[source], field);
       if (rule?.matters(value)) return { field, reason: rule.reason(target) };
     }
   }

@@ -12,6 +12,7 @@ export {
 } from './bedrock-converse/index.js';
 export type * from './codec.js';
 export { findUntranslatableField, type UntranslatableField } from './find-untranslatable-field.js';
+export { ownEntry } from './narrow-json.js';
 export { formatSseEvent } from './sse.js';
 export { anthropicMessagesCodec, bedrockConverseCodec, geminiCodec, openaiChatCodec };
 

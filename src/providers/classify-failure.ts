@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { DetourError, type FailureClass, type UpstreamErrorInfo, upstreamCodeFor } from '../core/index.js';
 import type { UpstreamErrorDetails } from '../protocols/codec.js';
+import { ownEntry } from '../protocols/index.js';
 import { saysContextLengthExceeded } from './detect-context-length.js';
 import { readRetryAfterMs, readShouldRetry, readUpstreamRequestId } from './read-retry-after.js';
 
@@ -25,7 +26,7 @@ function lookUp(
   table: Readonly<Record<string, FailureClass>>,
   key: string | undefined,
 ): FailureClass | undefined {
-  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+  return key === undefined ? undefined : ownEntry(table, key);
 }
 
 /** Inputs for {@link classifyHttpFailure}. */

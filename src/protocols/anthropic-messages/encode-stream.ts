@@ -88,8 +88,8 @@ class AnthropicStreamEncoder implements StreamEncoder {
         });
       }
       case 'tool_call_end': {
-        const block = this.toolBlocks.get(input.index);
-        return block !== undefined && this.open?.kind === 'tool' && this.open.block === block
+        const open = this.open;
+        return open?.kind === 'tool' && open.block === this.toolBlocks.get(input.index)
           ? this.closeOpen()
           : '';
       }

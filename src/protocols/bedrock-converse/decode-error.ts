@@ -1,6 +1,6 @@
 import { DetourError, upstreamCodeFor } from '../../core/index.js';
 import type { UpstreamErrorDetails } from '../codec.js';
-import { asNumber, asRecord, asString } from '../narrow-json.js';
+import { asNumber, asRecord, asString, ownEntry } from '../narrow-json.js';
 import { BEDROCK_ERROR_CLASSES, lowerCamel } from './bedrock-error-classes.js';
 
 /**
@@ -40,9 +40,7 @@ export function decodeConverseError(body: unknown): UpstreamErrorDetails {
  */
 export function classifyBedrockStreamException(exceptionType: string, payload: unknown): DetourError {
   const type = lowerCamel(normalizeBedrockErrorType(exceptionType));
-  const failureClass = Object.hasOwn(BEDROCK_ERROR_CLASSES, type)
-    ? BEDROCK_ERROR_CLASSES[type]!
-    : 'server_error';
+  const failureClass = ownEntry(BEDROCK_ERROR_CLASSES, type) ?? 'server_error';
   const fields = asRecord(payload);
   let message =
     asString(fields?.message) ??

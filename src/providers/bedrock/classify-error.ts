@@ -3,6 +3,7 @@ import { DetourError, upstreamCodeFor } from '../../core/index.js';
 import {
   BEDROCK_ERROR_CLASSES,
   normalizeBedrockErrorType,
+  ownEntry,
   type UpstreamErrorDetails,
 } from '../../protocols/index.js';
 
@@ -61,9 +62,7 @@ export interface StreamException {
  * the host's message out, as HTTP ones do.
  */
 export function classifyBedrockStreamException(provider: string, exception: StreamException): DetourError {
-  const known = Object.hasOwn(BEDROCK_ERROR_CLASSES, exception.type)
-    ? BEDROCK_ERROR_CLASSES[exception.type]
-    : undefined;
+  const known = ownEntry(BEDROCK_ERROR_CLASSES, exception.type);
   const failureClass = known ?? 'server_error';
   const original =
     exception.originalStatusCode === undefined ? '' : ` (the model answered ${exception.originalStatusCode})`;
