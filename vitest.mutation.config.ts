@@ -102,6 +102,12 @@ const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
     'src/server/routes/**/*.test.ts',
     'test/admin*.test.ts',
     'test/status-routes.test.ts',
+    'test/models-probes-count-tokens.test.ts',
+    'test/console.test.ts',
+    'test/openai-surface.test.ts',
+    'test/anthropic-surface.test.ts',
+    'test/hostile-clients.test.ts',
+    'test/request-path-promises.test.ts',
   ],
   'src/access': [
     'src/access/**/*.test.ts',
