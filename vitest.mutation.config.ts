@@ -108,6 +108,7 @@ const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
     'test/anthropic-surface.test.ts',
     'test/hostile-clients.test.ts',
     'test/request-path-promises.test.ts',
+    'test/stream-backpressure.test.ts',
   ],
   'src/access': [
     'src/access/**/*.test.ts',

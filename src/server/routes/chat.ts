@@ -67,6 +67,23 @@ function headerSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
+/**
+ * Waits until a response's buffer drains or its connection closes. The event that does not come is
+ * stopped listening for: a long stream to a slow reader waits many times, and listeners left behind
+ * would pile up on the response until it ends.
+ */
+async function drainedOrClosed(raw: FastifyReply['raw']): Promise<void> {
+  const settled = new AbortController();
+  try {
+    await Promise.race([
+      once(raw, 'drain', { signal: settled.signal }),
+      once(raw, 'close', { signal: settled.signal }),
+    ]);
+  } finally {
+    settled.abort();
+  }
+}
+
 async function writeStream(
   reply: FastifyReply,
   surface: ProtocolName,
@@ -98,7 +115,7 @@ async function writeStream(
         raw.uncork();
       });
     }
-    if (!raw.write(text)) await Promise.race([once(raw, 'drain'), once(raw, 'close')]);
+    if (!raw.write(text)) await drainedOrClosed(raw);
   };
   try {
     for (const chunk of head) {
