@@ -84,6 +84,75 @@ describe('classifyHttpFailure', () => {
     expect(policy.status).toBe(400);
   });
 
+  it('reads a quota failure from the message of a client-error type', () => {
+    const error = classifyHttpFailure(
+      failure({
+        vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+        status: 400,
+        details: {
+          type: 'invalid_request_error',
+          message: 'Your credit balance is too low to access the API',
+        },
+      }),
+    );
+    expect(error.failureClass).toBe('quota');
+  });
+
+  it('lets a specific vendor type win over the message', () => {
+    const error = classifyHttpFailure(
+      failure({
+        vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+        status: 429,
+        details: { type: 'rate_limit_error', message: 'You exceeded your current quota for this minute' },
+      }),
+    );
+    expect(error.failureClass).toBe('rate_limited');
+  });
+
+  it('keeps a client-error type under 500 even when the status alone says otherwise', () => {
+    for (const status of [401, 404, 408, 429]) {
+      const error = classifyHttpFailure(
+        failure({
+          vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+          status,
+          details: { type: 'invalid_request_error', message: 'bad field' },
+        }),
+      );
+      expect(error.failureClass, String(status)).toBe('client_error');
+    }
+  });
+
+  it('names in its upstream info only what the vendor said', () => {
+    expect(classifyHttpFailure(failure({ status: 500 })).upstream).toStrictEqual({
+      provider: 'acme',
+      deployment: 'acme/m',
+      status: 500,
+    });
+    expect(
+      classifyHttpFailure(
+        failure({ status: 500, headers: { 'x-request-id': 'req_1' }, details: { type: 't', code: 'c' } }),
+      ).upstream,
+    ).toStrictEqual({
+      provider: 'acme',
+      deployment: 'acme/m',
+      status: 500,
+      vendorType: 't',
+      vendorCode: 'c',
+      requestId: 'req_1',
+    });
+  });
+
+  it('keeps the upstream status of a policy refusal', () => {
+    const error = classifyHttpFailure(
+      failure({
+        status: 422,
+        details: { message: 'This request was flagged as potentially violating our usage policy' },
+      }),
+    );
+    expect(error.failureClass).toBe('content_policy');
+    expect(error.status).toBe(422);
+  });
+
   it('does not let a client-error type turn a 5xx into a client error', () => {
     const error = classifyHttpFailure(
       failure({

@@ -51,6 +51,13 @@ describe('ContinuationSeam (prefill)', () => {
     expect(twelve.finish()).toBe('!');
   });
 
+  it('waits for the rest of a skipped whitespace run longer than the hold-back window', () => {
+    const seam = new ContinuationSeam(`Hi${' '.repeat(100)}`, 'prefill');
+    expect(seam.accept(' '.repeat(70))).toBe('');
+    expect(seam.accept(`${' '.repeat(30)}World`)).toBe('');
+    expect(seam.finish()).toBe('World');
+  });
+
   it('waits while the text so far could still be the skipped whitespace', () => {
     const seam = new ContinuationSeam('one two \n', 'prefill');
     expect(seam.accept(' ')).toBe('');
@@ -81,6 +88,11 @@ describe('ContinuationSeam (replay)', () => {
     expect(() => seam.accept('three')).toThrow(DetourError);
     const late = new ContinuationSeam('one two', 'replay');
     expect(() => late.accept('one twx and more')).toThrow(/did not begin with the text already sent/);
+  });
+
+  it('finishes a replay of a client that has no text yet with nothing held', () => {
+    const seam = new ContinuationSeam('', 'replay');
+    expect(seam.finish()).toBe('');
   });
 
   it('throws when the replay finishes short of the client text', () => {

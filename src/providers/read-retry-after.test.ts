@@ -34,6 +34,15 @@ describe('readRetryAfterMs', () => {
     );
   });
 
+  it.each([
+    'anthropic-ratelimit-requests-reset',
+    'anthropic-ratelimit-tokens-reset',
+    'anthropic-ratelimit-input-tokens-reset',
+    'anthropic-ratelimit-output-tokens-reset',
+  ])('reads %s on its own', (name) => {
+    expect(readRetryAfterMs({ [name]: '2026-11-30T12:00:07Z' }, NOW)).toBe(7000);
+  });
+
   it('says nothing when nothing was said, or only blanks', () => {
     expect(readRetryAfterMs({}, NOW)).toBeUndefined();
     expect(readRetryAfterMs({ 'retry-after': '  ' }, NOW)).toBeUndefined();

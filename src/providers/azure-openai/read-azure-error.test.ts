@@ -70,6 +70,22 @@ describe('readAzureErrorDetails', () => {
     );
   });
 
+  it.each([
+    ['null', null],
+    ['a string', 'oops'],
+    ['an object without error', {}],
+    ['a null error', { error: null }],
+    ['a string error', { error: 'oops' }],
+    ['an error without innererror', { error: { code: 'BadRequest' } }],
+    ['a null innererror', { error: { code: 'BadRequest', innererror: null } }],
+    ['a string innererror', { error: { code: 'BadRequest', innererror: 'x' } }],
+    ['an innererror code that is not a string', { error: { code: 'BadRequest', innererror: { code: 7 } } }],
+  ])('reads a body with %s without an inner code', (_label, parsed) => {
+    expect(() => readAzureErrorDetails(parsed, JSON.stringify(parsed))).not.toThrow();
+    const code = readAzureErrorDetails(parsed, JSON.stringify(parsed)).code;
+    expect(code === undefined || code === 'BadRequest').toBe(true);
+  });
+
   it('keeps the outer code when the innererror code is unknown', () => {
     expect(readAzureErrorDetails(contentFilterBody('BadRequest', 'SomethingElse'), '').code).toBe(
       'BadRequest',

@@ -69,6 +69,46 @@ describe('resolveBedrockSettings', () => {
     ).toThrow(/provider br-east \(bedrock\): no AWS region/);
   });
 
+  it('takes an empty AWS_SESSION_TOKEN as unset', () => {
+    const settings = resolveBedrockSettings(
+      'br-east',
+      { protocol: 'bedrock' },
+      {
+        AWS_REGION: 'eu-central-1',
+        AWS_ACCESS_KEY_ID: 'AKIA-ENV',
+        AWS_SECRET_ACCESS_KEY: 's',
+        AWS_SESSION_TOKEN: '',
+      },
+    );
+    expect(settings.auth).toStrictEqual({
+      type: 'sigv4',
+      region: 'eu-central-1',
+      credentials: { accessKeyId: 'AKIA-ENV', secretAccessKey: 's' },
+    });
+  });
+
+  it('says exactly where credentials go when it has none', () => {
+    expect(() => resolveBedrockSettings('br-east', { protocol: 'bedrock', region: 'us-east-1' }, {})).toThrow(
+      new Error(
+        'provider br-east (bedrock): no credentials: an access key id is missing; set accessKeyId and secretAccessKey (or apiKey) in its config, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment',
+      ),
+    );
+  });
+
+  it('takes a config secret without its key id as the config’s half, not the environment’s keys', () => {
+    expect(() =>
+      resolveBedrockSettings(
+        'br-east',
+        { protocol: 'bedrock', region: 'us-east-1', secretAccessKey: 's' },
+        awsEnv,
+      ),
+    ).toThrow(
+      new Error(
+        'provider br-east (bedrock): no credentials: an access key id is missing; accessKeyId and secretAccessKey go together in its config',
+      ),
+    );
+  });
+
   it('refuses a provider without credentials, naming it and not the half it has', () => {
     const attempt = (config: object, env: Record<string, string>) => () =>
       resolveBedrockSettings('br-east', { protocol: 'bedrock', region: 'us-east-1', ...config }, env);

@@ -87,6 +87,15 @@ describe('toInvokeModelBody', () => {
     expect(toInvokeModelBody(body, { 'anthropic-beta': ' , ' })).not.toHaveProperty('anthropic_beta');
   });
 
+  it('merges nothing from an anthropic_beta in the body that is not a list, nor betas that are not strings', () => {
+    // Left as the client sent it: no list to merge into.
+    expect(toInvokeModelBody({ ...body, anthropic_beta: 'ab' }, {}).anthropic_beta).toBe('ab');
+    expect(
+      toInvokeModelBody({ ...body, anthropic_beta: 'ab' }, { 'anthropic-beta': 'x' }).anthropic_beta,
+    ).toStrictEqual(['x']);
+    expect(toInvokeModelBody({ ...body, anthropic_beta: ['a', 7] }, {}).anthropic_beta).toStrictEqual(['a']);
+  });
+
   it('does not change the body it was given', () => {
     const copy = structuredClone(body);
     toInvokeModelBody(body, { 'anthropic-beta': 'x' });

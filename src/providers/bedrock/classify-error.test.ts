@@ -98,6 +98,28 @@ describe('readBedrockErrorDetails', () => {
     });
   });
 
+  it.each([
+    ['null', null],
+    ['an array', [{ message: 'in an array' }]],
+    ['a string', 'text'],
+    ['a number', 5],
+  ])('reads a body that is %s as no body, lending its text', (_label, parsed) => {
+    expect(readBedrockErrorDetails({}, parsed, 'raw text')).toStrictEqual({ message: 'raw text' });
+  });
+
+  it('lends at most 200 characters of a body, and nothing of an empty one', () => {
+    const long = 'x'.repeat(250);
+    expect(readBedrockErrorDetails({}, undefined, long)).toStrictEqual({ message: 'x'.repeat(200) });
+    expect(readBedrockErrorDetails({}, undefined, '')).toStrictEqual({});
+    expect(readBedrockErrorDetails({}, {}, 'ignored: the body was JSON')).toStrictEqual({});
+  });
+
+  it('takes the first of repeated x-amzn-ErrorType headers', () => {
+    expect(
+      readBedrockErrorDetails({ 'x-amzn-errortype': ['ThrottlingException', 'Other'] } as never, {}, ''),
+    ).toStrictEqual({ type: 'ThrottlingException' });
+  });
+
   it('lends a non-JSON body’s start as the message', () => {
     expect(readBedrockErrorDetails({}, undefined, '<html>Bad Gateway</html>')).toEqual({
       message: '<html>Bad Gateway</html>',
@@ -140,6 +162,17 @@ describe('classifyBedrockStreamException', () => {
       originalStatusCode: 529,
     });
     expect(error.message).toBe('modelStreamErrorException: Model stream failed (the model answered 529)');
+  });
+
+  it('says an exception without a message was reported inside the stream', () => {
+    expect(
+      classifyBedrockStreamException('bedrock-east', { type: 'somethingNewException', message: undefined })
+        .message,
+    ).toBe('somethingNewException: upstream reported an exception inside the stream');
+    expect(
+      classifyBedrockStreamException('bedrock-east', { type: 'throttlingException', message: 'slow' })
+        .message,
+    ).toBe('throttlingException: slow');
   });
 
   it('keeps the host’s message out of an auth exception and names the provider', () => {

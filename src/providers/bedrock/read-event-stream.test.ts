@@ -148,6 +148,51 @@ describe('readBedrockEventStream', () => {
     expect(error).toMatchObject({ failureClass: 'rate_limited', message: 'ThrottlingException: slow down' });
   });
 
+  it('names an exception frame without a type, and reads a payload that is not a JSON object as empty', async () => {
+    for (const payload of ['not json', '[1]', 'null']) {
+      const { error } = await read(
+        frame({ ':message-type': 'exception', ':content-type': 'application/json' }, payload),
+        'bedrock-converse',
+      );
+      expect(error).toMatchObject({
+        failureClass: 'server_error',
+        message: 'unknownException: upstream reported an exception inside the stream',
+      });
+    }
+  });
+
+  it('reads an exception’s Message and the model’s status from its payload', async () => {
+    const { error } = await read(
+      exception('modelStreamErrorException', { Message: 'broke', originalStatusCode: 503 }),
+      'bedrock-converse',
+    );
+    expect(error).toMatchObject({ message: 'modelStreamErrorException: broke (the model answered 503)' });
+    const { error: odd } = await read(
+      exception('modelStreamErrorException', { message: 5, originalStatusCode: '503' }),
+      'bedrock-converse',
+    );
+    expect(odd).toMatchObject({
+      message: 'modelStreamErrorException: upstream reported an exception inside the stream',
+    });
+  });
+
+  it('names a generic error frame without a code', async () => {
+    const { error } = await read(frame({ ':message-type': 'error' }, ''), 'bedrock-converse');
+    expect(error).toMatchObject({
+      failureClass: 'server_error',
+      message: 'unknownError: upstream reported an exception inside the stream',
+    });
+  });
+
+  it('reads a frame without a message type as an event', async () => {
+    const { messages, error } = await read(
+      frame({ ':event-type': 'messageStart', ':content-type': 'application/json' }, '{"role":"assistant"}'),
+      'bedrock-converse',
+    );
+    expect(error).toBeUndefined();
+    expect(messages.map((message) => message.event)).toStrictEqual(['messageStart']);
+  });
+
   it('skips events that carry nothing for the wire format', async () => {
     const bytes = Buffer.concat([
       converseEvent('initial-response', {}),
@@ -212,6 +257,32 @@ describe('splitEventStream', () => {
       (await split(Buffer.concat([chunk(anthropicEvents[0]), Buffer.from([0, 0])]), 64)).error,
     ).toMatchObject({
       failureClass: 'bad_response',
+    });
+  });
+
+  it('names the length the format cannot have, as soon as the prelude is in', async () => {
+    const prelude = Buffer.alloc(4);
+    prelude.writeUInt32BE(8, 0);
+    expect((await split(prelude, 4)).error).toMatchObject({
+      failureClass: 'bad_response',
+      message: 'upstream event stream has a message length of 8 bytes',
+    });
+    const tooLong = Buffer.alloc(20);
+    tooLong.writeUInt32BE(16 * 1024 * 1024 + 1, 0);
+    expect((await split(tooLong, 20)).error).toMatchObject({
+      message: 'upstream event stream has a message length of 16777217 bytes',
+    });
+  });
+
+  it('accepts the shortest and the longest lengths the format allows', async () => {
+    const empty = Buffer.from(codec.encode({ headers: {}, body: new Uint8Array(0) }));
+    expect(empty).toHaveLength(16);
+    expect(await split(empty, 16)).toStrictEqual({ count: 1, error: undefined });
+    const longest = Buffer.alloc(20);
+    longest.writeUInt32BE(16 * 1024 * 1024, 0);
+    // A whole 16 MiB message is allowed: this one just ends too early.
+    expect((await split(longest, 20)).error).toMatchObject({
+      message: expect.stringMatching(/inside a message/),
     });
   });
 

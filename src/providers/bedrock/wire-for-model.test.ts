@@ -31,6 +31,9 @@ describe('bedrockWireFor', () => {
     'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6',
     'arn:aws:bedrock:us-east-1:123456789012:provisioned-model/abcdef123456',
     'arn:aws:bedrock',
+    // Fewer than the ARN's five fixed fields: no resource id at all.
+    'arn:aws/anthropic.claude-3-haiku-20240307-v1:0',
+    'arn:aws:bedrock:us-east-1/anthropic.claude-3-haiku-20240307-v1:0',
   ])('sends %s through Converse', (modelId) => {
     expect(bedrockWireFor(modelId)).toBe('bedrock-converse');
   });

@@ -73,6 +73,32 @@ describe('readGoogleErrorDetails', () => {
     expect(readGoogleErrorDetails(undefined, '')).toEqual({ message: undefined });
     expect(readGoogleErrorDetails(undefined, 'x'.repeat(300)).message).toHaveLength(200);
   });
+
+  it.each([
+    ['a null error', { error: null }],
+    ['an empty status and no code', { error: { status: '', message: 'm' } }],
+    ['a status that is not a string', { error: { status: 7, message: 'm' } }],
+    ['a code that is not a number', { error: { code: '404', message: 'm' } }],
+    ['an anthropic-shaped error', { type: 'error', error: { type: 'overloaded_error', message: 'm' } }],
+  ])('reads a body with %s as not Google-shaped', (_label, parsed) => {
+    const text = JSON.stringify(parsed);
+    expect(readGoogleErrorDetails(parsed, text)).toStrictEqual({ message: text });
+  });
+
+  it('takes a body with the status name alone, or the numeric code alone, as Google-shaped', () => {
+    expect(
+      readGoogleErrorDetails({ error: { status: 'NOT_FOUND', message: 'no model' } }, 'raw'),
+    ).toMatchObject({
+      type: 'NOT_FOUND',
+      message: 'no model',
+    });
+    expect(readGoogleErrorDetails({ error: { code: 404, message: 'no model' } }, 'raw').message).toBe(
+      'no model',
+    );
+    expect(readGoogleErrorDetails([{ error: { code: 404, message: 'wrapped' } }], 'raw').message).toBe(
+      'wrapped',
+    );
+  });
 });
 
 describe('GOOGLE_ERROR_CLASSES', () => {

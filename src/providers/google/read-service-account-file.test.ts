@@ -35,6 +35,32 @@ describe('readServiceAccountFile', () => {
     });
   });
 
+  it('leaves out the optional fields the file does not have', () => {
+    const path = fileWith(
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'a@b.iam.gserviceaccount.com',
+        private_key: privateKeyPem,
+      }),
+    );
+    expect(readServiceAccountFile('vx', path)).toStrictEqual({
+      client_email: 'a@b.iam.gserviceaccount.com',
+      private_key: privateKeyPem,
+    });
+  });
+
+  it('takes an http token_uri (a local token server) as well as https', () => {
+    const path = fileWith(
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'a@b',
+        private_key: privateKeyPem,
+        token_uri: 'http://127.0.0.1:9/token',
+      }),
+    );
+    expect(readServiceAccountFile('vx', path).token_uri).toBe('http://127.0.0.1:9/token');
+  });
+
   it('leaves token_uri out when the file has none (Google’s own endpoint is then used)', () => {
     const path = writeTestServiceAccount('', privateKeyPem, { token_uri: undefined });
 
@@ -52,6 +78,19 @@ describe('readServiceAccountFile', () => {
   it.each([
     ['not JSON', `{"private_key": "${'x'.repeat(10)}SECRETPART`, 'is not JSON'],
     ['a JSON array', '[]', 'is not a JSON object'],
+    ['JSON null', 'null', 'is not a JSON object'],
+    ['a JSON string', '"SECRETPART"', 'is not a JSON object'],
+    ['a JSON number', '5', 'is not a JSON object'],
+    [
+      'a key with an empty type',
+      JSON.stringify({ type: '', private_key: 'SECRETPART' }),
+      'is not a service-account key (type is missing, expected "service_account")',
+    ],
+    [
+      'a key with an empty client_email',
+      JSON.stringify({ type: 'service_account', client_email: '', private_key: 'SECRETPART' }),
+      'has no client_email',
+    ],
     [
       'user credentials',
       JSON.stringify({ type: 'authorized_user', refresh_token: 'SECRETPART' }),
@@ -84,6 +123,16 @@ describe('readServiceAccountFile', () => {
         client_email: 'a@b',
         private_key: privateKeyPem,
         token_uri: 'oauth',
+      }),
+      'has a token_uri that is not an http(s) URL',
+    ],
+    [
+      'a token_uri that is no http(s) URL',
+      JSON.stringify({
+        type: 'service_account',
+        client_email: 'a@b',
+        private_key: privateKeyPem,
+        token_uri: 'ftp://oauth.example/token',
       }),
       'has a token_uri that is not an http(s) URL',
     ],
