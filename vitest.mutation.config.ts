@@ -109,6 +109,10 @@ const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
     'test/hostile-clients.test.ts',
     'test/request-path-promises.test.ts',
     'test/stream-backpressure.test.ts',
+    'test/explain.test.ts',
+    'test/client-keys.test.ts',
+    'test/keys-cli.test.ts',
+    'test/request-log.test.ts',
   ],
   'src/access': [
     'src/access/**/*.test.ts',
