@@ -104,7 +104,8 @@ describe('opening an incident by hand', () => {
   it('refuses a body without components, naming the field, and an unknown id with 404', async () => {
     const refused = await admin('POST', '/admin/incidents', { title: 'x', body: 'y' });
     expect(refused.status).toBe(400);
-    expect(JSON.stringify(refused.body)).toContain('components');
+    expect(refused.body).toMatchObject({ error: { param: 'components' } });
+    expect((refused.body.error as { message: string }).message).toMatch(/^incident: components: /);
     const unknown = await admin('GET', '/admin/incidents/inc_nope');
     expect(unknown.status).toBe(404);
     expect(unknown.body).toMatchObject({ error: { message: "no incident 'inc_nope'", param: 'id' } });

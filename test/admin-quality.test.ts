@@ -77,3 +77,14 @@ describe('GET /admin/quality: passive signals', () => {
     expect((await fetch(`${stack.detour.url}/admin/quality`)).status).toBe(401);
   });
 });
+
+describe('GET /admin/quality: canaries', () => {
+  it('says the canaries are on when the config has a canaries section, with no verdict before a graded run', async () => {
+    stack = await startStack({
+      config: (url) => `server: { adminKey: ${ADMIN} }\ncanaries: { every: 1h }\n${twoHostConfig(url)}`,
+    });
+    const read = await quality(stack);
+    expect(read.canaries).toBe('on');
+    expect(read.deployments.map((row) => row.deployment)).toStrictEqual(['a/up-m', 'b/up-m', 'a/up-solo']);
+  });
+});

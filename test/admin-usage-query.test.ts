@@ -131,14 +131,18 @@ describe('request log filters', () => {
       ['status=99', 'status'],
       ['from=yesterday', 'from'],
       ['limit=0', 'limit'],
-      ['groupBy=colour', 'groupBy'],
+      ['groupBy=colour', 'groupBy.0'],
       ['period=week', 'period'],
       ['colour=red', ''],
     ] as const) {
-      const path = query.startsWith('limit') ? '/admin/requests' : '/admin/usage';
-      const answer = await admin(`${path}?${query}`);
+      const requests = query.startsWith('limit');
+      const answer = await admin(`${requests ? '/admin/requests' : '/admin/usage'}?${query}`);
       expect(answer.status, query).toBe(400);
-      expect(JSON.stringify(answer.body), query).toContain(field);
+      const error = answer.body.error as { message: string; param?: string };
+      // The message says which query and which field; an unknown key has no field to name.
+      const what = requests ? 'request log query' : 'usage query';
+      expect(error.message.startsWith(field === '' ? `${what}: ` : `${what}: ${field}: `), query).toBe(true);
+      expect(error.param, query).toBe(field === '' ? null : field);
     }
     const cursor = await admin('/admin/requests?cursor=zzz');
     expect(cursor.status).toBe(400);

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Stack, startStack } from './support/start-stack.js';
 
 // The small public routes, field by field: `GET /v1/models` in both vendors' shapes, `/healthz` and
@@ -148,5 +148,38 @@ describe('POST /v1/messages/count_tokens', () => {
     expect(slow.body).toMatchObject({
       error: { message: 'count_tokens: upstream sent no answer within the first-token timeout' },
     });
+  });
+});
+
+describe('GET /readyz with shared state configured', () => {
+  it('stays 200 but says degraded, with the reason, while Redis cannot be reached', async () => {
+    // Nothing listens on port 1: the replica serves on its local view.
+    const alone = await startStack({
+      config: (simUrl) => `
+state: { redis: 'redis://127.0.0.1:1' }
+providers:
+  a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a }
+models:
+  gpt: { deployments: [ { provider: a, model: up-gpt } ] }
+health: { probes: { enabled: false } }
+`,
+    });
+    try {
+      await vi.waitFor(
+        async () => {
+          const ready = await fetch(`${alone.detour.url}/readyz`);
+          expect(ready.status).toBe(200);
+          expect(await ready.json()).toStrictEqual({
+            status: 'degraded',
+            models: 1,
+            sharedState: 'unreachable',
+            reason: "Redis unreachable: health, rate limits and budgets decided on this replica's local view",
+          });
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+    } finally {
+      await alone.close();
+    }
   });
 });

@@ -53,7 +53,9 @@ describe('status routes', () => {
 
   it('links the Atom feed to the page at the address the client used', async () => {
     const base = stack.detour.url.replace('127.0.0.1', 'localhost');
-    const feed = await (await fetch(`${base}/status/feed.atom`)).text();
+    const response = await fetch(`${base}/status/feed.atom`);
+    expect(response.headers.get('content-type')).toBe('application/atom+xml; charset=utf-8');
+    const feed = await response.text();
     expect(feed).toContain(`${base}/status`);
     expect(feed).toContain('<title>Acme AI status</title>');
   });
