@@ -94,3 +94,67 @@ describe('logFactorial', () => {
     expect(logFactorial(20)).toBeCloseTo(Math.log(2432902008176640000), 10);
   });
 });
+
+describe('fisherExact argument checks', () => {
+  it('names the count that is not a natural number', () => {
+    expect(() => fisherExact(-1, 2, 3, 4)).toThrow(
+      new RangeError('fisherExact: a must be a non-negative integer, got -1'),
+    );
+    expect(() => fisherExact(1, 2.5, 3, 4)).toThrow(
+      new RangeError('fisherExact: b must be a non-negative integer, got 2.5'),
+    );
+    expect(() => fisherExact(1, 2, Number.NaN, 4)).toThrow(
+      new RangeError('fisherExact: c must be a non-negative integer, got NaN'),
+    );
+    expect(() => fisherExact(1, 2, 3, -4)).toThrow(
+      new RangeError('fisherExact: d must be a non-negative integer, got -4'),
+    );
+    expect(fisherExact(0, 0, 0, 0)).toStrictEqual({ twoSided: 1, less: 1, greater: 1 });
+  });
+
+  it('counts a table exactly as likely as the observed one in the two-sided sum', () => {
+    // [[1, 3], [3, 1]] and [[3, 1], [1, 3]] are equally likely (16/70 each): with a = 1 and a = 3
+    // and the two tails 1/70 each, the two-sided value is 34/70.
+    const result = fisherExact(1, 3, 3, 1);
+    expect(result.twoSided).toBeCloseTo(34 / 70, 12);
+    expect(result.less).toBeCloseTo(17 / 70, 12);
+    expect(result.greater).toBeCloseTo(69 / 70, 12);
+  });
+
+  it('sums a one-sided tail at the edge of the support', () => {
+    // Margins row1 = 2, row2 = 2, column1 = 2: P(a = 0) = C(2,0)·C(2,2)/C(4,2) = 1/6, P(1) = 4/6, P(2) = 1/6.
+    expect(fisherExact(0, 2, 2, 0)).toStrictEqual({
+      twoSided: expect.closeTo(2 / 6, 12),
+      less: expect.closeTo(1 / 6, 12),
+      greater: 1,
+    });
+    // row2 = 0: a can only be column1 = 1, a table of probability 1.
+    expect(fisherExact(1, 2, 0, 0)).toStrictEqual({ twoSided: 1, less: 1, greater: 1 });
+  });
+});
+
+describe('fisherExact rounding', () => {
+  it('never gives a p-value above 1, even when the rounded terms sum past it', () => {
+    // [[0, 1], [1, 9]]: every table counts on both sides; the terms sum to 1.0000000000000027.
+    expect(fisherExact(0, 1, 1, 9)).toStrictEqual({
+      twoSided: 1,
+      less: expect.closeTo(10 / 11, 12),
+      greater: 1,
+    });
+    // The same table with its rows swapped: now the lower tail holds every table.
+    expect(fisherExact(1, 9, 0, 1)).toStrictEqual({
+      twoSided: 1,
+      less: 1,
+      greater: expect.closeTo(10 / 11, 12),
+    });
+  });
+});
+
+describe('logFactorial argument checks', () => {
+  it('refuses negative and fractional n, naming it', () => {
+    expect(() => logFactorial(-1)).toThrow(new RangeError('logFactorial needs a natural number, got -1'));
+    expect(() => logFactorial(1.5)).toThrow(new RangeError('logFactorial needs a natural number, got 1.5'));
+    expect(logFactorial(1)).toBe(0);
+    expect(logFactorial(3)).toBeCloseTo(Math.log(6), 14);
+  });
+});

@@ -19,3 +19,19 @@ describe('gradeExact', () => {
     expect(gradeExact(spec, textAnswer('   '))).toEqual({ pass: false, detail: 'empty answer' });
   });
 });
+
+const spec0 = { kind: 'exact', expected: 'Quiet Harbor' } as const;
+
+describe('gradeExact details', () => {
+  it('passes with "exact match", also case-sensitively', () => {
+    expect(gradeExact(spec0, textAnswer('Quiet Harbor'))).toStrictEqual({
+      pass: true,
+      detail: 'exact match',
+    });
+    expect(gradeExact({ ...spec0, caseSensitive: true }, textAnswer("'Quiet Harbor.'"))).toStrictEqual({
+      pass: true,
+      detail: 'exact match',
+    });
+    expect(gradeExact({ ...spec0, caseSensitive: false }, textAnswer('quiet harbor')).pass).toBe(true);
+  });
+});

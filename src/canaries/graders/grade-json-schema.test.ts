@@ -45,3 +45,43 @@ describe('gradeJsonSchema', () => {
     expect(gradeJsonSchema({ kind: 'json_schema', schema }, textAnswer('')).detail).toBe('empty answer');
   });
 });
+
+describe('gradeJsonSchema without a schema', () => {
+  it('passes any JSON, and checks only the expected values when given', () => {
+    expect(gradeJsonSchema({ kind: 'json_schema' }, textAnswer('[1, 2]'))).toStrictEqual({
+      pass: true,
+      detail: 'valid JSON',
+    });
+    expect(
+      gradeJsonSchema(
+        { kind: 'json_schema', expected: { city: 'Oslo' } },
+        textAnswer('{"city":"Oslo","n":1}'),
+      ),
+    ).toStrictEqual({
+      pass: true,
+      detail: 'valid JSON',
+    });
+    expect(
+      gradeJsonSchema({ kind: 'json_schema', expected: { city: 'Oslo' } }, textAnswer('[]')),
+    ).toStrictEqual({
+      pass: false,
+      detail: 'not a JSON object',
+    });
+  });
+
+  it('names the text that is not JSON, and reads a fence without a language', () => {
+    expect(gradeJsonSchema({ kind: 'json_schema' }, textAnswer('city: Oslo'))).toStrictEqual({
+      pass: false,
+      detail: 'not JSON: "city: Oslo"',
+    });
+    expect(
+      gradeJsonSchema({ kind: 'json_schema', expected: { n: 1 } }, textAnswer('```\n{"n":1}\n```')).pass,
+    ).toBe(true);
+  });
+
+  it('gives the full schema problem as the detail', () => {
+    expect(
+      gradeJsonSchema({ kind: 'json_schema', schema: { type: 'object' } }, textAnswer('5')),
+    ).toStrictEqual({ pass: false, detail: '(root): Invalid input: expected object, received number' });
+  });
+});

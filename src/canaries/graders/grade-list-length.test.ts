@@ -26,3 +26,26 @@ describe('gradeListLength', () => {
     expect(gradeListLength(spec, textAnswer('')).detail).toBe('empty answer');
   });
 });
+
+const spec3 = { kind: 'list_length', items: 3 } as const;
+
+describe('gradeListLength edges', () => {
+  it('reads indented items after a lead-in, and skips blank lines in a plain list', () => {
+    expect(gradeListLength(spec3, textAnswer('Here:\n  1) red\n  * green\n  • blue'))).toStrictEqual({
+      pass: true,
+      detail: '3 items',
+    });
+    expect(gradeListLength(spec3, textAnswer('red\n\n \ngreen\nblue'))).toStrictEqual({
+      pass: true,
+      detail: '3 items',
+    });
+    expect(gradeListLength(spec3, textAnswer('1. red\n2.\n3. blue'))).toStrictEqual({
+      pass: false,
+      detail: 'expected 3 items, got 2',
+    });
+    expect(gradeListLength({ kind: 'list_length', items: 1 }, textAnswer('one line'))).toStrictEqual({
+      pass: true,
+      detail: '1 items',
+    });
+  });
+});

@@ -27,3 +27,25 @@ describe('gradeNumber', () => {
     );
   });
 });
+
+describe('gradeNumber edges', () => {
+  it('counts every number in the detail', () => {
+    expect(gradeNumber({ kind: 'number', expected: 1517 }, textAnswer('37 * 41 = 1517'))).toStrictEqual({
+      pass: false,
+      detail: 'expected one number, found 3 in "37 * 41 = 1517"',
+    });
+    expect(gradeNumber({ kind: 'number', expected: 1 }, textAnswer('none'))).toStrictEqual({
+      pass: false,
+      detail: 'expected one number, found 0 in "none"',
+    });
+  });
+
+  it('passes a difference of exactly the tolerance, on either side, and no more', () => {
+    const spec = { kind: 'number', expected: 10, tolerance: 0.5 } as const;
+    expect(gradeNumber(spec, textAnswer('10.5'))).toStrictEqual({ pass: true, detail: 'got 10' });
+    expect(gradeNumber(spec, textAnswer('9.5')).pass).toBe(true);
+    expect(gradeNumber(spec, textAnswer('9'))).toStrictEqual({ pass: false, detail: 'expected 10, got 9' });
+    expect(gradeNumber(spec, textAnswer('11')).pass).toBe(false);
+    expect(gradeNumber({ kind: 'number', expected: 10 }, textAnswer('9')).pass).toBe(false);
+  });
+});

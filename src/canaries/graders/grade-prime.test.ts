@@ -32,3 +32,29 @@ describe('gradePrime', () => {
     expect(gradePrime({ kind: 'prime', n: 97 }, textAnswer('')).detail).toBe('empty answer');
   });
 });
+
+describe('gradePrime details', () => {
+  it('names the truth and the answer either way', () => {
+    expect(gradePrime({ kind: 'prime', n: 91 }, textAnswer('No'))).toStrictEqual({
+      pass: true,
+      detail: '91 is not prime',
+    });
+    expect(gradePrime({ kind: 'prime', n: 97 }, textAnswer('NO.'))).toStrictEqual({
+      pass: false,
+      detail: '97 is prime, answered no',
+    });
+    expect(gradePrime({ kind: 'prime', n: 97 }, textAnswer('42'))).toStrictEqual({
+      pass: false,
+      detail: 'expected yes or no, got "42"',
+    });
+    expect(gradePrime({ kind: 'prime', n: 2 }, textAnswer('YES'))).toStrictEqual({
+      pass: true,
+      detail: '2 is prime',
+    });
+  });
+
+  it('knows 0, 1, 4 and the squares of odd primes are not prime', () => {
+    expect([0, 1, 4, 9, 25, 49, 121, 169].filter(isPrime)).toEqual([]);
+    expect([2, 3, 5, 7].every(isPrime)).toBe(true);
+  });
+});

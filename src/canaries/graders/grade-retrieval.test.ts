@@ -17,3 +17,14 @@ describe('gradeRetrieval', () => {
     expect(gradeRetrieval(spec, textAnswer('')).detail).toBe('empty answer');
   });
 });
+
+describe('gradeRetrieval details', () => {
+  it('finds a lower-case needle in upper-case text, and says so', () => {
+    expect(
+      gradeRetrieval({ kind: 'retrieval', needle: 'k7-river-42' }, textAnswer('CODE K7-RIVER-42')),
+    ).toStrictEqual({
+      pass: true,
+      detail: 'found the planted fact',
+    });
+  });
+});

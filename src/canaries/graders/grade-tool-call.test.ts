@@ -42,3 +42,37 @@ describe('gradeToolCall', () => {
     expect(gradeToolCall(spec, textAnswer('')).detail).toBe('empty answer');
   });
 });
+
+describe('gradeToolCall edges', () => {
+  it('takes empty arguments as {}, and passes without a schema or values to check', () => {
+    expect(gradeToolCall({ kind: 'tool_call', name: 'ping' }, toolAnswer('ping', ''))).toStrictEqual({
+      pass: true,
+      detail: 'called ping',
+    });
+    expect(gradeToolCall({ kind: 'tool_call', name: 'ping' }, toolAnswer('ping', '[1]'))).toStrictEqual({
+      pass: true,
+      detail: 'called ping',
+    });
+    expect(
+      gradeToolCall({ kind: 'tool_call', name: 'ping', arguments: { n: 1 } }, toolAnswer('ping', '')),
+    ).toStrictEqual({ pass: false, detail: 'ping: n: expected 1, got nothing' });
+  });
+
+  it('names every tool called when none is the one asked for', () => {
+    const answer = answerOf(
+      { type: 'tool_call', id: 'a', name: 'search', arguments: '{}' },
+      { type: 'tool_call', id: 'b', name: 'lookup', arguments: '{}' },
+    );
+    expect(gradeToolCall(spec, answer)).toStrictEqual({
+      pass: false,
+      detail: 'expected a call to get_weather, got search, lookup',
+    });
+  });
+
+  it('gives the schema problem with the tool name', () => {
+    expect(gradeToolCall(spec, toolAnswer('get_weather', '{"unit":"celsius"}'))).toStrictEqual({
+      pass: false,
+      detail: 'get_weather: city: Invalid input: expected string, received undefined',
+    });
+  });
+});

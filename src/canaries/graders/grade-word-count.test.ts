@@ -22,3 +22,17 @@ describe('gradeWordCount', () => {
     expect(gradeWordCount(spec, textAnswer('')).detail).toBe('empty answer');
   });
 });
+
+describe('gradeWordCount edges', () => {
+  it('counts digits, curly apostrophes and chained hyphens as parts of one word', () => {
+    const count = (text: string, words: number) =>
+      gradeWordCount({ kind: 'word_count', words }, textAnswer(text));
+    expect(count('I have 3 cats', 4)).toStrictEqual({ pass: true, detail: '4 words' });
+    expect(count('It’s state-of-the-art', 2)).toStrictEqual({ pass: true, detail: '2 words' });
+    expect(count("rock 'n' roll", 3).pass).toBe(true);
+    expect(count('a - b', 2).pass).toBe(true);
+    expect(count('42', 1).pass).toBe(true);
+    expect(count('élan vital', 2).pass).toBe(true);
+    expect(count('...', 1)).toStrictEqual({ pass: false, detail: 'expected 1 words, got 0' });
+  });
+});
