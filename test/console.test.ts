@@ -373,6 +373,28 @@ describe('console pages', () => {
   });
 });
 
+describe('console addresses', () => {
+  it('sends /console to the health page, and the login form to it when already logged in', async () => {
+    const root = await get('/console', null);
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console/health');
+    const form = await get('/console/login');
+    expect(form.status).toBe(302);
+    expect(form.headers.get('location')).toBe('/console/health');
+    // Without a session the form itself.
+    const fresh = await get('/console/login', null);
+    expect(fresh.status).toBe(200);
+    expect(fresh.text).toContain('name="adminKey"');
+  });
+
+  it('answers an unknown asset with a plain 404', async () => {
+    const missing = await get('/console/assets/nope.js', null);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(missing.text).toBe('not found');
+  });
+});
+
 describe('console without an admin key', () => {
   it('is off, says how to turn it on, and lets nobody in', async () => {
     const bare = await startStack();
