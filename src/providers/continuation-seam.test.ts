@@ -64,6 +64,41 @@ describe('ContinuationSeam (prefill)', () => {
     expect(seam.accept('\nthree')).toBe('');
     expect(seam.finish()).toBe('three');
   });
+
+  it('sends nothing when the host ends after part of the whitespace the client already has', () => {
+    // Regression: finish() sent the partial whitespace, which the client had already received.
+    const single = new ContinuationSeam('one two \n', 'prefill');
+    expect(single.accept(' ')).toBe('');
+    expect(single.finish()).toBe('');
+    const double = new ContinuationSeam('one two \n\n', 'prefill');
+    expect(double.accept(' \n')).toBe('');
+    expect(double.finish()).toBe('');
+  });
+
+  it('lets a continuation of exactly 64 characters through at once', () => {
+    const seam = new ContinuationSeam('one', 'prefill');
+    const text = 'x'.repeat(64);
+    expect(seam.accept(text)).toBe(text);
+    expect(seam.finish()).toBe('');
+  });
+
+  it('stops waiting for a long whitespace run once the text is something else', () => {
+    const seam = new ContinuationSeam(`Hi${' '.repeat(100)}`, 'prefill');
+    const text = `World${'!'.repeat(70)}`;
+    expect(seam.accept(text)).toBe(text);
+  });
+
+  it('finds a restatement after the whitespace the continuation begins with', () => {
+    const seam = new ContinuationSeam('Once upon a time there lived a king', 'prefill');
+    seam.accept('\nthere lived a king who');
+    expect(seam.finish()).toBe(' who');
+  });
+
+  it("compares a restatement with the client's text without its trailing whitespace", () => {
+    const seam = new ContinuationSeam('the quick brown fox jumps ', 'prefill');
+    seam.accept('brown fox jumps over');
+    expect(seam.finish()).toBe(' over');
+  });
 });
 
 describe('ContinuationSeam (replay)', () => {

@@ -65,7 +65,12 @@ export class ContinuationSeam {
     // The whitespace that ended the client's text was left out of the prefill; the host usually
     // begins with it again.
     const skip = this.skip;
-    if (skip !== '' && text.length < skip.length && skip.startsWith(text) && !ended) return '';
+    if (skip !== '' && text.length < skip.length && skip.startsWith(text)) {
+      // Only part of that whitespace so far: held back; and if the host ends there, all of it was
+      // whitespace the client already has.
+      if (!ended) return '';
+      text = '';
+    }
     if (skip !== '' && text.startsWith(skip)) text = text.slice(skip.length);
     if (text.length < RESTATEMENT_WINDOW && !ended) return '';
     this.joined = true;
