@@ -84,6 +84,27 @@ describe('classifyHttpFailure', () => {
     expect(policy.status).toBe(400);
   });
 
+  it.each([
+    ['Credit balance is too low to access the API', 'quota'],
+    ['Monthly SPEND LIMIT reached', 'quota'],
+    ['You EXCEEDED YOUR CURRENT QUOTA, please check your plan', 'quota'],
+    ['Output blocked by our content policy', 'content_policy'],
+    ['Blocked by the Content Management Policy', 'content_policy'],
+    ['Prompt FLAGGED AS POTENTIALLY VIOLATING our usage policy', 'content_policy'],
+  ])('reads %j, in any letter case, as %s', (message, failureClass) => {
+    expect(classifyHttpFailure(failure({ status: 400, details: { message } })).failureClass).toBe(
+      failureClass,
+    );
+  });
+
+  it("takes the body's advised wait when the headers give none, and the headers' over the body's", () => {
+    const fromBody = classifyHttpFailure(failure({ status: 429, details: { retryAfterMs: 37_000 } }));
+    const fromHeaders = classifyHttpFailure(
+      failure({ status: 429, headers: { 'retry-after': '2' }, details: { retryAfterMs: 37_000 } }),
+    );
+    expect([fromBody.retryAfterMs, fromHeaders.retryAfterMs]).toStrictEqual([37_000, 2000]);
+  });
+
   it('reads a quota failure from the message of a client-error type', () => {
     const error = classifyHttpFailure(
       failure({

@@ -43,6 +43,18 @@ describe('readRetryAfterMs', () => {
     expect(readRetryAfterMs({ [name]: '2026-11-30T12:00:07Z' }, NOW)).toBe(7000);
   });
 
+  it('ignores a retry-after-ms that is infinite', () => {
+    expect(readRetryAfterMs({ 'retry-after-ms': 'Infinity', 'retry-after': '2' }, NOW)).toBe(2000);
+  });
+
+  it('reads a reset timestamp already past as no wait', () => {
+    const headers = {
+      'anthropic-ratelimit-requests-reset': '2026-11-30T11:59:00Z',
+      'anthropic-ratelimit-tokens-reset': '2026-11-30T12:00:10Z',
+    };
+    expect(readRetryAfterMs(headers, NOW)).toBe(0);
+  });
+
   it('says nothing when nothing was said, or only blanks', () => {
     expect(readRetryAfterMs({}, NOW)).toBeUndefined();
     expect(readRetryAfterMs({ 'retry-after': '  ' }, NOW)).toBeUndefined();
@@ -68,5 +80,11 @@ describe('readUpstreamRequestId', () => {
     expect(readUpstreamRequestId({ 'x-request-id': 'a', 'request-id': 'b' })).toBe('a');
     expect(readUpstreamRequestId({ 'request-id': 'b' })).toBe('b');
     expect(readUpstreamRequestId({})).toBeUndefined();
+  });
+
+  it("reads AWS's x-amzn-RequestId last, and the first of repeated headers", () => {
+    expect(readUpstreamRequestId({ 'x-amzn-requestid': 'c' })).toBe('c');
+    expect(readUpstreamRequestId({ 'request-id': 'b', 'x-amzn-requestid': 'c' })).toBe('b');
+    expect(readUpstreamRequestId({ 'x-request-id': ['a1', 'a2'] } as never)).toBe('a1');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AnthropicProvider } from './index.js';
+import { classifyHttpFailure } from '../classify-failure.js';
+import { ANTHROPIC_ERROR_CLASSES, AnthropicProvider } from './index.js';
 
 describe('AnthropicProvider', () => {
   it('calls Messages under the base URL’s path with the key, version and JSON content type', () => {
@@ -59,5 +60,29 @@ describe('AnthropicProvider', () => {
       'anthropic-version': '2030-01-01',
       accept: 'text/event-stream',
     });
+  });
+});
+
+describe('ANTHROPIC_ERROR_CLASSES', () => {
+  it.each([
+    ['overloaded_error', 500, 'overloaded'],
+    ['rate_limit_error', 400, 'rate_limited'],
+    ['authentication_error', 400, 'auth'],
+    ['permission_error', 400, 'auth'],
+    ['not_found_error', 400, 'not_found'],
+    ['billing_error', 400, 'quota'],
+    ['request_too_large', 401, 'client_error'],
+    ['invalid_request_error', 401, 'client_error'],
+  ])('classifies the type %s by the table, whatever HTTP %i alone would say', (type, status, expected) => {
+    const error = classifyHttpFailure({
+      vendorErrorClasses: ANTHROPIC_ERROR_CLASSES,
+      status,
+      headers: {},
+      details: { type, message: 'm' },
+      provider: 'an',
+      deployment: 'an/m',
+      now: 0,
+    });
+    expect(error.failureClass).toBe(expected);
   });
 });

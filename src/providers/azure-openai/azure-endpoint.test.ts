@@ -54,6 +54,28 @@ describe('resolveAzureEndpoint', () => {
     );
   });
 
+  it('encodes the api-version so that it cannot add to the query', () => {
+    const endpoint = resolveAzureEndpoint('https://contoso.openai.azure.com', '2025-01-01 x&y=1');
+    expect(endpoint.chatCompletionsPath('d')).toBe(
+      '/openai/deployments/d/chat/completions?api-version=2025-01-01%20x%26y%3D1',
+    );
+  });
+
+  it('drops /openai only at the end of the base path', () => {
+    const endpoint = resolveAzureEndpoint('http://127.0.0.1:9000/openai/gateway', undefined);
+    expect(endpoint.chatCompletionsPath('d')).toBe(
+      '/openai/gateway/openai/deployments/d/chat/completions?api-version=2024-10-21',
+    );
+  });
+
+  it('takes /openai/v1 for the v1 endpoint only at the end of the base path', () => {
+    const endpoint = resolveAzureEndpoint('http://127.0.0.1:9000/openai/v1/tenant', '2024-10-21');
+    expect(endpoint.style).toBe('deployments');
+    expect(endpoint.chatCompletionsPath('d')).toBe(
+      '/openai/v1/tenant/openai/deployments/d/chat/completions?api-version=2024-10-21',
+    );
+  });
+
   it('shows the deployment URL shape for logs, with a placeholder for the deployment', () => {
     const endpoint = resolveAzureEndpoint('https://contoso.openai.azure.com', undefined);
     expect(endpoint.display).toBe(
@@ -69,5 +91,6 @@ describe('isAzureV1BaseUrl', () => {
     expect(isAzureV1BaseUrl('https://contoso.openai.azure.com')).toBe(false);
     expect(isAzureV1BaseUrl('https://contoso.openai.azure.com/openai')).toBe(false);
     expect(isAzureV1BaseUrl('https://proxy.example/v1')).toBe(false);
+    expect(isAzureV1BaseUrl('https://proxy.example/openai/v1/tenant')).toBe(false);
   });
 });

@@ -98,6 +98,13 @@ describe('readBedrockErrorDetails', () => {
     });
   });
 
+  it('passes over body fields that are not strings', () => {
+    expect(
+      readBedrockErrorDetails({}, { code: 5, __type: 'ValidationException', message: 7, Message: 'bad' }, ''),
+    ).toStrictEqual({ type: 'ValidationException', message: 'bad' });
+    expect(readBedrockErrorDetails({}, { code: null, message: { text: 'x' } }, 'raw')).toStrictEqual({});
+  });
+
   it.each([
     ['null', null],
     ['an array', [{ message: 'in an array' }]],

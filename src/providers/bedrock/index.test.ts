@@ -174,6 +174,39 @@ describe('BedrockProvider', () => {
     expect(Object.keys(call.headers).filter((name) => name.startsWith('x-amz-'))).toEqual([]);
   });
 
+  it('sends exactly the configured headers, host, JSON content type and accept, and the bearer token', async () => {
+    const bearer = new BedrockProvider(
+      'br',
+      {
+        protocol: 'bedrock',
+        region: 'eu-west-3',
+        apiKey: 'bedrock-api-key',
+        baseUrl: 'http://127.0.0.1:9000/hosts/br',
+        headers: { 'X-Team': 'a' },
+      },
+      {},
+    );
+    const call = await bearer.prepareCall({
+      upstreamModel: 'amazon.nova-lite-v1:0',
+      body: { messages: [] },
+      stream: true,
+      clientHeaders: { 'x-api-key': 'client-key' },
+    });
+
+    expect(call).toStrictEqual({
+      origin: 'http://127.0.0.1:9000',
+      path: '/hosts/br/model/amazon.nova-lite-v1%3A0/converse-stream',
+      headers: {
+        'x-team': 'a',
+        host: '127.0.0.1:9000',
+        'content-type': 'application/json',
+        accept: 'application/json',
+        authorization: 'Bearer bedrock-api-key',
+      },
+      body: '{"messages":[]}',
+    });
+  });
+
   it('reads the exception name of an error answer from x-amzn-ErrorType', () => {
     expect(
       provider.readErrorDetails(

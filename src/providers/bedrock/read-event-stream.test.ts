@@ -212,6 +212,97 @@ describe('readBedrockEventStream', () => {
     expect(error).toMatchObject({ failureClass: 'bad_response' });
   });
 
+  it('reads the type off the front of a chunk even when the rest is not JSON the decoder could parse', async () => {
+    const truncated = frame(
+      { ':event-type': 'chunk', ':message-type': 'event' },
+      JSON.stringify({ bytes: Buffer.from('{"type":"ping", "oops').toString('base64') }),
+    );
+    const spaced = frame(
+      { ':event-type': 'chunk', ':message-type': 'event' },
+      JSON.stringify({ bytes: Buffer.from('  {\n  "type" :  "message_stop",').toString('base64') }),
+    );
+    const { messages, error } = await read(Buffer.concat([truncated, spaced]), 'anthropic-messages');
+    expect(error).toBeUndefined();
+    expect(messages).toStrictEqual([
+      { event: 'ping', data: '{"type":"ping", "oops' },
+      { event: 'message_stop', data: '  {\n  "type" :  "message_stop",' },
+    ]);
+  });
+
+  it('takes the type of an event whose first key is not its type, and none from text before the object', async () => {
+    const later = { index: 0, type: 'content_block_stop' };
+    const prefixed = frame(
+      { ':event-type': 'chunk', ':message-type': 'event' },
+      JSON.stringify({ bytes: Buffer.from('x{"type":"ping"}').toString('base64') }),
+    );
+    const { messages } = await read(Buffer.concat([chunk(later), prefixed]), 'anthropic-messages');
+    expect(messages).toStrictEqual([
+      { event: 'content_block_stop', data: JSON.stringify(later) },
+      { data: 'x{"type":"ping"}' },
+    ]);
+  });
+
+  it('passes a chunk event without a string type on with no event name, and parses a type the fast path does not read', async () => {
+    const { messages } = await read(
+      Buffer.concat([chunk({ index: 0 }), chunk({ type: 5 }), chunk({ type: 'content-block' })]),
+      'anthropic-messages',
+    );
+    expect(messages).toStrictEqual([
+      { data: '{"index":0}' },
+      { data: '{"type":5}' },
+      { event: 'content-block', data: '{"type":"content-block"}' },
+    ]);
+  });
+
+  it('skips a Converse frame that is not an event, or has no event type', async () => {
+    const bytes = Buffer.concat([
+      frame({ ':message-type': 'something-new', ':event-type': 'messageStart' }, '{}'),
+      frame({ ':message-type': 'event' }, '{}'),
+      converseEvent('messageStop', { stopReason: 'end_turn' }),
+    ]);
+    const { messages, error } = await read(bytes, 'bedrock-converse');
+    expect(error).toBeUndefined();
+    expect(messages).toStrictEqual([{ event: 'messageStop', data: '{"stopReason":"end_turn"}' }]);
+  });
+
+  it('skips an InvokeModel chunk frame that is not an event', async () => {
+    const bytes = Buffer.concat([
+      frame({ ':message-type': 'something-new', ':event-type': 'chunk' }, '{"bytes":"e30="}'),
+      chunk(anthropicEvents[0]),
+    ]);
+    const { messages } = await read(bytes, 'anthropic-messages');
+    expect(messages.map((message) => message.event)).toStrictEqual(['message_start']);
+  });
+
+  it('reads only string headers: an event type of another header type is none', async () => {
+    const headers: MessageHeaders = {
+      ':message-type': { type: 'string', value: 'event' },
+      ':event-type': { type: 'binary', value: fromUtf8('messageStart') },
+    };
+    const binary = Buffer.from(codec.encode({ headers, body: fromUtf8('{}') }));
+    const { messages, error } = await read(binary, 'bedrock-converse');
+    expect(error).toBeUndefined();
+    expect(messages).toStrictEqual([]);
+  });
+
+  it('names a chunk without bytes exactly', async () => {
+    const { error } = await read(
+      frame({ ':event-type': 'chunk', ':message-type': 'event' }, '{}'),
+      'anthropic-messages',
+    );
+    expect(error).toBeInstanceOf(DetourError);
+    expect((error as DetourError).message).toBe('upstream stream chunk carries no bytes');
+  });
+
+  it('names a corrupt message and keeps the codec’s error as the cause', async () => {
+    const bad = chunk(anthropicEvents[1]);
+    bad[bad.length - 10]! ^= 0xff;
+    const { error } = await read(bad, 'anthropic-messages');
+    expect(error).toBeInstanceOf(DetourError);
+    expect((error as DetourError).message).toBe('upstream event stream message is corrupt');
+    expect((error as DetourError).cause).toBeInstanceOf(Error);
+  });
+
   it('fails with bad_response on a corrupt checksum, after the good messages', async () => {
     const bad = chunk(anthropicEvents[1]);
     bad[bad.length - 10]! ^= 0xff;
@@ -284,6 +375,21 @@ describe('splitEventStream', () => {
     expect((await split(longest, 20)).error).toMatchObject({
       message: expect.stringMatching(/inside a message/),
     });
+  });
+
+  it('reads string chunks as their UTF-8 bytes', async () => {
+    async function* strings(): AsyncGenerator<string> {
+      yield '\u0000\u0000';
+      yield '\u0000\u0008';
+    }
+    let error: unknown;
+    try {
+      for await (const _message of splitEventStream(strings()));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(DetourError);
+    expect((error as DetourError).message).toBe('upstream event stream has a message length of 8 bytes');
   });
 
   it('fails with bad_response on a length the format cannot have', async () => {

@@ -26,6 +26,9 @@ describe('bedrockWireFor', () => {
     // The word alone is not the vendor segment.
     'amazon.anthropic-lookalike-v1:0',
     'my.custom.anthropic.model',
+    // A geography prefix is two to six letters, then a dot.
+    'privatex.anthropic.claude-3-haiku-20240307-v1:0',
+    'us_anthropic.claude-3-haiku-20240307-v1:0',
     'arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-pro-v1:0',
     // An application inference profile's id says nothing about its model: Converse serves any.
     'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6',

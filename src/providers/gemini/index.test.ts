@@ -55,6 +55,36 @@ describe('GeminiProvider', () => {
     expect(JSON.parse(call.body)).toEqual({ contents: [] });
   });
 
+  it('lets configured headers replace the content type but never the key', () => {
+    const provider = new GeminiProvider('gem', {
+      protocol: 'gemini',
+      apiKey: KEY,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'x-goog-api-key': 'from-headers' },
+    });
+    const call = provider.prepareCall({ upstreamModel: 'm', body: {}, stream: false, clientHeaders: {} });
+
+    expect(call.headers).toStrictEqual({
+      'content-type': 'application/json; charset=utf-8',
+      'x-goog-api-key': KEY,
+      accept: 'application/json',
+    });
+  });
+
+  it('reads its streams as server-sent events', async () => {
+    const provider = new GeminiProvider('gem', { protocol: 'gemini', apiKey: KEY });
+    async function* body(): AsyncGenerator<string> {
+      yield 'data: {"candidates":[]}\r\n\r\ndata: {"usage';
+      yield 'Metadata":{}}\n\n';
+    }
+    const messages = [];
+    for await (const message of provider.readStream(body())) messages.push(message);
+
+    expect(messages.map((message) => message.data)).toStrictEqual([
+      '{"candidates":[]}',
+      '{"usageMetadata":{}}',
+    ]);
+  });
+
   it('reads Google-shaped errors: a bad key is auth, an exhausted quota rate_limited', () => {
     const provider = new GeminiProvider('gem', { protocol: 'gemini', apiKey: KEY });
     const classify = (status: number, body: unknown) =>

@@ -48,6 +48,61 @@ describe('readGoogleErrorDetails', () => {
     ).toBe(1500);
   });
 
+  it.each([
+    ['0s', 0],
+    ['12s', 12_000],
+    ['1.25s', 1250],
+    ['0.0015s', 2],
+  ])('reads a RetryInfo delay of %s as %i ms', (retryDelay, ms) => {
+    const body = googleError(429, 'RESOURCE_EXHAUSTED', 'm', [{ retryDelay }]);
+
+    expect(readGoogleErrorDetails(body, '').retryAfterMs).toBe(ms);
+  });
+
+  it.each([
+    ['a delay with text before it', 'x37s'],
+    ['a delay with text after it', '37sec'],
+    ['a delay with a space after it', '37s '],
+    ['a delay without its unit', '37'],
+    ['a delay with a comma for the point', '1,5s'],
+    ['a delay with another character for the point', '1x5s'],
+    ['a delay in minutes', '2m'],
+    ['a delay that is a number', 37],
+    ['a delay that is a list', ['37s']],
+  ])('leaves the advised wait out for %s', (_what, retryDelay) => {
+    const body = googleError(429, 'RESOURCE_EXHAUSTED', 'm', [{ retryDelay }]);
+
+    expect(readGoogleErrorDetails(body, '')).toStrictEqual({ type: 'RESOURCE_EXHAUSTED', message: 'm' });
+  });
+
+  it('takes the first RetryInfo delay when there are several', () => {
+    const body = googleError(429, 'RESOURCE_EXHAUSTED', 'm', [
+      { retryDelay: 'soon' },
+      { retryDelay: '3s' },
+      { retryDelay: '9s' },
+    ]);
+
+    expect(readGoogleErrorDetails(body, '').retryAfterMs).toBe(3000);
+  });
+
+  it('reads details that are not a list as none', () => {
+    const body = {
+      error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'm', details: { retryDelay: '5s' } },
+    };
+
+    expect(readGoogleErrorDetails(body, '')).toStrictEqual({ type: 'RESOURCE_EXHAUSTED', message: 'm' });
+  });
+
+  it('marks billing in any letter case, and keeps a reason Google gave of its own', () => {
+    const capital = googleError(400, 'FAILED_PRECONDITION', 'Billing is not enabled for this project.');
+    const reasoned = googleError(400, 'FAILED_PRECONDITION', 'Enable billing for this project.', [
+      errorInfo('BILLING_NOT_ENABLED'),
+    ]);
+
+    expect(readGoogleErrorDetails(capital, '').code).toBe('BILLING_DISABLED');
+    expect(readGoogleErrorDetails(reasoned, '').code).toBe('BILLING_NOT_ENABLED');
+  });
+
   it('marks a FAILED_PRECONDITION that asks to enable billing, and no other', () => {
     const billing = googleError(
       400,
@@ -181,6 +236,41 @@ describe('GOOGLE_ERROR_CLASSES', () => {
       now: 0,
     });
     expect(error.failureClass).toBe(expected);
+  });
+
+  it.each([
+    ['RESOURCE_EXHAUSTED', 418, 'rate_limited'],
+    ['UNAVAILABLE', 418, 'overloaded'],
+    ['DEADLINE_EXCEEDED', 418, 'timeout'],
+    ['UNAUTHENTICATED', 418, 'auth'],
+    ['PERMISSION_DENIED', 418, 'auth'],
+    ['NOT_FOUND', 418, 'not_found'],
+    ['INVALID_ARGUMENT', 401, 'client_error'],
+    ['FAILED_PRECONDITION', 401, 'client_error'],
+    ['OUT_OF_RANGE', 401, 'client_error'],
+    ['INTERNAL', 418, 'server_error'],
+    ['UNKNOWN', 418, 'server_error'],
+  ])(
+    'classifies the status name %s by the table, whatever HTTP %i alone would say',
+    (status, http, expected) => {
+      const error = classifyHttpFailure({
+        vendorErrorClasses: GOOGLE_ERROR_CLASSES,
+        status: http,
+        headers: {},
+        details: readGoogleErrorDetails(googleError(http, status, 'm'), ''),
+        provider: 'gem',
+        deployment: 'gem/m',
+        now: 0,
+      });
+      expect(error.failureClass).toBe(expected);
+    },
+  );
+
+  it.each([
+    ['API_KEY_INVALID', 'auth'],
+    ['BILLING_DISABLED', 'quota'],
+  ])('classifies the reason %s by the table', (reason, expected) => {
+    expect(GOOGLE_ERROR_CLASSES[reason]).toBe(expected);
   });
 
   it('cools a rate-limited deployment down for the RetryInfo delay when no header says otherwise', () => {

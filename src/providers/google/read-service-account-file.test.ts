@@ -87,6 +87,21 @@ describe('readServiceAccountFile', () => {
       'is not a service-account key (type is missing, expected "service_account")',
     ],
     [
+      'a key whose type is a number',
+      JSON.stringify({ type: 5, private_key: 'SECRETPART' }),
+      'is not a service-account key (type is missing, expected "service_account")',
+    ],
+    [
+      'a key whose client_email is a number',
+      JSON.stringify({ type: 'service_account', client_email: 42, private_key: privateKeyPem }),
+      'has no client_email',
+    ],
+    [
+      'a key with an empty private_key',
+      JSON.stringify({ type: 'service_account', client_email: 'a@b', private_key: '' }),
+      'has no private_key',
+    ],
+    [
       'a key with an empty client_email',
       JSON.stringify({ type: 'service_account', client_email: '', private_key: 'SECRETPART' }),
       'has no client_email',

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DetourError } from '../../core/index.js';
@@ -10,7 +11,7 @@ import {
 } from './__fixtures__/local-token-server.js';
 import { readServiceAccountFile } from './read-service-account-file.js';
 import { CLOUD_PLATFORM_SCOPE } from './service-account-client.js';
-import { ServiceAccountTokenSource } from './service-account-token-source.js';
+import { ServiceAccountTokenSource, type TokenSourceOptions } from './service-account-token-source.js';
 
 let keys: TestKeyPair;
 let server: LocalTokenServer;
@@ -29,7 +30,7 @@ afterEach(() => {
   server.replies.length = 0;
 });
 
-function sourceFor(tokenUri: string, options: { timeoutMs?: number } = {}): ServiceAccountTokenSource {
+function sourceFor(tokenUri: string, options: TokenSourceOptions = {}): ServiceAccountTokenSource {
   const key = readServiceAccountFile('vx', writeTestServiceAccount(tokenUri, keys.privateKeyPem));
   return new ServiceAccountTokenSource('vx', key, options);
 }
@@ -199,5 +200,172 @@ describe('ServiceAccountTokenSource', () => {
 
     expect(error.failureClass).toBe('bad_response');
     expect(error.message).toBe('provider "vx": the token endpoint sent no usable token');
+  });
+
+  it.each([
+    ['an error that is no RFC 6749 code (upper case)', { error: 'Invalid_grant' }],
+    ['an error that is no RFC 6749 code (a hyphen)', { error: 'invalid-grant' }],
+    ['an error code longer than 40 characters', { error: 'a'.repeat(41) }],
+    ['an error that is a list, not a string', { error: ['invalid_grant'] }],
+    ['an error that is an object', { error: { code: 400, message: 'Bad Request' } }],
+    ['a body without an error', { error_description: 'Invalid JWT Signature.' }],
+    ['a JSON null body', null],
+    ['a JSON string body', 'invalid_grant'],
+  ])('names only the status for %s', async (_what, body) => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status: 400, body });
+
+    const error = await failureOf(source.token());
+
+    expect(error.failureClass).toBe('auth');
+    expect(error.message).toBe(
+      'provider "vx": the token endpoint rejected the service account\'s credentials (HTTP 400)',
+    );
+  });
+
+  it('names an RFC 6749 error code of exactly 40 characters', async () => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status: 400, body: { error: 'a'.repeat(40) } });
+
+    expect((await failureOf(source.token())).message).toBe(
+      `provider "vx": the token endpoint rejected the service account's credentials (HTTP 400 ${'a'.repeat(40)})`,
+    );
+  });
+
+  it.each([
+    [
+      429,
+      { error: 'rate_limit_exceeded' },
+      'rate_limited',
+      'upstream_rate_limited',
+      'is rate-limiting (HTTP 429 rate_limit_exceeded)',
+    ],
+    [429, {}, 'rate_limited', 'upstream_rate_limited', 'is rate-limiting (HTTP 429)'],
+    [
+      500,
+      { error: 'internal_failure' },
+      'server_error',
+      'upstream_server_error',
+      'failed (HTTP 500 internal_failure)',
+    ],
+    [503, {}, 'server_error', 'upstream_server_error', 'failed (HTTP 503)'],
+    [499, {}, 'auth', 'upstream_auth_failed', "rejected the service account's credentials (HTTP 499)"],
+    [
+      404,
+      'Not Found',
+      'auth',
+      'upstream_auth_failed',
+      "rejected the service account's credentials (HTTP 404)",
+    ],
+  ])('classifies HTTP %i with body %j as %s (%s)', async (status, body, failureClass, code, detail) => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status, body });
+
+    const error = await failureOf(source.token());
+
+    expect([error.failureClass, error.code, error.message]).toStrictEqual([
+      failureClass,
+      code,
+      `provider "vx": the token endpoint ${detail}`,
+    ]);
+    expect(server.grants).toHaveLength(1);
+  });
+
+  it('gives the transport code with every transport failure', async () => {
+    const refused = await failureOf(sourceFor(`http://127.0.0.1:${await closedPort()}/token`).token());
+    const timedOut = sourceFor(`${server.url}/token`, { timeoutMs: 100 });
+    server.replies.push('hang');
+    const late = await failureOf(timedOut.token());
+
+    expect([refused.code, late.code]).toStrictEqual(['upstream_transport_error', 'upstream_transport_error']);
+  });
+
+  it('classifies a connection the endpoint drops unanswered as transport, naming the socket error from the cause chain', async () => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push('reset');
+
+    const error = await failureOf(source.token());
+
+    expect([error.failureClass, error.code, error.message]).toStrictEqual([
+      'transport',
+      'upstream_transport_error',
+      'provider "vx": the token endpoint is unreachable (UND_ERR_SOCKET)',
+    ]);
+    expect(server.grants).toHaveLength(1);
+  });
+
+  it('gives the bad_response code for a 200 without an access token', async () => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status: 200, body: { token_type: 'Bearer', expires_in: 3599 } });
+
+    expect((await failureOf(source.token())).code).toBe('upstream_bad_response');
+  });
+
+  it('classifies an access token that is not a string as bad_response', async () => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status: 200, body: { access_token: 5, expires_in: 3599, token_type: 'Bearer' } });
+
+    const error = await failureOf(source.token());
+
+    expect([error.failureClass, error.code, error.message]).toStrictEqual([
+      'bad_response',
+      'upstream_bad_response',
+      'provider "vx": the token endpoint answered without an access token',
+    ]);
+  });
+
+  it('classifies an empty access token as bad_response', async () => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status: 200, body: { access_token: '', expires_in: 3599, token_type: 'Bearer' } });
+
+    const error = await failureOf(source.token());
+
+    expect([error.failureClass, error.code]).toStrictEqual(['bad_response', 'upstream_bad_response']);
+  });
+
+  it('sends the grant through the fetch it is given', async () => {
+    const throughOption: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('x-detour-test-fetch', 'the option');
+      return fetch(input, { ...init, headers });
+    };
+    const source = sourceFor(`${server.url}/token`, { fetch: throughOption });
+
+    expect(await source.token()).toBe(server.issued.at(-1));
+    expect(server.grants[0]?.headers['x-detour-test-fetch']).toBe('the option');
+  });
+
+  it("classifies a grant the given fetch's own signal aborts as transport, not answered in time", async () => {
+    const controller = new AbortController();
+    const abortable: typeof fetch = (input, init) => fetch(input, { ...init, signal: controller.signal });
+    const source = sourceFor(`${server.url}/token`, { fetch: abortable, timeoutMs: 60_000 });
+    server.replies.push('hang');
+
+    const pending = failureOf(source.token());
+    await expect.poll(() => server.grants.length).toBe(1);
+    controller.abort();
+    const error = await pending;
+
+    expect([error.failureClass, error.message]).toStrictEqual([
+      'transport',
+      'provider "vx": the token endpoint did not answer in time',
+    ]);
+  });
+
+  it("leaves no listener on the attempt's signal once the token has come", async () => {
+    const source = sourceFor(`${server.url}/token`);
+    const controller = new AbortController();
+
+    expect(await source.token(controller.signal)).toBe(server.issued.at(-1));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it("leaves no listener on the attempt's signal once the grant has failed", async () => {
+    const source = sourceFor(`${server.url}/token`);
+    server.replies.push({ status: 400, body: { error: 'invalid_grant' } });
+    const controller = new AbortController();
+
+    expect((await failureOf(source.token(controller.signal))).failureClass).toBe('auth');
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -51,6 +51,61 @@ describe('VertexProvider', () => {
     expect(provider.wireFor('claude-opus-4-1')).toBe('anthropic-messages');
     expect(provider.wireFor(GEMINI)).toBe('gemini');
     expect(provider.wireFor('gemini-2.0-flash-001')).toBe('gemini');
+    expect(provider.wireFor('gemini-claude-distill')).toBe('gemini');
+  });
+
+  it("names Vertex's own anthropic_version", () => {
+    expect(VERTEX_ANTHROPIC_VERSION).toBe('vertex-2023-10-16');
+  });
+
+  it('encodes the project and the location in the endpoint path', () => {
+    expect(
+      vertex({ project: 'team/a b', region: 'us east5', baseUrl: 'https://vertex.internal.example' })
+        .endpoint,
+    ).toBe('https://vertex.internal.example/v1/projects/team%2Fa%20b/locations/us%20east5');
+  });
+
+  it('lets the configured headers override the JSON content type', async () => {
+    const call = await vertex({ headers: { 'content-type': 'application/json; charset=utf-8' } }).prepareCall(
+      {
+        upstreamModel: GEMINI,
+        body: {},
+        stream: false,
+        clientHeaders: {},
+      },
+    );
+    expect(call.headers['content-type']).toBe('application/json; charset=utf-8');
+  });
+
+  it("stops waiting for the token when the attempt's signal aborts, with its reason", async () => {
+    const reason = new Error('client gone');
+    await expect(
+      vertex().prepareCall({
+        upstreamModel: GEMINI,
+        body: {},
+        stream: false,
+        clientHeaders: {},
+        signal: AbortSignal.abort(reason),
+      }),
+    ).rejects.toBe(reason);
+    expect(server.grants).toHaveLength(0);
+  });
+
+  it('gets its tokens with the token options it is given', async () => {
+    const throughOption: typeof fetch = (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('x-detour-test-fetch', 'vertex');
+      return fetch(input, { ...init, headers });
+    };
+    const provider = new VertexProvider(
+      'vx',
+      { protocol: 'vertex', project: 'proj-1', region: 'us-east5', credentials },
+      { fetch: throughOption },
+    );
+
+    await provider.prepareCall({ upstreamModel: GEMINI, body: {}, stream: false, clientHeaders: {} });
+
+    expect(server.grants.map((grant) => grant.headers['x-detour-test-fetch'])).toStrictEqual(['vertex']);
   });
 
   it.each([
@@ -301,6 +356,29 @@ describe('VertexProvider', () => {
         type: 'UNAUTHENTICATED',
         code: 'ACCESS_TOKEN_EXPIRED',
       });
+    });
+
+    it("reads a Gemini model's error only in Google's shape: any other body lends its text", () => {
+      const text = JSON.stringify(anthropicOverloaded);
+      expect(vertex().readErrorDetails(GEMINI, {}, anthropicOverloaded, text)).toStrictEqual({
+        message: text,
+      });
+    });
+
+    it("classifies by either vendor's table, before the status", () => {
+      const provider = vertex();
+      expect(provider.vendorErrorClasses.overloaded_error).toBe('overloaded');
+      expect(provider.vendorErrorClasses.RESOURCE_EXHAUSTED).toBe('rate_limited');
+      const error = classifyHttpFailure({
+        vendorErrorClasses: provider.vendorErrorClasses,
+        status: 503,
+        headers: {},
+        details: provider.readErrorDetails(CLAUDE, {}, anthropicOverloaded, ''),
+        provider: 'vx',
+        deployment: `vx/${CLAUDE}`,
+        now: 0,
+      });
+      expect(error.failureClass).toBe('overloaded');
     });
   });
 });

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 export interface ReceivedGrant {
   path: string;
   contentType: string | undefined;
+  /** Every request header, as node:http lower-cases them. */
+  headers: IncomingHttpHeaders;
   grantType: string | null;
   header: Record<string, unknown>;
   claims: Record<string, unknown>;
@@ -18,8 +20,8 @@ export interface ReceivedGrant {
   assertion: string;
 }
 
-/** What the server answers next; `hang` never answers. */
-export type TokenReply = { status: number; body: unknown } | 'hang';
+/** What the server answers next; `hang` never answers, `reset` drops the connection unanswered. */
+export type TokenReply = { status: number; body: unknown } | 'hang' | 'reset';
 
 /** A tiny OAuth token endpoint for tests: records grants and answers what the test programs. */
 export interface LocalTokenServer {
@@ -58,6 +60,7 @@ export async function startLocalTokenServer(publicKey: KeyObject): Promise<Local
       state.grants.push({
         path: request.url ?? '',
         contentType: request.headers['content-type'],
+        headers: request.headers,
         grantType: form.get('grant_type'),
         header: decodeSegment(header),
         claims: decodeSegment(claims),
@@ -69,6 +72,10 @@ export async function startLocalTokenServer(publicKey: KeyObject): Promise<Local
       const reply = state.replies.shift();
       if (reply === 'hang') {
         hanging.add(() => response.destroy());
+        return;
+      }
+      if (reply === 'reset') {
+        request.socket.destroy();
         return;
       }
       const token = `ya29.local-${state.issued.length + 1}`;
