@@ -330,6 +330,34 @@ describe('runCanary results', () => {
     }
   });
 
+  it("counts a host that trickles its answer past the run's deadline as a timeout, at the worst case", async () => {
+    // Headers, then a space (JSON whitespace) every 40 ms: never idle for long (the idle timeout
+    // leaves room for a loaded machine), never done.
+    const server: Server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => response.write(' '), 40);
+      response.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const target = loopbackDeployment(`http://127.0.0.1:${port}/v1`, {
+        timeouts: { firstTokenMs: 200, idleMs: 1_500 },
+      });
+      const result = await runCanary(target, echo, exact, { transport, clock });
+      // Regression: the deadline's abort was classified as a failed connection and charged nothing.
+      expect(result).toMatchObject({
+        pass: null,
+        failureClass: 'timeout',
+        detail: 'canary: no complete answer within 1700 ms (first-token plus idle timeout)',
+      });
+      expect(result.costUsd).toBe(worstCaseCostUsd(target, echo));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('gives up when its signal is aborted, ungraded', async () => {
     const loop = await host(completion(undefined));
     let grades = 0;

@@ -2,6 +2,7 @@ import {
   type ChatRequest,
   type ChatResponse,
   type Clock,
+  DetourError,
   type ProtocolName,
   toDetourError,
 } from '../core/index.js';
@@ -46,7 +47,8 @@ export async function runCanary(
     stream: false,
   };
   delete request.streamUsage;
-  const timeout = AbortSignal.timeout(deployment.timeouts.firstTokenMs + deployment.timeouts.idleMs);
+  const deadlineMs = deployment.timeouts.firstTokenMs + deployment.timeouts.idleMs;
+  const timeout = AbortSignal.timeout(deadlineMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   const base = {
     deployment: deployment.deploymentId,
@@ -69,7 +71,21 @@ export async function runCanary(
     });
     answer = codecFor(protocol).decodeResponse(JSON.parse(result.bodyText));
   } catch (thrown) {
-    const error = toDetourError(thrown);
+    // The run's own deadline is a timeout, not a failed connection, and is charged like one (a
+    // host that trickled its answer past it may still bill what it generated).
+    const error =
+      timeout.aborted && options.signal?.aborted !== true
+        ? new DetourError(
+            'upstream_timeout',
+            'timeout',
+            `canary: no complete answer within ${deadlineMs} ms (first-token plus idle timeout)`,
+            {
+              timeout: 'total',
+              upstream: { provider: deployment.provider.name, deployment: deployment.deploymentId },
+              cause: thrown,
+            },
+          )
+        : toDetourError(thrown);
     return {
       ...base,
       pass: null,
