@@ -21,6 +21,26 @@ describe('validateAgainstSchema', () => {
     );
   });
 
+  it('requires a required key even when the schema does not list it under properties', () => {
+    // Regression: zod enforces `required` only for declared properties, so `{}` passed.
+    expect(validateAgainstSchema({}, { type: 'object', required: ['a'] })).toMatch(/^a: /);
+    expect(validateAgainstSchema({ a: null }, { type: 'object', required: ['a'] })).toBe(undefined);
+    const nested = {
+      type: 'object',
+      properties: {
+        list: { type: 'array', items: { type: 'object', required: ['id'] } },
+        either: { anyOf: [{ type: 'object', required: ['x'] }, { type: 'string' }] },
+      },
+    };
+    expect(validateAgainstSchema({ list: [{ id: 1 }, {}] }, nested)).toMatch(/^list\.1\.id: /);
+    expect(validateAgainstSchema({ either: {} }, nested)).toMatch(/^either: /);
+    expect(validateAgainstSchema({ list: [{ id: 1 }], either: { x: 0 } }, nested)).toBe(undefined);
+    // The caller's schema is not changed.
+    const schema = { type: 'object', required: ['a'] };
+    validateAgainstSchema({}, schema);
+    expect(schema).toStrictEqual({ type: 'object', required: ['a'] });
+  });
+
   it('reports a schema it cannot read', () => {
     expect(validateAgainstSchema({}, { type: 'frobnicate' })).toBe(
       'unusable schema: Unsupported type: frobnicate',

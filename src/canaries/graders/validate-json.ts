@@ -8,7 +8,7 @@ import { z } from 'zod';
 export function validateAgainstSchema(value: unknown, schema: Record<string, unknown>): string | undefined {
   let compiled: z.ZodType;
   try {
-    compiled = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    compiled = z.fromJSONSchema(withRequiredDeclared(schema) as Parameters<typeof z.fromJSONSchema>[0]);
   } catch (error) {
     return `unusable schema: ${error instanceof Error ? error.message : String(error)}`;
   }
@@ -17,6 +17,51 @@ export function validateAgainstSchema(value: unknown, schema: Record<string, unk
   const [issue] = result.error.issues;
   const path = issue?.path.map(String).join('.') ?? '';
   return `${path === '' ? '(root)' : path}: ${issue?.message ?? 'does not fit the schema'}`;
+}
+
+type Schema = Record<string, unknown>;
+
+const isSchema = (value: unknown): value is Schema =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Keywords whose value is one subschema, an array of them, or a table of them. */
+const ONE_SUBSCHEMA = ['items', 'additionalProperties', 'not', 'contains', 'if', 'then', 'else'];
+const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems', 'items'];
+const SUBSCHEMA_TABLES = ['properties', 'patternProperties', '$defs', 'definitions'];
+
+/**
+ * The schema with every `required` name also declared under `properties` (as `{}`, any value) where
+ * it is not. JSON Schema requires such a key to be present whatever its value, but `z.fromJSONSchema`
+ * only enforces `required` for declared properties, so an answer without the key would pass.
+ */
+function withRequiredDeclared(schema: Schema): Schema {
+  const copy: Schema = { ...schema };
+  for (const key of ONE_SUBSCHEMA) {
+    const value = copy[key];
+    if (isSchema(value)) copy[key] = withRequiredDeclared(value);
+  }
+  for (const key of SUBSCHEMA_LISTS) {
+    const value = copy[key];
+    if (Array.isArray(value))
+      copy[key] = value.map((item) => (isSchema(item) ? withRequiredDeclared(item) : item));
+  }
+  for (const key of SUBSCHEMA_TABLES) {
+    const value = copy[key];
+    if (isSchema(value))
+      copy[key] = Object.fromEntries(
+        Object.entries(value).map(([name, item]) => [
+          name,
+          isSchema(item) ? withRequiredDeclared(item) : item,
+        ]),
+      );
+  }
+  if (Array.isArray(copy.required)) {
+    const properties: Schema = isSchema(copy.properties) ? { ...copy.properties } : {};
+    for (const name of copy.required)
+      if (typeof name === 'string' && !Object.hasOwn(properties, name)) properties[name] = {};
+    copy.properties = properties;
+  }
+  return copy;
 }
 
 /** The first field of `expected` that `value` (an object) does not hold, as a detail; undefined when all match. */
