@@ -94,6 +94,7 @@ describe('a client that reads slowly', () => {
   });
 
   async function readSlowly(): Promise<void> {
+    const succeeded = await requestsCounted('success');
     const response = await openStream();
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -103,6 +104,8 @@ describe('a client that reads slowly', () => {
     // Let the host send everything and Detour fill the socket's buffers.
     await vi.waitFor(() => expect(stack.sim.stats().hosts.a?.requests).toBe(1));
     await sleep(300);
+    // Still in flight: Detour waits for the reader instead of buffering the rest and finishing.
+    expect(await requestsCounted('success')).toBe(succeeded);
     response.setEncoding('utf8');
     let sse = '';
     response.on('data', (chunk: string) => {
@@ -111,6 +114,7 @@ describe('a client that reads slowly', () => {
     response.resume();
     await new Promise((resolve) => response.on('end', resolve));
     expect(sse.endsWith('data: [DONE]\n\n')).toBe(true);
+    await vi.waitFor(async () => expect(await requestsCounted('success')).toBe(succeeded + 1));
     expect(contentOf(sse).trim().split(' ')).toStrictEqual(
       Array.from({ length: WORDS }, (_, index) => `w${index}`),
     );
