@@ -113,6 +113,8 @@ const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
     'test/client-keys.test.ts',
     'test/keys-cli.test.ts',
     'test/request-log.test.ts',
+    'test/chat-route.test.ts',
+    'test/console-edges.test.ts',
   ],
   'src/access': [
     'src/access/**/*.test.ts',
