@@ -12,7 +12,9 @@ export const listLengthSpecSchema = z.object({
 /** A `list_length` grader. */
 export type ListLengthSpec = z.infer<typeof listLengthSpecSchema>;
 
-const MARKER = /^(?:\d+[.)]|[-*•])\s+/;
+// A number or bullet, then whitespace or the end of the line (a marker with nothing after it is an
+// empty item, not a plain line).
+const MARKER = /^(?:\d+[.)]|[-*•])(?:\s+|$)/;
 
 /**
  * Grades a list. Blank lines do not count. When some lines carry a number or bullet, only those
