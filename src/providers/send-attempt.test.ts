@@ -222,6 +222,44 @@ async function streamFailure(stream: AsyncGenerator<StreamChunk>, chunks: Stream
 const sse = (data: unknown, event?: string) =>
   `${event === undefined ? '' : `event: ${event}\n`}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 
+/**
+ * An OpenAI stream of `pieces` content chunks of `text`, the first at once and the rest `gapMs`
+ * apart, then the finish and the terminator.
+ */
+function drip(response: ServerResponse, text: string, pieces: number, gapMs: number): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  response.write(sse(openaiChunk({ role: 'assistant', content: text })));
+  let sent = 0;
+  const timer = setInterval(() => {
+    sent += 1;
+    if (sent < pieces) {
+      response.write(sse(openaiChunk({ content: text })));
+      return;
+    }
+    clearInterval(timer);
+    response.end(
+      sse({ ...openaiChunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) + sse('[DONE]'),
+    );
+  }, gapMs);
+}
+
+/** One event of Anthropic's stream, named by its own type as Anthropic names them. */
+const anthropicEvent = (data: { type: string } & Record<string, unknown>) => sse(data, data.type);
+
+/** Anthropic's first stream event: a message with no content yet. */
+const messageStart = (model: string, inputTokens: number) =>
+  anthropicEvent({
+    type: 'message_start',
+    message: {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      usage: { input_tokens: inputTokens, output_tokens: 0 },
+    },
+  });
+
 const openaiChunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   id: 'c1',
   object: 'chat.completion.chunk',
@@ -720,34 +758,16 @@ describe('openStream on a loopback host', () => {
 
   it('re-encodes another wire format’s stream for the client and ends it the client’s way', async () => {
     const frames = [
-      sse(
-        {
-          type: 'message_start',
-          message: {
-            id: 'msg_1',
-            type: 'message',
-            role: 'assistant',
-            model: '',
-            content: [],
-            usage: { input_tokens: 5, output_tokens: 0 },
-          },
-        },
-        'message_start',
-      ),
-      sse(
-        { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
-        'content_block_start',
-      ),
-      sse(
-        { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
-        'content_block_delta',
-      ),
-      sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
-      sse(
-        { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } },
-        'message_delta',
-      ),
-      sse({ type: 'message_stop' }, 'message_stop'),
+      messageStart('', 5),
+      anthropicEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+      anthropicEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }),
+      anthropicEvent({ type: 'content_block_stop', index: 0 }),
+      anthropicEvent({
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn' },
+        usage: { output_tokens: 1 },
+      }),
+      anthropicEvent({ type: 'message_stop' }),
     ];
     answer = (response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -814,34 +834,24 @@ describe('openStream on a loopback host', () => {
     answer = (response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.end(
-        sse(
-          {
-            type: 'message_start',
-            message: {
-              id: 'msg_1',
-              type: 'message',
-              role: 'assistant',
-              model: 'up-model',
-              content: [],
-              usage: { input_tokens: 5, output_tokens: 0 },
-            },
-          },
-          'message_start',
-        ) +
-          sse(
-            { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
-            'content_block_start',
-          ) +
-          sse(
-            { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } },
-            'content_block_delta',
-          ) +
-          sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop') +
-          sse(
-            { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } },
-            'message_delta',
-          ) +
-          sse({ type: 'message_stop' }, 'message_stop'),
+        messageStart('up-model', 5) +
+          anthropicEvent({
+            type: 'content_block_start',
+            index: 0,
+            content_block: { type: 'text', text: '' },
+          }) +
+          anthropicEvent({
+            type: 'content_block_delta',
+            index: 0,
+            delta: { type: 'text_delta', text: 'Hi' },
+          }) +
+          anthropicEvent({ type: 'content_block_stop', index: 0 }) +
+          anthropicEvent({
+            type: 'message_delta',
+            delta: { stop_reason: 'end_turn' },
+            usage: { output_tokens: 1 },
+          }) +
+          anthropicEvent({ type: 'message_stop' }),
       );
     };
     const chunks = await drain(openStream(targetOf(anthropicHost()), inputOf(true)));
@@ -862,25 +872,13 @@ describe('openStream on a loopback host', () => {
   });
 
   it('limits each gap between chunks once content flows, not their sum', async () => {
-    answer = (response) => {
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      response.write(sse(openaiChunk({ role: 'assistant', content: 'a' })));
-      let sent = 0;
-      const timer = setInterval(() => {
-        sent += 1;
-        if (sent < 20) {
-          response.write(sse(openaiChunk({ content: 'a' })));
-          return;
-        }
-        clearInterval(timer);
-        response.end(
-          sse({ ...openaiChunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
-            sse('[DONE]'),
-        );
-      }, 30);
-    };
+    // Twenty pieces 60 ms apart: 1.2 s in all, each gap well inside the 1 s idle limit.
+    answer = (response) => drip(response, 'a', 20, 60);
     const chunks = await drain(
-      openStream(targetOf(openaiHost(), { timeouts: { firstTokenMs: 10_000, idleMs: 300 } }), inputOf(true)),
+      openStream(
+        targetOf(openaiHost(), { timeouts: { firstTokenMs: 10_000, idleMs: 1_000 } }),
+        inputOf(true),
+      ),
     );
     expect(chunks.filter((chunk) => chunk.content)).toHaveLength(20);
   });
@@ -931,37 +929,28 @@ describe('openStream on a loopback host', () => {
 
   it('counts reasoning as content only when it carries text, a signature or redacted data', async () => {
     const frames = [
-      sse(
-        {
-          type: 'message_start',
-          message: {
-            id: 'msg_1',
-            type: 'message',
-            role: 'assistant',
-            model: 'up-model',
-            content: [],
-            usage: { input_tokens: 5, output_tokens: 0 },
-          },
-        },
-        'message_start',
-      ),
-      sse(
-        { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } },
-        'content_block_start',
-      ),
-      sse(
-        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: '' } },
-        'content_block_delta',
-      ),
-      sse(
-        { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } },
-        'content_block_delta',
-      ),
-      sse(
-        { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig' } },
-        'content_block_delta',
-      ),
-      sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop'),
+      messageStart('up-model', 5),
+      anthropicEvent({
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'thinking', thinking: '' },
+      }),
+      anthropicEvent({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'thinking_delta', thinking: '' },
+      }),
+      anthropicEvent({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'thinking_delta', thinking: 'hmm' },
+      }),
+      anthropicEvent({
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'signature_delta', signature: 'sig' },
+      }),
+      anthropicEvent({ type: 'content_block_stop', index: 0 }),
       sse(
         {
           type: 'content_block_start',
@@ -970,12 +959,13 @@ describe('openStream on a loopback host', () => {
         },
         'content_block_start',
       ),
-      sse({ type: 'content_block_stop', index: 1 }, 'content_block_stop'),
-      sse(
-        { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 1 } },
-        'message_delta',
-      ),
-      sse({ type: 'message_stop' }, 'message_stop'),
+      anthropicEvent({ type: 'content_block_stop', index: 1 }),
+      anthropicEvent({
+        type: 'message_delta',
+        delta: { stop_reason: 'end_turn' },
+        usage: { output_tokens: 1 },
+      }),
+      anthropicEvent({ type: 'message_stop' }),
     ];
     answer = (response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -1101,24 +1091,8 @@ describe('openStream on a loopback host', () => {
   });
 
   it('applies no first-token limit once content has come', async () => {
-    answer = (response) => {
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      response.write(sse(openaiChunk({ role: 'assistant', content: 'Hel' })));
-      // Each gap is shorter than idleMs, all of them together far longer than firstTokenMs.
-      let sent = 0;
-      const timer = setInterval(() => {
-        sent += 1;
-        if (sent < 6) {
-          response.write(sse(openaiChunk({ content: 'l' })));
-          return;
-        }
-        clearInterval(timer);
-        response.end(
-          sse({ ...openaiChunk({}), choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }) +
-            sse('[DONE]'),
-        );
-      }, 40);
-    };
+    // Each gap is shorter than idleMs, all of them together far longer than firstTokenMs.
+    answer = (response) => drip(response, 'l', 6, 40);
     const chunks = await drain(
       openStream(targetOf(openaiHost(), { timeouts: { firstTokenMs: 60, idleMs: 2_000 } }), inputOf(true)),
     );
