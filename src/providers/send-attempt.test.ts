@@ -820,10 +820,10 @@ describe('openStream on a loopback host', () => {
     answer = (response) => {
       response.writeHead(400, { 'content-type': 'application/json' });
       response.write('{"error":{"message":"bad temperature",');
-      setTimeout(() => response.end('"type":"invalid_request_error"}}'), 300);
+      setTimeout(() => response.end('"type":"invalid_request_error"}}'), 800);
     };
     const error = await streamFailure(
-      openStream(targetOf(openaiHost(), { timeouts: { firstTokenMs: 100, idleMs: 10_000 } }), inputOf(true)),
+      openStream(targetOf(openaiHost(), { timeouts: { firstTokenMs: 300, idleMs: 10_000 } }), inputOf(true)),
     );
     expect(error.failureClass).toBe('client_error');
     expect(error.message).toContain('bad temperature');
@@ -920,9 +920,10 @@ describe('openStream on a loopback host', () => {
       return inner.prepareCall(outgoing);
     });
     await drain(
-      openStream(targetOf(provider, { timeouts: { firstTokenMs: 50, idleMs: 50 } }), inputOf(true)),
+      openStream(targetOf(provider, { timeouts: { firstTokenMs: 1_000, idleMs: 200 } }), inputOf(true)),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Past the idle limit: a timer left running would have aborted the signal by now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(signals).toHaveLength(1);
     expect(signals[0]?.aborted).toBe(false);
   });
@@ -1209,11 +1210,11 @@ describe('openStream continuing another host’s stream', () => {
     answer = (response) => {
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(sse(openaiChunk({ role: 'assistant', content: 'Hel' })));
-      setTimeout(() => response.end(finishFrames(['lo', ' world']).slice(0).join('')), 300);
+      setTimeout(() => response.end(finishFrames(['lo', ' world']).slice(0).join('')), 800);
     };
     const chunks = await drain(
       openStream(
-        targetOf(openaiHost(), { timeouts: { firstTokenMs: 100, idleMs: 10_000 } }),
+        targetOf(openaiHost(), { timeouts: { firstTokenMs: 300, idleMs: 10_000 } }),
         inputOf(true, { trackText: true, continuation: continuation('replay', 'Hello w', 'replay') }),
       ),
     );
