@@ -6,6 +6,7 @@ import { UpstreamTransport } from '../src/providers/index.js';
 import { buildRoutingState } from '../src/server/build-routing-state.js';
 import { buildApp, buildGateway } from '../src/server/index.js';
 import type { Incident, RequestLogRow } from '../src/store/index.js';
+import { requestLogRow } from './support/request-log-row.js';
 import { type Stack, startStack, twoHostConfig } from './support/start-stack.js';
 
 // The operator console's edges over real HTTP, on a manual clock: the request log's filters one by
@@ -17,30 +18,9 @@ const clock = new ManualClock(1_800_000_000_000);
 let stack: Stack;
 let cookie: string;
 
-function logRow(id: string, time: number, changes: Partial<RequestLogRow> = {}): RequestLogRow {
-  return {
-    id,
-    time,
-    key: null,
-    surface: 'openai-chat',
-    stream: false,
-    requestedModel: 'edge',
-    answeringModel: 'edge',
-    deployment: 'a/up-m',
-    attempts: [{ deployment: 'a/up-m', outcome: 'success', latencyMs: 10 }],
-    status: 200,
-    outcome: 'success',
-    finishReason: 'stop',
-    tokens: { input: 10, output: 5, cached: null, reasoning: null },
-    costUsd: 0.001,
-    latencyMs: 10,
-    timeToFirstTokenMs: null,
-    routeReason: null,
-    requestBody: null,
-    responseBody: null,
-    ...changes,
-  };
-}
+/** A row of model `edge`, which the filter tests look for. */
+const logRow = (id: string, time: number, changes: Partial<RequestLogRow> = {}): RequestLogRow =>
+  requestLogRow(id, time, { requestedModel: 'edge', answeringModel: 'edge', ...changes });
 
 function incident(id: string, status: Incident['status'], at: number): Omit<Incident, 'updates'> {
   return {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DeploymentHealthRow } from '../src/server/index.js';
 import type { RequestLogRow } from '../src/store/index.js';
+import { requestLogRow } from './support/request-log-row.js';
 import { resetHealth, type Stack, startStack, twoHostConfig } from './support/start-stack.js';
 
 // The operator console over real HTTP in front of the simulator: login, session cookie, CSRF, and
@@ -9,31 +10,6 @@ import { resetHealth, type Stack, startStack, twoHostConfig } from './support/st
 const ADMIN_KEY = 'console-admin-secret';
 let stack: Stack;
 let cookie: string;
-
-function logRow(id: string, time: number, changes: Partial<RequestLogRow> = {}): RequestLogRow {
-  return {
-    id,
-    time,
-    key: null,
-    surface: 'openai-chat',
-    stream: false,
-    requestedModel: 'm',
-    answeringModel: 'm',
-    deployment: 'a/up-m',
-    attempts: [{ deployment: 'a/up-m', outcome: 'success', latencyMs: 10 }],
-    status: 200,
-    outcome: 'success',
-    finishReason: 'stop',
-    tokens: { input: 10, output: 5, cached: null, reasoning: null },
-    costUsd: 0.001,
-    latencyMs: 10,
-    timeToFirstTokenMs: null,
-    routeReason: null,
-    requestBody: null,
-    responseBody: null,
-    ...changes,
-  };
-}
 
 async function get(path: string, withCookie: string | null = cookie) {
   const response = await fetch(`${stack.detour.url}${path}`, {
@@ -262,8 +238,11 @@ describe('console pages', () => {
     const store = stack.detour.status.store;
     const now = Date.now();
     await store.insertRequestLogs([
-      logRow('req_u1', now - 2 * 3_600_000, { requestedModel: 'usage-model', answeringModel: 'usage-model' }),
-      logRow('req_u2', now - 1000, {
+      requestLogRow('req_u1', now - 2 * 3_600_000, {
+        requestedModel: 'usage-model',
+        answeringModel: 'usage-model',
+      }),
+      requestLogRow('req_u2', now - 1000, {
         requestedModel: 'usage-model',
         answeringModel: 'usage-model',
         status: 502,
@@ -303,17 +282,17 @@ describe('console pages', () => {
     const now = Date.now();
     const rows: RequestLogRow[] = [];
     for (let index = 0; index < 55; index += 1) {
-      rows.push(logRow(`req_page_${index}`, now - 10_000 - index, { requestedModel: 'paged' }));
+      rows.push(requestLogRow(`req_page_${index}`, now - 10_000 - index, { requestedModel: 'paged' }));
     }
     rows.push(
-      logRow('req_fail', now - 5_000, {
+      requestLogRow('req_fail', now - 5_000, {
         requestedModel: 'paged',
         status: 503,
         outcome: 'overloaded',
         deployment: 'b/up-m',
       }),
     );
-    rows.push(logRow('req_old', now - 3 * 86_400_000, { requestedModel: 'paged' }));
+    rows.push(requestLogRow('req_old', now - 3 * 86_400_000, { requestedModel: 'paged' }));
     await store.insertRequestLogs(rows);
 
     const first = await get('/console/requests?model=paged');

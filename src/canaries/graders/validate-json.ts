@@ -30,9 +30,10 @@ const SUBSCHEMA_LISTS = ['anyOf', 'oneOf', 'allOf', 'prefixItems', 'items'];
 const SUBSCHEMA_TABLES = ['properties', 'patternProperties', '$defs', 'definitions'];
 
 /**
- * The schema with every `required` name also declared under `properties` (as `{}`, any value) where
- * it is not. JSON Schema requires such a key to be present whatever its value, but `z.fromJSONSchema`
- * only enforces `required` for declared properties, so an answer without the key would pass.
+ * The schema with every `required` name also declared under `properties` (as `{}`, which accepts
+ * every value) where it is not. JSON Schema requires such a key to be present whatever its value,
+ * but `z.fromJSONSchema` only enforces `required` for declared properties, so an answer without the
+ * key would pass.
  */
 function withRequiredDeclared(schema: Schema): Schema {
   const copy: Schema = { ...schema };
