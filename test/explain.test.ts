@@ -5,7 +5,9 @@ import { runExplain } from '../src/cli/run-explain.js';
 import { ManualClock } from '../src/core/index.js';
 import type { ModelExplanation } from '../src/incidents/index.js';
 import type { CanaryTallies } from '../src/server/gateway.js';
+import { SqliteStore } from '../src/store/index.js';
 import { seededRandom } from './support/offset-clock.js';
+import { requestLogRow } from './support/request-log-row.js';
 import { type Stack, startStack } from './support/start-stack.js';
 
 // Issue 15 item 7: `GET /admin/explain` and `detour explain` through the real gateway and simulator.
@@ -24,7 +26,7 @@ afterEach(async () => {
   clock = new ManualClock();
 });
 
-async function start(canaryTallies?: CanaryTallies): Promise<Stack> {
+async function start(canaryTallies?: CanaryTallies, store?: SqliteStore): Promise<Stack> {
   stack = await startStack({
     config: (simUrl) => `
 server: { adminKey: ${ADMIN_KEY} }
@@ -40,7 +42,12 @@ health: { probes: { enabled: false } }
 status: { interval: 1h }
 `,
     sim: { wait: async (ms) => clock.advance(ms) },
-    detour: { clock, random: seededRandom(5), ...(canaryTallies === undefined ? {} : { canaryTallies }) },
+    detour: {
+      clock,
+      random: seededRandom(5),
+      ...(canaryTallies === undefined ? {} : { canaryTallies }),
+      ...(store === undefined ? {} : { store }),
+    },
   });
   return stack;
 }
@@ -248,12 +255,44 @@ describe('GET /admin/explain', () => {
     expect(canaries?.slices.at(-1)).toMatchObject({ graded: 20, passed: 12, passRate: 0.6 });
     expect(canaries?.slices.slice(0, -1).every((slice) => slice.graded === 0)).toBe(true);
     expect(queries).toHaveLength(13);
+    // The period before the window is the day before it; the slices tile the window in order.
+    const to = clock.now() + 1;
+    const from = to - 2 * HOUR;
+    expect(queries[0]).toEqual({ from: from - 24 * HOUR, to: from, model: 'm' });
+    expect(queries.slice(1).map((query) => [query.from, query.to])).toEqual(
+      Array.from({ length: 12 }, (_, index) => [from + index * 600_000, from + (index + 1) * 600_000]),
+    );
     expect(result.findings).toEqual([
       expect.objectContaining({ kind: 'quality', deployment: 'a/up-m', affected: 8 }),
     ]);
     expect(result.summary).toMatch(
       /^Canary pass rate on a\/up-m fell to 60 % \(12 of 20\) from 100 % \(its own rate before\) in the last 2h, while its errors are normal/,
     );
+  });
+
+  it('reads the window past one page of the log, and says when it stopped at twenty', async () => {
+    const store = new SqliteStore({ path: ':memory:' });
+    await start(undefined, store);
+    const now = clock.now();
+    // 1,500 requests in the last hour, 1,200 with a first-token time in the day before a 1h window.
+    const inWindow = Array.from({ length: 1_500 }, (_, index) =>
+      requestLogRow(`w${index}`, now - index * 1_000, index < 300 ? { status: 500, outcome: 'error' } : {}),
+    );
+    const earlier = Array.from({ length: 1_200 }, (_, index) =>
+      requestLogRow(`b${index}`, now - 2 * HOUR - index * 1_000, { stream: true, timeToFirstTokenMs: 40 }),
+    );
+    await store.insertRequestLogs([...inWindow, ...earlier]);
+    const result = await explanation('model=m&since=1h');
+    expect(result.users).toMatchObject({ requests: 1_500, errors: 300 });
+    expect(result.truncated).toBe(false);
+    // The usual first-token time comes from one page of the day before.
+    expect(host(result, 'a/up-m').baseline).toMatchObject({ source: 'log', samples: 1_000, p50Ms: 40 });
+
+    const more = Array.from({ length: 19_000 }, (_, index) => requestLogRow(`x${index}`, now - 100 - index));
+    await store.insertRequestLogs(more);
+    const capped = await explanation('model=m&since=1h');
+    expect(capped.truncated).toBe(true);
+    expect(capped.users.requests).toBe(20_000);
   });
 
   it('answers 400 naming the field, 404 for an unknown model, 401 without the admin key', async () => {
