@@ -115,6 +115,7 @@ const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
     'test/request-log.test.ts',
     'test/chat-route.test.ts',
     'test/console-edges.test.ts',
+    'test/routes-started-in-test.test.ts',
   ],
   'src/access': [
     'src/access/**/*.test.ts',
