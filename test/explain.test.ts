@@ -295,6 +295,32 @@ describe('GET /admin/explain', () => {
     expect(capped.users.requests).toBe(20_000);
   });
 
+  it('takes a window from 1m to 7d exactly, trimmed, and names the query in its errors', async () => {
+    await start();
+    for (const since of ['1m', '7d', ' 2h ']) {
+      const { status, body } = await explain(`model=m&since=${encodeURIComponent(since)}`);
+      expect(status, since).toBe(200);
+      expect((body as ModelExplanation).since, since).toBe(since.trim());
+    }
+    for (const since of ['59s', '169h']) {
+      const { status, body } = await explain(`model=m&since=${since}`);
+      expect(status, since).toBe(400);
+      expect(body, since).toMatchObject({
+        error: {
+          param: 'since',
+          message: 'explain query: since: a duration from 1m to 7d, such as 30m, 2h or 1d',
+        },
+      });
+    }
+    const unknown = await explain('model=nope');
+    expect(unknown.body).toMatchObject({ error: { message: "model 'nope' is not configured" } });
+    // Each host's live breaker state comes with it.
+    const solo = await explanation('model=solo');
+    expect(solo.hosts.map((entry) => [entry.deployment, entry.live?.state])).toEqual([
+      ['a/up-solo', 'closed'],
+    ]);
+  });
+
   it('answers 400 naming the field, 404 for an unknown model, 401 without the admin key', async () => {
     await start();
     const missing = await explain('since=2h');
