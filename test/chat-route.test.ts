@@ -228,6 +228,26 @@ describe('chat route request log', () => {
     expect(JSON.parse(row?.requestBody ?? '{}')).toMatchObject({ model: 'logged', stream: true });
   });
 
+  it('stores the first 64 KiB of a long logged stream and counts every character left out', async () => {
+    const words = Array.from({ length: 12_000 }, (_, index) => `w${index}`).join(' ');
+    const response = await chat(
+      'openai',
+      JSON.stringify({
+        model: 'logged',
+        stream: true,
+        messages: [{ role: 'user', content: `echo: ${words}` }],
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.text.length).toBeGreaterThan(2 * 65_536);
+    const row = await logRow(response.headers.get('x-request-id') ?? '');
+    // Regression: a stream stopped collecting just past the limit, and the note counted only what
+    // it had collected past it, not the rest of the answer.
+    expect(row?.responseBody).toBe(
+      `${response.text.slice(0, 65_536)}…[${response.text.length - 65_536} more characters not stored]`,
+    );
+  });
+
   it('logs a prompt too long for every window with its failure class, not as abandoned', async () => {
     const prompt = 'hello '.repeat(1_000);
     const response = await chat(

@@ -41,6 +41,8 @@ export interface RequestFacts {
   /** Redacted, capped bodies, when the model logs bodies. */
   requestBody?: string;
   responseBody?: string;
+  /** Characters of a streamed answer sent after `responseBody` stopped collecting. */
+  responseNotKept?: number;
 }
 
 /** Turns what the route knows into one request-log row. Pure, so the route's cost is one object. */

@@ -44,6 +44,14 @@ describe('capBody', () => {
     expect(capBody('short')).toBe('short');
     const long = 'x'.repeat(BODY_LIMIT + 10);
     expect(capBody(long)).toBe(`${'x'.repeat(BODY_LIMIT)}…[10 more characters not stored]`);
+    expect(capBody('x'.repeat(BODY_LIMIT))).toBe('x'.repeat(BODY_LIMIT));
+  });
+
+  it('adds what the caller already left out to the count', () => {
+    const long = 'x'.repeat(BODY_LIMIT + 10);
+    expect(capBody(long, 5)).toBe(`${'x'.repeat(BODY_LIMIT)}…[15 more characters not stored]`);
+    // Redaction can shorten a collected body below the limit; what was not kept still counts.
+    expect(capBody('short', 7)).toBe('short…[7 more characters not stored]');
   });
 });
 

@@ -54,8 +54,12 @@ export function redactJson(value: unknown): unknown {
 /** A stored body is cut at this many characters (images in base64 would otherwise fill the log). */
 export const BODY_LIMIT = 65_536;
 
-/** Cuts a body to {@link BODY_LIMIT}, saying how much was left out. */
-export function capBody(text: string): string {
-  if (text.length <= BODY_LIMIT) return text;
-  return `${text.slice(0, BODY_LIMIT)}…[${text.length - BODY_LIMIT} more characters not stored]`;
+/**
+ * Cuts a body to {@link BODY_LIMIT}, saying how much was left out. `notKept` counts characters
+ * the caller already left out after `text` (a long stream stops collecting past the limit).
+ */
+export function capBody(text: string, notKept = 0): string {
+  const more = Math.max(0, text.length - BODY_LIMIT) + notKept;
+  if (more === 0) return text;
+  return `${text.slice(0, BODY_LIMIT)}…[${more} more characters not stored]`;
 }

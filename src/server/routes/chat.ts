@@ -25,6 +25,7 @@ import {
   type Served,
 } from '../../routing/index.js';
 import {
+  BODY_LIMIT,
   buildRequestLogRow,
   capBody,
   keyFingerprint,
@@ -42,8 +43,11 @@ import type { RequestTrace } from '../telemetry/index.js';
 interface StreamTally {
   usage?: Usage;
   finishReason?: FinishReason['unified'];
-  /** The SSE text sent, kept only when the model logs bodies (capped when stored). */
+  /** The SSE text sent, kept only when the model logs bodies, up to just past the stored limit. */
   text?: string[];
+  /** Characters in {@link text}. */
+  keptLength: number;
+  /** Characters sent in all, kept or not. */
   textLength: number;
   /** Whether any chunk carried answer content (for the passive quality signals). */
   content?: boolean;
@@ -96,10 +100,11 @@ async function writeStream(
     if (chunk.usage !== undefined) tally.usage = chunk.usage;
     if (chunk.finishReason !== undefined) tally.finishReason = chunk.finishReason;
     if (chunk.content) tally.content = true;
+    tally.textLength += chunk.text.length;
     // Stop collecting past the stored limit: a long stream must not grow memory for the log.
-    if (tally.text !== undefined && tally.textLength <= 65_536) {
+    if (tally.text !== undefined && tally.keptLength <= BODY_LIMIT) {
       tally.text.push(chunk.text);
-      tally.textLength += chunk.text.length;
+      tally.keptLength += chunk.text.length;
     }
   };
   const raw = reply.raw;
@@ -220,7 +225,8 @@ function settleUsage(gateway: Gateway, facts: RequestFacts, body: object | undef
   const log = gateway.requestLog;
   if (log === undefined) return;
   if (body !== undefined) facts.requestBody = capBody(JSON.stringify(redactJson(body)));
-  if (facts.responseBody !== undefined) facts.responseBody = capBody(redactText(facts.responseBody));
+  if (facts.responseBody !== undefined)
+    facts.responseBody = capBody(redactText(facts.responseBody), facts.responseNotKept);
   log.record(buildRequestLogRow(facts));
 }
 
@@ -344,7 +350,7 @@ async function answerChat(call: ChatCall): Promise<void> {
       connection: 'keep-alive',
       ...servedHeaders(answer, facts.id),
     });
-    const tally: StreamTally = { textLength: 0 };
+    const tally: StreamTally = { keptLength: 0, textLength: 0 };
     if (logBodies) tally.text = [];
     const outcome = await writeStream(
       reply,
@@ -358,7 +364,10 @@ async function answerChat(call: ChatCall): Promise<void> {
     // Usage arrives at the stream's end; a stream cut after content is charged for what it reported.
     served(answer, tally.usage);
     if (tally.finishReason !== undefined) facts.finishReason = tally.finishReason;
-    if (tally.text !== undefined) facts.responseBody = tally.text.join('');
+    if (tally.text !== undefined) {
+      facts.responseBody = tally.text.join('');
+      facts.responseNotKept = tally.textLength - tally.keptLength;
+    }
     if (gateway.passiveSignals !== undefined && outcome === 'success')
       observeStreamedAnswer(gateway.passiveSignals, answer.deployment.deploymentId, chatRequest, tally);
   } catch (error) {
