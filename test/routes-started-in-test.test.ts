@@ -102,6 +102,45 @@ describe('routes on a gateway started inside the test', () => {
     });
   });
 
+  it('serves the console: login, its pages (the chart library on the usage page only), logout', async () => {
+    await withStack(config, async (stack) => {
+      const form = (body: Record<string, string>, cookie = '') =>
+        fetch(`${stack.detour.url}${body.csrf === undefined ? '/console/login' : '/console/logout'}`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+          body: new URLSearchParams(body).toString(),
+        });
+      expect((await form({ adminKey: 'wrong' })).status).toBe(401);
+      const login = await form({ adminKey: ADMIN_KEY });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('location')).toBe('/console/health');
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const page = async (name: string) => {
+        const response = await fetch(`${stack.detour.url}/console/${name}`, { headers: { cookie } });
+        expect(response.status, name).toBe(200);
+        expect(response.headers.get('cache-control'), name).toBe('no-store');
+        return response.text();
+      };
+      const health = await page('health');
+      expect(health).toContain('a/up-m');
+      expect(health).not.toContain('uPlot');
+      expect(await page('usage')).toContain('<script src="/console/assets/uPlot.iife.min.js"></script>');
+      expect(await page('incidents')).not.toContain('uPlot');
+      expect(await page('requests')).not.toContain('uPlot');
+      const csrf = /name="csrf" value="([^"]+)"/.exec(health)?.[1] ?? '';
+      expect(csrf).not.toBe('');
+      const logout = await form({ csrf }, cookie);
+      expect(logout.status).toBe(303);
+      expect(logout.headers.get('location')).toBe('/console/login');
+      const after = await fetch(`${stack.detour.url}/console/health`, {
+        headers: { cookie },
+        redirect: 'manual',
+      });
+      expect(after.status).toBe(302);
+    });
+  });
+
   it('answers both chat surfaces and count_tokens', async () => {
     await withStack(config, async (stack) => {
       const messages = [{ role: 'user', content: 'echo: hello' }];
