@@ -116,8 +116,9 @@ const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
     'test/chat-route.test.ts',
     'test/console-edges.test.ts',
     'test/routes-started-in-test.test.ts',
-    // What chat.ts wires in for hedging, the retry budget's metric and tracing.
+    // What chat.ts wires in for hedging, stream recovery, the retry budget's metric and tracing.
     'test/hedging.test.ts',
+    'test/stream-recovery.test.ts',
     'test/retry-budget-isolation.test.ts',
     'test/telemetry.test.ts',
   ],
