@@ -71,6 +71,7 @@ providers:
   f: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/f/v1 }
   g: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/g/v1 }
   h: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/h/v1 }
+  i: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/i/v1 }
 models:
   m: { deployments: [ { provider: a, model: up-m }, { provider: b, model: up-m } ] }
   solo: { deployments: [ { provider: a, model: up-solo } ] }
@@ -97,6 +98,13 @@ models:
     fallbacks: [roomy]
   roomy:
     deployments: [ { provider: h, model: up-roomy } ]
+    contextWindow: 100000
+  narrow:
+    deployments: [ { provider: g, model: up-narrow } ]
+    contextWindow: 950
+    fallbacks: [broken]
+  broken:
+    deployments: [ { provider: i, model: up-broken } ]
     contextWindow: 100000
 timeouts: { connect: 1s, firstToken: 2s, idle: 2s, total: 10s }
 server: { adminKey: ${ADMIN_KEY} }
@@ -271,6 +279,19 @@ describe('chat route request log', () => {
     expect(header).toMatch(/^skipped g\/up-caf\? \(window 950 < ~\d+ tokens\)$/);
     const row = await logRow(response.headers.get('x-request-id') ?? '');
     expect(row?.routeReason).toBe(header.replace('up-caf?', 'up-café'));
+  });
+
+  it('logs the route reason of a request that failed after it was moved past a window', async () => {
+    stack.sim.setFault({ host: 'i', fault: { type: 'status', status: 500 } });
+    const response = await chat(
+      'openai',
+      JSON.stringify({ model: 'narrow', messages: [{ role: 'user', content: 'hello '.repeat(2_000) }] }),
+    );
+    stack.sim.clearFaults();
+    expect(response.status).toBe(502);
+    const row = await logRow(response.headers.get('x-request-id') ?? '');
+    expect(row?.outcome).toBe('server_error');
+    expect(row?.routeReason).toMatch(/^skipped g\/up-narrow \(window 950 < ~\d+ tokens\)$/);
   });
 
   it('skips a fallback whose window is no larger than the estimate after a host refused the prompt as too long', async () => {
