@@ -69,7 +69,18 @@ const config = mergeConfig(
  * of the whole suite's.
  */
 const FOCUSED_TESTS: Readonly<Record<string, readonly string[]>> = {
-  'src/routing': ['src/routing/**/*.test.ts', 'test/routing-strategies.test.ts', 'test/hedging.test.ts'],
+  'src/routing': [
+    'src/routing/**/*.test.ts',
+    'test/routing-strategies.test.ts',
+    'test/hedging.test.ts',
+    // plan.ts, execute.ts, continue-stream.ts, meter-usage.ts and choose-auto-order.ts are reached
+    // end to end only (the 2026-12-01 focused run without these files scored them 12-50 %).
+    'test/request-path-promises.test.ts',
+    'test/stream-recovery.test.ts',
+    'test/scenario-23-context-window.test.ts',
+    'test/auto-models.test.ts',
+    'test/cost.test.ts',
+  ],
   'src/health': ['src/health/**/*.test.ts', 'test/scenario-27-replicas.test.ts'],
   'src/incidents': [
     'src/incidents/**/*.test.ts',
