@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/core/index.js';
 import { admin, createKey } from './support/client-keys.js';
-import { type Stack, startStack } from './support/start-stack.js';
+import { type Stack, withStack } from './support/start-stack.js';
 
 // The client-key admin API's own edges over HTTP (README "Client keys"): what a PATCH changes and
 // keeps, a second revoke, the secret's answers never cached, and the errors' texts. Each test starts
@@ -10,10 +10,12 @@ import { type Stack, startStack } from './support/start-stack.js';
 const ADMIN_KEY = 'admin-keys-api';
 const T0 = 1_800_000_000_000;
 
-async function withStack(run: (stack: Stack, clock: ManualClock) => Promise<void>): Promise<void> {
+/** Runs `run` on a gateway of its own, on a manual clock at {@link T0}. */
+async function withKeysStack(run: (stack: Stack, clock: ManualClock) => Promise<void>): Promise<void> {
   const clock = new ManualClock(T0);
-  const stack = await startStack({
-    config: (simUrl) => `
+  await withStack(
+    {
+      config: (simUrl) => `
 server: { adminKey: ${ADMIN_KEY} }
 providers:
   a: { protocol: openai-chat, baseUrl: ${simUrl}/hosts/a/v1, apiKey: key-a }
@@ -21,18 +23,15 @@ models:
   m: { deployments: [ { provider: a, model: up-m } ] }
 health: { probes: { enabled: false } }
 `,
-    detour: { clock },
-  });
-  try {
-    await run(stack, clock);
-  } finally {
-    await stack.close();
-  }
+      detour: { clock },
+    },
+    (stack) => run(stack, clock),
+  );
 }
 
 describe('client keys over the admin API', () => {
   it('PATCH changes the fields it names and keeps the others', async () => {
-    await withStack(async (stack) => {
+    await withKeysStack(async (stack) => {
       const made = await createKey(stack.detour, ADMIN_KEY, {
         name: 'before',
         rpm: 10,
@@ -69,7 +68,7 @@ describe('client keys over the admin API', () => {
   });
 
   it('keeps the first revocation time when a key is revoked again', async () => {
-    await withStack(async (stack, clock) => {
+    await withKeysStack(async (stack, clock) => {
       const { key } = await createKey(stack.detour, ADMIN_KEY, { name: 'doomed' });
       const first = await admin(stack.detour, ADMIN_KEY, 'POST', `/admin/keys/${key.id}/revoke`);
       expect(first.body.key).toMatchObject({ status: 'revoked', revokedAt: T0 });
@@ -84,7 +83,7 @@ describe('client keys over the admin API', () => {
   });
 
   it('answers a new secret with cache-control: no-store, on create and on rotate', async () => {
-    await withStack(async (stack) => {
+    await withKeysStack(async (stack) => {
       const post = (path: string, body: unknown) =>
         fetch(`${stack.detour.url}${path}`, {
           method: 'POST',
@@ -106,7 +105,7 @@ describe('client keys over the admin API', () => {
   });
 
   it('names the key, the field and the body in its errors', async () => {
-    await withStack(async (stack) => {
+    await withKeysStack(async (stack) => {
       const missing = await admin(stack.detour, ADMIN_KEY, 'GET', '/admin/keys/key_nope');
       expect(missing.status).toBe(404);
       expect(missing.body).toMatchObject({ error: { message: 'no client key "key_nope"', param: 'id' } });

@@ -5,7 +5,6 @@ import { runExplain } from '../src/cli/run-explain.js';
 import { ManualClock } from '../src/core/index.js';
 import type { ModelExplanation } from '../src/incidents/index.js';
 import type { CanaryTallies } from '../src/server/gateway.js';
-import { SqliteStore } from '../src/store/index.js';
 import { seededRandom } from './support/offset-clock.js';
 import { requestLogRow } from './support/request-log-row.js';
 import { type Stack, startStack } from './support/start-stack.js';
@@ -26,7 +25,7 @@ afterEach(async () => {
   clock = new ManualClock();
 });
 
-async function start(canaryTallies?: CanaryTallies, store?: SqliteStore): Promise<Stack> {
+async function start(canaryTallies?: CanaryTallies): Promise<Stack> {
   stack = await startStack({
     config: (simUrl) => `
 server: { adminKey: ${ADMIN_KEY} }
@@ -42,12 +41,7 @@ health: { probes: { enabled: false } }
 status: { interval: 1h }
 `,
     sim: { wait: async (ms) => clock.advance(ms) },
-    detour: {
-      clock,
-      random: seededRandom(5),
-      ...(canaryTallies === undefined ? {} : { canaryTallies }),
-      ...(store === undefined ? {} : { store }),
-    },
+    detour: { clock, random: seededRandom(5), ...(canaryTallies === undefined ? {} : { canaryTallies }) },
   });
   return stack;
 }
@@ -271,8 +265,7 @@ describe('GET /admin/explain', () => {
   });
 
   it('reads the window past one page of the log, and says when it stopped at twenty', async () => {
-    const store = new SqliteStore({ path: ':memory:' });
-    await start(undefined, store);
+    const store = (await start()).detour.status.store;
     const now = clock.now();
     // 1,500 requests in the last hour, 1,200 with a first-token time in the day before a 1h window.
     const inWindow = Array.from({ length: 1_500 }, (_, index) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './support/start-stack.js';
+import { type Stack, withStack } from './support/start-stack.js';
 
 // Every route answers on a gateway started inside the test itself. The other end-to-end files start
 // theirs in `beforeAll`, which Stryker's per-test coverage counts as static code: a mutant in a route's
@@ -22,15 +22,6 @@ models:
 status: { title: Started-in-test status }
 health: { probes: { enabled: false } }
 `;
-}
-
-async function withStack(yaml: (simUrl: string) => string, run: (stack: Stack) => Promise<void>) {
-  const stack = await startStack({ config: yaml });
-  try {
-    await run(stack);
-  } finally {
-    await stack.close();
-  }
 }
 
 async function get(stack: Stack, path: string, key?: string) {
@@ -58,22 +49,19 @@ const json = (text: string): unknown => JSON.parse(text);
 
 describe('routes on a gateway started inside the test', () => {
   it('answers /readyz 503 while no model is configured, and the process is still alive', async () => {
-    await withStack(
-      () => 'providers: {}\nmodels: {}\n',
-      async (stack) => {
-        const ready = await get(stack, '/readyz');
-        expect(ready.status).toBe(503);
-        expect(json(ready.text)).toEqual({ status: 'not_ready', reason: 'no models configured' });
-        const alive = await get(stack, '/healthz');
-        expect(alive.status).toBe(200);
-        expect(json(alive.text)).toEqual({ status: 'ok' });
-        expect(json((await get(stack, '/v1/models')).text)).toEqual({ object: 'list', data: [] });
-      },
-    );
+    await withStack({ config: () => 'providers: {}\nmodels: {}\n' }, async (stack) => {
+      const ready = await get(stack, '/readyz');
+      expect(ready.status).toBe(503);
+      expect(json(ready.text)).toEqual({ status: 'not_ready', reason: 'no models configured' });
+      const alive = await get(stack, '/healthz');
+      expect(alive.status).toBe(200);
+      expect(json(alive.text)).toEqual({ status: 'ok' });
+      expect(json((await get(stack, '/v1/models')).text)).toEqual({ object: 'list', data: [] });
+    });
   });
 
   it('serves the probes, models, status page and feeds, metrics and the console', async () => {
-    await withStack(config, async (stack) => {
+    await withStack({ config }, async (stack) => {
       expect(json((await get(stack, '/healthz')).text)).toEqual({ status: 'ok' });
       expect(json((await get(stack, '/readyz')).text)).toEqual({ status: 'ready', models: 2 });
       const models = json((await get(stack, '/v1/models')).text) as { data: Array<{ id: string }> };
@@ -103,7 +91,7 @@ describe('routes on a gateway started inside the test', () => {
   });
 
   it('serves the console: login, its pages (the chart library on the usage page only), logout', async () => {
-    await withStack(config, async (stack) => {
+    await withStack({ config }, async (stack) => {
       const form = (body: Record<string, string>, cookie = '') =>
         fetch(`${stack.detour.url}${body.csrf === undefined ? '/console/login' : '/console/logout'}`, {
           method: 'POST',
@@ -142,7 +130,7 @@ describe('routes on a gateway started inside the test', () => {
   });
 
   it('answers both chat surfaces and count_tokens', async () => {
-    await withStack(config, async (stack) => {
+    await withStack({ config }, async (stack) => {
       const messages = [{ role: 'user', content: 'echo: hello' }];
       const openai = await post(stack, '/v1/chat/completions', { model: 'm', messages });
       expect(openai.status).toBe(200);
@@ -159,7 +147,7 @@ describe('routes on a gateway started inside the test', () => {
   });
 
   it('serves every admin read with the admin key and refuses it without', async () => {
-    await withStack(config, async (stack) => {
+    await withStack({ config }, async (stack) => {
       const reads: Record<string, string> = {
         '/admin/health': 'deployments',
         '/admin/requests': 'rows',
@@ -182,7 +170,7 @@ describe('routes on a gateway started inside the test', () => {
   });
 
   it('carries out the admin writes: a key, an incident, a maintenance window, a drain', async () => {
-    await withStack(config, async (stack) => {
+    await withStack({ config }, async (stack) => {
       const key = await post(stack, '/admin/keys', { name: 'k' });
       expect(key.status).toBe(201);
       expect(key.body.secret).toMatch(/^dtr_/);

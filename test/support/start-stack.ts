@@ -85,6 +85,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
+/** Runs `run` against a stack started for it alone, and closes the stack however `run` ends. */
+export async function withStack(options: StackOptions, run: (stack: Stack) => Promise<void>): Promise<void> {
+  const stack = await startStack(options);
+  try {
+    await run(stack);
+  } finally {
+    await stack.close();
+  }
+}
+
 /** Forgets every deployment's health and every model's client outcomes, so tests start clean. */
 export function resetHealth(stack: Stack, clock: Clock = systemClock): void {
   const health = stack.detour.state.health;

@@ -47,7 +47,7 @@ interface StreamTally {
   text?: string[];
   /** Characters in {@link text}. */
   keptLength: number;
-  /** Characters sent in all, kept or not. */
+  /** Characters sent in all, kept or not (counted only with {@link text}). */
   textLength: number;
   /** Whether any chunk carried answer content (for the passive quality signals). */
   content?: boolean;
@@ -100,11 +100,13 @@ async function writeStream(
     if (chunk.usage !== undefined) tally.usage = chunk.usage;
     if (chunk.finishReason !== undefined) tally.finishReason = chunk.finishReason;
     if (chunk.content) tally.content = true;
-    tally.textLength += chunk.text.length;
-    // Stop collecting past the stored limit: a long stream must not grow memory for the log.
-    if (tally.text !== undefined && tally.keptLength <= BODY_LIMIT) {
-      tally.text.push(chunk.text);
-      tally.keptLength += chunk.text.length;
+    if (tally.text !== undefined) {
+      tally.textLength += chunk.text.length;
+      // Stop collecting past the stored limit: a long stream must not grow memory for the log.
+      if (tally.keptLength <= BODY_LIMIT) {
+        tally.text.push(chunk.text);
+        tally.keptLength += chunk.text.length;
+      }
     }
   };
   const raw = reply.raw;
